@@ -1,0 +1,53 @@
+"""Question answering over news articles: cited passages, no LLM.
+
+>>> import qa
+>>> report = qa.build_index(corpus_dir="corpus", index_dir="index")
+>>> hits = qa.Retriever(index_dir="index").retrieve("when was the improvement notice closed?", k=5)
+>>> hits = qa.retrieve("when was the improvement notice closed?")
+
+Heavy libraries (FAISS, torch) load on first use, never on ``import qa``.
+"""
+from __future__ import annotations
+
+from .errors import (
+    CorpusError,
+    DocumentError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    ModelError,
+    QAError,
+    QuestionError,
+)
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "build_index": ("build", "build_index"),
+    "BuildReport": ("build", "BuildReport"),
+    "Retriever": ("search", "Retriever"),
+    "Hit": ("search", "Hit"),
+    "retrieve": ("search", "retrieve"),
+    "Answer": ("answer", "Answer"),
+    "Document": ("documents", "Document"),
+    "load_corpus": ("documents", "load_corpus"),
+    "read_document": ("documents", "read_document"),
+    "get_embedder": ("embedder", "get_embedder"),
+}
+
+__all__ = sorted(list(_LAZY) + [
+    "QAError", "CorpusError", "DocumentError", "IndexCorruptError", "IndexLockedError",
+    "IndexMismatchError", "IndexNotFoundError", "ModelError", "QuestionError",
+])
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(f".{module}", __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'qa' has no attribute {name!r}")

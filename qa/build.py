@@ -1,0 +1,261 @@
+"""Building and updating the index from the corpus, embedding only what changed.
+
+``build_index`` compares the corpus with the manifest's sha256 per document: new and
+changed documents are split and embedded, the passages of changed and deleted ones are
+dropped, everything else is carried over untouched. A different model or splitter
+forces a full build and the report says why.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import index as store
+from .config import default_corpus_dir, default_index_dir
+from .documents import Document, load_corpus
+from .embedder import Embedder, get_embedder
+from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from .passages import split_passages, split_sentences
+
+SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
+
+BuildProgress = Callable[[int, int, str], None]  # (done, total, what is being done)
+
+
+@dataclass
+class BuildReport:
+    """What a build did. Lists hold document ids; ``skipped`` holds (file, reason)."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    full_rebuild: bool = False
+    reason: str = ""  # why a full build happened
+    passages_embedded: int = 0
+    sentences_embedded: int = 0
+    seconds: float = 0.0
+    index_dir: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.full_rebuild)
+
+    def summary(self) -> str:
+        lines = []
+        if self.reason:
+            lines.append(f"full rebuild: {self.reason}")
+        for label, ids in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
+            lines.extend(f"{label:9} {doc_id}" for doc_id in ids)
+        for path, reason in self.skipped:
+            lines.append(f"skipped   {path}: {reason}")
+        for path, reason in self.warnings:
+            lines.append(f"warning   {path}: {reason}")
+        lines.append(
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+            f"{self.passages_embedded} passages embedded in {self.seconds:.1f}s"
+        )
+        return "\n".join(lines)
+
+
+@dataclass
+class CorpusState:
+    """The corpus compared with an index manifest, before any embedding."""
+
+    documents: list[Document]
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    unchanged: list[str]
+    skipped: list[tuple[str, str]]
+    full_reason: str = ""
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.full_reason)
+
+
+def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) -> CorpusState:
+    """Which documents are new, changed, deleted or unchanged relative to ``manifest``."""
+    documents, problems = load_corpus(corpus_dir)
+    skipped = [(p.path, p.reason) for p in problems]
+    unique: list[Document] = []
+    seen: dict[str, str] = {}
+    for doc in documents:
+        key = " ".join(doc.body.split())
+        if key in seen:
+            skipped.append((doc.source, f"same text as {seen[key]}; not indexed twice"))
+            continue
+        seen[key] = doc.source
+        unique.append(doc)
+    full_reason = ""
+    indexed: dict[str, dict] = {}
+    if manifest is None:
+        full_reason = "no index yet"
+    elif model and manifest["model"]["name"] != model:
+        full_reason = f"index was built with model {manifest['model']['name']!r}, now {model!r}"
+    elif manifest.get("splitter") != SPLITTER:
+        full_reason = "passage splitting settings changed"
+    else:
+        indexed = manifest["documents"]
+    current = {d.doc_id for d in unique}
+    state = CorpusState(documents=unique, added=[], updated=[], removed=[], unchanged=[], skipped=skipped,
+                        full_reason=full_reason)
+    for doc in unique:
+        old = indexed.get(doc.doc_id)
+        if old is None:
+            state.added.append(doc.doc_id)
+        elif old.get("sha256") != doc.sha256:
+            state.updated.append(doc.doc_id)
+        else:
+            state.unchanged.append(doc.doc_id)
+    state.removed = sorted(set(indexed) - current)
+    return state
+
+
+def build_index(
+    corpus_dir: str | Path | None = None,
+    index_dir: str | Path | None = None,
+    model: str | None = None,
+    rebuild: bool = False,
+    progress: BuildProgress | None = None,
+    embedder: Embedder | None = None,
+    batch_size: int = 32,
+) -> BuildReport:
+    """Bring ``index_dir`` up to date with ``corpus_dir``; embed only new and changed documents.
+
+    >>> report = build_index(corpus_dir="corpus", index_dir="index")
+    >>> report.added, report.updated, report.removed, report.unchanged
+    """
+    started = time.perf_counter()
+    corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
+    index_dir = Path(index_dir) if index_dir is not None else default_index_dir(corpus_dir)
+    if embedder is None:
+        embedder = get_embedder(model or _indexed_model(index_dir))
+    with store.build_lock(index_dir):
+        old: store.IndexData | None = None
+        reason = ""
+        try:
+            old = store.load_index(index_dir)
+        except IndexNotFoundError:
+            reason = "no index yet"
+        except (IndexCorruptError, IndexMismatchError) as exc:
+            reason = f"the previous index could not be used ({exc})"
+        manifest = None
+        if old is not None and not rebuild:
+            manifest = {"model": {"name": old.model}, "documents": old.documents, "splitter": old.extra.get("splitter")}
+        state = corpus_state(corpus_dir, manifest, model=embedder.name)
+        if rebuild:
+            reason = "asked for with --rebuild"
+        reason = reason or state.full_reason
+        report = BuildReport(
+            skipped=state.skipped,
+            warnings=[(d.source, w) for d in state.documents for w in d.warnings],
+            full_rebuild=bool(reason),
+            reason=reason,
+            index_dir=str(index_dir),
+        )
+        if not state.documents:
+            detail = "; ".join(f"{p}: {r}" for p, r in state.skipped) or "it has no .md, .txt or .html files"
+            raise CorpusError(f"nothing to index in {corpus_dir} ({detail}); add articles and run `qa index` again")
+        if reason:
+            data = store.IndexData.empty(embedder.name, embedder.dimension, splitter=SPLITTER)
+            report.added = [d.doc_id for d in state.documents]
+            to_embed = state.documents
+        else:
+            assert old is not None
+            data = old
+            report.added, report.updated = state.added, state.updated
+            report.removed, report.unchanged = state.removed, state.unchanged
+            _drop_documents(data, set(state.updated) | set(state.removed))
+            changed = set(state.added) | set(state.updated)
+            to_embed = [d for d in state.documents if d.doc_id in changed]
+        if to_embed or report.removed or reason:
+            _embed_documents(data, to_embed, embedder, progress, report, batch_size)
+            data.extra["splitter"] = SPLITTER
+            store.save_index(data, index_dir)
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _indexed_model(index_dir: Path) -> str | None:
+    """The model an existing index was built with, so that updates keep using it."""
+    try:
+        return store.read_manifest(index_dir)["model"]["name"]
+    except Exception:
+        return None
+
+
+def _drop_documents(data: store.IndexData, doc_ids: set[str]) -> None:
+    """Remove the passages and sentence vectors of ``doc_ids``; nothing else moves in FAISS."""
+    if not doc_ids:
+        return
+    gone = [p for p in data.passages if p["doc_id"] in doc_ids]
+    kept = [p for p in data.passages if p["doc_id"] not in doc_ids]
+    if gone:
+        data.faiss_index.remove_ids(np.array([p["id"] for p in gone], dtype=np.int64))
+    rows = sorted({r for p in kept for r in p["sentence_rows"]})
+    remap = {old: new for new, old in enumerate(rows)}
+    data.sentence_vectors = data.sentence_vectors[rows] if rows else data.sentence_vectors[:0]
+    for p in kept:
+        p["sentence_rows"] = [remap[r] for r in p["sentence_rows"]]
+    data.passages = kept
+    for doc_id in doc_ids:
+        data.documents.pop(doc_id, None)
+    data.invalidate()
+
+
+def _embed_documents(data, documents, embedder, progress, report, batch_size) -> None:
+    passages, sentence_texts = [], []
+    for doc in documents:
+        spans = split_sentences(doc.body)
+        first_row = data.sentence_vectors.shape[0] + len(sentence_texts)
+        row_of = {span: first_row + i for i, span in enumerate(spans)}
+        sentence_texts.extend(doc.body[s:e] for s, e in spans)
+        doc_passages = split_passages(doc.doc_id, doc.body, **SPLITTER)
+        for p in doc_passages:
+            passages.append({
+                "passage_id": p.passage_id,
+                "doc_id": p.doc_id,
+                "start": p.start,
+                "end": p.end,
+                "text": p.text,
+                "sentences": [list(s) for s in p.sentences],
+                "sentence_rows": [row_of[(p.start + s, p.start + e)] for s, e in p.sentences],
+            })
+        meta = doc.metadata()
+        meta["passages"] = len(doc_passages)
+        data.documents[doc.doc_id] = meta
+    texts = [p["text"] for p in passages] + sentence_texts
+    total = len(texts)
+    if progress:
+        progress(0, total, "embedding")
+    vectors = (
+        embedder.encode(texts, batch_size=batch_size,
+                        progress=(lambda done, _t: progress(done, total, "embedding")) if progress else None)
+        if texts else np.zeros((0, data.dimension), dtype=np.float32)
+    )
+    if vectors.shape[1] != data.dimension:
+        raise IndexMismatchError(
+            f"model {embedder.name!r} gives {vectors.shape[1]}-dimensional vectors, the index holds {data.dimension}; "
+            "run `qa index --rebuild`"
+        )
+    passage_vectors, sentence_vectors = vectors[: len(passages)], vectors[len(passages):]
+    ids = np.arange(data.next_id, data.next_id + len(passages), dtype=np.int64)
+    for pid, record in zip(ids, passages):
+        record["id"] = int(pid)
+    if len(passages):
+        data.faiss_index.add_with_ids(np.ascontiguousarray(passage_vectors), ids)
+    data.next_id += len(passages)
+    data.sentence_vectors = np.concatenate([data.sentence_vectors, sentence_vectors]).astype(np.float32)
+    data.passages.extend(passages)
+    data.invalidate()
+    report.passages_embedded = len(passages)
+    report.sentences_embedded = len(sentence_texts)

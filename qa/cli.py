@@ -1,0 +1,150 @@
+"""The ``qa`` command: index the corpus, ask questions, add articles.
+
+Only argparse is imported up front, so ``qa --help`` answers at once.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+from .errors import QAError
+
+
+def _progress_bar():
+    """A tqdm bar on stderr fed by build_index's (done, total, stage) callback."""
+    state = {"bar": None}
+
+    def update(done: int, total: int, stage: str) -> None:
+        from tqdm import tqdm
+
+        if state["bar"] is None:
+            state["bar"] = tqdm(total=total, desc=stage, unit="text", file=sys.stderr, leave=False)
+        bar = state["bar"]
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_index(args) -> int:
+    from .build import build_index
+
+    report = build_index(corpus_dir=args.corpus, index_dir=args.index, model=args.model, rebuild=args.rebuild,
+                         progress=_progress_bar())
+    print(report.summary())
+    print(f"index: {report.index_dir}")
+    return 0
+
+
+def _format_hit(n: int, hit, width: int = 88) -> str:
+    s, e = hit.highlight
+    marked = hit.text[:s] + ">>> " + hit.text[s:e] + " <<<" + hit.text[e:]
+    date = hit.published or "date unknown"
+    if hit.published_note:
+        date += " (date not stated in the article)"
+    lines = [f"[{n}] {hit.title}", f"    {hit.publisher or 'publisher unknown'}, {date}"]
+    if hit.url:
+        lines.append(f"    {hit.url}")
+    lines.append(f"    relevance {hit.score:.2f} · passage {hit.passage_id} · characters {hit.start}-{hit.end}")
+    for para in marked.split("\n"):
+        if para.strip():
+            lines.append(textwrap.fill(para, width=width, initial_indent="    ", subsequent_indent="    "))
+    return "\n".join(lines)
+
+
+def cmd_ask(args) -> int:
+    from .search import Retriever, default_retriever
+
+    if args.index:
+        retriever = Retriever(index_dir=args.index)
+    else:
+        retriever = default_retriever(corpus_dir=args.corpus)
+    answer = retriever.answer(args.question, k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    print()
+    for n, hit in enumerate(answer.citations, start=1):
+        print(_format_hit(n, hit))
+        print()
+    return 0
+
+
+def cmd_add(args) -> int:
+    from .build import build_index
+    from .config import default_corpus_dir
+    from .documents import SUPPORTED_SUFFIXES, read_document
+
+    corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
+    corpus.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for name in args.files:
+        src = Path(name)
+        if not src.is_file():
+            raise QAError(f"{src} is not a file; give the path of an article (.md, .txt or .html)")
+        if src.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise QAError(f"{src}: unsupported type {src.suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+        read_document(src, src.parent)  # refuse an unusable article before it enters the corpus
+        dest = corpus / src.name
+        if dest.exists() and dest.read_bytes() != src.read_bytes() and not args.replace:
+            raise QAError(f"{dest} already exists with other content; rename the file or pass --replace")
+        shutil.copyfile(src, dest)
+        copied.append(dest)
+        print(f"copied    {src} -> {dest}")
+    report = build_index(corpus_dir=corpus, index_dir=args.index, progress=_progress_bar())
+    print(report.summary())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa", description="Answer questions about news articles with cited passages."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def dirs(p):
+        p.add_argument("--corpus", help="folder of articles (default: $QA_CORPUS_DIR or ./corpus)")
+        p.add_argument("--index", help="index folder (default: $QA_INDEX_DIR or index/ beside the corpus)")
+
+    p = sub.add_parser("index", help="build or update the index (only new and changed articles are embedded)")
+    dirs(p)
+    p.add_argument("--rebuild", action="store_true", help="embed every article again")
+    p.add_argument("--model", help="sentence-transformers model name or path (default: $QA_MODEL or all-MiniLM-L6-v2)")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question with ranked, cited passages")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    dirs(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("add", help="copy articles into the corpus and update the index")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--replace", action="store_true", help="overwrite a corpus file of the same name")
+    dirs(p)
+    p.set_defaults(func=cmd_add)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except QAError as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qa: interrupted; the index is as it was before this command", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

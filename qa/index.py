@@ -1,0 +1,288 @@
+"""The index folder: FAISS vectors, the passage table, sentence vectors and ``manifest.json``.
+
+Layout of ``index/``::
+
+    manifest.json          what is in the index and which files hold it (written last)
+    vectors-<gen>.faiss    passage vectors, IndexIDMap2 over inner product (unit vectors)
+    passages-<gen>.jsonl   one passage per line: ids, offsets, text, sentence offsets
+    sentences-<gen>.npy    one unit vector per sentence, for choosing the answering sentence
+
+Every save writes a new generation of data files beside the old ones and then replaces
+``manifest.json`` in one atomic rename. Until that rename the old manifest still names
+the old files, so a crash at any moment leaves the previous index loadable.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+
+FORMAT = "qa-index"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+LOCK = ".lock"
+_REBUILD = "run `qa index --rebuild` to build it again from the corpus"
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that shape the index, read without importing them."""
+    versions = {}
+    for dist in ("qa-news", "faiss-cpu", "sentence-transformers", "torch", "numpy", "bm25s"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_atomic(path: Path, write) -> None:
+    """Write through ``write(file_object)`` into ``path.tmp``, fsync, then rename onto ``path``."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        write(fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+@dataclass
+class IndexData:
+    """An index in memory. ``passages`` rows line up with FAISS ids through ``id``."""
+
+    model: str
+    dimension: int
+    faiss_index: Any
+    passages: list[dict]
+    sentence_vectors: np.ndarray
+    documents: dict[str, dict] = field(default_factory=dict)
+    next_id: int = 0
+    generation: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. splitter settings
+    _by_id: dict[int, dict] | None = None
+
+    @classmethod
+    def empty(cls, model: str, dimension: int, **extra) -> "IndexData":
+        return cls(
+            model=model,
+            dimension=dimension,
+            faiss_index=new_faiss_index(dimension),
+            passages=[],
+            sentence_vectors=np.zeros((0, dimension), dtype=np.float32),
+            extra=dict(extra),
+        )
+
+    def passage(self, faiss_id: int) -> dict:
+        if self._by_id is None:
+            self._by_id = {p["id"]: p for p in self.passages}
+        return self._by_id[int(faiss_id)]
+
+    def invalidate(self) -> None:
+        self._by_id = None
+
+
+def new_faiss_index(dimension: int):
+    import faiss
+
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+
+
+# --- locking ----------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def build_lock(index_dir: str | Path, wait: bool = False) -> Iterator[None]:
+    """Hold ``index/.lock`` so that two builds never write the same index at once."""
+    import fcntl
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError as exc:
+            raise IndexLockedError(
+                f"another `qa index` is updating {index_dir}; wait for it to finish and try again"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# --- saving -----------------------------------------------------------------------------
+
+def save_index(data: IndexData, index_dir: str | Path) -> Path:
+    """Write ``data`` as a new generation and switch ``manifest.json`` to it atomically."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    previous = _read_manifest_quietly(index_dir)
+    generation = max(data.generation, previous.get("generation", 0) if previous else 0) + 1
+    names = {
+        "vectors": f"vectors-{generation}.faiss",
+        "passages": f"passages-{generation}.jsonl",
+        "sentence_vectors": f"sentences-{generation}.npy",
+    }
+
+    def write_passages(fh):
+        for row in data.passages:
+            fh.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    _write_atomic(index_dir / names["vectors"], lambda fh: fh.write(faiss.serialize_index(data.faiss_index).tobytes()))
+    _write_atomic(index_dir / names["passages"], write_passages)
+    _write_atomic(
+        index_dir / names["sentence_vectors"],
+        lambda fh: np.save(fh, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32), allow_pickle=False),
+    )
+    files = {
+        key: {"name": name, "bytes": (index_dir / name).stat().st_size, "sha256": _sha256(index_dir / name)}
+        for key, name in names.items()
+    }
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generation": generation,
+        "created": (previous or {}).get("created", now) if previous else now,
+        "updated": now,
+        "model": {"name": data.model, "dimension": data.dimension, "normalized": True},
+        "faiss": {"type": type(data.faiss_index).__name__, "metric": "inner_product", "ntotal": int(data.faiss_index.ntotal)},
+        "libraries": library_versions(),
+        "next_id": data.next_id,
+        "counts": {
+            "documents": len(data.documents),
+            "passages": len(data.passages),
+            "sentences": int(data.sentence_vectors.shape[0]),
+        },
+        "files": files,
+        "documents": data.documents,
+        **data.extra,
+    }
+    _commit_manifest(index_dir, manifest)
+    data.generation = generation
+    _remove_unreferenced(index_dir, set(names.values()))
+    return index_dir / MANIFEST
+
+
+def _commit_manifest(index_dir: Path, manifest: dict) -> None:
+    """The single step that makes a new generation current."""
+    payload = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+    _write_atomic(index_dir / MANIFEST, lambda fh: fh.write(payload))
+    _fsync_dir(index_dir)
+
+
+def _remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
+    for path in index_dir.iterdir():
+        stem = path.name.split("-", 1)[0]
+        if path.is_file() and stem in ("vectors", "passages", "sentences") and path.name not in keep:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+# --- loading ----------------------------------------------------------------------------
+
+def _read_manifest_quietly(index_dir: Path) -> dict | None:
+    try:
+        return read_manifest(index_dir)
+    except Exception:
+        return None
+
+
+def read_manifest(index_dir: str | Path) -> dict:
+    """The parsed manifest, or an error saying how to get a usable one."""
+    index_dir = Path(index_dir)
+    path = index_dir / MANIFEST
+    if not path.is_file():
+        raise IndexNotFoundError(f"no index in {index_dir}; build it with `qa index` (or qa.build_index())")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"{path} cannot be read ({exc}); {_REBUILD}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexCorruptError(f"{path} is not a qa index manifest; {_REBUILD}")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"{index_dir} has index format {manifest.get('format_version')}, this version reads {FORMAT_VERSION}; {_REBUILD}"
+        )
+    for key in ("model", "files", "documents", "next_id"):
+        if key not in manifest:
+            raise IndexCorruptError(f"{path} lacks {key!r}; {_REBUILD}")
+    return manifest
+
+
+def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
+    """Load the current generation, checking every file against the manifest."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    paths = {}
+    for key in ("vectors", "passages", "sentence_vectors"):
+        entry = manifest["files"].get(key)
+        if not entry:
+            raise IndexCorruptError(f"{index_dir / MANIFEST} names no {key} file; {_REBUILD}")
+        path = index_dir / entry["name"]
+        if not path.is_file():
+            raise IndexCorruptError(f"{path} is missing; {_REBUILD}")
+        if path.stat().st_size != entry["bytes"] or (verify and _sha256(path) != entry["sha256"]):
+            raise IndexCorruptError(f"{path} is truncated or changed since it was written; {_REBUILD}")
+        paths[key] = path
+    try:
+        faiss_index = faiss.deserialize_index(np.fromfile(paths["vectors"], dtype=np.uint8))
+        passages = [json.loads(line) for line in paths["passages"].read_text(encoding="utf-8").splitlines() if line]
+        sentence_vectors = np.load(paths["sentence_vectors"], allow_pickle=False)
+    except Exception as exc:
+        raise IndexCorruptError(f"{index_dir} cannot be loaded ({type(exc).__name__}: {exc}); {_REBUILD}") from exc
+    model = manifest["model"]
+    dimension = int(model.get("dimension", 0))
+    if faiss_index.d != dimension or sentence_vectors.ndim != 2 or (
+        len(sentence_vectors) and sentence_vectors.shape[1] != dimension
+    ):
+        raise IndexCorruptError(f"{index_dir}: vector dimensions disagree with the manifest ({dimension}); {_REBUILD}")
+    if faiss_index.ntotal != len(passages):
+        raise IndexCorruptError(
+            f"{index_dir}: FAISS holds {faiss_index.ntotal} vectors but the passage table {len(passages)}; {_REBUILD}"
+        )
+    rows = sentence_vectors.shape[0]
+    if any(r >= rows for p in passages for r in p.get("sentence_rows", [])):
+        raise IndexCorruptError(f"{index_dir}: passages point past the sentence vectors; {_REBUILD}")
+    known = {"format", "format_version", "generation", "created", "updated", "model", "faiss", "libraries",
+             "next_id", "counts", "files", "documents"}
+    return IndexData(
+        model=model["name"],
+        dimension=dimension,
+        faiss_index=faiss_index,
+        passages=passages,
+        sentence_vectors=sentence_vectors,
+        documents=manifest["documents"],
+        next_id=int(manifest["next_id"]),
+        generation=int(manifest.get("generation", 0)),
+        extra={k: v for k, v in manifest.items() if k not in known},
+    )

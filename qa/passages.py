@@ -1,0 +1,102 @@
+"""Splitting an article body into sentences and overlapping passages, keeping offsets.
+
+A passage is a run of whole sentences; its text is exactly ``body[start:end]``, so a
+citation can point at the very characters of the article.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Words that end with a full stop without ending a sentence.
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "rev", "gen", "col", "lt", "sgt", "capt",
+    "cllr", "hon", "gov", "sen", "rep", "inc", "ltd", "co", "corp", "plc", "vs", "etc", "no",
+    "nos", "fig", "al", "approx", "dept", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec", "e.g", "i.e", "u.s", "u.k", "a.m", "p.m",
+}
+# A candidate end: . ! ? (or …), closing quotes/brackets, then white space.
+_END = re.compile(r"([.!?…]+)([\"'”’)\]]*)(\s+)")
+_OPENER = re.compile(r"[\"'“‘(\[]*[A-Z0-9£$€]")
+
+
+@dataclass
+class Passage:
+    """A few consecutive sentences of one document."""
+
+    passage_id: str  # "<doc_id>#p<n>": stable while the document is unchanged
+    doc_id: str
+    text: str
+    start: int  # offsets into the document body
+    end: int
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # offsets within ``text``
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence in ``text``; a paragraph break always ends one."""
+    spans: list[tuple[int, int]] = []
+    for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
+        p_start, chunk = para.start(), para.group()
+        cursor = 0
+        for m in _END.finditer(chunk):
+            cut = m.end(2)
+            if not _OPENER.match(chunk, m.end()):
+                continue
+            if m.group(1) == ".":
+                word = re.search(r"([\w.]+)$", chunk[cursor:m.start(1)])
+                token = word.group(1).lower() if word else ""
+                if token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token):
+                    continue
+            _append(spans, chunk, p_start, cursor, cut)
+            cursor = m.end()
+        _append(spans, chunk, p_start, cursor, len(chunk))
+    return spans
+
+
+def _append(spans, chunk, offset, start, end):
+    piece = chunk[start:end]
+    lead = len(piece) - len(piece.lstrip())
+    trail = len(piece) - len(piece.rstrip())
+    if piece.strip():
+        spans.append((offset + start + lead, offset + end - trail))
+
+
+def split_passages(
+    doc_id: str,
+    body: str,
+    max_words: int = 90,
+    max_sentences: int = 4,
+    overlap: int = 1,
+) -> list[Passage]:
+    """Group sentences into passages of up to ``max_words`` words, overlapping by ``overlap``
+    sentences so that an answer lying across a boundary is whole in one passage.
+
+    A sentence longer than ``max_words`` becomes a passage of its own; no sentence is cut.
+    """
+    if max_words < 1 or max_sentences < 1 or overlap < 0:
+        raise ValueError("max_words and max_sentences must be positive and overlap not negative")
+    sentences = split_sentences(body)
+    words = [len(body[s:e].split()) for s, e in sentences]
+    passages: list[Passage] = []
+    i = 0
+    while i < len(sentences):
+        j, total = i, 0
+        while j < len(sentences) and j - i < max_sentences and (j == i or total + words[j] <= max_words):
+            total += words[j]
+            j += 1
+        start, end = sentences[i][0], sentences[j - 1][1]
+        passages.append(
+            Passage(
+                passage_id=f"{doc_id}#p{len(passages)}",
+                doc_id=doc_id,
+                text=body[start:end],
+                start=start,
+                end=end,
+                sentences=[(s - start, e - start) for s, e in sentences[i:j]],
+            )
+        )
+        if j >= len(sentences):
+            break
+        # Step forward, keeping ``overlap`` sentences, but always advancing by at least one.
+        i = max(j - overlap, i + 1)
+    return passages

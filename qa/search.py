@@ -1,0 +1,237 @@
+"""Ranking passages for a question and marking the sentence that answers it.
+
+>>> r = Retriever(index_dir="index")
+>>> hits = r.retrieve("when was the improvement notice closed?", k=5)
+>>> hits[0].publisher, hits[0].text[slice(*hits[0].highlight)]
+"""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import index as store
+from .config import default_corpus_dir, default_index_dir
+from .embedder import Embedder, get_embedder
+from .errors import QuestionError
+from .text import content_words, overlap, words
+
+MAX_QUESTION_CHARS = 1000
+_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+_DATE_HINT = re.compile(rf"\b(?:{_MONTH}|(?:19|20)\d\d|last year|yesterday|today|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b", re.I)
+
+
+@dataclass
+class Hit:
+    """One retrieved passage with its citation. ``start``/``end`` are offsets into the
+    article body; ``highlight`` is the (start, end) of the answering sentence within ``text``."""
+
+    passage_id: str
+    doc_id: str
+    text: str
+    score: float
+    title: str
+    publisher: str
+    published: str
+    url: str
+    start: int
+    end: int
+    highlight: tuple[int, int]
+    published_note: str = ""
+    rank: int = 0
+    sentence_score: float = 0.0
+    dates: list[dict] = field(default_factory=list)
+
+    @property
+    def highlight_text(self) -> str:
+        return self.text[self.highlight[0]:self.highlight[1]]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["highlight"] = list(self.highlight)
+        d["highlight_text"] = self.highlight_text
+        return d
+
+
+def check_question(question) -> str:
+    """The question, stripped; :class:`QuestionError` when there is nothing to search for."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    question = unicodedata.normalize("NFC", question).strip()
+    if not question:
+        raise QuestionError("the question is empty; type a question about the articles")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(question):,} characters long; keep it under {MAX_QUESTION_CHARS:,} "
+            "(ask about one thing at a time)"
+        )
+    if not words(question):
+        raise QuestionError("the question has no words to search for; ask it in words")
+    return question
+
+
+def is_when_question(question: str) -> bool:
+    q = question.lower()
+    return bool(re.search(r"\bwhen\b|\bwhat (?:date|day|month|year|time)\b|\bhow long ago\b|\bsince when\b", q))
+
+
+class Retriever:
+    """Search one index folder. The index is reloaded when ``manifest.json`` changes, so a
+    long-lived retriever (the web app) sees documents added by ``qa index`` or an upload."""
+
+    def __init__(self, index_dir: str | Path | None = None, model: str | None = None,
+                 embedder: Embedder | None = None):
+        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
+        self._embedder = embedder
+        self._model = model
+        self._data: store.IndexData | None = None
+        self._stamp = None
+        self._lock = threading.Lock()
+        self.data  # fail now, with a clear error, if there is no usable index
+
+    # -- loading ---------------------------------------------------------------------
+    @property
+    def data(self) -> store.IndexData:
+        manifest = self.index_dir / store.MANIFEST
+        try:
+            stat = manifest.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        except OSError:
+            stamp = None
+        if self._data is None or stamp != self._stamp:
+            with self._lock:
+                if self._data is None or stamp != self._stamp:
+                    self._data = store.load_index(self.index_dir)
+                    self._stamp = stamp
+                    self._check_model(self._data)
+        return self._data
+
+    def _check_model(self, data: store.IndexData) -> None:
+        from .errors import IndexMismatchError
+
+        wanted = self._embedder.name if self._embedder else self._model
+        if wanted and wanted != data.model:
+            raise IndexMismatchError(
+                f"{self.index_dir} was built with model {data.model!r}, not {wanted!r}; "
+                f"run `qa index --rebuild --model {wanted}` or search with the index's model"
+            )
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.data.model)
+        return self._embedder
+
+    # -- searching -------------------------------------------------------------------
+    def encode_question(self, question: str) -> np.ndarray:
+        return self.embedder.encode([question])[0]
+
+    def retrieve(self, question: str, k: int = 5) -> list[Hit]:
+        """The ``k`` passages that best answer ``question``, best first, each cited."""
+        question = check_question(question)
+        if not isinstance(k, int) or k < 1:
+            raise QuestionError(f"k must be a positive whole number, not {k!r}")
+        data = self.data
+        if data.faiss_index.ntotal == 0:
+            return []
+        q = self.encode_question(question)
+        # Overlapping passages often share their best sentence: fetch extra, show each sentence once.
+        depth = min(k * 3, data.faiss_index.ntotal)
+        scores, ids = data.faiss_index.search(q[None, :].astype(np.float32), depth)
+        hits: list[Hit] = []
+        shown: set[tuple[str, int, int]] = set()
+        for score, pid in zip(scores[0], ids[0]):
+            if pid < 0:
+                continue
+            hit = self._hit(data, data.passage(pid), float(score), len(hits) + 1, question, q)
+            key = (hit.doc_id, hit.start + hit.highlight[0], hit.start + hit.highlight[1])
+            if key in shown:
+                continue
+            shown.add(key)
+            hits.append(hit)
+            if len(hits) == k:
+                break
+        return hits
+
+    def answer(self, question: str, history=None, k: int = 5):
+        """A short cited answer (``Answer.found`` False when the documents do not answer)."""
+        from .answer import compose_answer
+
+        hits = self.retrieve(question, k=k)
+        return compose_answer(check_question(question), hits)
+
+    def _hit(self, data, passage: dict, score: float, rank: int, question: str, q: np.ndarray) -> Hit:
+        doc = data.documents.get(passage["doc_id"], {})
+        best, best_score = choose_sentence(question, q, passage, data.sentence_vectors)
+        return Hit(
+            passage_id=passage["passage_id"],
+            doc_id=passage["doc_id"],
+            text=passage["text"],
+            score=score,
+            title=doc.get("title", ""),
+            publisher=doc.get("publisher", ""),
+            published=doc.get("published", ""),
+            url=doc.get("url", ""),
+            start=passage["start"],
+            end=passage["end"],
+            highlight=tuple(passage["sentences"][best]),
+            published_note=doc.get("published_note", ""),
+            rank=rank,
+            sentence_score=best_score,
+            dates=[d for d in passage.get("dates", [])],
+        )
+
+
+def choose_sentence(question: str, q: np.ndarray, passage: dict, sentence_vectors: np.ndarray) -> tuple[int, float]:
+    """Index of the passage sentence that best answers ``question`` and its score.
+
+    The score is the sentence's cosine with the question plus its share of the question's
+    content words; a "when" question prefers a sentence that carries a date.
+    """
+    rows = passage["sentence_rows"]
+    dense = sentence_vectors[rows] @ q if rows else np.zeros(0)
+    when = is_when_question(question)
+    best, best_score = 0, -np.inf
+    for i, (s, e) in enumerate(passage["sentences"]):
+        sentence = passage["text"][s:e]
+        score = float(dense[i]) + 0.5 * overlap(question, sentence)
+        if when and _DATE_HINT.search(sentence):
+            score += 0.15
+        if len(content_words(sentence)) < 3:  # a fragment ("This is the council's top priority.")
+            score -= 0.1
+        if score > best_score:
+            best, best_score = i, score
+    return best, float(best_score)
+
+
+_DEFAULT: dict[str, Retriever] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def retrieve(question: str, k: int = 5, corpus_dir=None, index_dir=None) -> list[Hit]:
+    """``Retriever.retrieve`` on the default index, built or updated first if missing or stale."""
+    retriever = default_retriever(corpus_dir, index_dir)
+    return retriever.retrieve(question, k=k)
+
+
+def default_retriever(corpus_dir=None, index_dir=None) -> Retriever:
+    """A shared retriever over the default corpus and index, updated when the corpus changed."""
+    from .build import build_index, corpus_state
+
+    corpus = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
+    index = Path(index_dir) if index_dir is not None else default_index_dir(corpus)
+    key = f"{corpus.resolve()}|{index.resolve()}"
+    with _DEFAULT_LOCK:
+        try:
+            manifest = store.read_manifest(index)
+        except Exception:
+            manifest = None
+        if manifest is None or corpus_state(corpus, manifest, model=manifest["model"]["name"]).stale:
+            build_index(corpus_dir=corpus, index_dir=index)
+        if key not in _DEFAULT:
+            _DEFAULT[key] = Retriever(index_dir=index)
+        return _DEFAULT[key]

@@ -1,0 +1,49 @@
+"""Word-level text helpers shared by lexical ranking and sentence highlighting."""
+from __future__ import annotations
+
+import re
+
+# Function words that carry no topic; question words are kept apart in QUESTION_WORDS.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves also it's s t""".split()
+)
+QUESTION_WORDS = frozenset("what when where which who whom whose why how".split())
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, possessives folded ("council's" -> "council")."""
+    out = []
+    for w in _WORD.findall(text.lower()):
+        w = re.sub(r"['’]s$", "", w)
+        out.append(w.replace("’", "'"))
+    return out
+
+
+def content_words(text: str) -> list[str]:
+    """Words that carry topic: no stopwords, no question words."""
+    return [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper, enough to match "closed"/"closing"/"closes" and plurals."""
+    for suffix in ("ations", "ation", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            return base + "y" if suffix == "ies" else base
+    return word
+
+
+def overlap(question: str, sentence: str) -> float:
+    """Share of the question's content words (stemmed) that appear in ``sentence``, 0..1."""
+    q = {stem(w) for w in content_words(question)}
+    if not q:
+        return 0.0
+    s = {stem(w) for w in content_words(sentence)}
+    return len(q & s) / len(q)

@@ -1,0 +1,83 @@
+"""Shared fixtures: tiny corpora on disk, a deterministic embedder, and (marked) the real model."""
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CORPUS = ROOT / "corpus"
+DATA = Path(__file__).resolve().parent / "data"
+
+TINY_ARTICLES = {
+    "harbour.md": """\
+        ---
+        title: Harbour bridge reopens after repairs
+        publisher: Coast Times
+        published: 2020-03-14
+        url: https://example.org/harbour
+        ---
+
+        The harbour bridge reopened on Friday after six months of repairs. Engineers replaced the corroded cables.
+
+        The council said the repairs cost four million pounds. Traffic is expected to return to normal next week.
+        """,
+    "library.md": """\
+        ---
+        title: Town library extends opening hours
+        publisher: Inland Post
+        published: 2021-09
+        ---
+
+        The town library will open on Sundays from October. Volunteers will staff the reading rooms.
+
+        Membership has doubled since the new children's section opened. The mayor praised the librarians.
+        """,
+}
+
+
+def write_articles(folder: Path, articles: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in articles.items():
+        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path) -> Path:
+    return write_articles(tmp_path / "corpus", TINY_ARTICLES)
+
+
+@pytest.fixture
+def seed_corpus(tmp_path) -> Path:
+    dest = tmp_path / "corpus"
+    shutil.copytree(SEED_CORPUS, dest)
+    return dest
+
+
+@pytest.fixture
+def hash_embedder():
+    from qa.embedder import HashingEmbedder
+
+    return HashingEmbedder(64)
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory) -> Path:
+    """The seed corpus indexed with the real all-MiniLM-L6-v2 (built once per test run)."""
+    import qa
+
+    base = tmp_path_factory.mktemp("real")
+    corpus = base / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    qa.build_index(corpus_dir=corpus, index_dir=base / "index")
+    return base / "index"
+
+
+@pytest.fixture(scope="session")
+def real_retriever(real_index):
+    import qa
+
+    return qa.Retriever(index_dir=real_index)
