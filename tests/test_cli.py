@@ -1,0 +1,85 @@
+"""The qa command, invoked in-process with its output asserted."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+import qa
+from qa.cli import main
+
+from conftest import TINY_ARTICLES, write_articles
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, tiny_corpus):
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    monkeypatch.setenv("QA_CORPUS_DIR", str(tiny_corpus))
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    return tmp_path
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys\nfrom qa.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "import qa\n"
+        "print(sorted(m for m in ('torch', 'faiss', 'sentence_transformers', 'numpy', 'gradio') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "usage: qa" in out
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_index_then_unchanged(env, capsys):
+    assert main(["index"]) == 0
+    out = capsys.readouterr().out
+    assert "added     harbour" in out and "2 added, 0 updated, 0 removed, 0 unchanged" in out
+    assert main(["index"]) == 0
+    assert "0 added, 0 updated, 0 removed, 2 unchanged" in capsys.readouterr().out
+
+
+def test_ask_prints_cited_passages_with_marked_sentence(env, capsys):
+    assert main(["ask", "how much did the bridge repairs cost?", "-k", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "[1] Harbour bridge reopens after repairs" in out
+    assert "Coast Times, 2020-03-14" in out and "https://example.org/harbour" in out
+    assert ">>> The council said the repairs cost four million pounds. <<<" in out
+
+
+def test_ask_json(env, capsys):
+    assert main(["ask", "library Sundays", "--json", "-k", "1"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    hit = answer["citations"][0]
+    assert hit["doc_id"] == "library" and hit["publisher"] == "Inland Post"
+    assert hit["text"][hit["highlight"][0]:hit["highlight"][1]] == hit["highlight_text"]
+    assert {"passage_id", "score", "title", "published", "url", "start", "end"} <= set(hit)
+
+
+def test_add_copies_and_indexes(env, tmp_path, capsys):
+    assert main(["index"]) == 0
+    capsys.readouterr()
+    new = write_articles(tmp_path / "incoming", {"ferry.md": "---\ntitle: Ferry sinks\n---\n\nThe ferry sank at dawn. All were rescued.\n"})
+    assert main(["add", str(new / "ferry.md")]) == 0
+    out = capsys.readouterr().out
+    assert "added     ferry" in out and "2 unchanged" in out
+    assert (qa.config.default_corpus_dir() / "ferry.md").exists()
+
+
+def test_add_refuses_unusable_file(env, tmp_path, capsys):
+    (tmp_path / "empty.md").write_text("")
+    assert main(["add", str(tmp_path / "empty.md")]) == 1
+    assert "is empty" in capsys.readouterr().err
+    assert not (qa.config.default_corpus_dir() / "empty.md").exists()
+
+
+def test_errors_are_clean_messages(tmp_path, capsys):
+    assert main(["ask", "anything", "--index", str(tmp_path / "none")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("qa: error:") and "qa index" in err and "Traceback" not in err
+
+
+def test_python_retrieve_builds_default_index_when_missing(env):
+    hits = qa.retrieve("ferry OR bridge cables corroded", k=1)
+    assert hits[0].doc_id == "harbour"
+    assert (env / "index" / "manifest.json").exists()

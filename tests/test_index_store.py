@@ -1,0 +1,147 @@
+"""The index folder: manifest fields, round trips, brute-force agreement, crash safety."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import qa
+from qa import index as store
+from qa.build import build_index
+from qa.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
+
+
+@pytest.fixture
+def built(tiny_corpus, tmp_path, hash_embedder):
+    build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
+    return tmp_path / "index"
+
+
+def test_manifest_records_every_field(built, tiny_corpus):
+    m = json.loads((built / "manifest.json").read_text())
+    assert m["format"] == "qa-index" and m["format_version"] == store.FORMAT_VERSION
+    assert m["model"] == {"name": "hash:64", "dimension": 64, "normalized": True}
+    assert m["faiss"]["type"] == "IndexIDMap2" and m["faiss"]["metric"] == "inner_product"
+    assert {"faiss-cpu", "numpy"} <= set(m["libraries"])
+    assert m["generation"] == 1 and m["created"] and m["updated"]
+    assert m["counts"]["documents"] == 2 and m["counts"]["passages"] == m["faiss"]["ntotal"]
+    assert m["next_id"] == m["counts"]["passages"]
+    assert m["splitter"] == {"max_words": 90, "max_sentences": 4, "overlap": 1}
+    for key in ("vectors", "passages", "sentence_vectors"):
+        entry = m["files"][key]
+        assert (built / entry["name"]).stat().st_size == entry["bytes"]
+        assert len(entry["sha256"]) == 64
+    harbour = m["documents"]["harbour"]
+    raw = (tiny_corpus / "harbour.md").read_bytes()
+    import hashlib
+
+    assert harbour["sha256"] == hashlib.sha256(raw).hexdigest()
+    assert harbour["title"] == "Harbour bridge reopens after repairs" and harbour["publisher"] == "Coast Times"
+    assert harbour["published"] == "2020-03-14" and harbour["url"] == "https://example.org/harbour"
+    assert harbour["source"] == "harbour.md" and harbour["passages"] >= 1
+
+
+def test_save_load_round_trip(built):
+    data = store.load_index(built)
+    out = built.parent / "copy"
+    store.save_index(data, out)
+    again = store.load_index(out)
+    assert again.passages == data.passages and again.documents == data.documents
+    assert np.array_equal(again.sentence_vectors, data.sentence_vectors)
+    ids = np.array([p["id"] for p in data.passages])
+    assert np.array_equal(again.faiss_index.reconstruct_batch(ids), data.faiss_index.reconstruct_batch(ids))
+    assert list((built).glob("*.tmp")) == []
+
+
+def test_faiss_agrees_with_brute_force(built, hash_embedder):
+    data = store.load_index(built)
+    ids = np.array([p["id"] for p in data.passages])
+    vectors = data.faiss_index.reconstruct_batch(ids)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    for question in ("bridge repairs cost", "library open on Sundays", "mayor praised"):
+        q = hash_embedder.encode([question])[0]
+        scores, found = data.faiss_index.search(q[None, :], len(ids))
+        brute = vectors @ q
+        order = np.argsort(-brute, kind="stable")
+        assert np.allclose(scores[0], brute[order], atol=1e-5)
+        assert set(found[0][:1]) <= set(ids[brute >= brute.max() - 1e-6])
+
+
+def test_old_generation_files_are_removed(built, tiny_corpus, hash_embedder):
+    (tiny_corpus / "library.md").unlink()
+    build_index(tiny_corpus, built, embedder=hash_embedder)
+    names = sorted(p.name for p in built.iterdir() if not p.name.startswith("."))
+    assert names == ["manifest.json", "passages-2.jsonl", "sentences-2.npy", "vectors-2.faiss"]
+
+
+def test_missing_index_says_how_to_build(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="qa index"):
+        qa.Retriever(index_dir=tmp_path / "none")
+
+
+@pytest.mark.parametrize("victim", ["vectors", "passages", "sentence_vectors"])
+def test_truncated_file_is_detected(built, victim):
+    name = json.loads((built / "manifest.json").read_text())["files"][victim]["name"]
+    path = built / name
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(IndexCorruptError, match="rebuild"):
+        store.load_index(built)
+
+
+def test_corrupt_manifest_is_detected(built):
+    (built / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorruptError, match="qa index --rebuild"):
+        store.load_index(built)
+
+
+def test_failure_before_manifest_switch_keeps_previous_index(built, tiny_corpus, hash_embedder, monkeypatch):
+    before = store.load_index(built)
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "_commit_manifest", crash)
+    (tiny_corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank. Nobody was hurt.\n")
+    with pytest.raises(OSError):
+        build_index(tiny_corpus, built, embedder=hash_embedder)
+    monkeypatch.undo()
+    after = store.load_index(built)
+    assert after.documents == before.documents and after.passages == before.passages
+
+
+def test_process_killed_mid_write_keeps_previous_index(built, tiny_corpus):
+    """A real process dies (os._exit, no cleanup) after writing new data files, before the switch."""
+    before = store.load_index(built)
+    (tiny_corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank. Nobody was hurt.\n")
+    script = f"""
+import os, qa
+from qa import index as store
+from qa.embedder import HashingEmbedder
+real = store._write_atomic
+def dying(path, write):
+    if path.name.startswith("sentences-"):
+        with open(str(path) + ".tmp", "wb") as fh:
+            fh.write(b"half")
+        os._exit(9)
+    real(path, write)
+store._write_atomic = dying
+qa.build_index({str(tiny_corpus)!r}, {str(built)!r}, embedder=HashingEmbedder(64))
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 9, proc.stderr
+    assert any(p.name.startswith("vectors-2") for p in built.iterdir())  # it did get that far
+    after = store.load_index(built)
+    assert after.documents == before.documents and after.passages == before.passages
+    # and the next build finishes the job and tidies up
+    report = build_index(tiny_corpus, built, embedder=qa.embedder.HashingEmbedder(64))
+    assert report.added == ["ferry"]
+    assert not [p for p in built.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_concurrent_builds_are_kept_apart(built):
+    with store.build_lock(built):
+        with pytest.raises(IndexLockedError, match="wait for it to finish"):
+            with store.build_lock(built):
+                pass
