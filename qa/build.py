@@ -14,11 +14,13 @@ from typing import Callable
 
 import numpy as np
 
+from . import dates as date_finder
 from . import index as store
 from .config import default_corpus_dir, default_index_dir
 from .documents import Document, load_corpus
 from .embedder import Embedder, get_embedder
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from .lexical import build_for_passages
 from .passages import split_passages, split_sentences
 
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
@@ -87,13 +89,17 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
     documents, problems = load_corpus(corpus_dir)
     skipped = [(p.path, p.reason) for p in problems]
     unique: list[Document] = []
-    seen: dict[str, str] = {}
+    # Of several copies of one text, an article already in the index keeps its place, so
+    # adding a copy never removes the original (and its citations) in favour of the copy.
+    before = set(manifest.get("documents") or {}) if manifest else set()
+    keeper: dict[str, Document] = {}
+    for doc in sorted(documents, key=lambda d: d.doc_id not in before):
+        keeper.setdefault(" ".join(doc.body.split()), doc)
     for doc in documents:
-        key = " ".join(doc.body.split())
-        if key in seen:
-            skipped.append((doc.source, f"same text as {seen[key]}; not indexed twice"))
+        first = keeper[" ".join(doc.body.split())]
+        if first is not doc:
+            skipped.append((doc.source, f"same text as {first.source}; not indexed twice"))
             continue
-        seen[key] = doc.source
         unique.append(doc)
     full_reason = ""
     indexed: dict[str, dict] = {}
@@ -103,6 +109,8 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
         full_reason = f"index was built with model {manifest['model']['name']!r}, now {model!r}"
     elif manifest.get("splitter") != SPLITTER:
         full_reason = "passage splitting settings changed"
+    elif manifest.get("dates") != date_finder.VERSION:
+        full_reason = "the index was built without the current date resolution (passages store resolved dates)"
     else:
         indexed = manifest["documents"]
     current = {d.doc_id for d in unique}
@@ -128,8 +136,12 @@ def build_index(
     progress: BuildProgress | None = None,
     embedder: Embedder | None = None,
     batch_size: int = 32,
+    wait: bool = False,
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``; embed only new and changed documents.
+
+    While another build holds the index's lock this raises :class:`IndexLockedError`, or
+    with ``wait=True`` waits for it and then brings the index up to date itself.
 
     >>> report = build_index(corpus_dir="corpus", index_dir="index")
     >>> report.added, report.updated, report.removed, report.unchanged
@@ -139,7 +151,7 @@ def build_index(
     index_dir = Path(index_dir) if index_dir is not None else default_index_dir(corpus_dir)
     if embedder is None:
         embedder = get_embedder(model or _indexed_model(index_dir))
-    with store.build_lock(index_dir):
+    with store.build_lock(index_dir, wait=wait):
         old: store.IndexData | None = None
         reason = ""
         try:
@@ -150,7 +162,8 @@ def build_index(
             reason = f"the previous index could not be used ({exc})"
         manifest = None
         if old is not None and not rebuild:
-            manifest = {"model": {"name": old.model}, "documents": old.documents, "splitter": old.extra.get("splitter")}
+            manifest = {"model": {"name": old.model}, "documents": old.documents, "splitter": old.extra.get("splitter"),
+                        "dates": old.extra.get("dates")}
         state = corpus_state(corpus_dir, manifest, model=embedder.name)
         if rebuild:
             reason = "asked for with --rebuild"
@@ -166,7 +179,8 @@ def build_index(
             detail = "; ".join(f"{p}: {r}" for p, r in state.skipped) or "it has no .md, .txt or .html files"
             raise CorpusError(f"nothing to index in {corpus_dir} ({detail}); add articles and run `qa index` again")
         if reason:
-            data = store.IndexData.empty(embedder.name, embedder.dimension, splitter=SPLITTER)
+            data = store.IndexData.empty(embedder.name, embedder.dimension, splitter=SPLITTER,
+                                         dates=date_finder.VERSION)
             report.added = [d.doc_id for d in state.documents]
             to_embed = state.documents
         else:
@@ -180,6 +194,11 @@ def build_index(
         if to_embed or report.removed or reason:
             _embed_documents(data, to_embed, embedder, progress, report, batch_size)
             data.extra["splitter"] = SPLITTER
+            data.extra["dates"] = date_finder.VERSION
+            # BM25 is rebuilt from every kept passage text on each save: over a few thousand
+            # passages that takes well under a second, while embeddings (the expensive part)
+            # stay incremental. A removed document's passages are then gone from BM25 too.
+            data.lexical = build_for_passages(data.passages)
             store.save_index(data, index_dir)
         report.seconds = time.perf_counter() - started
         return report
@@ -220,6 +239,8 @@ def _embed_documents(data, documents, embedder, progress, report, batch_size) ->
         row_of = {span: first_row + i for i, span in enumerate(spans)}
         sentence_texts.extend(doc.body[s:e] for s, e in spans)
         doc_passages = split_passages(doc.doc_id, doc.body, **SPLITTER)
+        # Resolved once per article against its publication date; each passage keeps its own.
+        mentions = date_finder.find_dates(doc.body, doc.published, doc.published_note)
         for p in doc_passages:
             passages.append({
                 "passage_id": p.passage_id,
@@ -229,6 +250,7 @@ def _embed_documents(data, documents, embedder, progress, report, batch_size) ->
                 "text": p.text,
                 "sentences": [list(s) for s in p.sentences],
                 "sentence_rows": [row_of[(p.start + s, p.start + e)] for s, e in p.sentences],
+                "dates": date_finder.dates_within(mentions, p.start, p.end),
             })
         meta = doc.metadata()
         meta["passages"] = len(doc_passages)

@@ -102,6 +102,13 @@ def cmd_add(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from .web import serve
+
+    serve(host=args.host, port=args.port, corpus_dir=args.corpus, index_dir=args.index)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa", description="Answer questions about news articles with cited passages."
@@ -130,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="overwrite a corpus file of the same name")
     dirs(p)
     p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("serve", help="start the web chat (http://127.0.0.1:7860), indexing first if needed")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: $GRADIO_SERVER_PORT or 7860)")
+    dirs(p)
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

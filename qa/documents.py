@@ -14,6 +14,11 @@ from typing import Any, Iterable
 from .errors import CorpusError, DocumentError
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
+# A long news feature is under 100,000 characters. Beyond these limits a file is not an
+# article (a book, a database dump) and embedding it would take many minutes, so it is
+# skipped with a message rather than left to stall every build. Both are arguments too.
+MAX_FILE_BYTES = 2_000_000  # what is read at all; news pages in HTML stay well below it
+MAX_BODY_CHARS = 200_000  # article text after cleaning: about 33,000 words
 METADATA_FIELDS = ("title", "publisher", "author", "published", "published_note", "url")
 
 
@@ -93,15 +98,33 @@ _DATE_LINE = re.compile(
 )
 
 
+_BINARY = "looks like a binary file, not text; save the article as .txt, .md or .html"
+# Control characters other than tab, newline, carriage return and form feed: text has
+# next to none, while any binary file decoded as cp1252/latin-1 is full of them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
 def _decode(data: bytes, path: Path) -> str:
+    # Text saved as UTF-16 is full of NUL bytes, so its byte-order mark is checked first.
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(path, f"starts like UTF-16 text but does not decode ({exc.reason}); save it as UTF-8") from exc
     if b"\x00" in data[:4096]:
-        raise DocumentError(path, "looks like a binary file, not text; save the article as .txt, .md or .html")
+        raise DocumentError(path, _BINARY)
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
+            break
         except UnicodeDecodeError:
             continue
-    raise DocumentError(path, "cannot be decoded as text")  # pragma: no cover - latin-1 decodes anything
+    else:  # pragma: no cover - latin-1 decodes anything
+        raise DocumentError(path, "cannot be decoded as text")
+    sample = text[:65536]
+    if len(_CONTROL.findall(sample)) > 0.02 * len(sample):
+        raise DocumentError(path, _BINARY)
+    return text
 
 
 def _iso_date(text: str) -> str:
@@ -126,20 +149,55 @@ def _normalise_published(value: Any) -> str:
     return str(value).strip()
 
 
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:200]
+
+
+def _load_yaml(text: str):
+    """``yaml.safe_load`` without aliases: ``*name`` references let a few lines of front
+    matter expand into billions of values (a "billion laughs" file), so they are refused."""
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.YAMLError("YAML aliases (*name) are not allowed in front matter; write the values out")
+            return super().compose_node(parent, index)
+
+    return yaml.load(text, Loader=NoAliasLoader)
+
+
+_FIELD_LINE = re.compile(r"^(\w+)[ \t]*:[ \t]*(.*?)[ \t]*$")
+
+
+def _fields_line_by_line(text: str) -> dict[str, str]:
+    """The known fields of a front matter that is not valid YAML, one ``name: value`` per
+    line. The usual culprit is a headline with a colon ("title: Breaking: ...")."""
+    fields = {}
+    for line in text.splitlines():
+        match = _FIELD_LINE.match(line)
+        if match and match.group(1) in METADATA_FIELDS and match.group(1) not in fields:
+            value = match.group(2)
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            if value:
+                fields[match.group(1)] = value
+    return fields
+
+
 def _read_markdown(text: str, doc: Document) -> None:
     match = _FRONT_MATTER.match(text)
     body = text
     if match:
         body = text[match.end():]
         try:
-            import yaml
-
-            meta = yaml.safe_load(match.group(1)) or {}
+            meta = _load_yaml(match.group(1)) or {}
             if not isinstance(meta, dict):
                 raise ValueError("front matter is not a mapping of field: value")
         except Exception as exc:  # malformed YAML must not lose the article's text
-            doc.warnings.append(f"front matter ignored ({type(exc).__name__}: {str(exc).splitlines()[0]})")
-            meta = {}
+            meta = _fields_line_by_line(match.group(1))
+            kept = f"; read {', '.join(meta)} line by line" if meta else "; no fields could be read"
+            doc.warnings.append(f"front matter is not valid YAML ({type(exc).__name__}: {_first_line(exc)}){kept}")
         for name in METADATA_FIELDS:
             if name in meta and meta[name] is not None:
                 value = meta.pop(name)
@@ -204,7 +262,12 @@ def doc_id_for(path: Path, corpus_dir: Path) -> str:
     return rel.as_posix()
 
 
-def read_document(path: str | Path, corpus_dir: str | Path | None = None) -> Document:
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
+def read_document(path: str | Path, corpus_dir: str | Path | None = None,
+                  max_bytes: int = MAX_FILE_BYTES, max_chars: int = MAX_BODY_CHARS) -> Document:
     """Read one article. Raises :class:`DocumentError` naming the file when it is unusable."""
     path = Path(path)
     corpus = Path(corpus_dir) if corpus_dir is not None else path.parent
@@ -212,6 +275,13 @@ def read_document(path: str | Path, corpus_dir: str | Path | None = None) -> Doc
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(path, f"unsupported type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
     try:
+        # Checked before reading: a huge file is refused without being loaded into memory.
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(
+                path, f"is {_size(size)}, over the {_size(max_bytes)} limit for an article; "
+                "split it into separate articles"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(path, f"cannot be read ({exc.strerror})") from exc
@@ -233,6 +303,11 @@ def read_document(path: str | Path, corpus_dir: str | Path | None = None) -> Doc
         _read_html(text, doc)
     if not doc.body.strip():
         raise DocumentError(path, "has no article text after removing page furniture")
+    if len(doc.body) > max_chars:
+        raise DocumentError(
+            path, f"has {len(doc.body):,} characters of text, over the {max_chars:,} limit for an article; "
+            "split it into separate articles"
+        )
     if not doc.title:
         doc.title = doc.doc_id.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
     return doc
@@ -248,7 +323,8 @@ def iter_corpus_files(corpus_dir: str | Path) -> Iterable[Path]:
             yield path
 
 
-def load_corpus(corpus_dir: str | Path) -> tuple[list[Document], list[DocumentError]]:
+def load_corpus(corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES,
+                max_chars: int = MAX_BODY_CHARS) -> tuple[list[Document], list[DocumentError]]:
     """Every readable article in ``corpus_dir`` and, separately, the files skipped with why."""
     corpus = Path(corpus_dir)
     if not corpus.is_dir():
@@ -256,7 +332,7 @@ def load_corpus(corpus_dir: str | Path) -> tuple[list[Document], list[DocumentEr
     documents, problems = [], []
     for path in iter_corpus_files(corpus):
         try:
-            documents.append(read_document(path, corpus))
+            documents.append(read_document(path, corpus, max_bytes=max_bytes, max_chars=max_chars))
         except DocumentError as exc:
             problems.append(exc)
     return documents, problems

@@ -6,6 +6,7 @@ Layout of ``index/``::
     vectors-<gen>.faiss    passage vectors, IndexIDMap2 over inner product (unit vectors)
     passages-<gen>.jsonl   one passage per line: ids, offsets, text, sentence offsets
     sentences-<gen>.npy    one unit vector per sentence, for choosing the answering sentence
+    lexical-<gen>.*        BM25 over the passage texts (qa.lexical: bm25s JSON and .npy files)
 
 Every save writes a new generation of data files beside the old ones and then replaces
 ``manifest.json`` in one atomic rename. Until that rename the old manifest still names
@@ -85,6 +86,7 @@ class IndexData:
     next_id: int = 0
     generation: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. splitter settings
+    lexical: Any = None  # qa.lexical.LexicalIndex, row i = passages[i]; built from passages when None
     _by_id: dict[int, dict] | None = None
 
     @classmethod
@@ -150,6 +152,7 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
         "passages": f"passages-{generation}.jsonl",
         "sentence_vectors": f"sentences-{generation}.npy",
     }
+    lexical = _lexical_for(data)
 
     def write_passages(fh):
         for row in data.passages:
@@ -161,6 +164,8 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
         index_dir / names["sentence_vectors"],
         lambda fh: np.save(fh, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32), allow_pickle=False),
     )
+    lexical_paths = lexical.save(index_dir, generation)
+    names.update({f"lexical_{role}": path.name for role, path in lexical_paths.items()})
     files = {
         key: {"name": name, "bytes": (index_dir / name).stat().st_size, "sha256": _sha256(index_dir / name)}
         for key, name in names.items()
@@ -201,7 +206,7 @@ def _commit_manifest(index_dir: Path, manifest: dict) -> None:
 def _remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
     for path in index_dir.iterdir():
         stem = path.name.split("-", 1)[0]
-        if path.is_file() and stem in ("vectors", "passages", "sentences") and path.name not in keep:
+        if path.is_file() and stem in ("vectors", "passages", "sentences", "lexical") and path.name not in keep:
             with contextlib.suppress(OSError):
                 path.unlink()
 
@@ -234,7 +239,48 @@ def read_manifest(index_dir: str | Path) -> dict:
     for key in ("model", "files", "documents", "next_id"):
         if key not in manifest:
             raise IndexCorruptError(f"{path} lacks {key!r}; {_REBUILD}")
+    problem = _manifest_shape_problem(manifest)
+    if problem:
+        raise IndexCorruptError(f"{path}: {problem}; {_REBUILD}")
     return manifest
+
+
+def _manifest_shape_problem(manifest: dict) -> str:
+    """What is wrong with the manifest's structure, or ''. An edited or damaged manifest
+    must fail here with a message, not later with a TypeError deep inside a search."""
+    model = manifest["model"]
+    if not (isinstance(model, dict) and isinstance(model.get("name"), str)
+            and isinstance(model.get("dimension"), int) and model["dimension"] > 0):
+        return "'model' is not a name with a positive dimension"
+    if not isinstance(manifest["next_id"], int) or not isinstance(manifest["documents"], dict):
+        return "'next_id' or 'documents' has the wrong type"
+    if not all(isinstance(meta, dict) for meta in manifest["documents"].values()):
+        return "an entry in 'documents' is not a mapping"
+    files = manifest["files"]
+    if not isinstance(files, dict):
+        return "'files' is not a mapping"
+    for key, entry in files.items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
+                and isinstance(entry.get("bytes"), int) and isinstance(entry.get("sha256"), str)):
+            return f"file entry {key!r} lacks name, bytes or sha256"
+        # Data files live in the index folder itself: a path here would read outside it.
+        name = entry["name"]
+        if not name or name.startswith(".") or "/" in name or "\\" in name or name != Path(name).name:
+            return f"file entry {key!r} names {name!r}, not a file in the index folder"
+    return ""
+
+
+def _checked_file(index_dir: Path, manifest: dict, key: str, verify: bool) -> Path:
+    """The path of data file ``key``, after checking its size (and sha256) against the manifest."""
+    entry = manifest["files"].get(key)
+    if not entry:
+        raise IndexCorruptError(f"{index_dir / MANIFEST} names no {key} file; {_REBUILD}")
+    path = index_dir / entry["name"]
+    if not path.is_file():
+        raise IndexCorruptError(f"{path} is missing; {_REBUILD}")
+    if path.stat().st_size != entry["bytes"] or (verify and _sha256(path) != entry["sha256"]):
+        raise IndexCorruptError(f"{path} is truncated or changed since it was written; {_REBUILD}")
+    return path
 
 
 def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
@@ -245,19 +291,25 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
     manifest = read_manifest(index_dir)
     paths = {}
     for key in ("vectors", "passages", "sentence_vectors"):
-        entry = manifest["files"].get(key)
-        if not entry:
-            raise IndexCorruptError(f"{index_dir / MANIFEST} names no {key} file; {_REBUILD}")
-        path = index_dir / entry["name"]
-        if not path.is_file():
-            raise IndexCorruptError(f"{path} is missing; {_REBUILD}")
-        if path.stat().st_size != entry["bytes"] or (verify and _sha256(path) != entry["sha256"]):
-            raise IndexCorruptError(f"{path} is truncated or changed since it was written; {_REBUILD}")
-        paths[key] = path
+        paths[key] = _checked_file(index_dir, manifest, key, verify)
+    # Indexes written before BM25 was added have no lexical files: BM25 is then built from
+    # the passage table on load (well under a second) and written by the next update.
+    from .lexical import FILE_SUFFIXES
+
+    lexical_keys = [f"lexical_{role}" for role in FILE_SUFFIXES]
+    if any(key in manifest["files"] for key in lexical_keys):
+        for key in lexical_keys:
+            paths[key] = _checked_file(index_dir, manifest, key, verify)
     try:
         faiss_index = faiss.deserialize_index(np.fromfile(paths["vectors"], dtype=np.uint8))
         passages = [json.loads(line) for line in paths["passages"].read_text(encoding="utf-8").splitlines() if line]
         sentence_vectors = np.load(paths["sentence_vectors"], allow_pickle=False)
+        lexical = None
+        if "lexical_params" in paths:
+            from .lexical import LexicalIndex
+
+            lexical = LexicalIndex.load({key[len("lexical_"):]: path for key, path in paths.items()
+                                         if key.startswith("lexical_")})
     except Exception as exc:
         raise IndexCorruptError(f"{index_dir} cannot be loaded ({type(exc).__name__}: {exc}); {_REBUILD}") from exc
     model = manifest["model"]
@@ -273,6 +325,13 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
     rows = sentence_vectors.shape[0]
     if any(r >= rows for p in passages for r in p.get("sentence_rows", [])):
         raise IndexCorruptError(f"{index_dir}: passages point past the sentence vectors; {_REBUILD}")
+    problem = _passage_table_problem(faiss_index, passages, manifest["documents"])
+    if problem:
+        raise IndexCorruptError(f"{index_dir}: {problem}; {_REBUILD}")
+    if lexical is not None and lexical.size != len(passages):
+        raise IndexCorruptError(
+            f"{index_dir}: BM25 holds {lexical.size} rows but the passage table {len(passages)}; {_REBUILD}"
+        )
     known = {"format", "format_version", "generation", "created", "updated", "model", "faiss", "libraries",
              "next_id", "counts", "files", "documents"}
     return IndexData(
@@ -285,4 +344,45 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
         next_id=int(manifest["next_id"]),
         generation=int(manifest.get("generation", 0)),
         extra={k: v for k, v in manifest.items() if k not in known},
+        lexical=lexical if lexical is not None else _lexical_for_passages(passages),
     )
+
+
+_PASSAGE_KEYS = ("id", "passage_id", "doc_id", "text", "start", "end", "sentences", "sentence_rows")
+
+
+def _passage_table_problem(faiss_index, passages: list[dict], documents: dict) -> str:
+    """Whether the passage table and FAISS still describe the same passages, or ''.
+
+    Equal counts are not enough: a FAISS id with no row would fail at query time, and a
+    row under the wrong id would be cited for another passage's vector."""
+    import faiss
+
+    for row in passages:
+        if not isinstance(row, dict) or any(key not in row for key in _PASSAGE_KEYS):
+            return f"a passage row lacks one of {', '.join(_PASSAGE_KEYS)}"
+        if len(row["sentences"]) != len(row["sentence_rows"]) or not row["sentences"]:
+            return f"passage {row['passage_id']!r} has sentence offsets and vectors out of step"
+        if row["doc_id"] not in documents:
+            return f"passage {row['passage_id']!r} belongs to {row['doc_id']!r}, which the manifest does not list"
+    table_ids = [row["id"] for row in passages]
+    if len(set(table_ids)) != len(table_ids):
+        return "the passage table repeats an id"
+    if hasattr(faiss_index, "id_map"):
+        faiss_ids = faiss.vector_to_array(faiss_index.id_map)
+        if set(faiss_ids.tolist()) != set(table_ids):
+            return "FAISS and the passage table hold different passage ids"
+    return ""
+
+
+def _lexical_for_passages(passages: list[dict]):
+    from .lexical import build_for_passages
+
+    return build_for_passages(passages)
+
+
+def _lexical_for(data: IndexData):
+    """The BM25 index to save with ``data``: its own, or one built from its passages."""
+    if data.lexical is None or data.lexical.size != len(data.passages):
+        data.lexical = _lexical_for_passages(data.passages)
+    return data.lexical

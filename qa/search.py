@@ -61,6 +61,15 @@ def check_question(question) -> str:
     """The question, stripped; :class:`QuestionError` when there is nothing to search for."""
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    if len(question) > 4 * MAX_QUESTION_CHARS:  # refuse a huge paste before any work on it
+        raise QuestionError(
+            f"the question is {len(question):,} characters long; keep it under {MAX_QUESTION_CHARS:,} "
+            "(ask about one thing at a time)"
+        )
+    # A lone surrogate (possible in JSON from a client) makes the model's tokenizer raise
+    # TypeError, and control characters mean nothing: both become plain replacements.
+    question = question.encode("utf-8", "replace").decode("utf-8")
+    question = re.sub(r"[\x00-\x08\x0b\x0e-\x1f\x7f]", " ", question)
     question = unicodedata.normalize("NFC", question).strip()
     if not question:
         raise QuestionError("the question is empty; type a question about the articles")
@@ -128,24 +137,42 @@ class Retriever:
 
     # -- searching -------------------------------------------------------------------
     def encode_question(self, question: str) -> np.ndarray:
-        return self.embedder.encode([question])[0]
+        q = self.embedder.encode([question])[0]
+        # Same model name, other vectors (a model folder replaced in place): FAISS would
+        # abort on the mismatch, so it is caught here with a way out.
+        if q.shape[0] != self.data.dimension:
+            from .errors import IndexMismatchError
 
-    def retrieve(self, question: str, k: int = 5) -> list[Hit]:
-        """The ``k`` passages that best answer ``question``, best first, each cited."""
+            raise IndexMismatchError(
+                f"{self.index_dir} holds {self.data.dimension}-dimensional vectors but model "
+                f"{self.embedder.name!r} now gives {q.shape[0]}; run `qa index --rebuild`"
+            )
+        return q
+
+    def retrieve(self, question: str, k: int = 5, published_after=None, published_before=None) -> list[Hit]:
+        """The ``k`` passages that best answer ``question``, best first, each cited.
+
+        ``published_after`` (inclusive) and ``published_before`` (exclusive) keep only
+        articles published in that range: a ``datetime.date`` or ISO text, where a partial
+        date means its first day (``published_before="2017"`` is before 1 January 2017).
+        """
         question = check_question(question)
         if not isinstance(k, int) or k < 1:
             raise QuestionError(f"k must be a positive whole number, not {k!r}")
         data = self.data
-        if data.faiss_index.ntotal == 0:
+        allowed = _allowed_docs(data, published_after, published_before)
+        if data.faiss_index.ntotal == 0 or allowed == set():
             return []
         q = self.encode_question(question)
         # Overlapping passages often share their best sentence: fetch extra, show each sentence once.
         depth = min(k * 3, data.faiss_index.ntotal)
+        if allowed is not None:  # the filter drops candidates: rank every passage instead
+            depth = data.faiss_index.ntotal
         scores, ids = data.faiss_index.search(q[None, :].astype(np.float32), depth)
         hits: list[Hit] = []
         shown: set[tuple[str, int, int]] = set()
         for score, pid in zip(scores[0], ids[0]):
-            if pid < 0:
+            if pid < 0 or (allowed is not None and data.passage(pid)["doc_id"] not in allowed):
                 continue
             hit = self._hit(data, data.passage(pid), float(score), len(hits) + 1, question, q)
             key = (hit.doc_id, hit.start + hit.highlight[0], hit.start + hit.highlight[1])
@@ -158,11 +185,15 @@ class Retriever:
         return hits
 
     def answer(self, question: str, history=None, k: int = 5):
-        """A short cited answer (``Answer.found`` False when the documents do not answer)."""
-        from .answer import compose_answer
+        """A short cited answer (``Answer.found`` False when the documents do not answer).
 
-        hits = self.retrieve(question, k=k)
-        return compose_answer(check_question(question), hits)
+        ``history`` holds the earlier questions (strings, or chat messages with ``role``
+        and ``content``); a follow-up such as "and when was it closed?" is searched with
+        the earlier question's topic folded in, and ``Answer.query`` says what was searched.
+        """
+        from .answer import answer
+
+        return answer(self, question, history=history, k=k)
 
     def _hit(self, data, passage: dict, score: float, rank: int, question: str, q: np.ndarray) -> Hit:
         doc = data.documents.get(passage["doc_id"], {})
@@ -212,10 +243,29 @@ _DEFAULT: dict[str, Retriever] = {}
 _DEFAULT_LOCK = threading.Lock()
 
 
-def retrieve(question: str, k: int = 5, corpus_dir=None, index_dir=None) -> list[Hit]:
+def retrieve(question: str, k: int = 5, corpus_dir=None, index_dir=None,
+             published_after=None, published_before=None) -> list[Hit]:
     """``Retriever.retrieve`` on the default index, built or updated first if missing or stale."""
+    check_question(question)  # a bad question is refused before any index work
     retriever = default_retriever(corpus_dir, index_dir)
-    return retriever.retrieve(question, k=k)
+    return retriever.retrieve(question, k=k, published_after=published_after, published_before=published_before)
+
+
+def _allowed_docs(data: store.IndexData, published_after, published_before) -> set[str] | None:
+    """The documents published in the range, or None when no range is asked for."""
+    from .dates import publication_bound, published_between
+
+    after = publication_bound(published_after, "published_after")
+    before = publication_bound(published_before, "published_before")
+    if after is None and before is None:
+        return None
+    if after is not None and before is not None and after >= before:
+        raise QuestionError(
+            f"published_after ({after}) must be earlier than published_before ({before}); "
+            "no article can be published in that range"
+        )
+    return {doc_id for doc_id, meta in data.documents.items()
+            if published_between(meta.get("published", ""), after, before)}
 
 
 def default_retriever(corpus_dir=None, index_dir=None) -> Retriever:

@@ -1,0 +1,334 @@
+"""Date expressions in article text, resolved against the article's publication date.
+
+News dates events in words that only make sense beside the article's own date: "following
+a visit in May" in an article of 23 July 2018 means May 2018, "given on August 11" in an
+August 2016 article means 11 August 2016. :func:`find_dates` finds such expressions with
+regular expressions (so that each span is exact), resolves each with dateparser, using
+the publication date as the reference, and keeps the precision that the words carry:
+
+>>> [(m.text, m.value, m.precision) for m in find_dates("Following a visit in May inspectors "
+...     "found progress since December 2015.", published="2018-07-23")]
+[('May', '2018-05', 'month'), ('December 2015', '2015-12', 'month')]
+
+A value is ISO at its precision: ``2016-08-11`` (day), ``2018-05`` (month), ``2015`` (year).
+A value that depends on the publication date is ``relative``; when that date is itself
+partial or uncertain (``published: 2016-08`` with a ``published_note``) the value is also
+``approximate``, and says so wherever it is shown.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable
+
+# Stored with the index: when finding or resolving changes, an index built with an older
+# version is rebuilt in full, because its passages would keep the old dates.
+VERSION = 1
+
+PRECISIONS = ("day", "month", "year")
+
+_MONTH_NAMES = [calendar.month_name[i] for i in range(1, 13)]
+_MONTH_ABBREVIATIONS = ["Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec"]
+# Month names are matched capitalised only: lower-case "may" and "march" are other words.
+_MONTH = "(?:" + "|".join(_MONTH_NAMES) + "|(?:" + "|".join(_MONTH_ABBREVIATIONS) + r")\.?)"
+_WEEKDAY = "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[89]|20)\d\d"
+_NOT_DIGIT_AFTER = r"(?![\d,]\d)(?!\d)"
+
+# Longest forms first: at one position the first alternative that matches wins.
+_FORMS = [
+    ("day_month_year", rf"(?:{_WEEKDAY},?\s+)?{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b"),
+    ("month_day_year", rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY},?\s+{_YEAR}\b"),
+    ("iso_day", rf"\b{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b"),
+    ("day_month", rf"(?:{_WEEKDAY},?\s+)?{_DAY}(?:\s+of)?\s+{_MONTH}\b"),
+    ("month_day", rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}\b{_NOT_DIGIT_AFTER}"),
+    ("month_year", rf"{_MONTH},?\s+{_YEAR}\b"),
+    ("relative_day", r"\b(?:[Yy]esterday|[Tt]oday|[Tt]omorrow)\b"),
+    ("relative_period", r"\b(?:[Ll]ast|[Tt]his|[Nn]ext)\s+(?:year|month)\b"),
+    ("weekday", rf"\b(?:(?:[Ll]ast|[Tt]his|[Nn]ext)\s+)?{_WEEKDAY}\b"),
+    ("month", rf"\b{_MONTH}\b"),
+    ("year", rf"\b{_YEAR}\b"),
+]
+_FINDER = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _FORMS))
+
+# The word before a month standing alone, or a bare year, that makes it a date: "in May",
+# "a February ruling", "their 2015 visit". Without it "May" is likely a name or a verb.
+_CONTEXT_WORDS = (
+    "in|on|since|from|until|till|by|during|of|early|late|mid|last|next|this|between|and|or|to|"
+    "before|after|following|through|throughout|a|an|the|their|its|his|her|our|each|every|"
+    "spring|summer|autumn|winter|end|start|beginning"
+)
+_CONTEXT_BEFORE = re.compile(rf"(?:\b(?:{_CONTEXT_WORDS})\s+|\bmid-)$", re.IGNORECASE)
+# "May" alone needs a preposition: "Theresa May", "the May government" are not dates.
+_MAY_CONTEXT_BEFORE = re.compile(
+    r"(?:\b(?:in|since|from|until|till|by|during|of|early|late|last|next|this|between|and|or|to|"
+    r"before|after|following|through|throughout|a)\s+|\bmid-)$", re.IGNORECASE)
+# A number that only looks like a year: "2000 people", "£2015", "2,015", "1999%".
+_COUNTED_AFTER = re.compile(
+    r"^\s*(?:%|per\s*cent|people|children|pupils|staff|jobs|homes|houses|cases|workers|families|"
+    r"residents|members|employees|students|patients|households|pounds|miles|metres|meters|km|kg|"
+    r"tonnes|acres|square|words|votes|calls|visitors)\b", re.IGNORECASE)
+_RELATIONS = {
+    "since": "since", "until": "until", "till": "until", "by": "by", "before": "before",
+    "after": "after", "following": "after", "from": "from",
+}
+_RELATION_BEFORE = re.compile(r"\b(since|until|till|by|before|after|following|from)\s+$", re.IGNORECASE)
+
+# What each form needs from the publication date to be resolved at all.
+_NEEDS = {"relative_day": "day", "weekday": "day", "relative_period": None, "day_month": "month",
+          "month_day": "month", "month": "year"}
+_RANK = {"day": 0, "month": 1, "year": 2}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A date at some precision, as the first and last day it may be."""
+
+    value: str  # ISO at its precision: 2016-08-11, 2016-08, 2016
+    precision: str  # "day", "month" or "year"
+    first: _dt.date
+    last: _dt.date
+
+
+@dataclass
+class DateMention:
+    """One date expression in a text, resolved. ``start``/``end`` are offsets into the text
+    searched; ``relative`` says the value was read against the publication date, and
+    ``approximate`` that this date was itself uncertain."""
+
+    text: str
+    start: int
+    end: int
+    value: str
+    precision: str
+    relative: bool = False
+    approximate: bool = False
+    relation: str = ""  # "since", "until", "by", "before", "after", "from"; "" for the date itself
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_period(value: Any) -> Period | None:
+    """``2018-07-23``, ``2016-08``, ``2016`` (or a ``datetime.date``) as a :class:`Period`;
+    None for anything else."""
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, _dt.date):
+        return Period(value.isoformat(), "day", value, value)
+    match = re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*", str(value or ""))
+    if not match:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        if day is not None:
+            first = _dt.date(year, month, day)
+            return Period(first.isoformat(), "day", first, first)
+        if month is not None:
+            last_day = calendar.monthrange(year, month)[1]
+            return Period(f"{year:04d}-{month:02d}", "month", _dt.date(year, month, 1), _dt.date(year, month, last_day))
+        return Period(f"{year:04d}", "year", _dt.date(year, 1, 1), _dt.date(year, 12, 31))
+    except ValueError:  # month 13, 30 February
+        return None
+
+
+def format_date(value: str) -> str:
+    """An ISO value at its precision for people: "11 August 2016", "May 2018", "2015"."""
+    period = parse_period(value)
+    if period is None:
+        return str(value)
+    if period.precision == "day":
+        return f"{period.first.day} {calendar.month_name[period.first.month]} {period.first.year}"
+    if period.precision == "month":
+        return f"{calendar.month_name[period.first.month]} {period.first.year}"
+    return str(period.first.year)
+
+
+def find_dates(text: str, published: Any = "", published_note: str = "") -> list[DateMention]:
+    """The date expressions in ``text``, resolved against the publication date ``published``
+    (ISO, possibly partial). Expressions that need a more precise publication date than
+    there is (a weekday in an article dated only by month) are left out rather than guessed.
+    """
+    publication = parse_period(published)
+    uncertain = publication is not None and (publication.precision != "day" or bool(published_note.strip()))
+    parser = _parser(publication)
+    mentions = []
+    for match in _FINDER.finditer(text):
+        form = match.lastgroup
+        if not _is_date(form, match, text):
+            continue
+        relative = form in _NEEDS
+        if relative:
+            needs = _NEEDS[form] or ("month" if match.group().lower().endswith("month") else "year")
+            if publication is None or _RANK[publication.precision] > _RANK[needs]:
+                continue
+        value, precision = _resolve(parser, form, match.group())
+        if not value:
+            continue
+        before = _RELATION_BEFORE.search(text, max(0, match.start() - 12), match.start())
+        mentions.append(DateMention(
+            text=match.group(),
+            start=match.start(),
+            end=match.end(),
+            value=value,
+            precision=precision,
+            relative=relative,
+            approximate=relative and uncertain,
+            relation=_RELATIONS[before.group(1).lower()] if before else "",
+        ))
+    return mentions
+
+
+def dates_within(mentions: Iterable[DateMention], start: int, end: int) -> list[dict[str, Any]]:
+    """The mentions lying inside ``[start, end)`` of the text, as dicts with offsets relative
+    to ``start`` (how a passage stores the dates of its article)."""
+    out = []
+    for m in mentions:
+        if m.start >= start and m.end <= end:
+            d = m.to_dict()
+            d["start"], d["end"] = m.start - start, m.end - start
+            out.append(d)
+    return out
+
+
+def publication_bound(value: Any, name: str = "published_after") -> _dt.date | None:
+    """A ``published_after``/``published_before`` argument as the first day it names:
+    a ``datetime.date`` or ISO text, possibly partial ("2016-08" is 1 August 2016)."""
+    from .errors import QuestionError
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, (_dt.date, str)):
+        period = parse_period(value)
+        if period is not None:
+            return period.first
+    raise QuestionError(
+        f"{name} must be a date (datetime.date) or ISO text such as '2016-08-11', '2016-08' or '2016', "
+        f"not {value!r}"
+    )
+
+
+def published_between(published: Any, after: _dt.date | None, before: _dt.date | None) -> bool:
+    """Whether an article published at ``published`` (ISO, possibly partial) may fall on or
+    after ``after`` and strictly before ``before``. A partial date is the whole period it
+    names, and counts when any of it is in range: an article of "2016-08" is kept for
+    ``after=2016-08-15``, since it may well be from the second half of the month. An
+    article without a publication date never matches a range."""
+    period = parse_period(published)
+    if period is None:
+        return False
+    if after is not None and period.last < after:
+        return False
+    return before is None or period.first < before
+
+
+def _is_date(form: str, match: re.Match, text: str) -> bool:
+    before = text[max(0, match.start() - 16):match.start()]
+    if form == "month":
+        word = match.group().rstrip(".")
+        if word not in _MONTH_NAMES:  # "Dec" alone is too often something else
+            return False
+        context = _MAY_CONTEXT_BEFORE if word == "May" else _CONTEXT_BEFORE
+        return bool(context.search(before))
+    if form == "year":
+        if before.endswith("mid-"):
+            return True
+        if re.search(r"[£$€\d.,/-]$", before) or re.match(r"[\d,%]|\.\d|/", text[match.end():match.end() + 2]):
+            return False
+        if _COUNTED_AFTER.match(text[match.end():match.end() + 20]):
+            return False
+        return bool(_CONTEXT_BEFORE.search(before)) or text.startswith("'s", match.end())
+    if form == "weekday":
+        # "Good Friday", "Black Friday" are names, not the most recent Friday.
+        return not re.search(r"\b(?:Good|Black|Cyber|Easter|Shrove|Ash|Holy|Palm)\s+$", before)
+    return True
+
+
+def _parser(publication: Period | None):
+    import dateparser.date  # here, not at import: `import qa` stays light
+
+    # The last day the article may have been published: "August 11" in an article of
+    # August 2016 is then 11 August 2016, "May" in a July 2018 article May 2018.
+    base = publication.last if publication else _dt.date.today()
+    settings = {
+        "RELATIVE_BASE": _dt.datetime(base.year, base.month, base.day),
+        # News reports what has happened: a month without a year is the latest one so far.
+        "PREFER_DATES_FROM": "past",
+        "PREFER_DAY_OF_MONTH": "first",
+    }
+    return dateparser.date.DateDataParser(languages=["en"], settings=settings)
+
+
+def _resolve(parser, form: str, text: str) -> tuple[str, str]:
+    """ISO value and precision of one expression, or ("", "") when it is no real date."""
+    cleaned = re.sub(r"\b(\d{1,2})(?:st|nd|rd|th)\b", r"\1", text)
+    cleaned = re.sub(rf"^{_WEEKDAY},?\s+(?=\S*\d|{_MONTH})", "", cleaned)  # the day number decides
+    cleaned = re.sub(r"\b(?:the|of)\s+", "", cleaned).replace(",", " ")
+    cleaned = re.sub(r"\b([A-Z][a-z]{2,3})\.", r"\1", cleaned)  # "Sept." -> "Sept"
+    cleaned = " ".join(cleaned.split())
+    data = parser.get_date_data(cleaned)
+    when, period = data.date_obj, data.period
+    if when is None:  # "31 February"
+        return "", ""
+    if form in ("year",) or period == "year":
+        return f"{when.year:04d}", "year"
+    if form in ("month", "month_year") or period == "month":
+        return f"{when.year:04d}-{when.month:02d}", "month"
+    if period in ("day", "time"):
+        return when.date().isoformat(), "day"
+    return "", ""  # a week: no precision of ours fits it
+
+
+# --- the date beside an answer --------------------------------------------------------------
+
+def date_note(hit) -> str:
+    """What the answer to a "when" question should say about the date of ``hit``'s
+    highlighted sentence: the date the sentence gives for the event, or, when it gives none,
+    the date the article reported it, saying which it is.
+
+    >>> date_note(hit)  # doctest: +SKIP
+    'date: reported 23 July 2018 (the article\u2019s publication date; the sentence gives no date of its own)'
+    """
+    lo, hi = hit.highlight
+    in_sentence = [d for d in getattr(hit, "dates", []) or [] if d["start"] >= lo and d["end"] <= hi]
+    events = [d for d in in_sentence if not d.get("relation")]
+    if events:
+        parts = [_describe(d) for d in events]
+        if len(parts) == 1:
+            return f"date: {parts[0]} (the date of the event, {_source(events[0], hit)})"
+        listed = "; ".join(f"{p} ({_source(d, hit)})" for p, d in zip(parts, events))
+        return f"dates of the events, as stated in the sentence: {listed}"
+    publication = parse_period(hit.published)
+    if publication is None:
+        why = "the sentence gives no date of its own" if not in_sentence else _only_relations(in_sentence)
+        return f"date: not known ({why}, and the article's publication date is not recorded)"
+    reported = format_date(publication.value)
+    if publication.precision != "day" or (hit.published_note or "").strip():
+        reported = f"about {reported}"
+        whose = "the article's publication date, itself not certain"
+    else:
+        whose = "the article's publication date"
+    why = "the sentence gives no date of its own" if not in_sentence else _only_relations(in_sentence)
+    return f"date: reported {reported} ({whose}; {why})"
+
+
+def _describe(d: dict) -> str:
+    label = format_date(d["value"])
+    return f"about {label}" if d.get("approximate") else label
+
+
+def _source(d: dict, hit) -> str:
+    if not d.get("relative"):
+        return "as stated in the sentence"
+    publication = parse_period(hit.published)
+    against = format_date(publication.value) if publication else "the article's date"
+    note = ", itself not certain" if d.get("approximate") else ""
+    return f"\u201c{d['text']}\u201d in the sentence, read against the article's date, {against}{note}"
+
+
+def _only_relations(dates: list[dict]) -> str:
+    said = ", ".join(f"\u201c{d['relation']} {d['text']}\u201d" for d in dates)
+    return f"the sentence dates the event only as {said}"
