@@ -17,7 +17,7 @@ SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 # A long news feature is under 100,000 characters. Beyond these limits a file is not an
 # article (a book, a database dump) and embedding it would take many minutes, so it is
 # skipped with a message rather than left to stall every build. Both are arguments too.
-MAX_FILE_BYTES = 2_000_000  # what is read at all; news pages in HTML stay well below it
+MAX_FILE_BYTES = 5 * 1024 * 1024  # what is read at all (the web app's upload limit too)
 MAX_BODY_CHARS = 200_000  # article text after cleaning: about 33,000 words
 METADATA_FIELDS = ("title", "publisher", "author", "published", "published_note", "url")
 
@@ -263,7 +263,7 @@ def doc_id_for(path: Path, corpus_dir: Path) -> str:
 
 
 def _size(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 100_000 else f"{n:,} bytes"
 
 
 def read_document(path: str | Path, corpus_dir: str | Path | None = None,

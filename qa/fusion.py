@@ -146,13 +146,14 @@ def candidates(
     all_lexical = lexical.scores(query_text)
     rows, _ = lexical.top(query_text, depth)
     ids = np.array(sorted(set(dense_of) | {int(row_ids[r]) for r in rows}), dtype=np.int64)
+    rows_of_ids = np.searchsorted(row_ids, ids)
+    if (len(row_ids) != lexical.size or np.any(rows_of_ids >= len(row_ids))
+            or np.any(row_ids[np.minimum(rows_of_ids, len(row_ids) - 1)] != ids)):
+        raise ValueError("the lexical rows do not match the FAISS ids; rebuild the index")
     missing = [int(i) for i in ids if int(i) not in dense_of]
     if missing:
         vectors = faiss_index.reconstruct_batch(np.array(missing, dtype=np.int64))
         dense_of.update({i: float(v @ q[0]) for i, v in zip(missing, vectors)})
-    rows_of_ids = np.searchsorted(row_ids, ids)
-    if np.any(rows_of_ids >= len(row_ids)) or np.any(row_ids[np.minimum(rows_of_ids, len(row_ids) - 1)] != ids):
-        raise ValueError("the lexical rows do not match the FAISS ids; rebuild the index")
     dense = np.array([dense_of[int(i)] for i in ids])
     return HybridRanking(ids, dense, all_lexical[rows_of_ids].astype(np.float64))
 

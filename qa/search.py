@@ -168,7 +168,7 @@ class Retriever:
         depth = min(k * 3, data.faiss_index.ntotal)
         if allowed is not None:  # the filter drops candidates: rank every passage instead
             depth = data.faiss_index.ntotal
-        scores, ids = data.faiss_index.search(q[None, :].astype(np.float32), depth)
+        scores, ids = _search(data.faiss_index, q, depth)
         hits: list[Hit] = []
         shown: set[tuple[str, int, int]] = set()
         for score, pid in zip(scores[0], ids[0]):
@@ -215,6 +215,17 @@ class Retriever:
             sentence_score=best_score,
             dates=[d for d in passage.get("dates", [])],
         )
+
+
+def _search(faiss_index, q: np.ndarray, depth: int):
+    """FAISS search, single-threaded. One question's search is microseconds of work, but
+    FAISS's OpenMP threads make each call take milliseconds, and tens of them when a busy
+    web server's threads compete for the cores. The setting belongs to the calling thread,
+    so it is made here, in whichever thread searches."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+    return faiss_index.search(q[None, :].astype(np.float32), depth)
 
 
 def choose_sentence(question: str, q: np.ndarray, passage: dict, sentence_vectors: np.ndarray) -> tuple[int, float]:
@@ -269,8 +280,13 @@ def _allowed_docs(data: store.IndexData, published_after, published_before) -> s
 
 
 def default_retriever(corpus_dir=None, index_dir=None) -> Retriever:
-    """A shared retriever over the default corpus and index, updated when the corpus changed."""
-    from .build import build_index, corpus_state
+    """A shared retriever over the default corpus and index, updated when the corpus changed.
+
+    An index that cannot be used (a damaged file, another format) is rebuilt from the
+    corpus with a ``RuntimeWarning`` that says why; a build running elsewhere is waited for.
+    """
+    from .build import corpus_state
+    from .errors import IndexCorruptError, IndexMismatchError, QAError
 
     corpus = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
     index = Path(index_dir) if index_dir is not None else default_index_dir(corpus)
@@ -278,10 +294,30 @@ def default_retriever(corpus_dir=None, index_dir=None) -> Retriever:
     with _DEFAULT_LOCK:
         try:
             manifest = store.read_manifest(index)
-        except Exception:
-            manifest = None
+        except QAError:
+            manifest = None  # build_index finds out why, rebuilds and says so
         if manifest is None or corpus_state(corpus, manifest, model=manifest["model"]["name"]).stale:
-            build_index(corpus_dir=corpus, index_dir=index)
-        if key not in _DEFAULT:
-            _DEFAULT[key] = Retriever(index_dir=index)
-        return _DEFAULT[key]
+            _update(corpus, index)
+        retriever = _DEFAULT.get(key)
+        try:
+            if retriever is None:
+                retriever = Retriever(index_dir=index)
+            else:
+                retriever.data  # reloads when the manifest changed since the last question
+        except (IndexCorruptError, IndexMismatchError):
+            # The manifest reads but a data file does not match it: build_index sees the same
+            # damage, starts again from the corpus, and the retriever loads the new index.
+            _update(corpus, index)
+            retriever = Retriever(index_dir=index)
+        _DEFAULT[key] = retriever
+        return retriever
+
+
+def _update(corpus: Path, index: Path) -> None:
+    import warnings
+
+    from .build import build_index
+
+    report = build_index(corpus_dir=corpus, index_dir=index, wait=True)
+    if report.full_rebuild and report.reason != "no index yet":
+        warnings.warn(f"rebuilt the index in {index} from {corpus}: {report.reason}", RuntimeWarning, stacklevel=3)

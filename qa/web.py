@@ -18,7 +18,6 @@ import argparse
 import html
 import os
 import re
-import shutil
 import sys
 import tempfile
 import threading
@@ -53,7 +52,7 @@ CSS = """
 .qa-query, .qa-meta { color: var(--body-text-color); opacity: .75; font-size: .9em; }
 .qa-chat mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: 2px; }
 .qa-chat blockquote { margin: .3em 0 .9em 0; }
-.qa-chat .message-wrap .bot { max-width: 100%; }
+#documents-table table * { font-family: var(--font); }
 """
 
 # When a question or its reply appears, scroll the chat so that the question sits at the
@@ -68,7 +67,7 @@ SCROLL_JS = """
     while (box && !(box.scrollHeight > box.clientHeight && /auto|scroll/.test(getComputedStyle(box).overflowY))) {
       box = box.parentElement;
     }
-    if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 44;
   };
   let messages = 0;
   new MutationObserver(() => {
@@ -170,10 +169,14 @@ class ChatService:
             meta = documents.get(path.relative_to(self.corpus_dir).with_suffix("").as_posix(), {})
             lines.append(
                 f"- **Added** {escape_text(path.name)}: \u201c{escape_text(meta.get('title', ''))}\u201d, "
-                f"{int(meta.get('passages', 0))} passages"
+                f"{_count(int(meta.get('passages', 0)), 'passage')}"
             )
-        lines.append(f"\nIndex updated in {report.seconds:.1f} s: {report.passages_embedded} passages embedded.")
+        lines.append(f"\nIndex updated in {report.seconds:.1f} s: {_count(report.passages_embedded, 'passage')} embedded.")
         return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def safe_filename(name: str) -> str:
@@ -231,14 +234,14 @@ def store_upload(upload: Path, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYT
 # --- rendering an answer --------------------------------------------------------------
 
 # Markdown punctuation, written as entities so that article text cannot become a link,
-# emphasis, code or a table; html.escape deals with < > & " ' first (its entities use
+# emphasis, code or a table; html.escape deals with < > & first (its entities use
 # none of these characters, and "#" is only taken at the start of a line).
 _MARKDOWN_ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[]~|$"})
 
 
 def escape_text(text: str) -> str:
     """``text`` as inert Markdown/HTML: shown exactly as written, never interpreted."""
-    escaped = html.escape(str(text), quote=True).translate(_MARKDOWN_ENTITIES)
+    escaped = html.escape(str(text), quote=False).translate(_MARKDOWN_ENTITIES)
     # "# heading", "- item", "+ item", "2016. Then..." at the start of a line are block syntax.
     escaped = re.sub(r"(?m)^(\s*)([#=+-])", lambda m: f"{m.group(1)}&#{ord(m.group(2))};", escaped)
     return re.sub(r"(?m)^(\s*\d+)\.", r"\1&#46;", escaped)
@@ -388,12 +391,13 @@ def documents_tab(service: ChatService, app):
         "publisher, published, url) or **.html**, up to 5 MB each. They are stored in the corpus "
         "folder and the index is updated in place."
     )
-    with gr.Row(equal_height=True):
-        files = gr.File(label="Articles to add", file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
-                        type="filepath", scale=3)
-        add = gr.Button("Add to the index", variant="primary", scale=1)
-    status = gr.Markdown(elem_id="upload-status")
+    files = gr.File(label="Articles to add", file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
+                    type="filepath", height=150, elem_id="upload")
+    with gr.Row():
+        add = gr.Button("Add to the index", variant="primary", scale=0, min_width=200)
+        status = gr.Markdown(elem_id="upload-status")
     table = gr.Dataframe(headers=headers, datatype="str", interactive=False, wrap=True,
+                         column_widths=["30%", "17%", "10%", "8%", "15%", "20%"],
                          label="Indexed articles", elem_id="documents-table")
 
     def add_files(paths, progress=gr.Progress()):
@@ -489,20 +493,44 @@ def timeline_tab(service: ChatService, app, tab=None):
 
 # --- running it -------------------------------------------------------------------------
 
+AUTH_ENV = "QA_AUTH"
+
+
+def auth_from_env(value: str | None = None) -> tuple[str, str] | None:
+    """The login the app asks for, from ``QA_AUTH="user:password"``; None (no login) when unset.
+
+    Everything after the first colon is the password, so it may contain colons itself."""
+    value = os.environ.get(AUTH_ENV, "") if value is None else value
+    if not value.strip():
+        return None
+    user, colon, password = value.partition(":")
+    if not colon or not user.strip() or not password:
+        raise QAError(f"{AUTH_ENV} must be user:password; set it so, or unset it to run without a login")
+    return user.strip(), password
+
+
 def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, index_dir=None,
           block: bool = True):
-    """Prepare the index, then start the app on ``host:port`` (``GRADIO_SERVER_PORT`` or 7860)."""
+    """Prepare the index, then start the app on ``host:port`` (``GRADIO_SERVER_PORT`` or 7860).
+
+    Only this machine can connect unless ``host`` says otherwise; ``QA_AUTH`` adds a login."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     if port is None:
         port = int(os.environ.get("GRADIO_SERVER_PORT") or DEFAULT_PORT)
+    auth = auth_from_env()  # a malformed value stops the start, before any slow work
+    if auth is None and host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: listening on {host} without a login; anyone who can reach it can read and add "
+              f"articles. Set {AUTH_ENV}=user:password to require one.", file=sys.stderr, flush=True)
     service = ChatService(corpus_dir, index_dir)
     print(f"Preparing the index of {service.corpus_dir} in {service.index_dir} ...", flush=True)
     retriever = service.prepare()
+    retriever.encode_question("warm up")  # load the model now, not on the first question
     print(f"{len(retriever.data.documents)} articles, {len(retriever.data.passages)} passages indexed", flush=True)
     app = build_app(service=service)
     app.queue(default_concurrency_limit=4)
     app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=True,
-               max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, css=CSS, js=SCROLL_JS, theme=theme())
+               max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, css=CSS, js=SCROLL_JS, theme=theme(),
+               auth=auth)
     return app
 
 

@@ -1,0 +1,257 @@
+"""Load test of the web chat: N concurrent gradio_client users on loopback for S seconds.
+
+    python benchmarks/load.py                      # start app.py on a free port, 20 users, 60 s
+    python benchmarks/load.py --users 5 --seconds 10
+    python benchmarks/load.py --url http://127.0.0.1:7860/   # an app already running here
+
+Each user is its own ``gradio_client.Client`` asking the chat's ``/chat`` endpoint one
+question after another (a fixed mix of answered, unanswered and unusable questions),
+with ``--think`` seconds between them. The run is bounded by time and by a total request
+count, and only ever talks to this machine. It prints throughput, p50/p95/max latency
+and errors, and exits 1 when there were errors or p95 is over ``--max-p95``.
+
+With ``QA_AUTH=user:password`` set, the app it starts asks for that login and the users
+give it; for ``--url`` the same variable (or ``--auth``) supplies it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+MAX_USERS = 100
+# (question, what a correct reply starts with): a reply that does not is counted as an error.
+QUESTIONS = [
+    ("When was the improvement notice closed?", '<div class="qa-short">'),
+    ("When was the improvement notice issued?", '<div class="qa-short">'),
+    ("What did inspectors say about care leavers?", '<div class="qa-short">'),
+    ("How often must the improvement board meet?", '<div class="qa-short">'),
+    ("Who praised the council's leadership?", '<div class="qa-short">'),
+    ("What is the capital of Australia?", '<div class="qa-short">'),
+    ("???", "**Cannot answer:**"),
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100), linear between the two nearest ranks."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def auth_pair(value: str | None) -> tuple[str, str] | None:
+    if not value:
+        return None
+    user, colon, password = value.partition(":")
+    if not colon or not user or not password:
+        raise SystemExit("load.py: the login must be user:password")
+    return user, password
+
+
+def wait_until_up(url: str, proc: subprocess.Popen | None, timeout: float) -> None:
+    """Poll the app until it answers HTTP (a 401 login page counts as up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"load.py: the app exited with code {proc.returncode} before it was ready")
+        try:
+            urllib.request.urlopen(url + "config", timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"load.py: {url} did not answer within {timeout:.0f} s")
+
+
+class App:
+    """``python app.py`` in its own process group on a free loopback port."""
+
+    def __init__(self, startup_timeout: float):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="qa-load-app-", suffix=".log", delete=False)
+        env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            wait_until_up(self.url, self.proc, startup_timeout)
+        except BaseException:
+            self.stop()
+            print(self.log_tail(), file=sys.stderr)
+            raise
+
+    def log_tail(self, lines: int = 20) -> str:
+        self.log.flush()
+        return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # our own child's group: the app and nothing else
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def run_load(url: str, users: int, seconds: float, max_requests: int, think: float,
+             auth: tuple[str, str] | None) -> dict:
+    from gradio_client import Client
+
+    print(f"connecting {users} users to {url} ...", file=sys.stderr, flush=True)
+    clients: list = [None] * users
+    connect_errors: list[str] = []
+
+    def connect(i: int) -> None:
+        try:
+            clients[i] = Client(url, auth=auth, verbose=False, download_files=False)
+        except Exception as exc:  # counted and reported, not raised: the run goes on
+            connect_errors.append(f"user {i}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=connect, args=(i,)) for i in range(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: list[str] = []
+    issued = 0
+    start = threading.Barrier(users + 1)
+
+    def user(i: int) -> None:
+        nonlocal issued
+        client = clients[i]
+        start.wait()
+        n = i  # users start at different questions
+        while client is not None and time.monotonic() < deadline:
+            with lock:
+                if issued >= max_requests:
+                    return
+                issued += 1
+            question, expected = QUESTIONS[n % len(QUESTIONS)]
+            n += 1
+            began = time.perf_counter()
+            try:
+                reply = client.predict(question, api_name="/chat")
+                ok = isinstance(reply, str) and reply.startswith(expected)
+                problem = None if ok else f"unexpected reply to {question!r}: {str(reply)[:120]!r}"
+            except Exception as exc:
+                problem = f"{question!r}: {type(exc).__name__}: {exc}"
+            elapsed = time.perf_counter() - began
+            with lock:
+                latencies.append(elapsed)
+                if problem:
+                    errors.append(problem)
+            if think:
+                time.sleep(think)
+
+    workers = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
+    for t in workers:
+        t.start()
+    deadline = time.monotonic() + seconds  # read by every user once the barrier opens
+    began = time.perf_counter()
+    start.wait()
+    for t in workers:
+        t.join(timeout=seconds + 120)
+    wall = time.perf_counter() - began
+    for client in clients:
+        if client is not None:
+            try:
+                client.close()
+            except Exception:
+                pass
+    all_errors = connect_errors + errors
+    return {
+        "url": url,
+        "users": users,
+        "seconds": round(wall, 1),
+        "think_s": think,
+        "requests": len(latencies),
+        "errors": len(all_errors),
+        "throughput_rps": round(len(latencies) / wall, 2) if wall else 0.0,
+        "p50_s": round(percentile(latencies, 50), 3),
+        "p95_s": round(percentile(latencies, 95), 3),
+        "max_s": round(max(latencies), 3) if latencies else float("nan"),
+        "mean_s": round(statistics.fmean(latencies), 3) if latencies else float("nan"),
+        "error_examples": all_errors[:5],
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Load-test the web chat on loopback with gradio_client users.")
+    parser.add_argument("--url", help="an app already running on this machine (default: start app.py)")
+    parser.add_argument("--users", type=int, default=20, help="concurrent users (default 20)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long to run (default 60)")
+    parser.add_argument("--max-requests", type=int, default=50_000, help="stop after this many requests in all")
+    parser.add_argument("--think", type=float, default=0.0, help="pause of each user between questions (s)")
+    parser.add_argument("--auth", help="user:password for the app's login (default: $QA_AUTH)")
+    parser.add_argument("--max-p95", type=float, default=1.0, help="exit 1 when p95 latency is above this (s)")
+    parser.add_argument("--startup-timeout", type=float, default=600.0,
+                        help="seconds to wait for app.py to build its index and start")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args(argv)
+    if not 1 <= args.users <= MAX_USERS:
+        parser.error(f"--users must be between 1 and {MAX_USERS}")
+    if not 0 < args.seconds <= 600:
+        parser.error("--seconds must be between 0 and 600")
+    auth = auth_pair(args.auth or os.environ.get("QA_AUTH"))
+
+    app = None
+    if args.url:
+        url = args.url if args.url.endswith("/") else args.url + "/"
+        if urlsplit(url).hostname not in LOOPBACK:
+            parser.error("--url must be on this machine (127.0.0.1, localhost or ::1): load tests stay on loopback")
+        wait_until_up(url, None, 30)
+    else:
+        print("starting app.py ...", file=sys.stderr, flush=True)
+        app = App(args.startup_timeout)
+        url = app.url
+    try:
+        result = run_load(url, args.users, args.seconds, args.max_requests, args.think, auth)
+    finally:
+        if app is not None:
+            app.stop()
+
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"{result['users']} users, {result['seconds']} s, {result['requests']} requests, "
+              f"{result['errors']} errors")
+        print(f"throughput {result['throughput_rps']} requests/s; latency p50 {result['p50_s']:.3f} s, "
+              f"p95 {result['p95_s']:.3f} s, max {result['max_s']:.3f} s")
+        for example in result["error_examples"]:
+            print(f"error: {example}")
+    return 1 if result["errors"] or not result["requests"] or result["p95_s"] > args.max_p95 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
