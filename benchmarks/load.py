@@ -6,7 +6,7 @@
 
 Each user is its own ``gradio_client.Client`` asking the chat's ``/chat`` endpoint one
 question after another (a fixed mix of answered, unanswered and unusable questions),
-with ``--think`` seconds between them. The run is bounded by time and by a total request
+with a pause of about ``--think`` seconds between them (a person reading the answer). The run is bounded by time and by a total request
 count, and only ever talks to this machine. It prints throughput, p50/p95/max latency
 and errors, and exits 1 when there were errors or p95 is over ``--max-p95``.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -150,7 +151,11 @@ def run_load(url: str, users: int, seconds: float, max_requests: int, think: flo
     def user(i: int) -> None:
         nonlocal issued
         client = clients[i]
+        rng = random.Random(i)
         start.wait()
+        # People do not ask in step: starts are spread over one pause and each pause varies
+        # (0.5 to 1.5 times --think), or the users would keep arriving as one burst.
+        time.sleep(min(think * i / users, seconds))
         n = i  # users start at different questions
         while client is not None and time.monotonic() < deadline:
             with lock:
@@ -172,7 +177,7 @@ def run_load(url: str, users: int, seconds: float, max_requests: int, think: flo
                 if problem:
                     errors.append(problem)
             if think:
-                time.sleep(think)
+                time.sleep(max(0.0, min(think * rng.uniform(0.5, 1.5), deadline - time.monotonic())))
 
     workers = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
     for t in workers:
@@ -212,7 +217,8 @@ def main(argv=None) -> int:
     parser.add_argument("--users", type=int, default=20, help="concurrent users (default 20)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to run (default 60)")
     parser.add_argument("--max-requests", type=int, default=50_000, help="stop after this many requests in all")
-    parser.add_argument("--think", type=float, default=0.0, help="pause of each user between questions (s)")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="mean pause of each user between questions, in seconds (default 3; 0 for a stress test)")
     parser.add_argument("--auth", help="user:password for the app's login (default: $QA_AUTH)")
     parser.add_argument("--max-p95", type=float, default=1.0, help="exit 1 when p95 latency is above this (s)")
     parser.add_argument("--startup-timeout", type=float, default=600.0,

@@ -58,8 +58,9 @@ def _format_hit(n: int, hit, width: int = 88) -> str:
 
 
 def cmd_ask(args) -> int:
-    from .search import Retriever, default_retriever
+    from .search import Retriever, check_question, default_retriever
 
+    check_question(args.question)  # a bad question is refused before any index is built or loaded
     if args.index:
         retriever = Retriever(index_dir=args.index)
     else:

@@ -165,7 +165,11 @@ def find_dates(text: str, published: Any = "", published_note: str = "") -> list
             needs = _NEEDS[form] or ("month" if match.group().lower().endswith("month") else "year")
             if publication is None or _RANK[publication.precision] > _RANK[needs]:
                 continue
-        value, precision = _resolve(parser, form, match.group())
+        if form == "weekday" and publication and match.group() == publication.first.strftime("%A"):
+            # "reopened on Friday" in an article of Friday 13 March means that same Friday.
+            value, precision = publication.value, "day"
+        else:
+            value, precision = _resolve(parser, form, match.group())
         if not value:
             continue
         before = _RELATION_BEFORE.search(text, max(0, match.start() - 12), match.start())

@@ -17,12 +17,14 @@ import numpy as np
 from . import index as store
 from .config import default_corpus_dir, default_index_dir
 from .embedder import Embedder, get_embedder
+from .answer_kind import asked_kind, gives_kind, is_when_question  # noqa: F401  (is_when_question: public here)
 from .errors import QuestionError
+from .fusion import DEFAULT_FUSION
 from .text import content_words, overlap, words
 
 MAX_QUESTION_CHARS = 1000
-_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
-_DATE_HINT = re.compile(rf"\b(?:{_MONTH}|(?:19|20)\d\d|last year|yesterday|today|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b", re.I)
+# Candidates taken from each of the dense and BM25 rankings before fusion.
+HYBRID_DEPTH = 100
 
 
 @dataclass
@@ -83,11 +85,6 @@ def check_question(question) -> str:
     return question
 
 
-def is_when_question(question: str) -> bool:
-    q = question.lower()
-    return bool(re.search(r"\bwhen\b|\bwhat (?:date|day|month|year|time)\b|\bhow long ago\b|\bsince when\b", q))
-
-
 class Retriever:
     """Search one index folder. The index is reloaded when ``manifest.json`` changes, so a
     long-lived retriever (the web app) sees documents added by ``qa index`` or an upload."""
@@ -98,6 +95,7 @@ class Retriever:
         self._embedder = embedder
         self._model = model
         self._data: store.IndexData | None = None
+        self._row_ids: tuple[store.IndexData, np.ndarray] | None = None  # FAISS id per BM25 row
         self._stamp = None
         self._lock = threading.Lock()
         self.data  # fail now, with a clear error, if there is no usable index
@@ -165,14 +163,13 @@ class Retriever:
             return []
         q = self.encode_question(question)
         # Overlapping passages often share their best sentence: fetch extra, show each sentence once.
-        depth = min(k * 3, data.faiss_index.ntotal)
+        depth = max(HYBRID_DEPTH, k * 3)
         if allowed is not None:  # the filter drops candidates: rank every passage instead
             depth = data.faiss_index.ntotal
-        scores, ids = _search(data.faiss_index, q, depth)
         hits: list[Hit] = []
         shown: set[tuple[str, int, int]] = set()
-        for score, pid in zip(scores[0], ids[0]):
-            if pid < 0 or (allowed is not None and data.passage(pid)["doc_id"] not in allowed):
+        for pid, score in self._rank(data, question, q, depth):
+            if allowed is not None and data.passage(pid)["doc_id"] not in allowed:
                 continue
             hit = self._hit(data, data.passage(pid), float(score), len(hits) + 1, question, q)
             key = (hit.doc_id, hit.start + hit.highlight[0], hit.start + hit.highlight[1])
@@ -183,6 +180,28 @@ class Retriever:
             if len(hits) == k:
                 break
         return hits
+
+    def _rank(self, data: store.IndexData, question: str, q: np.ndarray, depth: int) -> list[tuple[int, float]]:
+        """``(FAISS id, passage cosine)`` best first: BM25 and dense candidates, fused (:mod:`qa.fusion`).
+
+        The dense side of a passage is the mean of its own cosine and its best sentence's:
+        a passage is shown for the one sentence that answers, and a four-sentence vector
+        blurs that sentence. The plain passage cosine is what a hit's ``score`` (shown as
+        relevance) is.
+        """
+        from .fusion import candidates
+
+        if self._row_ids is None or self._row_ids[0] is not data:
+            self._row_ids = (data, np.array([p["id"] for p in data.passages], dtype=np.int64))
+        pool = candidates(q, question, data.faiss_index, data.lexical, self._row_ids[1], depth, search=_search)
+        passage_cosine = dict(zip(pool.ids.tolist(), pool.dense.tolist()))
+        best_sentence = np.array([
+            float(np.max(data.sentence_vectors[data.passage(pid)["sentence_rows"]] @ q))
+            if data.passage(pid)["sentence_rows"] else passage_cosine[pid]
+            for pid in pool.ids.tolist()
+        ])
+        pool.dense = 0.5 * (pool.dense + best_sentence)
+        return [(pid, passage_cosine[pid]) for pid in pool.ranked(DEFAULT_FUSION).ids.tolist()]
 
     def answer(self, question: str, history=None, k: int = 5):
         """A short cited answer (``Answer.found`` False when the documents do not answer).
@@ -231,17 +250,19 @@ def _search(faiss_index, q: np.ndarray, depth: int):
 def choose_sentence(question: str, q: np.ndarray, passage: dict, sentence_vectors: np.ndarray) -> tuple[int, float]:
     """Index of the passage sentence that best answers ``question`` and its score.
 
-    The score is the sentence's cosine with the question plus its share of the question's
-    content words; a "when" question prefers a sentence that carries a date.
+    The score is the sentence's cosine with the question plus half its share of the
+    question's content words; a question that asks for a date, a number or an amount
+    ("when", "how many", "how much") prefers a sentence that gives one (:mod:`qa.answer_kind`).
     """
     rows = passage["sentence_rows"]
     dense = sentence_vectors[rows] @ q if rows else np.zeros(0)
-    when = is_when_question(question)
+    kind = asked_kind(question)
+    dates = passage.get("dates", [])
     best, best_score = 0, -np.inf
     for i, (s, e) in enumerate(passage["sentences"]):
         sentence = passage["text"][s:e]
         score = float(dense[i]) + 0.5 * overlap(question, sentence)
-        if when and _DATE_HINT.search(sentence):
+        if kind and gives_kind(kind, sentence, [d for d in dates if s <= d.get("start", -1) < e]):
             score += 0.15
         if len(content_words(sentence)) < 3:  # a fragment ("This is the council's top priority.")
             score -= 0.1

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from .config import default_corpus_dir, default_index_dir
 from .documents import SUPPORTED_SUFFIXES, read_document
-from .errors import DocumentError, QAError
+from .errors import DocumentError, IndexCorruptError, IndexMismatchError, QAError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -106,7 +106,13 @@ class ChatService:
         return self._retriever or self.prepare()
 
     def answer(self, message: str, history=None):
-        return self.retriever.answer(message, history=history, k=CHAT_SOURCES)
+        try:
+            return self.retriever.answer(message, history=history, k=CHAT_SOURCES)
+        except (IndexCorruptError, IndexMismatchError):
+            # The index was damaged or replaced while the app runs: prepare() rebuilds it
+            # from the corpus (with a warning saying why), then the question is answered.
+            self._retriever = None
+            return self.retriever.answer(message, history=history, k=CHAT_SOURCES)
 
     def reply(self, message: str, history=None) -> str:
         """The chat's reply to ``message``, as Markdown; a problem is reported, not raised."""

@@ -248,3 +248,11 @@ def test_chat_answer_says_the_closure_is_dated_only_by_the_report(real_retriever
         "\u2014 date: reported 23 July 2018 (the article's publication date; "
         "the sentence dates the event only as \u201csince August 2016\u201d)"
     )
+
+
+def test_weekday_of_the_publication_day_is_that_day():
+    from qa.dates import find_dates
+
+    # 13 March 2020 was a Friday: "on Friday" in that day's paper is the same day, "on Monday" the 9th.
+    found = {d.text: d.value for d in find_dates("It reopened on Friday after closing on Monday.", "2020-03-13")}
+    assert found == {"Friday": "2020-03-13", "Monday": "2020-03-09"}

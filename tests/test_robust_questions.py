@@ -68,6 +68,7 @@ def test_cli_prints_the_message_not_a_traceback(tmp_path, monkeypatch, capsys, q
     assert main(["ask", question, "--corpus", str(corpus)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("qa: error: the question") and "Traceback" not in err
+    assert not (tmp_path / "index").exists()  # refused before building anything
 
 
 @pytest.mark.parametrize("k", [0, -1, "5", 2.5])

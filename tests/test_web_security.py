@@ -202,3 +202,36 @@ def test_server_is_not_reachable_from_outside_addresses(guarded_app):
     with socket.socket() as s:
         s.settimeout(2)
         assert s.connect_ex((outside, app.server_port)) != 0
+
+
+def _load_script():
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("load_script", ROOT / "benchmarks" / "load.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_load_script_runs_bounded_against_the_app(guarded_app):
+    app, url = guarded_app
+    result = _load_script().run_load(url, users=3, seconds=2, max_requests=12, think=0, auth=("ann", "pa:ss"))
+    assert result["errors"] == 0, result["error_examples"]
+    assert 0 < result["requests"] <= 12
+    assert result["p50_s"] <= result["p95_s"] <= result["max_s"]
+
+
+def test_load_script_only_targets_loopback(capsys):
+    with pytest.raises(SystemExit) as caught:
+        _load_script().main(["--url", "http://192.0.2.1:7860/", "--seconds", "1"])
+    assert caught.value.code == 2 and "load tests stay on loopback" in capsys.readouterr().err
+
+
+def test_chat_rebuilds_an_index_damaged_while_the_app_runs(service):
+    assert "four million pounds" in service.reply("how much did the bridge repairs cost?", [])
+    (service.index_dir / "manifest.json").write_text('{"format": "qa-index", "truncated')
+    with pytest.warns(RuntimeWarning, match="rebuilt the index .*could not be used"):
+        reply = service.reply("how much did the bridge repairs cost?", [])
+    assert "four million pounds" in reply and "Cannot answer" not in reply

@@ -1,0 +1,69 @@
+"""What kind of answer a question asks for (a date, a number, an amount), and whether a
+sentence gives one.
+
+"When was the notice closed?" is answered by a sentence that carries a date, "how many
+visits?" by one with a number, "how much did it cost?" by one with an amount. Sentence
+choice prefers such sentences, and an answer whose passage has none is no answer.
+
+>>> asked_kind("When was the improvement notice closed?"), asked_kind("How often must the board meet?")
+('date', 'number')
+>>> gives_kind("number", "The board must meet at least every four weeks.")
+True
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+KINDS = ("date", "number", "amount")
+
+_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_DATE = re.compile(rf"\b(?:{_MONTH}|(?:19|20)\d\d|last (?:year|month|week)|yesterday|today|{_WEEKDAY})\b", re.I)
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                 r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+                 r"hundred|thousand|million|billion|dozen|half|quarter|third|once|twice")
+_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b|\bper ?cent\b", re.I)
+_MONEY = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|pence|dollars|euros|million|billion|bn|m|k)\b", re.I)
+
+# "when" opens the question (maybe after "and", "but"...); elsewhere it is a conjunction
+# ("what happens when a child goes missing?") and asks for no date.
+_WHEN = re.compile(
+    r"^(?:(?:and|but|so|then|also|ok|okay)\b[\s,]*)?when\b|\b(?:since|until|till) when\b"
+    r"|\b(?:what|which|in what|in which|on what|on which) (?:date|day|month|year|time|week)\b|\bhow long ago\b",
+    re.I,
+)
+_AMOUNT = re.compile(r"\bhow much\b|\bwhat (?:did|does|will|would) (?:it|that|this|they) cost\b", re.I)
+_COUNT = re.compile(
+    r"\bhow (?:many|often|old|long|far|frequently)\b"
+    r"|\bwhat (?:proportion|percentage|share|fraction|number|age|ages)\b|\bat what age\b",
+    re.I,
+)
+
+
+def is_when_question(question: str) -> bool:
+    """Whether ``question`` asks for a date: "when ...", "what date / which year ...", "how long ago"."""
+    return bool(_WHEN.search(question.strip()))
+
+
+def asked_kind(question: str) -> str | None:
+    """``"date"``, ``"amount"`` (how much), ``"number"`` (how many, how often, how old...) or None."""
+    if is_when_question(question):
+        return "date"
+    if _AMOUNT.search(question):
+        return "amount"
+    if _COUNT.search(question):
+        return "number"
+    return None
+
+
+def gives_kind(kind: str | None, sentence: str, dates: Iterable = ()) -> bool:
+    """Whether ``sentence`` holds an answer of ``kind``. ``dates`` are date mentions already
+    found in it (from :mod:`qa.dates`); any one of them answers a "when" question."""
+    if kind is None:
+        return False
+    if kind == "date":
+        return bool(list(dates)) or bool(_DATE.search(sentence))
+    if kind == "amount":
+        return bool(_MONEY.search(sentence) or _NUMBER.search(sentence))
+    return bool(_NUMBER.search(sentence))
