@@ -39,6 +39,23 @@ _COUNT = re.compile(
     r"|\bwhat (?:proportion|percentage|share|fraction|number|age|ages)\b|\bat what age\b",
     re.I,
 )
+# "What is the population / budget / salary of ...": a quantity asked for by its name.
+_QUANTITY_NOUN = re.compile(
+    r"\bwhat (?:is|was|are|were|will be) (?:the |its |their |his |her )?(?:\w+ )?"
+    r"(?:population|budget|cost|price|salary|wage|pay|income|revenue|spending|size|total|amount|figure|"
+    r"percentage|proportion|number|age|height|length|distance|score|value)\b",
+    re.I,
+)
+_MONEY_NOUN = re.compile(r"\b(?:budget|cost|price|salary|wage|pay|income|revenue|spending|value)\b", re.I)
+# Years and dates are not counts: "since August 2016" does not say how many schools.
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d(?:s)?\b")
+# A question about what is yet to happen, and a sentence that speaks of the future.
+_FUTURE_QUESTION = re.compile(r"\bwill\b|\bgoing to\b|\bnext\b|\bin future\b|\bin the future\b|\bupcoming\b", re.I)
+_FUTURE_SENTENCE = re.compile(
+    r"\bwill\b|\bwould\b|\bshall\b|\bgoing to\b|\bnext\b|\bfuture\b|\bexpected\b|\bplan(?:s|ned)?\b"
+    r"|\bdue to\b|\bto be\b|\bmust\b|\bahead\b|\bfrom (?:now|next)\b|\bupcoming\b|\bsoon\b",
+    re.I,
+)
 
 
 def is_when_question(question: str) -> bool:
@@ -54,16 +71,30 @@ def asked_kind(question: str) -> str | None:
         return "amount"
     if _COUNT.search(question):
         return "number"
+    quantity = _QUANTITY_NOUN.search(question)
+    if quantity:
+        return "amount" if _MONEY_NOUN.search(quantity.group()) else "number"
     return None
+
+
+def asks_about_future(question: str) -> bool:
+    """Whether ``question`` asks what will happen ("when will ...", "what happens next")."""
+    return bool(_FUTURE_QUESTION.search(question))
+
+
+def speaks_of_future(sentence: str) -> bool:
+    """Whether ``sentence`` states a plan, a requirement or an expectation (will, must, plans...)."""
+    return bool(_FUTURE_SENTENCE.search(sentence))
 
 
 def gives_kind(kind: str | None, sentence: str, dates: Iterable = ()) -> bool:
     """Whether ``sentence`` holds an answer of ``kind``. ``dates`` are date mentions already
-    found in it (from :mod:`qa.dates`); any one of them answers a "when" question."""
+    found in it (from :mod:`qa.dates`); any one of them answers a "when" question. A number
+    or an amount must be more than a year: "in 2016" says when, not how many."""
     if kind is None:
         return False
     if kind == "date":
         return bool(list(dates)) or bool(_DATE.search(sentence))
-    if kind == "amount":
-        return bool(_MONEY.search(sentence) or _NUMBER.search(sentence))
-    return bool(_NUMBER.search(sentence))
+    if _MONEY.search(sentence):
+        return True
+    return bool(_NUMBER.search(_YEAR.sub(" ", sentence)))

@@ -80,7 +80,7 @@ def encode_passages(embedder: Embedder, texts: Sequence[str], sentence_spans: Se
     if own is not None:
         return own(texts, sentence_spans, batch_size=batch_size, progress=progress)
     texts = list(texts)
-    sentences = sorted({t[s:e] for t, spans in zip(texts, sentence_spans) for s, e in spans})
+    sentences = list(dict.fromkeys(t[s:e] for t, spans in zip(texts, sentence_spans) for s, e in spans))
     vectors = embedder.encode(texts + sentences, batch_size=batch_size, progress=progress)
     row = {text: len(texts) + i for i, text in enumerate(sentences)}
     return vectors[: len(texts)], [vectors[[row[t[s:e]] for s, e in spans]].reshape(len(spans), -1)
