@@ -8,7 +8,7 @@ import pytest
 import qa
 from qa.cli import main
 
-from conftest import TINY_ARTICLES, write_articles
+from conftest import write_articles
 
 
 @pytest.fixture

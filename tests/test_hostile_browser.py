@@ -3,17 +3,13 @@ headline and body) shows as inert text in a real browser: in the chat, the docum
 list and the timeline. One app server and one browser for the module."""
 from __future__ import annotations
 
-import socket
 
 import pytest
 
-from conftest import TINY_ARTICLES, write_articles
+from conftest import TINY_ARTICLES, free_port, write_articles
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 SCRIPT = "<script>window.__pwned=1</script>"
 IMG = '<img src=x onerror="window.__pwned=1">'
@@ -50,41 +46,31 @@ LIVE_MARKUP = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def page(tmp_path_factory, chromium):
     import textwrap
 
-    playwright_api = pytest.importorskip("playwright.sync_api")
     from qa.web import serve
 
     base = tmp_path_factory.mktemp("hostile")
     corpus = write_articles(base / "corpus", TINY_ARTICLES)
     (corpus / "hostile.md").write_text(textwrap.dedent(HOSTILE["hostile.md"]))
-    port = _free_port()
+    port = free_port()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("QA_MODEL", "hash:64")
         mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
         mp.delenv("QA_AUTH", raising=False)
         app = serve(port=port, corpus_dir=corpus, index_dir=base / "index", block=False)
+    context = chromium.new_context()
     try:
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page()
-                dialogs = []
-                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-                page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
-                page.dialogs = dialogs
-                yield page
-            finally:
-                browser.close()
+        page = context.new_page()
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+        page.dialogs = dialogs
+        yield page
     finally:
+        context.close()
         app.close()
 
 

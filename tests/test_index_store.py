@@ -1,6 +1,5 @@
 """The index folder: manifest fields, round trips, brute-force agreement, crash safety."""
 import json
-import os
 import subprocess
 import sys
 

@@ -1,24 +1,16 @@
 """The Timeline tab, driven in headless Chromium against the seed corpus."""
 from __future__ import annotations
 
-import socket
 
 import pytest
 
 import qa
 
+from conftest import free_port
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 GUARDIAN = "wandsworth-guardian-2016-08-improvement-notice"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -32,7 +24,7 @@ def timeline_app(seed_corpus, tmp_path, hash_embedder, monkeypatch):
     service = ChatService(corpus_dir=seed_corpus, index_dir=index)
     service.prepare()
     app = build_app(service=service)
-    port = _free_port()
+    port = free_port()
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False,
                quiet=True)
     try:
@@ -41,35 +33,33 @@ def timeline_app(seed_corpus, tmp_path, hash_embedder, monkeypatch):
         app.close()
 
 
-def test_timeline_tab_lists_dated_sentences_in_order_and_filters_by_article(timeline_app):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(timeline_app, wait_until="domcontentloaded")
-            page.get_by_role("tab", name="Timeline").click()
-            entries = page.locator("#timeline li.qa-timeline-entry")
-            entries.first.wait_for(timeout=30_000)
-            values = entries.evaluate_all("els => els.map(e => e.dataset.value)")
-            assert values == ["2015", "2015", "2015-12", "2016-02", "2016-08", "2016-08-11", "2016-08",
-                              "2018-05", "2018-07-23"]
-            december = entries.nth(2)
-            assert december.locator("mark").inner_text() == "December 2015"
-            assert "graded them as" in december.inner_text()
-            assert "Children & Young People Now" in december.inner_text()
-            assert december.locator("a").get_attribute("href").startswith("https://www.cypnow.co.uk/")
-            last = entries.last
-            assert "Article published" in last.inner_text() and "23 July 2018" in last.inner_text()
+def test_timeline_tab_lists_dated_sentences_in_order_and_filters_by_article(timeline_app, chromium):
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(timeline_app, wait_until="domcontentloaded")
+        page.get_by_role("tab", name="Timeline").click()
+        entries = page.locator("#timeline li.qa-timeline-entry")
+        entries.first.wait_for(timeout=30_000)
+        values = entries.evaluate_all("els => els.map(e => e.dataset.value)")
+        assert values == ["2015", "2015", "2015-12", "2016-02", "2016-08", "2016-08-11", "2016-08",
+                          "2018-05", "2018-07-23"]
+        december = entries.nth(2)
+        assert december.locator("mark").inner_text() == "December 2015"
+        assert "graded them as" in december.inner_text()
+        assert "Children & Young People Now" in december.inner_text()
+        assert december.locator("a").get_attribute("href").startswith("https://www.cypnow.co.uk/")
+        last = entries.last
+        assert "Article published" in last.inner_text() and "23 July 2018" in last.inner_text()
 
-            # Only the Wandsworth Guardian article.
-            page.locator("#timeline-filter input").click()
-            page.get_by_role("option", name="Wandsworth Council put on notice").click()
-            page.wait_for_function(
-                "() => { const els = [...document.querySelectorAll('#timeline li.qa-timeline-entry')];"
-                " return els.length === 4 && els.every(e => e.dataset.doc === '%s'); }" % GUARDIAN,
-                timeout=30_000,
-            )
-            assert "about 11 August 2016" in page.locator("#timeline").inner_text()
-        finally:
-            browser.close()
+        # Only the Wandsworth Guardian article.
+        page.locator("#timeline-filter input").click()
+        page.get_by_role("option", name="Wandsworth Council put on notice").click()
+        page.wait_for_function(
+            "() => { const els = [...document.querySelectorAll('#timeline li.qa-timeline-entry')];"
+            " return els.length === 4 && els.every(e => e.dataset.doc === '%s'); }" % GUARDIAN,
+            timeout=30_000,
+        )
+        assert "about 11 August 2016" in page.locator("#timeline").inner_text()
+    finally:
+        context.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -16,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, SEED_CORPUS
+from conftest import ROOT, SEED_CORPUS, free_port
 from qa.answer import Answer
 from qa.search import Hit
 from qa.web import (
@@ -30,9 +29,6 @@ from qa.web import (
     store_upload,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 EXAMPLE = "When was the improvement notice closed?"
 CLOSED = "this has been closed following Ofsted's latest visit"
 CYP_NOW = "Children & Young People Now (CYP Now)"
@@ -230,19 +226,13 @@ def test_an_upload_whose_index_update_fails_leaves_the_corpus_as_it_was(tiny_cor
 
 # --- the real app in a browser -----------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``python app.py --port N`` over a copy of the seed corpus (real model), closed at the end."""
     base = tmp_path_factory.mktemp("web")
     corpus = base / "corpus"
     shutil.copytree(SEED_CORPUS, corpus)
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, QA_CORPUS_DIR=str(corpus), QA_INDEX_DIR=str(base / "index"),
                GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
     log = open(base / "server.log", "w+")
@@ -275,20 +265,9 @@ def server(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.fixture
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+def page(chromium, server):
+    context = chromium.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     page.goto(server["url"], wait_until="domcontentloaded")
     try:
