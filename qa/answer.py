@@ -14,12 +14,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from .abstention import MIN_SUPPORT, is_answered
 from .dates import date_note
 from .search import MAX_QUESTION_CHARS, Hit, check_question, is_when_question
 from .text import content_words, stem, words
 
-# Below this cosine between the question and the best passage, nothing answers it.
-MIN_SCORE = 0.35
+# Below this support (the answering sentence's score), nothing answers; it and the other
+# checks are in qa.abstention, calibrated as the README's "Quality" section says.
+MIN_SCORE = MIN_SUPPORT
 
 
 @dataclass
@@ -47,8 +49,9 @@ NOT_FOUND = "The documents do not answer this question."
 
 
 def compose_answer(question: str, hits: list[Hit], query: str = "", min_score: float = MIN_SCORE) -> Answer:
-    """An :class:`Answer` from ranked ``hits``: found only when the best is relevant enough."""
-    if not hits or hits[0].score < min_score:
+    """An :class:`Answer` from ranked ``hits``: found only when the best answers what was
+    searched (``query``, else ``question``): see :func:`qa.abstention.abstain_reason`."""
+    if not hits or not is_answered(query or question, hits, min_score):
         return Answer(question=question, found=False, text=NOT_FOUND, citations=hits, query=query or question)
     top = hits[0]
     text = f"\u201c{top.highlight_text}\u201d [1]"

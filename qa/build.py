@@ -18,10 +18,10 @@ from . import dates as date_finder
 from . import index as store
 from .config import default_corpus_dir, default_index_dir
 from .documents import Document, load_corpus
-from .embedder import Embedder, encode_passages, get_embedder
+from .embedder import Embedder, get_embedder
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from .lexical import build_for_passages
-from .passages import split_passages
+from .passages import split_passages, split_sentences
 
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
 
@@ -199,6 +199,7 @@ def build_index(
             # passages that takes well under a second, while embeddings (the expensive part)
             # stay incremental. A removed document's passages are then gone from BM25 too.
             data.lexical = build_for_passages(data.passages)
+            store.fit_index_to_size(data)  # exact search while small, IVF once large
             store.save_index(data, index_dir)
         report.seconds = time.perf_counter() - started
         return report
@@ -232,16 +233,13 @@ def _drop_documents(data: store.IndexData, doc_ids: set[str]) -> None:
 
 
 def _embed_documents(data, documents, embedder, progress, report, batch_size) -> None:
-    passages, sentence_owner = [], []  # sentence_owner[row]: (passage, sentence) whose vector fills the row
+    passages, sentence_texts = [], []
     for doc in documents:
-        row_of: dict[tuple[int, int], int] = {}
+        spans = split_sentences(doc.body)
+        first_row = data.sentence_vectors.shape[0] + len(sentence_texts)
+        row_of = {span: first_row + i for i, span in enumerate(spans)}
+        sentence_texts.extend(doc.body[s:e] for s, e in spans)
         doc_passages = split_passages(doc.doc_id, doc.body, **SPLITTER)
-        # A sentence shared by two overlapping passages gets one row, read from the first.
-        for n, p in enumerate(doc_passages):
-            for j, (s, e) in enumerate(p.sentences):
-                if (p.start + s, p.start + e) not in row_of:
-                    row_of[(p.start + s, p.start + e)] = data.sentence_vectors.shape[0] + len(sentence_owner)
-                    sentence_owner.append((len(passages) + n, j))
         # Resolved once per article against its publication date; each passage keeps its own.
         mentions = date_finder.find_dates(doc.body, doc.published, doc.published_note)
         for p in doc_passages:
@@ -258,24 +256,21 @@ def _embed_documents(data, documents, embedder, progress, report, batch_size) ->
         meta = doc.metadata()
         meta["passages"] = len(doc_passages)
         data.documents[doc.doc_id] = meta
-    total = len(passages)
+    texts = [p["text"] for p in passages] + sentence_texts
+    total = len(texts)
     if progress:
         progress(0, total, "embedding")
-    # One pass per passage gives the passage vector and its sentences' vectors (the mean of
-    # each sentence's token vectors in context): half the work of embedding sentences apart.
-    passage_vectors, per_passage = (
-        encode_passages(embedder, [p["text"] for p in passages], [p["sentences"] for p in passages],
-                        batch_size=batch_size,
+    vectors = (
+        embedder.encode(texts, batch_size=batch_size,
                         progress=(lambda done, _t: progress(done, total, "embedding")) if progress else None)
-        if passages else (np.zeros((0, data.dimension), dtype=np.float32), [])
+        if texts else np.zeros((0, data.dimension), dtype=np.float32)
     )
-    if passage_vectors.shape[1] != data.dimension:
+    if vectors.shape[1] != data.dimension:
         raise IndexMismatchError(
-            f"model {embedder.name!r} gives {passage_vectors.shape[1]}-dimensional vectors, the index holds "
-            f"{data.dimension}; run `qa index --rebuild`"
+            f"model {embedder.name!r} gives {vectors.shape[1]}-dimensional vectors, the index holds {data.dimension}; "
+            "run `qa index --rebuild`"
         )
-    sentence_vectors = (np.stack([per_passage[i][j] for i, j in sentence_owner]) if sentence_owner
-                        else np.zeros((0, data.dimension), dtype=np.float32))
+    passage_vectors, sentence_vectors = vectors[: len(passages)], vectors[len(passages):]
     ids = np.arange(data.next_id, data.next_id + len(passages), dtype=np.int64)
     for pid, record in zip(ids, passages):
         record["id"] = int(pid)
@@ -286,4 +281,4 @@ def _embed_documents(data, documents, embedder, progress, report, batch_size) ->
     data.passages.extend(passages)
     data.invalidate()
     report.passages_embedded = len(passages)
-    report.sentences_embedded = len(sentence_owner)
+    report.sentences_embedded = len(sentence_texts)

@@ -84,6 +84,8 @@ class QuestionResult:
     rank: int | None  # of the first passage containing ``expect``; None when not in the top k
     found: bool  # whether the answer said it found something
     top: str  # the highlighted sentence of the best hit
+    support: float = 0.0  # the best hit's support, which abstention thresholds
+    checks_passed: bool = True  # whether the name, kind and tense checks let it through
 
 
 @dataclass
@@ -115,6 +117,19 @@ class QuestionReport:
     def mrr(self) -> float:
         return self._mean(lambda r: reciprocal_rank(r.rank))
 
+    def calibration(self) -> tuple[float, float, float] | None:
+        """``(best unanswerable, worst answerable, midpoint)`` of the support score.
+
+        Only unanswerable questions that the name, kind and tense checks let through
+        count: the threshold has to stop those. None when a side is empty.
+        """
+        low = [r.support for r in self.answerable]
+        high = [r.support for r in self.unanswerable if r.checks_passed]
+        if not low or not high:
+            return None
+        best_unanswerable, worst_answerable = max(high), min(low)
+        return best_unanswerable, worst_answerable, (best_unanswerable + worst_answerable) / 2
+
     def summary(self, verbose: bool = False) -> str:
         ans, una = self.answerable, self.unanswerable
         lines = [
@@ -125,12 +140,21 @@ class QuestionReport:
             f"answerable     {sum(r.found for r in ans)} answered, {sum(not r.found for r in ans)} abstained",
             f"unanswerable   {sum(not r.found for r in una)} abstained, {sum(r.found for r in una)} answered",
         ]
+        calibration = self.calibration()
+        if calibration:
+            from .abstention import MIN_SUPPORT
+
+            lines.append(
+                f"support        best unanswerable past the checks {calibration[0]:.2f}, worst answerable "
+                f"{calibration[1]:.2f}, midpoint {calibration[2]:.2f} (in use: {MIN_SUPPORT:.2f})"
+            )
         misses = [r for r in ans if r.rank != 1 or not r.found] + [r for r in una if r.found]
         if misses or verbose:
             lines.append("")
             lines.append("misses (rank of the expected passage; found = whether an answer was given):")
             for r in (self.results if verbose else misses):
-                lines.append(f"  rank {r.rank if r.rank else '-':>2}  found={str(r.found):5}  {r.question}")
+                lines.append(f"  rank {r.rank if r.rank else '-':>2}  found={str(r.found):5}  "
+                             f"support {r.support:.2f}  {r.question}")
                 if r.rank != 1 or verbose:
                     lines.append(f"      expected: {r.expect!r}  top sentence: {r.top[:100]!r}")
         return "\n".join(lines)
@@ -169,6 +193,7 @@ def read_questions(path: str | Path) -> list[tuple[str, str | None]]:
 
 def evaluate_questions(path: str | Path, retriever, k: int = 5) -> QuestionReport:
     """Ask every question of ``path`` and see where the passage containing ``expect`` ranks."""
+    from .abstention import is_answered
     from .answer import compose_answer
     from .search import check_question
 
@@ -179,7 +204,11 @@ def evaluate_questions(path: str | Path, retriever, k: int = 5) -> QuestionRepor
         rank = None
         if expect is not None:
             rank = first_relevant_rank([_fold(expect) in _fold(h.text) for h in hits])
-        results.append(QuestionResult(question, expect, rank, answer.found, hits[0].highlight_text if hits else ""))
+        results.append(QuestionResult(
+            question, expect, rank, answer.found, hits[0].highlight_text if hits else "",
+            support=hits[0].support if hits else 0.0,
+            checks_passed=bool(hits) and is_answered(question, hits, min_support=float("-inf")),
+        ))
     return QuestionReport(results, k)
 
 

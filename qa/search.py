@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import index as store
+from .cache import QuestionCache
 from .config import default_corpus_dir, default_index_dir
 from .embedder import Embedder, get_embedder
 from .answer_kind import asked_kind, gives_kind, is_when_question  # noqa: F401  (is_when_question: public here)
@@ -50,6 +51,10 @@ class Hit:
     rank: int = 0
     sentence_score: float = 0.0
     dates: list[dict] = field(default_factory=list)
+    # Evidence that the highlighted sentence answers: its cosine with the question plus half
+    # its share of the question's content words (sentence_score without the preferences for
+    # dates or numbers). qa.abstention thresholds the best hit's support.
+    support: float = 0.0
 
     @property
     def highlight_text(self) -> str:
@@ -101,6 +106,7 @@ class Retriever:
         self._row_ids: tuple[store.IndexData, np.ndarray] | None = None  # FAISS id per BM25 row
         self._stamp = None
         self._lock = threading.Lock()
+        self.question_vectors = QuestionCache()  # see qa.cache: repeated questions skip the model
         self.data  # fail now, with a clear error, if there is no usable index
 
     # -- loading ---------------------------------------------------------------------
@@ -138,7 +144,11 @@ class Retriever:
 
     # -- searching -------------------------------------------------------------------
     def encode_question(self, question: str) -> np.ndarray:
-        q = self.embedder.encode([question])[0]
+        """The question's unit vector; a question asked before is answered from the cache."""
+        key = (self.embedder.name, question)
+        q = self.question_vectors.get(key)
+        if q is None:
+            q = self.question_vectors.put(key, self.embedder.encode([question])[0])
         # Same model name, other vectors (a model folder replaced in place): FAISS would
         # abort on the mismatch, so it is caught here with a way out.
         if q.shape[0] != self.data.dimension:
@@ -228,6 +238,9 @@ class Retriever:
     def _hit(self, data, passage: dict, score: float, rank: int, question: str, q: np.ndarray) -> Hit:
         doc = data.documents.get(passage["doc_id"], {})
         best, best_score = choose_sentence(question, q, passage, data.sentence_vectors)
+        start, end = passage["sentences"][best]
+        rows = passage["sentence_rows"]
+        cosine = float(data.sentence_vectors[rows[best]] @ q) if rows else score
         return Hit(
             passage_id=passage["passage_id"],
             doc_id=passage["doc_id"],
@@ -244,6 +257,7 @@ class Retriever:
             rank=rank,
             sentence_score=best_score,
             dates=[d for d in passage.get("dates", [])],
+            support=cosine + 0.5 * overlap(question, passage["text"][start:end]),
         )
 
 

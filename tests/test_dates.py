@@ -138,9 +138,10 @@ def test_publication_range_compares_partial_dates_sensibly():
 
 
 def _hit(text, highlight, published, dates, note=""):
+    # support: the evidence that the sentence answers, which qa.abstention thresholds.
     return Hit(passage_id="d#p0", doc_id="d", text=text, score=1.0, title="t", publisher="p",
                published=published, url="", start=0, end=len(text), highlight=highlight,
-               published_note=note, dates=dates)
+               published_note=note, dates=dates, support=1.0)
 
 
 def test_date_note_says_whether_the_date_is_the_events_or_the_reports():

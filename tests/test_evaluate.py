@@ -1,0 +1,209 @@
+"""Evaluation: metrics by hand, question files, BEIR folders, the `qa eval` command, and (marked)
+the development set with the real model."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.cli import main
+from qa.evaluate import (
+    evaluate_beir,
+    evaluate_questions,
+    first_relevant_rank,
+    hit_at_k,
+    load_beir,
+    ndcg_at_k,
+    recall_at_k,
+    read_questions,
+    reciprocal_rank,
+)
+
+DEV_QUESTIONS = Path(__file__).resolve().parent / "data" / "dev_questions.jsonl"
+
+
+# --- metrics on hand-computed examples ----------------------------------------------------
+
+def test_ndcg_binary_by_hand():
+    # relevant at ranks 1 and 3 of two relevant: (1 + 1/log2 4) / (1 + 1/log2 3)
+    expected = (1 + 1 / 2) / (1 + 1 / math.log2(3))
+    assert ndcg_at_k(["a", "x", "b"], {"a": 1, "b": 1}) == pytest.approx(expected)
+    assert ndcg_at_k(["a", "b"], {"a": 1, "b": 1}) == pytest.approx(1.0)
+    assert ndcg_at_k(["x", "y"], {"a": 1}) == 0.0
+
+
+def test_ndcg_graded_uses_linear_gains_and_the_cutoff():
+    gains = {"a": 3, "b": 1, "c": 0}
+    # b (gain 1) at rank 1, a (gain 3) at rank 2; ideal a then b
+    dcg = 1 + 3 / math.log2(3)
+    idcg = 3 + 1 / math.log2(3)
+    assert ndcg_at_k(["b", "a", "c"], gains) == pytest.approx(dcg / idcg)
+    assert ndcg_at_k(["x", "a"], gains, k=1) == 0.0  # a lies past the cutoff
+    assert ndcg_at_k(["c"], {"c": 0}) == 0.0  # a query with no relevant document
+
+
+def test_recall_hit_and_reciprocal_rank_by_hand():
+    assert recall_at_k(["a", "x", "y"], {"a": 1, "b": 2, "z": 0}, k=2) == 0.5
+    assert recall_at_k(["a"], {"z": 0}) == 0.0
+    rank = first_relevant_rank([False, False, True, True])
+    assert rank == 3
+    assert (hit_at_k(rank, 1), hit_at_k(rank, 3)) == (0.0, 1.0)
+    assert reciprocal_rank(rank) == pytest.approx(1 / 3)
+    assert first_relevant_rank([False]) is None and reciprocal_rank(None) == 0.0 and hit_at_k(None, 3) == 0.0
+
+
+# --- question files -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("line, message", [
+    ("{not json", r"q\.jsonl:2: not valid JSON"),
+    ('{"expect": "x"}', r"q\.jsonl:2: needs a \"q\""),
+    ('{"q": "who?", "expect": 3}', r"q\.jsonl:2: \"expect\" must be a phrase"),
+])
+def test_bad_question_lines_are_named_by_line(tmp_path, line, message):
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"q": "fine?", "expect": null}\n' + line + "\n")
+    with pytest.raises(qa.QAError, match=message):
+        read_questions(path)
+
+
+def test_missing_and_empty_question_files_say_what_to_give(tmp_path):
+    with pytest.raises(qa.QAError, match="JSON-lines file"):
+        read_questions(tmp_path / "none.jsonl")
+    (tmp_path / "empty.jsonl").write_text("\n")
+    with pytest.raises(qa.QAError, match="holds no questions"):
+        read_questions(tmp_path / "empty.jsonl")
+
+
+def test_dev_set_is_big_enough_and_its_phrases_are_in_the_articles(seed_corpus):
+    from qa.documents import load_corpus
+    from qa.evaluate import _fold
+
+    pairs = read_questions(DEV_QUESTIONS)
+    answerable = [(q, e) for q, e in pairs if e is not None]
+    assert len(answerable) >= 30 and len(pairs) - len(answerable) >= 8
+    documents, _ = load_corpus(seed_corpus)
+    bodies = [_fold(d.body) for d in documents]
+    for question, expect in answerable:
+        assert any(_fold(expect) in body for body in bodies), expect
+        assert _fold(question.rstrip("?")) not in " ".join(bodies)  # asked, not copied
+
+
+def _tiny_questions(tmp_path) -> Path:
+    path = tmp_path / "tiny.jsonl"
+    rows = [
+        {"q": "How much did the harbour bridge repairs cost?", "expect": "four million pounds"},
+        {"q": "When will the library open on Sundays?", "expect": "open on Sundays from October"},
+        {"q": "Which submarine sank in the fjord?", "expect": None},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_question_evaluation_on_a_tiny_corpus(tiny_corpus, tmp_path, hash_embedder):
+    qa.build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
+    retriever = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder)
+    report = evaluate_questions(_tiny_questions(tmp_path), retriever, k=3)
+    assert [r.rank for r in report.answerable] == [1, 1]
+    assert (report.hit1, report.hit3, report.mrr) == (1.0, 1.0, 1.0)
+    # "submarine" and "fjord" are in no passage: the support is far below the threshold.
+    assert report.unanswerable[0].found is False
+    text = report.summary()
+    assert "hit@1          1.000" in text and "unanswerable   1 abstained, 0 answered" in text
+
+
+# --- BEIR folders -------------------------------------------------------------------------
+
+def _write_beir(folder: Path) -> Path:
+    (folder / "qrels").mkdir(parents=True)
+    docs = [
+        ("d1", "Harbour bridge", "The harbour bridge reopened after cable repairs."),
+        ("d2", "Library hours", "The library opens on Sundays from October."),
+        ("d3", "Ferry timetable", "Ferries run every hour while the bridge is closed."),
+        ("d4", "Council budget", "The council budget pays for the repairs and the library."),
+    ]
+    (folder / "corpus.jsonl").write_text(
+        "".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n" for i, t, x in docs))
+    queries = [("q1", "bridge cable repairs"), ("q2", "library Sundays"), ("q3", "unjudged query")]
+    (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": i, "text": t}) + "\n" for i, t in queries))
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t2\nq1\td3\t0\nq2\td2\t1\n")
+    return folder
+
+
+def test_load_beir_reads_judged_queries_only(tmp_path):
+    data = load_beir(_write_beir(tmp_path / "bench"))
+    assert data.doc_ids == ["d1", "d2", "d3", "d4"]
+    assert set(data.queries) == {"q1", "q2"}
+    assert data.qrels["q1"] == {"d1": 2.0, "d3": 0.0}
+
+
+def test_load_beir_says_which_file_is_missing(tmp_path):
+    folder = _write_beir(tmp_path / "bench")
+    with pytest.raises(qa.QAError, match=r"train\.tsv is missing \(splits here: test\)"):
+        load_beir(folder, split="train")
+
+
+def test_beir_evaluation_reports_three_rankings_and_caches_vectors(tmp_path, hash_embedder):
+    folder = _write_beir(tmp_path / "bench")
+    cache = tmp_path / "cache"
+    report = evaluate_beir(folder, embedder=hash_embedder, cache_dir=cache)
+    assert list(report.rows) == ["dense", "BM25", "hybrid"]
+    # Each query's one relevant document holds the most of its words, so BM25 ranks it first.
+    assert report.rows["BM25"][0] == pytest.approx(1.0)
+    assert all(0.0 <= ndcg <= 1.0 and 0.0 <= recall <= 1.0 for ndcg, recall in report.rows.values())
+    assert report.rows["hybrid"][1] == pytest.approx(1.0)  # four documents: all are within 100
+    assert len(list(cache.glob("vectors-*.npy"))) == 2  # corpus and queries
+    calls = len(hash_embedder.calls)
+    again = evaluate_beir(folder, embedder=hash_embedder, cache_dir=cache)
+    assert len(hash_embedder.calls) == calls  # read back, not embedded again
+    assert again.rows == report.rows
+    table = report.table()
+    assert "| hybrid   |" in table and "nDCG@10" in table
+
+
+# --- the command --------------------------------------------------------------------------
+
+def test_cli_eval_questions_prints_the_figures(tiny_corpus, tmp_path, hash_embedder, capsys):
+    qa.build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
+    assert main(["eval", str(_tiny_questions(tmp_path)), "--index", str(tmp_path / "index")]) == 0
+    out = capsys.readouterr().out
+    for line in ("hit@1          1.000", "hit@3          1.000", "MRR@5          1.000",
+                 "answerable     2 answered, 0 abstained", "unanswerable   1 abstained, 0 answered"):
+        assert line in out
+
+
+def test_cli_eval_beir_prints_a_table(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    folder = _write_beir(tmp_path / "bench")
+    assert main(["eval", "--beir", str(folder), "--cache", str(tmp_path / "cache")]) == 0
+    out = capsys.readouterr().out
+    assert "bench (test): 4 documents, 2 queries; model hash:64" in out
+    assert "| dense    |" in out and "| BM25     |" in out and "| hybrid   |" in out
+
+
+def test_cli_eval_needs_exactly_one_source(capsys, tmp_path):
+    assert main(["eval"]) == 1
+    assert "give either a questions file" in capsys.readouterr().err
+    assert main(["eval", "--beir", str(tmp_path / "nothing")]) == 1
+    assert "corpus.jsonl is missing" in capsys.readouterr().err
+
+
+# --- the development set with the real model ----------------------------------------------
+
+@pytest.mark.integration
+def test_dev_set_meets_the_quality_bar(real_retriever):
+    report = evaluate_questions(DEV_QUESTIONS, real_retriever)
+    detail = report.summary()
+    assert report.hit1 >= 0.9, detail
+    assert report.hit3 == 1.0, detail
+    assert all(not r.found for r in report.unanswerable), detail
+    assert all(r.found for r in report.answerable), detail
+
+
+@pytest.mark.integration
+def test_notice_closed_question_ranks_the_closing_passage_first(real_retriever):
+    hits = real_retriever.retrieve("when was the improvement notice closed?", k=3)
+    assert "this has been closed following Ofsted's latest visit" in hits[0].text
+    assert "closed following Ofsted's latest visit" in hits[0].highlight_text

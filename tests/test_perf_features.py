@@ -1,0 +1,180 @@
+"""Speed features that must not change answers: the question cache, the index type chosen
+by corpus size, and nothing heavy loaded on ``import qa``."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import qa
+import qa.index as store
+from qa.build import build_index
+from qa.cache import QuestionCache
+from tests.conftest import ROOT, write_articles
+
+HEAVY = ("torch", "faiss", "onnxruntime", "sentence_transformers", "transformers", "gradio")
+
+
+def _modules_after(code: str) -> set[str]:
+    """Top-level modules loaded by running ``code`` in a fresh interpreter."""
+    probe = code + "\nimport sys, json; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_import_qa_loads_no_model_or_index_library():
+    loaded = _modules_after("import qa; qa.QAError; qa.get_embedder")
+    assert "qa" in loaded
+    assert not loaded.intersection(HEAVY)
+
+
+def test_qa_help_loads_no_model_or_index_library():
+    loaded = _modules_after(
+        "import contextlib, io\n"
+        "from qa.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['--help'])"
+    )
+    assert not loaded.intersection(HEAVY)
+
+
+def test_getting_the_default_embedder_loads_no_model():
+    # The dimension comes from the model's configuration; build_index asks for it first.
+    loaded = _modules_after("import qa; e = qa.get_embedder(); assert e.dimension == 384, e.dimension")
+    assert not loaded.intersection(HEAVY)
+
+
+# --- the question cache -----------------------------------------------------------------
+
+def test_repeated_question_skips_the_embedder_and_answers_the_same(tiny_corpus, tmp_path, hash_embedder):
+    build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
+    retriever = qa.Retriever(tmp_path / "index", embedder=hash_embedder)
+    hash_embedder.calls.clear()
+
+    first = retriever.retrieve("when did the harbour bridge reopen?", k=3)
+    assert hash_embedder.calls == [["when did the harbour bridge reopen?"]]
+    again = retriever.retrieve("when did the harbour bridge reopen?", k=3)
+    assert len(hash_embedder.calls) == 1  # answered from the cache
+    assert [h.to_dict() for h in again] == [h.to_dict() for h in first]
+    assert first[0].doc_id == "harbour"
+    assert retriever.question_vectors.hits == 1
+
+    retriever.retrieve("who staffs the reading rooms?", k=3)
+    assert len(hash_embedder.calls) == 2  # another question is embedded
+
+
+def test_question_cache_forgets_the_least_recently_used():
+    cache = QuestionCache(maxsize=2)
+    a, b, c = (np.full(4, v, dtype=np.float32) for v in (1, 2, 3))
+    cache.put("a", a)
+    cache.put("b", b)
+    assert cache.get("a") is not None  # "a" is now the most recent
+    cache.put("c", c)
+    assert cache.get("b") is None and len(cache) == 2
+    assert np.array_equal(cache.get("a"), a) and np.array_equal(cache.get("c"), c)
+
+
+def test_cached_vectors_cannot_be_changed_by_a_caller():
+    cache = QuestionCache()
+    stored = cache.put("q", np.ones(4, dtype=np.float32))
+    with pytest.raises(ValueError):
+        stored[0] = 5.0
+    assert cache.get("q")[0] == 1.0
+
+
+def test_question_cache_of_size_zero_keeps_nothing():
+    cache = QuestionCache(maxsize=0)
+    cache.put("q", np.ones(4))
+    assert cache.get("q") is None and len(cache) == 0
+    with pytest.raises(ValueError, match="must not be negative"):
+        QuestionCache(maxsize=-1)
+
+
+# --- the index type follows the corpus size ---------------------------------------------
+
+def _unit_rows(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def _data_with(vectors: np.ndarray) -> store.IndexData:
+    data = store.IndexData.empty("hash:16", vectors.shape[1])
+    ids = np.arange(len(vectors), dtype=np.int64) * 3 + 7  # ids that are not row numbers
+    data.passages = [{"id": int(i)} for i in ids]
+    data.faiss_index.add_with_ids(vectors, ids)
+    return data
+
+
+def test_small_index_stays_exact():
+    data = _data_with(_unit_rows(50, 16))
+    assert not store.fit_index_to_size(data, threshold=100)
+    assert store.faiss_kind(data.faiss_index) == "flat"
+
+
+def test_large_index_becomes_ivf_with_the_same_ids_and_vectors():
+    vectors = _unit_rows(400, 16)
+    data = _data_with(vectors)
+    ids = np.array([p["id"] for p in data.passages])
+    assert store.fit_index_to_size(data, threshold=100)
+    index = data.faiss_index
+    assert store.faiss_kind(index) == "ivf" and index.ntotal == 400
+    assert index.nlist == store.ivf_lists(400) == 16 and index.nprobe == 16  # every list: exact here
+    # Same answers as brute force, under the same ids.
+    queries = _unit_rows(5, 16, seed=1)
+    _, got = index.search(queries, 5)
+    want = ids[np.argsort(-(queries @ vectors.T), axis=1)[:, :5]]
+    assert np.array_equal(got, want)
+    # Ids can still be read back and removed (incremental updates need both).
+    assert np.allclose(index.reconstruct_batch(ids[:3]), vectors[:3])
+    index.remove_ids(ids[:10])
+    assert index.ntotal == 390
+    assert not store.fit_index_to_size(data, threshold=100)  # already the right type
+
+
+def test_index_shrinking_below_the_threshold_becomes_exact_again():
+    data = _data_with(_unit_rows(300, 16))
+    store.fit_index_to_size(data, threshold=100)
+    data.faiss_index.remove_ids(np.array([p["id"] for p in data.passages[:250]], dtype=np.int64))
+    data.passages = data.passages[250:]
+    assert store.fit_index_to_size(data, threshold=100)
+    assert store.faiss_kind(data.faiss_index) == "flat" and data.faiss_index.ntotal == 50
+
+
+def test_build_switches_to_ivf_past_the_threshold_and_updates_incrementally(tmp_path, monkeypatch, hash_embedder):
+    import textwrap
+
+    monkeypatch.setattr(store, "ANN_THRESHOLD", 20)
+    articles = {
+        f"story{n}.md": f"---\ntitle: Story {n}\n---\n\n" + " ".join(
+            f"Item {n} {w} sentence {m} mentions the word{n}x{m} once." for m, w in enumerate(
+                ["river", "school", "market", "bridge", "council", "library"]))
+        for n in range(12)  # two passages each
+    }
+    corpus = write_articles(tmp_path / "corpus", articles)
+    index_dir = tmp_path / "index"
+    build_index(corpus, index_dir, embedder=hash_embedder)
+    manifest = store.read_manifest(index_dir)
+    assert manifest["faiss"]["kind"] == "ivf" and manifest["faiss"]["ntotal"] >= 20
+    assert manifest["faiss"]["nprobe"] == manifest["faiss"]["nlist"]  # tiny: every list searched
+
+    hit = qa.Retriever(index_dir, embedder=hash_embedder).retrieve("word3x4", k=1)[0]
+    assert hit.doc_id == "story3" and "word3x4" in hit.text
+
+    (corpus / "story3.md").unlink()
+    (corpus / "extra.md").write_text(textwrap.dedent("""\
+        ---
+        title: Extra
+        ---
+
+        The ferry zebra timetable changed. Nobody expected the ferry zebra.
+        """))
+    report = build_index(corpus, index_dir, embedder=hash_embedder)
+    assert report.added == ["extra"] and report.removed == ["story3"] and not report.full_rebuild
+    retriever = qa.Retriever(index_dir, embedder=hash_embedder)
+    assert store.faiss_kind(retriever.data.faiss_index) == "ivf"
+    assert retriever.retrieve("ferry zebra", k=1)[0].doc_id == "extra"
+    assert all(h.doc_id != "story3" for h in retriever.retrieve("word3x4", k=10))
