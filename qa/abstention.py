@@ -18,8 +18,10 @@ evidence for it. The best hit's answering sentence must pass four checks, in ord
 articles cannot answer that checks 1-3 let through and the worst-scoring answerable one.
 See README, "Quality", for the figures and the held-out checks.
 
->>> abstain_reason("What will the weather be like in London tomorrow?", hits)
-'support 0.19 < 0.57'
+>>> retriever = qa.Retriever(index_dir="index")
+>>> abstain_reason("Which football club plays in Wandsworth?", retriever.retrieve("Which football club plays in Wandsworth?"))
+'support 0.52 < 0.57'
+>>> abstain_reason("When was the improvement notice closed?", retriever.retrieve("When was the improvement notice closed?"))  # None: answered
 """
 from __future__ import annotations
 

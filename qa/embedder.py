@@ -21,7 +21,6 @@ the same vectors (cosine above 0.9999), so an index built with one is searched w
 >>> e = get_embedder("all-MiniLM-L6-v2")
 >>> e.encode(["when was the notice closed?"]).shape
 (1, 384)
->>> passages, sentences = e.encode_passages(["One. Two."], [[(0, 4), (5, 9)]])
 """
 from __future__ import annotations
 
@@ -31,6 +30,7 @@ import os
 import re
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
@@ -41,13 +41,15 @@ from .errors import ModelError
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _DEFAULT_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 BACKENDS = ("auto", "onnx", "torch")
-# Texts are sorted by length and cut into batches of at most this many texts and this many
-# tokens (padding included): small batches of equal length waste nothing on padding and
-# keep ONNX Runtime's working set in cache, which on 2 cores beats large batches.
+# Texts are sorted by length and cut into batches of at most ``batch_size`` texts and this
+# many tokens (padding included): batches of equal length waste nothing on padding.
 BATCH_TOKENS = 4096
+# Batches run side by side, one core each. On 2 cores two single-threaded runs embed
+# ~1.3-1.6x faster than one run split over both cores (`benchmarks/`), whose threads wait
+# on each other at every layer; a web server's concurrent questions likewise each get a core.
+WORKERS = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
 
 Progress = Callable[[int, int], None]  # (texts done, texts in all)
-Spans = Sequence[tuple[int, int]]
 
 
 class Embedder(Protocol):
@@ -66,25 +68,6 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return vectors / norms
-
-
-def encode_passages(embedder: Embedder, texts: Sequence[str], sentence_spans: Sequence[Spans],
-                    batch_size: int = 32, progress: Progress | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Passage vectors, and for each passage one vector per ``(start, end)`` sentence span.
-
-    A :class:`MeanPoolingEmbedder` reads both from one pass over each passage (the
-    sentence vector is the mean of the sentence's own token vectors, in context). Any
-    other embedder embeds every distinct sentence text once more on its own.
-    """
-    own = getattr(embedder, "encode_passages", None)
-    if own is not None:
-        return own(texts, sentence_spans, batch_size=batch_size, progress=progress)
-    texts = list(texts)
-    sentences = list(dict.fromkeys(t[s:e] for t, spans in zip(texts, sentence_spans) for s, e in spans))
-    vectors = embedder.encode(texts + sentences, batch_size=batch_size, progress=progress)
-    row = {text: len(texts) + i for i, text in enumerate(sentences)}
-    return vectors[: len(texts)], [vectors[[row[t[s:e]] for s, e in spans]].reshape(len(spans), -1)
-                                   for t, spans in zip(texts, sentence_spans)]
 
 
 class HashingEmbedder:
@@ -201,7 +184,6 @@ class MeanPoolingEmbedder:
         self._run = None
         self._tokenizer = None
         self._lock = threading.Lock()
-        self.calls = 0  # forward passes, for tests that check a cache spares the model
 
     # -- loading -------------------------------------------------------------------------
     @property
@@ -264,55 +246,38 @@ class MeanPoolingEmbedder:
 
     # -- encoding ------------------------------------------------------------------------
     def encode(self, texts, batch_size: int = 32, progress: Progress | None = None) -> np.ndarray:
-        vectors, _ = self._encode(list(texts), None, batch_size, progress)
-        return vectors
-
-    def encode_passages(self, texts, sentence_spans, batch_size: int = 32,
-                        progress: Progress | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Passage vectors and, per passage, one vector per sentence span, from one pass.
-
-        A sentence's vector is the mean of its own token vectors within the passage.
-        A sentence cut off by the model's token limit is embedded on its own instead.
-        """
         texts = list(texts)
-        if len(sentence_spans) != len(texts):
-            raise ValueError("give one list of sentence spans per passage")
-        return self._encode(texts, [list(s) for s in sentence_spans], batch_size, progress)
-
-    def _encode(self, texts: list[str], spans: list[list[tuple[int, int]]] | None, batch_size: int,
-                progress: Progress | None):
         run = self._load()
-        dim = self.dimension
-        out = np.zeros((len(texts), dim), dtype=np.float32)
-        sentence_out = [np.zeros((len(s), dim), dtype=np.float32) for s in spans] if spans is not None else []
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
-            return out, sentence_out
+            return out
         encodings = self._tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        done, missing = 0, []
-        for batch in _batches(order, [len(e.ids) for e in encodings], max(1, batch_size)):
-            width = len(encodings[batch[-1]].ids)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
+        lengths = [len(e.ids) for e in encodings]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        batches = list(_batches(order, lengths, max(1, batch_size)))
+
+        def embed(batch: list[int]) -> np.ndarray:
+            ids = np.zeros((len(batch), lengths[batch[-1]]), dtype=np.int64)
+            mask = np.zeros_like(ids)
             for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
+                ids[row, : lengths[i]] = encodings[i].ids
+                mask[row, : lengths[i]] = 1
             hidden = run(ids, mask)
-            self.calls += 1
             weights = mask[..., None].astype(np.float32)
-            out[batch] = (hidden * weights).sum(1) / np.clip(weights.sum(1), 1e-9, None)
-            if spans is not None:
-                for row, i in enumerate(batch):
-                    missing += _pool_sentences(hidden[row], encodings[i], spans[i], sentence_out[i], i)
+            return (hidden * weights).sum(1) / np.clip(weights.sum(1), 1e-9, None)
+
+        done = 0
+        if len(batches) == 1 or not getattr(run, "parallel", False):  # a question: no thread hand-off
+            pooled = map(embed, batches)
+        else:
+            with ThreadPoolExecutor(min(WORKERS, len(batches)), thread_name_prefix="qa-embed") as pool:
+                pooled = pool.map(embed, batches)
+        for batch, vectors in zip(batches, pooled):
+            out[batch] = vectors
             done += len(batch)
             if progress:
                 progress(done, len(texts))
-        if missing:  # sentences past the token limit: on their own, as short texts
-            alone, _ = self._encode([texts[i][s:e] for i, _, (s, e) in missing], None, batch_size, None)
-            for (i, j, _), vector in zip(missing, alone):
-                sentence_out[i][j] = vector
-        return _normalise(out), [_normalise(v) for v in sentence_out]
+        return _normalise(out)
 
 
 def _batches(order: list[int], lengths: list[int], batch_size: int):
@@ -325,20 +290,6 @@ def _batches(order: list[int], lengths: list[int], batch_size: int):
         batch.append(i)
     if batch:
         yield batch
-
-
-def _pool_sentences(hidden: np.ndarray, encoding, spans, out: np.ndarray, text_index: int) -> list:
-    """Mean of each span's token vectors into ``out``; the spans with no token left are returned."""
-    offsets = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)
-    real = (np.array(encoding.special_tokens_mask) == 0) & (offsets[:, 1] > offsets[:, 0])
-    missing = []
-    for j, (s, e) in enumerate(spans):
-        inside = real & (offsets[:, 0] >= s) & (offsets[:, 1] <= e)
-        if inside.any():
-            out[j] = hidden[: len(offsets)][inside].mean(0)
-        else:
-            missing.append((text_index, j, (s, e)))
-    return missing
 
 
 def _onnx_runner(model_dir: Path, weights_sha: str, max_length: int):
@@ -354,6 +305,7 @@ def _onnx_runner(model_dir: Path, weights_sha: str, max_length: int):
     # Idle threads spinning for work steal the cores from everything else on a small
     # machine (the web server, other requests) and, when those are busy, from ourselves.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.intra_op_num_threads = 1  # parallel runs, not parallel layers: see WORKERS
     try:
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:
@@ -367,6 +319,7 @@ def _onnx_runner(model_dir: Path, weights_sha: str, max_length: int):
             feeds["token_type_ids"] = np.zeros_like(ids)
         return session.run(None, feeds)[0]
 
+    run.parallel = True  # one session serves concurrent runs, each on one thread
     return run
 
 

@@ -1,4 +1,4 @@
-"""The embedder: backends, passage + sentence vectors from one pass, the ONNX export cache."""
+"""The embedder: backends that give the same vectors, and the ONNX export cache."""
 from __future__ import annotations
 
 import json
@@ -10,13 +10,7 @@ import numpy as np
 import pytest
 
 from qa import ModelError
-from qa.embedder import (
-    HashingEmbedder,
-    MeanPoolingEmbedder,
-    encode_passages,
-    get_embedder,
-    is_mean_pooling_model,
-)
+from qa.embedder import MeanPoolingEmbedder, get_embedder, is_mean_pooling_model
 from tests.conftest import ROOT
 
 SENTENCES = [
@@ -26,29 +20,9 @@ SENTENCES = [
     "Wandsworth Council's children's services have been rated as requiring improvement.",
     "Inspectors praised the council's leadership and its work with care leavers. " * 4,
 ]
-PASSAGE = "The notice was issued in 2016. It has been closed following Ofsted's latest visit. The board meets monthly."
-
-
-def _spans(text: str) -> list[tuple[int, int]]:
-    from qa.passages import split_sentences
-
-    return split_sentences(text)
 
 
 # --- without a model --------------------------------------------------------------------
-
-def test_other_embedders_get_sentence_vectors_by_embedding_each_distinct_sentence_once():
-    embedder = HashingEmbedder(64)
-    second = "It has been closed following Ofsted's latest visit. A new board was formed."
-    passages, sentences = encode_passages(embedder, [PASSAGE, second], [_spans(PASSAGE), _spans(second)])
-    assert passages.shape == (2, 64) and [s.shape for s in sentences] == [(3, 64), (2, 64)]
-    assert np.allclose(passages, embedder.encode([PASSAGE, second]))
-    closed = "It has been closed following Ofsted's latest visit."
-    assert np.allclose(sentences[0][1], embedder.encode([closed])[0])
-    assert np.allclose(sentences[1][0], sentences[0][1])
-    embedded = [t for batch in embedder.calls for t in batch]
-    assert embedded.count(closed) == 2  # once in the direct check above, once in encode_passages
-
 
 def test_unknown_backend_is_refused_with_the_choices(monkeypatch):
     with pytest.raises(ModelError, match="auto, onnx, torch"):
@@ -84,6 +58,42 @@ def test_only_mean_pooling_models_run_as_mean_pooling(tmp_path):
     assert isinstance(embedder, MeanPoolingEmbedder) and embedder.dimension == 32
 
 
+def test_batches_are_sorted_by_length_and_bounded_in_texts_and_tokens(monkeypatch):
+    from qa import embedder
+
+    monkeypatch.setattr(embedder, "BATCH_TOKENS", 100)
+    lengths = [30, 5, 12, 40, 5, 7, 60, 12]
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches = list(embedder._batches(order, lengths, batch_size=3))
+    assert [i for b in batches for i in b] == order  # every text once, shortest first
+    assert all(len(b) <= 3 and lengths[b[-1]] * len(b) <= 100 for b in batches)
+    assert [len(b) for b in batches] == [3, 3, 1, 1]  # 12x3 fits, 40x2 would not
+
+
+def test_parallel_batches_put_every_vector_in_its_own_row(monkeypatch):
+    """With a stand-in for the transformer (token id -> one-hot row), each text's vector is
+    the normalised histogram of its token ids: batching, padding and threads must keep it."""
+    from qa import embedder
+    from qa.embedder import _default_model_dir
+
+    dim = 384  # the model's own dimension, read from its configuration
+
+    def one_hot(ids, mask):
+        return np.eye(dim, dtype=np.float32)[ids % dim]
+
+    one_hot.parallel = True
+    model = MeanPoolingEmbedder("stand-in", model_dir=_default_model_dir())
+    model._tokenizer = model._load_tokenizer(model.model_dir)
+    model._run = one_hot
+    monkeypatch.setattr(embedder, "WORKERS", 3)
+    texts = [" ".join(["word"] * n) + f" number {n}" for n in (9, 1, 30, 4, 4, 17, 2, 60, 11)]
+    got = model.encode(texts, batch_size=2)
+    for text, vector in zip(texts, got):
+        ids = np.array(model._tokenizer.encode(text).ids)
+        want = np.bincount(ids % dim, minlength=dim).astype(np.float32)
+        assert np.allclose(vector, want / np.linalg.norm(want), atol=1e-6)
+
+
 # --- the real model ---------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -106,38 +116,6 @@ def test_backends_give_the_sentence_transformers_vectors(backend, torch_referenc
     cosine = np.sum(got * torch_reference(SENTENCES), axis=1)
     assert cosine.min() > 0.999, cosine
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
-
-
-@pytest.mark.integration
-def test_onnx_and_torch_agree_on_passage_and_sentence_vectors():
-    texts = [PASSAGE, SENTENCES[2], SENTENCES[4]]
-    spans = [_spans(t) for t in texts]
-    onnx = get_embedder("all-MiniLM-L6-v2", backend="onnx").encode_passages(texts, spans)
-    torch = get_embedder("all-MiniLM-L6-v2", backend="torch").encode_passages(texts, spans)
-    assert np.sum(onnx[0] * torch[0], axis=1).min() > 0.999
-    for a, b in zip(onnx[1], torch[1]):
-        assert np.sum(a * b, axis=1).min() > 0.999
-
-
-@pytest.mark.integration
-def test_sentence_vectors_from_the_passage_match_the_question_to_its_sentence():
-    embedder = get_embedder("all-MiniLM-L6-v2")
-    text = ("The harbour bridge reopened on Friday after six months of repairs. The council said the repairs "
-            "cost four million pounds. The town library will open on Sundays from October.")
-    _, (sentences,) = embedder.encode_passages([text], [_spans(text)])
-    questions = embedder.encode(["how much did the repairs cost?", "when does the library open on Sundays?"])
-    assert np.argmax(sentences @ questions.T, axis=0).tolist() == [1, 2]
-
-
-@pytest.mark.integration
-def test_a_sentence_past_the_token_limit_is_embedded_on_its_own(torch_reference):
-    filler = "Word " * 300 + "ends here."  # more than 256 tokens: the second sentence is cut off
-    text = filler + " The ferry zebra timetable changed."
-    spans = _spans(text)
-    assert len(spans) == 2
-    _, (sentences,) = get_embedder("all-MiniLM-L6-v2").encode_passages([text], [spans])
-    alone = torch_reference(["The ferry zebra timetable changed."])[0]
-    assert float(sentences[1] @ alone) > 0.999
 
 
 @pytest.mark.integration
