@@ -55,7 +55,8 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's entry to disk (best effort: some filesystems refuse)."""
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -273,7 +274,7 @@ def _commit_manifest(index_dir: Path, manifest: dict) -> None:
     """The single step that makes a new generation current."""
     payload = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
     _write_atomic(index_dir / MANIFEST, lambda fh: fh.write(payload))
-    _fsync_dir(index_dir)
+    fsync_path(index_dir)
 
 
 def _remove_unreferenced(index_dir: Path, keep: set[str]) -> None:

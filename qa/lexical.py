@@ -18,8 +18,6 @@ Saved as plain files beside the other generation files (JSON and ``.npy``, no pi
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import threading
 from pathlib import Path
@@ -131,8 +129,10 @@ class LexicalIndex:
                 folder, data_name=names["data"], indices_name=names["indices"], indptr_name=names["indptr"],
                 vocab_name=names["vocab"], params_name=names["params"], allow_pickle=False, show_progress=False,
             )
+        from .index import fsync_path
+
         for path in paths.values():
-            _fsync(path)
+            fsync_path(path)
         return paths
 
     @classmethod
@@ -152,15 +152,6 @@ class LexicalIndex:
             params_name=Path(paths["params"]).name, allow_pickle=False, show_progress=False, verbosity=0,
         )
         return cls(bm25, int(params["num_docs"]))
-
-
-def _fsync(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def build_for_passages(passages: Sequence[dict], k1: float = K1, b: float = B) -> LexicalIndex:
