@@ -127,8 +127,11 @@ class Retriever:
         return self._data
 
     def _check_model(self, data: store.IndexData) -> None:
+        from .dates import check_index_dates
         from .errors import IndexMismatchError
 
+        # An index from before dates were stored would answer "when" with no dates: refuse it.
+        check_index_dates(data, str(self.index_dir))
         wanted = self._embedder.name if self._embedder else self._model
         if wanted and wanted != data.model:
             raise IndexMismatchError(

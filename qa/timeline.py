@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import dates
 from . import index as store
-from .errors import IndexMismatchError, QAError
+from .errors import QAError
 
 
 @dataclass
@@ -87,11 +87,7 @@ def timeline(index_dir: str | Path | None = None, doc_id: str | None = None,
 def timeline_of(data: store.IndexData, doc_id: str | None = None, include_published: bool = True,
                 where: str = "the index") -> list[TimelineEntry]:
     """:func:`timeline` over an index already in memory (a retriever's ``data``)."""
-    if data.extra.get("dates") != dates.VERSION:
-        raise IndexMismatchError(
-            f"{where} was built without resolved dates (or with an older version of them); "
-            "run `qa index` to update it"
-        )
+    dates.check_index_dates(data, where)
     if doc_id is not None and doc_id not in data.documents:
         known = ", ".join(sorted(data.documents)) or "none"
         raise QAError(f"no article {doc_id!r} in {where}; choose one of: {known}")

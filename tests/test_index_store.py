@@ -147,3 +147,15 @@ def test_concurrent_builds_are_kept_apart(built):
         with pytest.raises(IndexLockedError, match="wait for it to finish"):
             with store.build_lock(built):
                 pass
+
+
+def test_index_without_resolved_dates_is_refused_not_answered_from(built):
+    """An index from before dates were stored would say a sentence "gives no date": refuse it."""
+    from qa.errors import IndexMismatchError
+
+    path = built / "manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["dates"]
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="run `qa index`"):
+        qa.Retriever(index_dir=built)
