@@ -16,7 +16,8 @@ from typing import Iterable
 
 from .abstention import MIN_SUPPORT, is_answered
 from .dates import date_note
-from .search import MAX_QUESTION_CHARS, Hit, check_question, is_when_question
+from .answer_kind import is_when_question
+from .search import MAX_QUESTION_CHARS, Hit, check_question
 from .text import content_words, stem, words
 
 # Below this support (the answering sentence's score), nothing answers; it and the other

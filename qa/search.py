@@ -18,7 +18,7 @@ from . import index as store
 from .cache import QuestionCache
 from .config import default_corpus_dir, default_index_dir
 from .embedder import Embedder, get_embedder
-from .answer_kind import asked_kind, gives_kind, is_when_question  # noqa: F401  (is_when_question: public here)
+from .answer_kind import asked_kind, gives_kind
 from .errors import QuestionError
 from .fusion import DEFAULT_FUSION
 from .text import content_words, overlap, words
