@@ -12,6 +12,7 @@ True
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable
 
@@ -63,6 +64,7 @@ def is_when_question(question: str) -> bool:
     return bool(_WHEN.search(question.strip()))
 
 
+@functools.lru_cache(maxsize=1024)  # asked once per candidate passage while ranking
 def asked_kind(question: str) -> str | None:
     """``"date"``, ``"amount"`` (how much), ``"number"`` (how many, how often, how old...) or None."""
     if is_when_question(question):

@@ -137,6 +137,22 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    """Run benchmarks/perf.py of this source checkout with the remaining arguments."""
+    import importlib.util
+
+    from .config import PROJECT_ROOT
+
+    script = PROJECT_ROOT / "benchmarks" / "perf.py"
+    if not script.is_file():
+        raise QAError(f"qa bench runs {script}, which this installation lacks; "
+                      "run it from a source checkout installed with `pip install -e .`")
+    spec = importlib.util.spec_from_file_location("qa_benchmarks_perf", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main(args.bench_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa", description="Answer questions about news articles with cited passages."
@@ -190,12 +206,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tune", action="store_true", help="with --beir: score every fusion setting (use --split train)")
     dirs(p)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", add_help=False,
+                       help="measure speed beside the naive pipeline (benchmarks/perf.py; qa bench --help)")
+    p.add_argument("bench_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_bench)
     return parser
 
 
 def main(argv=None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:  # every option after it belongs to the benchmark script
+        args = argparse.Namespace(func=cmd_bench, bench_args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     try:
         return args.func(args)
     except QAError as exc:

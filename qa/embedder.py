@@ -44,9 +44,9 @@ BACKENDS = ("auto", "onnx", "torch")
 # Texts are sorted by length and cut into batches of at most ``batch_size`` texts and this
 # many tokens (padding included): batches of equal length waste nothing on padding.
 BATCH_TOKENS = 4096
-# Batches run side by side, one core each. On 2 cores two single-threaded runs embed
-# ~1.3-1.6x faster than one run split over both cores (`benchmarks/`), whose threads wait
-# on each other at every layer; a web server's concurrent questions likewise each get a core.
+# Batches run side by side, one core each: on 2 cores two single-threaded runs embed
+# ~1.3x faster than one run split over both cores, whose threads wait on each other at
+# every layer. A single question is the other way round (see _OnnxSessions).
 WORKERS = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
 
 Progress = Callable[[int, int], None]  # (texts done, texts in all)
@@ -256,18 +256,20 @@ class MeanPoolingEmbedder:
         order = sorted(range(len(texts)), key=lengths.__getitem__)
         batches = list(_batches(order, lengths, max(1, batch_size)))
 
+        bulk = getattr(run, "bulk", None) if len(batches) > 1 else None
+
         def embed(batch: list[int]) -> np.ndarray:
             ids = np.zeros((len(batch), lengths[batch[-1]]), dtype=np.int64)
             mask = np.zeros_like(ids)
             for row, i in enumerate(batch):
                 ids[row, : lengths[i]] = encodings[i].ids
                 mask[row, : lengths[i]] = 1
-            hidden = run(ids, mask)
+            hidden = (bulk or run)(ids, mask)
             weights = mask[..., None].astype(np.float32)
             return (hidden * weights).sum(1) / np.clip(weights.sum(1), 1e-9, None)
 
         done = 0
-        if len(batches) == 1 or not getattr(run, "parallel", False):  # a question: no thread hand-off
+        if bulk is None:  # a question, or torch (whose own threads already share every layer)
             pooled = map(embed, batches)
         else:
             with ThreadPoolExecutor(min(WORKERS, len(batches)), thread_name_prefix="qa-embed") as pool:
@@ -292,35 +294,62 @@ def _batches(order: list[int], lengths: list[int], batch_size: int):
         yield batch
 
 
-def _onnx_runner(model_dir: Path, weights_sha: str, max_length: int):
+def _onnx_runner(model_dir: Path, weights_sha: str, max_length: int) -> "_OnnxSessions":
     try:
-        import onnxruntime as ort
+        import onnxruntime  # noqa: F401
     except ImportError as exc:
         raise ModelError("the ONNX backend needs onnxruntime: pip install onnxruntime") from exc
     from . import onnx_export
 
     path = onnx_export.onnx_model(model_dir, weights_sha, max_length)
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Idle threads spinning for work steal the cores from everything else on a small
-    # machine (the web server, other requests) and, when those are busy, from ourselves.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    options.intra_op_num_threads = 1  # parallel runs, not parallel layers: see WORKERS
     try:
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return _OnnxSessions(path)
     except Exception as exc:
         onnx_export.discard(weights_sha)
         raise ModelError(f"ONNX Runtime cannot load {path} ({exc}); it will be exported again on next use") from exc
-    wants_types = any(i.name == "token_type_ids" for i in session.get_inputs())
 
-    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+
+class _OnnxSessions:
+    """One ONNX file, two ways to run it.
+
+    Called with one batch (a question), it runs on every core: each layer is split over
+    the threads, which spin between layers rather than sleep, for the lowest latency.
+    ``bulk`` (indexing) runs batches side by side, one thread each and no spinning (see
+    WORKERS), in a second session made on first use, so a process that only answers
+    questions never holds it.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._latency = self._session(threads=min(WORKERS, 4), spin=True)
+        self._throughput = None
+        self._lock = threading.Lock()
+        self._types = any(i.name == "token_type_ids" for i in self._latency.get_inputs())
+
+    def _session(self, threads: int, spin: bool):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+        return ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+
+    def _feeds(self, ids: np.ndarray, mask: np.ndarray) -> dict:
         feeds = {"input_ids": ids, "attention_mask": mask}
-        if wants_types:
+        if self._types:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        return session.run(None, feeds)[0]
+        return feeds
 
-    run.parallel = True  # one session serves concurrent runs, each on one thread
-    return run
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return self._latency.run(None, self._feeds(ids, mask))[0]
+
+    def bulk(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if self._throughput is None:
+            with self._lock:
+                if self._throughput is None:
+                    self._throughput = self._session(threads=1, spin=False)
+        return self._throughput.run(None, self._feeds(ids, mask))[0]
 
 
 def _torch_runner(model_dir: Path):

@@ -1,6 +1,7 @@
 """Word-level text helpers shared by lexical ranking and sentence highlighting."""
 from __future__ import annotations
 
+import functools
 import re
 
 # Function words that carry no topic; question words are kept apart in QUESTION_WORDS.
@@ -28,7 +29,21 @@ def words(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """Words that carry topic: no stopwords, no question words."""
-    return [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+    return list(_content_words(text))
+
+
+# Ranking scores every sentence of ~200 candidate passages against each question, and the
+# same passage sentences come back question after question: their words are worked out
+# once (a few ms per question saved from tens). Keys are whole texts, so the caches are
+# bounded: 65,536 sentences is ~20 MB.
+@functools.lru_cache(maxsize=65536)
+def _content_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS)
+
+
+@functools.lru_cache(maxsize=65536)
+def _content_stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in _content_words(text))
 
 
 def stem(word: str) -> str:
@@ -42,8 +57,7 @@ def stem(word: str) -> str:
 
 def overlap(question: str, sentence: str) -> float:
     """Share of the question's content words (stemmed) that appear in ``sentence``, 0..1."""
-    q = {stem(w) for w in content_words(question)}
+    q = _content_stems(question)
     if not q:
         return 0.0
-    s = {stem(w) for w in content_words(sentence)}
-    return len(q & s) / len(q)
+    return len(q & _content_stems(sentence)) / len(q)

@@ -1,0 +1,187 @@
+"""What the performance benchmarks share: the SciFact corpus as articles, the naive
+pipeline, timing and memory helpers, and child processes for cold starts and peak memory.
+
+The machine these run on is shared and noisy, so every comparison with the naive
+pipeline alternates the two (ours, naive, ours, naive ...) and reports the ratio of
+figures measured side by side, never of figures taken minutes apart.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "benchmarks" / ".cache"  # gitignored: generated corpora, indexes, vectors
+SCIFACT = Path(os.environ.get("QA_SCIFACT_DIR", ROOT.parent / "shared" / "benchmarks" / "scifact"))
+SEED_QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Row:
+    """One line of the results table: what was measured, ours, the naive pipeline's, and how."""
+
+    part: str
+    what: str
+    ours: str
+    naive: str = ""
+    ratio: str = ""
+    note: str = ""
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    figures: dict = field(default_factory=dict)  # raw numbers, for --json
+
+    def add(self, *args, **kwargs) -> None:
+        row = Row(*args, **kwargs)
+        self.rows.append(row)
+        log(f"  {row.what}: ours {row.ours}" + (f", naive {row.naive}, {row.ratio}" if row.naive else ""))
+
+    def table(self) -> str:
+        lines = ["| part | measure | this project | naive pipeline | ratio | note |", "|---|---|---|---|---|---|"]
+        lines += [f"| {r.part} | {r.what} | {r.ours} | {r.naive} | {r.ratio} | {r.note} |" for r in self.rows]
+        return "\n".join(lines)
+
+
+def percentile(values, q: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+# --- SciFact as a corpus of articles -----------------------------------------------------
+
+def scifact_documents(limit: int | None = None) -> list[dict]:
+    """SciFact abstracts in file order: ``{"_id", "title", "text"}``."""
+    path = SCIFACT / "corpus.jsonl"
+    if not path.is_file():
+        raise SystemExit(f"SciFact is not at {SCIFACT}; set QA_SCIFACT_DIR to a BEIR scifact folder")
+    docs = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                docs.append(json.loads(line))
+                if limit is not None and len(docs) >= limit:
+                    break
+    return docs
+
+
+def scifact_queries(limit: int | None = None) -> list[str]:
+    queries = []
+    with open(SCIFACT / "queries.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                queries.append(json.loads(line)["text"])
+    return queries[:limit] if limit else queries
+
+
+def write_article(folder: Path, doc: dict) -> Path:
+    """One SciFact abstract as a Markdown article (JSON strings are valid YAML)."""
+    path = folder / f"sf-{doc['_id']}.md"
+    path.write_text(f"---\ntitle: {json.dumps(doc['title'])}\n---\n\n{doc['text']}\n", encoding="utf-8")
+    return path
+
+
+def scifact_corpus(n_docs: int) -> Path:
+    """A folder of the first ``n_docs`` abstracts as articles (written once, then reused)."""
+    folder = CACHE / f"scifact-{n_docs}" / "corpus"
+    marker = folder.parent / "complete"
+    if not marker.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        for doc in scifact_documents(n_docs):
+            write_article(folder, doc)
+        marker.write_text("ok")
+    return folder
+
+
+def passages_of(corpus: Path) -> list[str]:
+    """The passage texts the project makes of ``corpus`` (what both pipelines embed)."""
+    from qa.build import SPLITTER
+    from qa.documents import load_corpus
+    from qa.passages import split_passages
+
+    documents, _ = load_corpus(corpus)
+    return [p.text for d in documents for p in split_passages(d.doc_id, d.body, **SPLITTER)]
+
+
+# --- the naive pipeline ------------------------------------------------------------------
+
+class NaivePipeline:
+    """sentence-transformers on torch, FAISS IndexFlatIP, nothing cached: the baseline."""
+
+    def __init__(self):
+        from sentence_transformers import SentenceTransformer
+
+        from qa.embedder import default_model_path
+
+        self.model = SentenceTransformer(str(default_model_path()), device="cpu")
+        self.index = None
+
+    def encode(self, texts):
+        return self.model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
+
+    def index_vectors(self, vectors) -> None:
+        import faiss
+
+        self.index = faiss.IndexFlatIP(vectors.shape[1])
+        self.index.add(vectors)
+
+    def search(self, question: str, k: int = 5):
+        return self.index.search(self.encode([question]), k)
+
+
+# --- child processes ---------------------------------------------------------------------
+
+def run_child(task: str, args: dict, env: dict | None = None, timeout: float = 3600) -> tuple[dict, float, float]:
+    """Run ``_tasks.py task`` in a fresh interpreter: (its JSON result, wall seconds, peak RSS MB)."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "_tasks.py"), task, json.dumps(args)]
+    full_env = {**os.environ, **(env or {})}
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    wall = time.perf_counter() - started
+    # communicate() has reaped the child; its peak RSS is in RUSAGE_CHILDREN only as a max
+    # over all children, so the task reports its own (ru_maxrss of RUSAGE_SELF) instead.
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark task {task} failed ({proc.returncode}):\n{err[-3000:]}")
+    result = json.loads(out.strip().splitlines()[-1])
+    return result, wall, float(result.get("peak_rss_mb", float("nan")))
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def rss_mb() -> float:
+    """Resident memory now (from /proc), for memory deltas within one process."""
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20

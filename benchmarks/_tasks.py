@@ -1,0 +1,102 @@
+"""Benchmark steps that need a fresh interpreter (cold start, peak memory of one pipeline).
+
+    python benchmarks/_tasks.py TASK '{"json": "arguments"}'
+
+Each task prints one JSON line last: its figures and ``peak_rss_mb`` (this process's peak).
+Run by ``_common.run_child``; not meant to be called by hand.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import NaivePipeline, passages_of, peak_rss_mb  # noqa: E402
+
+
+def naive_index(corpus: str, vectors_out: str = "") -> dict:
+    """The naive pipeline indexing ``corpus``: load the model, encode passages, IndexFlatIP."""
+    import numpy as np
+
+    passages = passages_of(Path(corpus))
+    started = time.perf_counter()
+    naive = NaivePipeline()
+    naive.encode(["warm up"])
+    loaded = time.perf_counter()
+    vectors = naive.encode(passages)
+    naive.index_vectors(vectors)
+    done = time.perf_counter()
+    if vectors_out:
+        np.save(vectors_out, vectors, allow_pickle=False)
+    return {"passages": len(passages), "load_seconds": loaded - started, "seconds": done - loaded}
+
+
+def ours_index(corpus: str, index: str, vectors_out: str = "") -> dict:
+    """This project indexing ``corpus`` from nothing: passages, sentences, BM25, dates, files."""
+    import numpy as np
+
+    import qa
+
+    started = time.perf_counter()
+    qa.get_embedder().encode(["warm up"])
+    loaded = time.perf_counter()
+    report = qa.build_index(corpus_dir=corpus, index_dir=index, rebuild=True)
+    done = time.perf_counter()
+    if vectors_out:  # passage vectors in the order passages_of() lists the texts
+        from qa.index import load_index
+
+        data = load_index(index)
+        row = {p["text"]: p["id"] for p in data.passages}
+        ids = np.array([row[t] for t in passages_of(Path(corpus))], dtype=np.int64)
+        np.save(vectors_out, data.faiss_index.reconstruct_batch(ids), allow_pickle=False)
+    return {"passages": report.passages_embedded, "sentences": report.sentences_embedded,
+            "load_seconds": loaded - started, "seconds": done - loaded}
+
+
+def build_and_add(corpus: str, index: str, extra_article: str) -> dict:
+    """A full build of ``corpus``, then the same index updated with one more article."""
+    import qa
+
+    qa.get_embedder().encode(["warm up"])
+    started = time.perf_counter()
+    full = qa.build_index(corpus_dir=corpus, index_dir=index, rebuild=True)
+    built = time.perf_counter()
+    target = Path(corpus) / Path(extra_article).name
+    shutil.copyfile(extra_article, target)
+    try:
+        before_add = time.perf_counter()
+        added = qa.build_index(corpus_dir=corpus, index_dir=index)
+        after_add = time.perf_counter()
+    finally:
+        target.unlink()
+    # Leave the index matching the corpus again (the removal is incremental too).
+    removed = qa.build_index(corpus_dir=corpus, index_dir=index)
+    return {"passages": full.passages_embedded, "sentences": full.sentences_embedded,
+            "full_seconds": built - started, "add_seconds": after_add - before_add,
+            "add_passages": added.passages_embedded, "added": added.added, "removed": removed.removed}
+
+
+def naive_cold_ask(vectors: str, passages: str, question: str) -> dict:
+    """Everything a naive one-shot answer does: load the model and vectors, encode, search."""
+    import numpy as np
+
+    texts = json.loads(Path(passages).read_text(encoding="utf-8"))
+    naive = NaivePipeline()
+    naive.index_vectors(np.load(vectors, allow_pickle=False))
+    scores, ids = naive.search(question, k=5)
+    print(texts[int(ids[0][0])][:200])
+    return {"top_score": float(scores[0][0])}
+
+
+TASKS = {f.__name__: f for f in (naive_index, ours_index, build_and_add, naive_cold_ask)}
+
+if __name__ == "__main__":
+    task, args = sys.argv[1], json.loads(sys.argv[2])
+    result = TASKS[task](**args)
+    result["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(result))

@@ -1,0 +1,96 @@
+"""Indexing: throughput and peak memory beside the naive pipeline; one article added to a
+large index as a share of a full rebuild.
+
+    python benchmarks/bench_indexing.py                      # 200-abstract sample, 5,000-abstract index
+    python benchmarks/bench_indexing.py --sample-docs 50 --docs 500
+
+Throughput: each pipeline indexes the same SciFact abstracts in its own fresh process
+(the naive one: sentence-transformers on torch encodes the passages, IndexFlatIP; this
+project: ``build_index``, which also embeds every sentence for highlighting, builds BM25,
+finds dates and writes the index files). Model loading is timed apart. The two alternate
+``--rounds`` times; the ratio is the median of each round's ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import CACHE, Results, log, median, run_child, scifact_corpus, scifact_documents, write_article  # noqa: E402
+
+
+def throughput(results: Results, sample_docs: int, rounds: int) -> None:
+    import numpy as np
+
+    corpus = scifact_corpus(sample_docs)
+    work = CACHE / f"scifact-{sample_docs}"
+    ratios, ours_rates, naive_rates, ours_peak, naive_peak = [], [], [], [], []
+    for r in range(rounds):
+        order = ("naive", "ours") if r % 2 == 0 else ("ours", "naive")
+        got = {}
+        for which in order:
+            log(f"indexing {sample_docs} abstracts, {which} pipeline (round {r + 1}/{rounds})")
+            if which == "naive":
+                got[which] = run_child("naive_index", {"corpus": str(corpus), "vectors_out": str(work / "naive.npy")})
+            else:
+                got[which] = run_child("ours_index", {"corpus": str(corpus), "index": str(work / "index"),
+                                                      "vectors_out": str(work / "ours.npy")})
+        n_rate = got["naive"][0]["passages"] / got["naive"][0]["seconds"]
+        o_rate = got["ours"][0]["passages"] / got["ours"][0]["seconds"]
+        naive_rates.append(n_rate)
+        ours_rates.append(o_rate)
+        ratios.append(o_rate / n_rate)
+        naive_peak.append(got["naive"][2])
+        ours_peak.append(got["ours"][2])
+    passages = got["ours"][0]["passages"]
+    sentences = got["ours"][0]["sentences"]
+    cosine = float(np.min(np.sum(np.load(work / "naive.npy") * np.load(work / "ours.npy"), axis=1)))
+    results.figures["indexing"] = {"passages": passages, "sentences": sentences, "ours_per_s": ours_rates,
+                                   "naive_per_s": naive_rates, "ratios": ratios, "min_cosine": cosine,
+                                   "ours_peak_mb": ours_peak, "naive_peak_mb": naive_peak}
+    results.add("indexing", f"throughput, {passages:,} passages ({sample_docs} abstracts), passages/s",
+                f"{median(ours_rates):.1f}", f"{median(naive_rates):.1f}", f"{median(ratios):.2f}x",
+                f"ours also embeds {sentences:,} sentences; median of {rounds} alternating rounds")
+    results.add("indexing", "peak memory (fresh process)", f"{max(ours_peak):.0f} MB", f"{max(naive_peak):.0f} MB")
+    results.add("indexing", "passage vectors vs the torch model, lowest cosine", f"{cosine:.6f}")
+
+
+def add_one_article(results: Results, n_docs: int) -> None:
+    corpus = scifact_corpus(n_docs)
+    extra = scifact_documents(n_docs + 1)[-1]
+    extra_path = write_article(CACHE / f"scifact-{n_docs}", extra)
+    log(f"full build of {n_docs:,} abstracts, then one more added (minutes)")
+    got, _, peak = run_child("build_and_add", {"corpus": str(corpus), "index": str(CACHE / f"scifact-{n_docs}" / "index"),
+                                               "extra_article": str(extra_path)})
+    share = got["add_seconds"] / got["full_seconds"]
+    results.figures["add_one"] = {**got, "share": share, "peak_mb": peak}
+    results.add("indexing", f"full build, {n_docs:,} abstracts ({got['passages']:,} passages)",
+                f"{got['full_seconds']:.0f} s", note=f"{got['passages'] / got['full_seconds']:.1f} passages/s; "
+                f"peak {peak:.0f} MB")
+    results.add("indexing", f"add one article to the {n_docs:,}-abstract index",
+                f"{got['add_seconds']:.2f} s = {share:.2%} of a full build",
+                note=f"{got['add_passages']} passages embedded")
+
+
+def run(results: Results, sample_docs: int, docs: int, rounds: int) -> None:
+    throughput(results, sample_docs, rounds)
+    add_one_article(results, docs)
+
+
+def main(argv=None) -> Results:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sample-docs", type=int, default=200, help="abstracts indexed by both pipelines")
+    parser.add_argument("--docs", type=int, default=5000, help="abstracts in the index that one article is added to")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args(argv)
+    results = Results()
+    run(results, args.sample_docs, args.docs, args.rounds)
+    print(results.table())
+    return results
+
+
+if __name__ == "__main__":
+    main()

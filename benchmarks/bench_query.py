@@ -1,0 +1,165 @@
+"""Answer latency: warm ``Retriever.retrieve`` beside the naive encode + search, and a cold
+``qa ask`` beside a naive one-shot script.
+
+    python benchmarks/bench_query.py                  # seed corpus and a 5,000-abstract SciFact index
+    python benchmarks/bench_query.py --docs 500 --queries 50
+
+Warm: one process holds both pipelines over the same passages. Ours is the whole
+``retrieve``: question vector (ONNX Runtime), BM25 + dense hybrid ranking, the answering
+sentence chosen for each hit. The naive one is sentence-transformers' ``encode`` of the
+question and an ``IndexFlatIP`` search over the same passage vectors, nothing else. They
+alternate question by question, with a pause before each; every question is asked once
+(no cache hits), and the repeated-question figure is measured apart.
+
+Cold: a fresh ``python -m qa ask`` on the seed index against a fresh script that loads
+sentence-transformers, the passage vectors and FAISS, then searches; alternated ``--rounds`` times.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import (  # noqa: E402
+    CACHE, ROOT, SEED_QUESTIONS, NaivePipeline, Results, log, median, ms, percentile, run_child,
+    scifact_corpus, scifact_queries,
+)
+
+
+PAUSE = 0.05  # seconds between timed questions
+
+
+def seed_index() -> Path:
+    """The seed corpus indexed afresh (seconds) under benchmarks/.cache/seed/."""
+    import qa
+
+    index = CACHE / "seed" / "index"
+    qa.build_index(corpus_dir=ROOT / "corpus", index_dir=index, rebuild=True)
+    return index
+
+
+def scifact_index(n_docs: int) -> Path:
+    """The SciFact index that bench_indexing builds; built here when missing (minutes)."""
+    import qa
+
+    index = CACHE / f"scifact-{n_docs}" / "index"
+    corpus = scifact_corpus(n_docs)
+    try:
+        qa.index.read_manifest(index)
+    except qa.QAError:
+        log(f"building the {n_docs:,}-abstract SciFact index (minutes; bench_indexing builds it too)")
+    qa.build_index(corpus_dir=corpus, index_dir=index)  # nothing to do when it is up to date
+    return index
+
+
+def _naive_over(data, naive: NaivePipeline) -> None:
+    """Give the naive pipeline the same passages and vectors as the index holds."""
+    import numpy as np
+
+    ids = np.array([p["id"] for p in data.passages], dtype=np.int64)
+    naive.index_vectors(np.ascontiguousarray(data.faiss_index.reconstruct_batch(ids)))
+
+
+def warm_latency(results: Results, label: str, index: Path, questions: list[str], naive: NaivePipeline) -> None:
+    import qa
+
+    questions = list(dict.fromkeys(questions))  # a repeated question would be a cache hit
+    retriever = qa.Retriever(index_dir=index)
+    _naive_over(retriever.data, naive)
+    for q in questions[:3]:  # first calls allocate buffers and fill caches
+        retriever.retrieve(q, k=5)
+        naive.search(q, k=5)
+    retriever.question_vectors.clear()
+    ours, theirs = [], []
+    for n, question in enumerate(questions):
+        pair = [("naive", lambda: naive.search(question, k=5)), ("ours", lambda: retriever.retrieve(question, k=5))]
+        for which, call in pair if n % 2 == 0 else reversed(pair):
+            # A pause, as between two people's questions: threads left spinning by one
+            # pipeline (ONNX Runtime's, torch's OpenMP) must not slow the other's timing.
+            time.sleep(PAUSE)
+            started = time.perf_counter()
+            call()
+            (ours if which == "ours" else theirs).append(time.perf_counter() - started)
+    assert retriever.question_vectors.hits == 0, "every question was meant to be new"
+    repeat = []
+    for question in questions[:20]:
+        time.sleep(PAUSE)
+        started = time.perf_counter()
+        retriever.retrieve(question, k=5)
+        repeat.append(time.perf_counter() - started)
+    p50, naive_p50 = percentile(ours, 50), percentile(theirs, 50)
+    results.figures[f"warm_{label}"] = {"ours": ours, "naive": theirs, "repeat": repeat}
+    passages = len(retriever.data.passages)
+    results.add("answer", f"warm retrieve p50, {label} ({passages:,} passages, {len(questions)} questions)",
+                ms(p50), ms(naive_p50), f"{naive_p50 / p50:.2f}x faster",
+                "ours: hybrid ranking + highlighting; naive: encode + flat search")
+    results.add("answer", f"warm retrieve p95, {label}", ms(percentile(ours, 95)), ms(percentile(theirs, 95)),
+                f"{percentile(theirs, 95) / percentile(ours, 95):.2f}x faster")
+    results.add("answer", f"repeated question p50, {label}", ms(percentile(repeat, 50)), ms(naive_p50),
+                f"{naive_p50 / percentile(repeat, 50):.0f}x faster", "question vector from the cache")
+
+
+def cold_ask(results: Results, index: Path, rounds: int) -> None:
+    import numpy as np
+
+    import qa
+
+    question = "when was the improvement notice closed?"
+    data = qa.index.load_index(index)
+    ids = np.array([p["id"] for p in data.passages], dtype=np.int64)
+    vectors, passages = CACHE / "seed" / "naive-vectors.npy", CACHE / "seed" / "naive-passages.json"
+    np.save(vectors, data.faiss_index.reconstruct_batch(ids), allow_pickle=False)
+    passages.write_text(json.dumps([p["text"] for p in data.passages]), encoding="utf-8")
+    ours, theirs = [], []
+    for r in range(rounds):
+        for which in (("ours", "naive") if r % 2 == 0 else ("naive", "ours")):
+            log(f"cold ask, {which} (round {r + 1}/{rounds})")
+            if which == "ours":
+                started = time.perf_counter()
+                out = subprocess.run([sys.executable, "-m", "qa", "ask", question, "--index", str(index)],
+                                     cwd=ROOT, capture_output=True, text=True, timeout=600)
+                ours.append(time.perf_counter() - started)
+                if out.returncode != 0 or "closed following Ofsted" not in out.stdout:
+                    raise RuntimeError(f"qa ask failed or missed the answer:\n{out.stdout}\n{out.stderr}")
+            else:
+                _, wall, _ = run_child("naive_cold_ask", {"vectors": str(vectors), "passages": str(passages),
+                                                          "question": question})
+                theirs.append(wall)
+    results.figures["cold_ask"] = {"ours": ours, "naive": theirs}
+    results.add("answer", "cold `qa ask` wall time (new process, seed index)", f"{median(ours):.2f} s",
+                f"{median(theirs):.2f} s", f"{median(theirs) / median(ours):.2f}x faster",
+                f"median of {rounds}; ONNX export already cached")
+
+
+def run(results: Results, docs: int, queries: int, rounds: int, parts=("warm", "cold")) -> None:
+    seed = seed_index()
+    if "warm" in parts:
+        naive = NaivePipeline()
+        seed_questions = [json.loads(line)["q"] for line in SEED_QUESTIONS.read_text(encoding="utf-8").splitlines()
+                          if line.strip()]
+        warm_latency(results, "seed corpus", seed, seed_questions, naive)
+        warm_latency(results, "SciFact", scifact_index(docs), scifact_queries(queries), naive)
+    if "cold" in parts:
+        cold_ask(results, seed, rounds)
+
+
+def main(argv=None) -> Results:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=5000, help="SciFact abstracts in the index searched")
+    parser.add_argument("--queries", type=int, default=100, help="SciFact questions asked")
+    parser.add_argument("--rounds", type=int, default=3, help="cold starts of each pipeline")
+    args = parser.parse_args(argv)
+    results = Results()
+    run(results, args.docs, args.queries, args.rounds)
+    print(results.table())
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""This project beside the naive pipeline, in one run: the table in README "Performance".
+
+    python benchmarks/perf.py                        # everything, ~15 minutes on 2 cores
+    python benchmarks/perf.py --part answer --docs 500 --queries 50
+    qa bench --part scale --vectors 200000           # the same, through the CLI
+
+Parts (``--part``, repeatable; default all):
+
+* ``answer``: warm ``retrieve()`` p50/p95 on the seed corpus and on SciFact, and a cold
+  ``qa ask`` (bench_query.py);
+* ``indexing``: throughput and peak memory on a sample of SciFact, and the cost of adding
+  one article to a ``--docs`` index as a share of a full build (bench_indexing.py);
+* ``scale``: a million passages, exact search against the IVF index (bench_ann.py).
+
+The naive pipeline is sentence-transformers on torch, FAISS ``IndexFlatIP`` and nothing
+cached, run over the same passages. Timings are noisy on a shared machine: each ratio
+compares figures measured side by side, alternating the two pipelines.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import Results, log  # noqa: E402
+
+PARTS = ("indexing", "answer", "scale")
+
+
+def parse(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="qa bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", action="append", choices=PARTS, help="what to measure (default: all)")
+    parser.add_argument("--docs", type=int, default=5000,
+                        help="SciFact abstracts in the large index (searched, and added to); default 5000")
+    parser.add_argument("--sample-docs", type=int, default=200,
+                        help="abstracts both pipelines index for throughput and memory; default 200")
+    parser.add_argument("--queries", type=int, default=100, help="SciFact questions timed; default 100")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of process-level runs; default 2")
+    parser.add_argument("--vectors", type=int, default=1_000_000, help="synthetic vectors for the scale part")
+    parser.add_argument("--json", metavar="FILE", help="also write every raw figure to FILE")
+    args = parser.parse_args(argv)
+    for name in ("docs", "sample_docs", "queries", "rounds", "vectors"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    parts = args.part or list(PARTS)
+    results = Results()
+    started = time.perf_counter()
+    if "indexing" in parts:
+        import bench_indexing
+
+        bench_indexing.run(results, args.sample_docs, args.docs, args.rounds)
+    if "answer" in parts:
+        import bench_query
+
+        bench_query.run(results, args.docs, args.queries, max(args.rounds, 3))
+    if "scale" in parts:
+        import bench_ann
+
+        bench_ann.run(results, args.vectors, 300, 30, args.docs)
+    minutes = (time.perf_counter() - started) / 60
+    command = "qa bench" + ("" if argv is None else " " + " ".join(argv))
+    print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}; {minutes:.1f} minutes; `{command.strip()}`\n")
+    print(results.table())
+    if args.json:
+        Path(args.json).write_text(json.dumps(results.figures, indent=1, default=float), encoding="utf-8")
+        log(f"raw figures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
