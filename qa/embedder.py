@@ -268,17 +268,19 @@ class MeanPoolingEmbedder:
             weights = mask[..., None].astype(np.float32)
             return (hidden * weights).sum(1) / np.clip(weights.sum(1), 1e-9, None)
 
-        done = 0
+        def collect(pooled) -> None:
+            done = 0
+            for batch, vectors in zip(batches, pooled):
+                out[batch] = vectors
+                done += len(batch)
+                if progress:
+                    progress(done, len(texts))
+
         if bulk is None:  # a question, or torch (whose own threads already share every layer)
-            pooled = map(embed, batches)
+            collect(map(embed, batches))
         else:
             with ThreadPoolExecutor(min(WORKERS, len(batches)), thread_name_prefix="qa-embed") as pool:
-                pooled = pool.map(embed, batches)
-        for batch, vectors in zip(batches, pooled):
-            out[batch] = vectors
-            done += len(batch)
-            if progress:
-                progress(done, len(texts))
+                collect(pool.map(embed, batches))
         return _normalise(out)
 
 

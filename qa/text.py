@@ -22,7 +22,8 @@ def words(text: str) -> list[str]:
     """Lower-cased word tokens, possessives folded ("council's" -> "council")."""
     out = []
     for w in _WORD.findall(text.lower()):
-        w = re.sub(r"['’]s$", "", w)
+        if w.endswith(("'s", "’s")):
+            w = w[:-2]
         out.append(w.replace("’", "'"))
     return out
 
@@ -46,6 +47,20 @@ def _content_stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in _content_words(text))
 
 
+def prepare(texts) -> int:
+    """Work out the words of ``texts`` now, so that ``content_words`` and ``overlap`` on them
+    are lookups later; stops when the caches are full. Returns how many were prepared."""
+    room = _content_stems.cache_info().maxsize - _content_stems.cache_info().currsize
+    done = 0
+    for text in texts:
+        if done >= room:
+            break
+        _content_stems(text)
+        done += 1
+    return done
+
+
+@functools.lru_cache(maxsize=65536)  # a vocabulary, not a text: most words come back
 def stem(word: str) -> str:
     """A light suffix stripper, enough to match "closed"/"closing"/"closes" and plurals."""
     for suffix in ("ations", "ation", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly"):

@@ -67,6 +67,23 @@ def test_repeated_question_skips_the_embedder_and_answers_the_same(tiny_corpus, 
     assert len(hash_embedder.calls) == 2  # another question is embedded
 
 
+def test_warming_reads_every_sentence_once_and_changes_no_answer(tiny_corpus, tmp_path, hash_embedder):
+    from qa import text
+
+    build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
+    retriever = qa.Retriever(tmp_path / "index", embedder=hash_embedder)
+    before = [h.to_dict() for h in retriever.retrieve("who praised the librarians?", k=3)]
+    sentences = {p["text"][s:e] for p in retriever.data.passages for s, e in p["sentences"]}
+    text._content_stems.cache_clear()
+    hash_embedder.calls.clear()
+
+    retriever.warm()
+    assert hash_embedder.calls == [["warm up"]]  # the model is loaded, once
+    assert text._content_stems.cache_info().currsize == len(sentences)
+    retriever.question_vectors.clear()
+    assert [h.to_dict() for h in retriever.retrieve("who praised the librarians?", k=3)] == before
+
+
 def test_question_cache_forgets_the_least_recently_used():
     cache = QuestionCache(maxsize=2)
     a, b, c = (np.full(4, v, dtype=np.float32) for v in (1, 2, 3))
