@@ -34,8 +34,8 @@ _LAZY = {
     "load_corpus": ("documents", "load_corpus"),
     "read_document": ("documents", "read_document"),
     "get_embedder": ("embedder", "get_embedder"),
-    "timeline": ("timeline", "timeline"),
-    "TimelineEntry": ("timeline", "TimelineEntry"),
+    "timeline": ("chronology", "timeline"),
+    "TimelineEntry": ("chronology", "TimelineEntry"),
 }
 
 __all__ = sorted(list(_LAZY) + [

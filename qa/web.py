@@ -436,7 +436,7 @@ def timeline_choices(service: ChatService) -> list[tuple[str, str]]:
 def timeline_html(service: ChatService, doc_id: str | None = None) -> str:
     """The timeline as an HTML list, oldest first: date, sentence with the date marked,
     source. A problem (an index to update, an unknown article) is shown, not raised."""
-    from .timeline import timeline_of
+    from .chronology import timeline_of
 
     try:
         entries = timeline_of(service.retriever.data, doc_id=None if doc_id in (None, "", ALL_ARTICLES) else doc_id,
@@ -530,7 +530,7 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, in
     service = ChatService(corpus_dir, index_dir)
     print(f"Preparing the index of {service.corpus_dir} in {service.index_dir} ...", flush=True)
     retriever = service.prepare()
-    retriever.encode_question("warm up")  # load the model now, not on the first question
+    retriever.warm()  # load the model and read the sentences now, not on the first question
     print(f"{len(retriever.data.documents)} articles, {len(retriever.data.passages)} passages indexed", flush=True)
     app = build_app(service=service)
     app.queue(default_concurrency_limit=4)
