@@ -243,7 +243,9 @@ def _read_html(text: str, doc: Document) -> None:
     try:
         import trafilatura
     except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise DocumentError(doc.source, "reading HTML needs trafilatura: pip install trafilatura") from exc
+        raise DocumentError(
+            doc.source, f"reading HTML needs trafilatura and its parts ({exc}); run: pip install -e ."
+        ) from exc
     result = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False, favor_precision=True)
     if result is None:
         raise DocumentError(doc.source, "no article text found in the HTML")
