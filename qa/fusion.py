@@ -149,8 +149,10 @@ def candidates(
         dense_scores, dense_ids = search(faiss_index, q[0], depth)
     dense_of = {int(i): float(s) for s, i in zip(dense_scores[0], dense_ids[0]) if i >= 0}
 
-    all_lexical = lexical.scores(query_text)
-    rows, _ = lexical.top(query_text, depth)
+    from .lexical import top_rows
+
+    all_lexical = lexical.scores(query_text)  # once: BM25 over every passage is the costly part
+    rows, _ = top_rows(all_lexical, depth)
     ids = np.array(sorted(set(dense_of) | {int(row_ids[r]) for r in rows}), dtype=np.int64)
     rows_of_ids = np.searchsorted(row_ids, ids)
     if (len(row_ids) != lexical.size or np.any(rows_of_ids >= len(row_ids))

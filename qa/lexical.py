@@ -97,14 +97,7 @@ class LexicalIndex:
 
     def top(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """``(rows, scores)`` of the ``k`` best rows with a positive score, best first."""
-        scores = self.scores(query)
-        positive = np.flatnonzero(scores > 0)
-        if len(positive) > k:
-            positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
-        # Ties broken by row so that results do not depend on the sort's whims.
-        order = np.lexsort((positive, -scores[positive]))
-        rows = positive[order]
-        return rows, scores[rows]
+        return top_rows(self.scores(query), k)
 
     # -- files -------------------------------------------------------------------------
     def save(self, folder: str | Path, generation: int) -> dict[str, Path]:
@@ -152,6 +145,17 @@ class LexicalIndex:
             params_name=Path(paths["params"]).name, allow_pickle=False, show_progress=False, verbosity=0,
         )
         return cls(bm25, int(params["num_docs"]))
+
+
+def top_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, scores)`` of the ``k`` best rows of ``scores`` with a positive score, best first."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > k:
+        positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+    # Ties broken by row so that results do not depend on the sort's whims.
+    order = np.lexsort((positive, -scores[positive]))
+    rows = positive[order]
+    return rows, scores[rows]
 
 
 def build_for_passages(passages: Sequence[dict], k1: float = K1, b: float = B) -> LexicalIndex:

@@ -199,10 +199,10 @@ class Retriever:
             depth = data.faiss_index.ntotal
         hits: list[Hit] = []
         shown: set[tuple[str, int, int]] = set()
-        for pid, score in self._rank(data, question, q, depth):
+        for pid, score, sentence in self._rank(data, question, q, depth):
             if allowed is not None and data.passage(pid)["doc_id"] not in allowed:
                 continue
-            hit = self._hit(data, data.passage(pid), float(score), len(hits) + 1, question, q)
+            hit = self._hit(data, data.passage(pid), float(score), len(hits) + 1, question, q, sentence)
             key = (hit.doc_id, hit.start + hit.highlight[0], hit.start + hit.highlight[1])
             if key in shown:
                 continue
@@ -212,9 +212,11 @@ class Retriever:
                 break
         return hits
 
-    def _rank(self, data: store.IndexData, question: str, q: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        """``(FAISS id, passage cosine)`` best first: BM25 and dense candidates, fused (:mod:`qa.fusion`),
-        plus ``SENTENCE_WEIGHT`` x the score of the passage's answering sentence.
+    def _rank(self, data: store.IndexData, question: str, q: np.ndarray,
+              depth: int) -> list[tuple[int, float, tuple[int, float]]]:
+        """``(FAISS id, passage cosine, (answering sentence, its score))`` best first: BM25 and
+        dense candidates, fused (:mod:`qa.fusion`), plus ``SENTENCE_WEIGHT`` x the score of the
+        passage's answering sentence (:func:`choose_sentence`).
 
         The dense side of a passage is the mean of its own cosine and its best sentence's:
         a passage is shown for the one sentence that answers, and a four-sentence vector
@@ -241,11 +243,11 @@ class Retriever:
         fused = DEFAULT_FUSION(pool.dense, pool.lexical)
         # The passage is shown for its answering sentence, so how well that sentence answers
         # (choose_sentence: cosine, shared words, a date for "when"...) counts in its rank.
-        answering = np.array([choose_sentence(question, q, p, data.sentence_vectors, dense=c)[1]
-                              for p, c in zip(passages, cosines)])
-        final = fused + SENTENCE_WEIGHT * answering
+        chosen = [choose_sentence(question, q, p, data.sentence_vectors, dense=c)
+                  for p, c in zip(passages, cosines)]
+        final = fused + SENTENCE_WEIGHT * np.array([score for _, score in chosen])
         order = np.lexsort((pool.ids, -final))
-        return [(int(pool.ids[i]), passage_cosine[int(pool.ids[i])]) for i in order]
+        return [(pids[i], passage_cosine[pids[i]], chosen[i]) for i in order]
 
     def answer(self, question: str, history=None, k: int = 5):
         """A short cited answer (``Answer.found`` False when the documents do not answer).
@@ -258,9 +260,12 @@ class Retriever:
 
         return answer(self, question, history=history, k=k)
 
-    def _hit(self, data, passage: dict, score: float, rank: int, question: str, q: np.ndarray) -> Hit:
+    def _hit(self, data, passage: dict, score: float, rank: int, question: str, q: np.ndarray,
+             sentence: tuple[int, float]) -> Hit:
+        """``sentence`` is the answering sentence's index in the passage and its score, as
+        :func:`choose_sentence` gave them when the passage was ranked."""
         doc = data.documents.get(passage["doc_id"], {})
-        best, best_score = choose_sentence(question, q, passage, data.sentence_vectors)
+        best, best_score = sentence
         start, end = passage["sentences"][best]
         rows = passage["sentence_rows"]
         cosine = float(data.sentence_vectors[rows[best]] @ q) if rows else score
