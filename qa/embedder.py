@@ -136,11 +136,9 @@ def _file_sha256(path: Path) -> str:
         raise ModelError(f"model weights missing at {path}; reinstall the model package") from exc
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _SHA_CACHE:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        _SHA_CACHE[key] = h.hexdigest()
+        from .index import file_sha256
+
+        _SHA_CACHE[key] = file_sha256(path)
     return _SHA_CACHE[key]
 
 

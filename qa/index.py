@@ -47,7 +47,8 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -249,7 +250,7 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
     lexical_paths = lexical.save(index_dir, generation)
     names.update({f"lexical_{role}": path.name for role, path in lexical_paths.items()})
     files = {
-        key: {"name": name, "bytes": (index_dir / name).stat().st_size, "sha256": _sha256(index_dir / name)}
+        key: {"name": name, "bytes": (index_dir / name).stat().st_size, "sha256": file_sha256(index_dir / name)}
         for key, name in names.items()
     }
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -360,7 +361,7 @@ def _checked_file(index_dir: Path, manifest: dict, key: str, verify: bool) -> Pa
     path = index_dir / entry["name"]
     if not path.is_file():
         raise IndexCorruptError(f"{path} is missing; {_REBUILD}")
-    if path.stat().st_size != entry["bytes"] or (verify and _sha256(path) != entry["sha256"]):
+    if path.stat().st_size != entry["bytes"] or (verify and file_sha256(path) != entry["sha256"]):
         raise IndexCorruptError(f"{path} is truncated or changed since it was written; {_REBUILD}")
     return path
 
