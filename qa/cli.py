@@ -84,7 +84,6 @@ def cmd_add(args) -> int:
 
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
     corpus.mkdir(parents=True, exist_ok=True)
-    copied = []
     for name in args.files:
         src = Path(name)
         if not src.is_file():
@@ -96,7 +95,6 @@ def cmd_add(args) -> int:
         if dest.exists() and dest.read_bytes() != src.read_bytes() and not args.replace:
             raise QAError(f"{dest} already exists with other content; rename the file or pass --replace")
         shutil.copyfile(src, dest)
-        copied.append(dest)
         print(f"copied    {src} -> {dest}")
     report = build_index(corpus_dir=corpus, index_dir=args.index, progress=_progress_bar())
     print(report.summary())
