@@ -147,22 +147,27 @@ def candidates(
         dense_scores, dense_ids = faiss_index.search(q, depth)
     else:
         dense_scores, dense_ids = search(faiss_index, q[0], depth)
-    dense_of = {int(i): float(s) for s, i in zip(dense_scores[0], dense_ids[0]) if i >= 0}
+    found = dense_ids[0] >= 0
+    dense_ids, dense_scores = dense_ids[0][found].astype(np.int64), dense_scores[0][found].astype(np.float64)
 
     from .lexical import top_rows
 
     all_lexical = lexical.scores(query_text)  # once: BM25 over every passage is the costly part
     rows, _ = top_rows(all_lexical, depth)
-    ids = np.array(sorted(set(dense_of) | {int(row_ids[r]) for r in rows}), dtype=np.int64)
+    ids = np.union1d(dense_ids, row_ids[rows])
     rows_of_ids = np.searchsorted(row_ids, ids)
     if (len(row_ids) != lexical.size or np.any(rows_of_ids >= len(row_ids))
             or np.any(row_ids[np.minimum(rows_of_ids, len(row_ids) - 1)] != ids)):
         raise ValueError("the lexical rows do not match the FAISS ids; rebuild the index")
-    missing = [int(i) for i in ids if int(i) not in dense_of]
-    if missing:
-        vectors = faiss_index.reconstruct_batch(np.array(missing, dtype=np.int64))
-        dense_of.update({i: float(v @ q[0]) for i, v in zip(missing, vectors)})
-    dense = np.array([dense_of[int(i)] for i in ids])
+    dense = np.empty(len(ids))
+    by_id = np.argsort(dense_ids)
+    at = np.searchsorted(dense_ids, ids, sorter=by_id)
+    known = at < len(dense_ids)
+    known[known] = dense_ids[by_id[at[known]]] == ids[known]
+    dense[known] = dense_scores[by_id[at[known]]]
+    if not known.all():  # found by BM25 alone: the cosine from the stored vector
+        vectors = faiss_index.reconstruct_batch(ids[~known])
+        dense[~known] = (vectors @ q[0]).astype(np.float64)
     return HybridRanking(ids, dense, all_lexical[rows_of_ids].astype(np.float64))
 
 

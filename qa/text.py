@@ -42,22 +42,14 @@ def _content_words(text: str) -> tuple[str, ...]:
     return tuple(w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS)
 
 
+def content_stems(text: str) -> frozenset[str]:
+    """The stems of the content words of ``text`` (what :func:`overlap` compares)."""
+    return _content_stems(text)
+
+
 @functools.lru_cache(maxsize=65536)
 def _content_stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in _content_words(text))
-
-
-def prepare(texts) -> int:
-    """Work out the words of ``texts`` now, so that ``content_words`` and ``overlap`` on them
-    are lookups later; stops when the caches are full. Returns how many were prepared."""
-    room = _content_stems.cache_info().maxsize - _content_stems.cache_info().currsize
-    done = 0
-    for text in texts:
-        if done >= room:
-            break
-        _content_stems(text)
-        done += 1
-    return done
 
 
 @functools.lru_cache(maxsize=65536)  # a vocabulary, not a text: most words come back

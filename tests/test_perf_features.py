@@ -67,21 +67,19 @@ def test_repeated_question_skips_the_embedder_and_answers_the_same(tiny_corpus, 
     assert len(hash_embedder.calls) == 2  # another question is embedded
 
 
-def test_warming_reads_every_sentence_once_and_changes_no_answer(tiny_corpus, tmp_path, hash_embedder):
-    from qa import text
-
+def test_warming_reads_every_passage_once_and_changes_no_answer(tiny_corpus, tmp_path, hash_embedder):
     build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
-    retriever = qa.Retriever(tmp_path / "index", embedder=hash_embedder)
-    before = [h.to_dict() for h in retriever.retrieve("who praised the librarians?", k=3)]
-    sentences = {p["text"][s:e] for p in retriever.data.passages for s, e in p["sentences"]}
-    text._content_stems.cache_clear()
+    cold = qa.Retriever(tmp_path / "index", embedder=hash_embedder)
+    before = [h.to_dict() for h in cold.retrieve("who praised the librarians?", k=3)]
     hash_embedder.calls.clear()
 
-    retriever.warm()
+    warmed = qa.Retriever(tmp_path / "index", embedder=hash_embedder)
+    warmed.warm()
     assert hash_embedder.calls == [["warm up"]]  # the model is loaded, once
-    assert text._content_stems.cache_info().currsize == len(sentences)
-    retriever.question_vectors.clear()
-    assert [h.to_dict() for h in retriever.retrieve("who praised the librarians?", k=3)] == before
+    chooser = warmed._sentence_chooser(warmed.data)
+    assert len(chooser) == len(warmed.data.passages)  # every passage's sentences read
+    assert [h.to_dict() for h in warmed.retrieve("who praised the librarians?", k=3)] == before
+    assert len(chooser) == len(warmed.data.passages)
 
 
 def test_question_cache_forgets_the_least_recently_used():
