@@ -159,12 +159,17 @@ class Retriever:
         self.embedder.encode(["warm up"])
         data = self.data
         self._sentence_chooser(data).prepare(data.passages)
-        self._dense = (data, HalfPrecisionSearch.of(data.faiss_index))
+        self._half_precision(data)
 
     def _sentence_chooser(self, data: store.IndexData) -> SentenceChooser:
         if self._chooser is None or self._chooser[0] is not data:
             self._chooser = (data, SentenceChooser())
         return self._chooser[1]
+
+    def _half_precision(self, data: store.IndexData) -> "HalfPrecisionSearch | None":
+        if self._dense is None or self._dense[0] is not data:
+            self._dense = (data, HalfPrecisionSearch.of(data.faiss_index))
+        return self._dense[1]
 
     # -- searching -------------------------------------------------------------------
     def encode_question(self, question: str) -> np.ndarray:
@@ -233,9 +238,7 @@ class Retriever:
 
         if self._row_ids is None or self._row_ids[0] is not data:
             self._row_ids = (data, np.array([p["id"] for p in data.passages], dtype=np.int64))
-        if self._dense is None or self._dense[0] is not data:
-            self._dense = (data, HalfPrecisionSearch.of(data.faiss_index))
-        half = self._dense[1]
+        half = self._half_precision(data)
         pool = candidates(q, question, data.faiss_index, data.lexical, self._row_ids[1], depth,
                           search=half.search if half is not None else _search)
         passage_cosine = pool.dense.copy()

@@ -13,7 +13,7 @@ scores all candidates' sentences with a few array operations. :func:`choose_sent
 the same rule for one passage, written plainly; the tests hold the two to the same answers.
 
 >>> chooser = SentenceChooser()
->>> chooser.choose("when was the notice closed?", [passage], [cosines])
+>>> chooser.choose("when was the notice closed?", [passage], cosines)  # one cosine per sentence
 [(2, 1.23)]
 """
 from __future__ import annotations
@@ -46,13 +46,18 @@ def choose_sentence(question: str, q: np.ndarray, passage: dict, sentence_vector
     for i, (s, e) in enumerate(passage["sentences"]):
         sentence = passage["text"][s:e]
         score = float(dense[i]) + 0.5 * overlap(question, sentence)
-        if kind and gives_kind(kind, sentence, [d for d in dates if s <= d.get("start", -1) < e]):
+        if kind and gives_kind(kind, sentence, _dates_within(dates, s, e)):
             score += KIND_BONUS
         if len(content_words(sentence)) < 3:
             score -= FRAGMENT_PENALTY
         if score > best_score:
             best, best_score = i, score
     return best, float(best_score)
+
+
+def _dates_within(dates: list[dict], start: int, end: int) -> list[dict]:
+    """The passage's date mentions that begin inside the sentence at ``start:end``."""
+    return [d for d in dates if start <= d.get("start", -1) < end]
 
 
 @dataclass
@@ -114,7 +119,7 @@ class SentenceChooser:
         flags = features.kinds.get(kind)
         if flags is None:
             text, dates = passage["text"], passage.get("dates", [])
-            flags = np.array([gives_kind(kind, text[s:e], [d for d in dates if s <= d.get("start", -1) < e])
+            flags = np.array([gives_kind(kind, text[s:e], _dates_within(dates, s, e))
                               for s, e in passage["sentences"]], dtype=bool)
             features.kinds[kind] = flags
         return flags
