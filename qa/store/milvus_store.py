@@ -1,0 +1,433 @@
+"""Passage vectors kept in Milvus: Milvus Lite (a local folder) or a Milvus server or cluster.
+
+The same ``pymilvus`` client talks to both, so one class serves a laptop and a cluster::
+
+    milvus:///abs/path/qa.db      Milvus Lite, in this process (one process at a time)
+    http://host:19530             a Milvus standalone server or cluster
+    https://host:443              the same over TLS
+
+A server's credentials come from ``QA_MILVUS_TOKEN`` (``user:password`` or an API key)
+and are never written anywhere: the index folder records the URI and the collection only.
+
+Vectors are unit length and the metric is inner product, so a score is the cosine that
+FAISS gives. The default index is exact (``FLAT``); ``HNSW`` and ``IVF_FLAT`` can be asked
+for where exact search is too slow (see docs/scaling.md).
+
+How an update stays atomic. The rest of the index (passage table, sentence vectors, BM25,
+``manifest.json``) lives in files that switch generation in one rename; the collection
+cannot take part in that rename, so every row carries the *write number* it was written
+under, and the index folder holds a small pointer file (``save``) naming the collection,
+the last committed write number and the ids removed by it:
+
+* new rows are written under write number ``W + 1``; searches from an index at ``W`` ask
+  Milvus for ``write <= W`` only, so half-written rows are never seen;
+* removed rows stay in the collection until the new manifest is in place
+  (:meth:`MilvusStore.after_commit`); until then searches at ``W + 1`` exclude them by id;
+* a crash before the manifest switch leaves rows ``> W`` that nothing reads; the next
+  update deletes them before it writes. A crash after the switch but before the deletes
+  leaves removed rows that searches still exclude; the next update deletes them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from ..errors import QAError
+
+KIND = "milvus"
+TOKEN_ENV = "QA_MILVUS_TOKEN"
+VECTOR_FIELD = "vector"
+WRITE_FIELD = "write"  # the write number a row was added under (see the module docstring)
+# Index types offered, with the build parameters used for each and the search parameters.
+# FLAT reads every vector (exact, the same top k as FAISS's IndexFlatIP); HNSW and IVF_FLAT
+# trade a little recall for speed at millions of passages (docs/scaling.md).
+INDEX_TYPES = {
+    "FLAT": ({}, {}),
+    "HNSW": ({"M": 16, "efConstruction": 200}, {"ef": 256}),
+    "IVF_FLAT": ({"nlist": 1024}, {"nprobe": 64}),
+}
+# Milvus answers at most this many results per search ("topk" limit).
+MAX_TOP_K = 16_384
+# Rows per insert: well under gRPC's 64 MB message limit at 384 float32 dimensions (1.5 KB a row).
+INSERT_BATCH = 5_000
+# Ids per delete or get: keeps each expression short.
+ID_BATCH = 10_000
+
+
+class VectorStoreError(QAError):
+    """The vector store named by an index or a ``--store`` URI cannot be used."""
+
+
+@dataclass(frozen=True)
+class MilvusTarget:
+    """Where a collection lives, parsed from a store URI (no credentials in it)."""
+
+    uri: str  # as recorded in the manifest: milvus:///abs/path.db or http(s)://host:port
+    client_uri: str  # what pymilvus is given: the .db path, or the server URL
+
+    @property
+    def is_lite(self) -> bool:
+        return not self.client_uri.startswith(("http://", "https://"))
+
+
+def is_milvus_uri(uri: str) -> bool:
+    """Whether ``uri`` names a Milvus store rather than a FAISS one."""
+    return isinstance(uri, str) and uri.split("://", 1)[0].lower() in ("milvus", "http", "https")
+
+
+def parse_store_uri(uri: str) -> MilvusTarget:
+    """``milvus:///abs/path/qa.db`` (Milvus Lite) or ``http(s)://host:port`` (a server).
+
+    A relative Lite path (``milvus://qa.db``) is made absolute against the working folder,
+    so the manifest names the same file whichever folder later reads it.
+    """
+    if not isinstance(uri, str) or "://" not in uri:
+        raise VectorStoreError(
+            f"{uri!r} is not a Milvus store URI; write milvus:///abs/path/qa.db (Milvus Lite) "
+            "or http://host:19530 (a Milvus server)"
+        )
+    scheme, rest = uri.split("://", 1)
+    scheme = scheme.lower()
+    if scheme == "milvus":
+        if not rest or rest.endswith("/"):
+            raise VectorStoreError(f"{uri!r} names no file; write milvus:///abs/path/qa.db")
+        path = Path(rest).expanduser()
+        if path.suffix != ".db":
+            raise VectorStoreError(f"Milvus Lite needs a path ending in .db, not {str(path)!r}; "
+                                   f"write milvus://{path.with_suffix('.db')}")
+        path = path.resolve()
+        return MilvusTarget(uri=f"milvus://{path}", client_uri=str(path))
+    if scheme in ("http", "https"):
+        parsed = urlparse(uri)
+        if not parsed.hostname:
+            raise VectorStoreError(f"{uri!r} names no host; write http://host:19530")
+        if parsed.username or parsed.password:
+            raise VectorStoreError(
+                f"put the Milvus credentials in {TOKEN_ENV} (user:password), not in the URI, "
+                "so that they are never written into the index folder"
+            )
+        return MilvusTarget(uri=uri.rstrip("/"), client_uri=uri.rstrip("/"))
+    raise VectorStoreError(
+        f"unknown store scheme {scheme!r} in {uri!r}; use milvus:///abs/path/qa.db or http://host:19530"
+    )
+
+
+_CLIENTS: dict[str, object] = {}
+
+
+def _client(target: MilvusTarget):
+    """One client per target and process: Milvus Lite serves one process at a time, and
+    every client of a path in this process shares its in-process server."""
+    client = _CLIENTS.get(target.client_uri)
+    if client is not None:
+        return client
+    try:
+        from pymilvus import MilvusClient
+    except ImportError as exc:  # pragma: no cover - pinned in pyproject
+        raise VectorStoreError("the Milvus store needs pymilvus and milvus-lite; run `pip install -e .`") from exc
+    if target.is_lite:
+        Path(target.client_uri).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        client = MilvusClient(uri=target.client_uri, token=os.environ.get(TOKEN_ENV, "") if not target.is_lite else "")
+    except Exception as exc:
+        if target.is_lite:
+            raise VectorStoreError(
+                f"Milvus Lite could not open {target.client_uri} ({exc}); another process (a running "
+                "`qa serve`, the web app, or `qa index`) probably has it open. Milvus Lite serves one "
+                "process at a time: stop the other one, or run a Milvus server (docs/scaling.md)"
+            ) from exc
+        raise VectorStoreError(
+            f"cannot reach Milvus at {target.uri} ({exc}); check that the server runs and that "
+            f"{TOKEN_ENV} holds its credentials"
+        ) from exc
+    _CLIENTS[target.client_uri] = client
+    return client
+
+
+def release(uri: str) -> None:
+    """Close this process's client for ``uri`` and, for Milvus Lite, stop its in-process
+    server so that another process can open the file."""
+    target = parse_store_uri(uri)
+    client = _CLIENTS.pop(target.client_uri, None)
+    if client is not None:
+        client.close()
+    if target.is_lite:
+        try:
+            from milvus_lite.server_manager import server_manager_instance
+        except ImportError:  # pragma: no cover
+            return
+        server_manager_instance.release_server(target.client_uri)
+
+
+@dataclass
+class MilvusStore:
+    """Passage vectors in one Milvus collection, behind the vector-store protocol.
+
+    >>> store = MilvusStore.create("milvus:///tmp/qa.db", dimension=384)
+    >>> store.add(np.array([0, 1]), vectors)          # rows written, not yet committed
+    >>> store.save(index_dir / "vectors-1.milvus.json")  # the pointer; then the manifest switch
+    >>> store.after_commit()                          # removed rows deleted, old collections dropped
+    >>> scores, ids = store.search(queries, k=10)
+    """
+
+    target: MilvusTarget
+    collection: str
+    dimension: int
+    index_type: str = "FLAT"
+    committed: int = 0  # the write number the index folder names; rows above it are not visible
+    removed: list[int] = field(default_factory=list)  # ids the committed state removed, maybe still stored
+    retired: list[str] = field(default_factory=list)  # collections replaced by this one, to drop
+    pending: list[int] = field(default_factory=list)  # ids this update removes: deleted after the switch
+    _count: int = 0
+    _writing: bool = False  # rows of write number ``committed + 1`` are this store's own
+
+    # -- opening -----------------------------------------------------------------------
+    @classmethod
+    def create(cls, uri: str, dimension: int, index_type: str = "FLAT",
+               replaces: "MilvusStore | None" = None) -> "MilvusStore":
+        """A new, empty collection (a full build). ``replaces``: the store it supersedes,
+        whose collection is dropped once the new manifest is in place."""
+        index_type = index_type.upper()
+        if index_type not in INDEX_TYPES:
+            raise VectorStoreError(f"Milvus index type {index_type!r} is not offered; use one of "
+                                   f"{', '.join(INDEX_TYPES)}")
+        target = parse_store_uri(uri)
+        client = _client(target)
+        from pymilvus import DataType, MilvusClient
+
+        # A fresh name per full build: the old collection keeps serving the current
+        # manifest until the switch, then is dropped.
+        name = f"qa_passages_{secrets.token_hex(6)}"
+        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field(VECTOR_FIELD, DataType.FLOAT_VECTOR, dim=int(dimension))
+        schema.add_field(WRITE_FIELD, DataType.INT64)
+        params = MilvusClient.prepare_index_params()
+        params.add_index(field_name=VECTOR_FIELD, index_type=index_type, metric_type="IP",
+                         params=INDEX_TYPES[index_type][0])
+        client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
+        retired = []
+        if replaces is not None and replaces.target == target:
+            retired = [replaces.collection, *replaces.retired]
+        store = cls(target=target, collection=name, dimension=int(dimension), index_type=index_type,
+                    retired=retired)
+        store._writing = True  # a new collection holds nothing to purge
+        return store
+
+    @classmethod
+    def load(cls, path: str | Path) -> "MilvusStore":
+        """The store named by a pointer file that :meth:`save` wrote."""
+        path = Path(path)
+        try:
+            pointer = json.loads(path.read_text(encoding="utf-8"))
+            target = parse_store_uri(pointer["uri"])
+            store = cls(target=target, collection=str(pointer["collection"]), dimension=int(pointer["dimension"]),
+                        index_type=str(pointer.get("index_type", "FLAT")), committed=int(pointer["write"]),
+                        removed=[int(i) for i in pointer.get("removed", [])],
+                        retired=[str(c) for c in pointer.get("retired", [])])
+            count = int(pointer["count"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise VectorStoreError(f"{path} does not describe a Milvus collection ({exc}); "
+                                   "run `qa index --rebuild`") from exc
+        client = _client(target)
+        if not client.has_collection(store.collection):
+            raise VectorStoreError(
+                f"{target.uri} has no collection {store.collection!r}, which {path.parent} names; "
+                "it was dropped or the URI points at another Milvus: run `qa index --rebuild`"
+            )
+        client.load_collection(store.collection)
+        # Removed ids whose deletion already happened need no filter.
+        store.removed = store._stored(store.removed)
+        store._count = count
+        return store
+
+    # -- the vector-store protocol ---------------------------------------------------------
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def ntotal(self) -> int:  # the name FAISS gives the same number
+        return self._count
+
+    @property
+    def writing(self) -> int:
+        """The write number rows added now are tagged with."""
+        return self.committed + 1
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Write rows under the next write number; visible to this store at once, to
+        readers of the index folder after the manifest switch."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != self.dimension or len(vectors) != len(ids):
+            raise ValueError(f"add() takes n ids and n x {self.dimension} vectors, got {len(ids)} and {vectors.shape}")
+        if not len(ids):
+            return
+        self._start_writing()
+        client = _client(self.target)
+        for start in range(0, len(ids), INSERT_BATCH):
+            stop = start + INSERT_BATCH
+            rows = [{"id": int(i), VECTOR_FIELD: v, WRITE_FIELD: self.writing}
+                    for i, v in zip(ids[start:stop].tolist(), vectors[start:stop])]
+            client.insert(self.collection, rows)
+        self._count += len(ids)
+
+    def remove(self, ids: np.ndarray) -> int:
+        """Hide ``ids`` now; they are deleted from the collection by :meth:`after_commit`."""
+        ids = sorted({int(i) for i in np.asarray(ids, dtype=np.int64).reshape(-1)})
+        present = self._stored(ids, self._filter())
+        self.pending.extend(present)
+        self._count -= len(present)
+        return len(present)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores float32[n, k], ids int64[n, k]), best first; -1 and -inf where fewer exist."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if queries.ndim == 1:
+            queries = queries[None, :]
+        n = len(queries)
+        scores = np.full((n, k), -np.inf, dtype=np.float32)
+        ids = np.full((n, k), -1, dtype=np.int64)
+        limit = min(k, self._count, MAX_TOP_K)
+        if limit <= 0 or n == 0:
+            return scores, ids
+        results = _client(self.target).search(
+            self.collection, data=queries, limit=limit, filter=self._filter(), output_fields=["id"],
+            search_params={"metric_type": "IP", "params": INDEX_TYPES[self.index_type][1]},
+            anns_field=VECTOR_FIELD, consistency_level="Strong",
+        )
+        for row, hits in enumerate(results):
+            found = list(hits)[:limit]
+            ids[row, : len(found)] = [int(h["id"]) for h in found]
+            scores[row, : len(found)] = [float(h["distance"]) for h in found]
+        return scores, ids
+
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids``, in that order (KeyError for an id not in the store)."""
+        ids = [int(i) for i in np.asarray(ids, dtype=np.int64).reshape(-1)]
+        found: dict[int, np.ndarray] = {}
+        client = _client(self.target)
+        for start in range(0, len(ids), ID_BATCH):
+            chunk = ids[start:start + ID_BATCH]
+            rows = client.query(self.collection, filter=f"id in {chunk} and {self._filter()}",
+                                output_fields=["id", VECTOR_FIELD], consistency_level="Strong")
+            found.update({int(r["id"]): np.asarray(r[VECTOR_FIELD], dtype=np.float32) for r in rows})
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise KeyError(f"ids not in the Milvus collection {self.collection}: {missing[:10]}")
+        if not ids:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([found[i] for i in ids])
+
+    reconstruct_batch = reconstruct  # the FAISS name, for callers written against FAISS
+
+    def ids(self) -> np.ndarray:
+        """Every visible id, ascending (a consistency check, not a per-question call)."""
+        out = []
+        iterator = _client(self.target).query_iterator(
+            self.collection, batch_size=ID_BATCH, filter=self._filter(), output_fields=["id"])
+        try:
+            while True:
+                rows = iterator.next()
+                if not rows:
+                    break
+                out.extend(int(r["id"]) for r in rows)
+        finally:
+            iterator.close()
+        return np.array(sorted(out), dtype=np.int64)
+
+    def save(self, path: str | Path) -> Path:
+        """Flush the rows and write the pointer file that the manifest will name. Nothing
+        becomes visible to readers until the manifest that names ``path`` is in place."""
+        path = Path(path)
+        self._start_writing()  # even with nothing added: no stray row may enter the new state
+        _client(self.target).flush(self.collection)
+        pointer = {
+            "kind": KIND,
+            "uri": self.target.uri,
+            "collection": self.collection,
+            "dimension": self.dimension,
+            "metric": "IP",
+            "index_type": self.index_type,
+            "write": self.writing,
+            "count": self._count,
+            "removed": sorted(set(self.removed) | set(self.pending)),
+            "retired": self.retired,
+        }
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(pointer, fh, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        self.committed = self.writing
+        self.removed = sorted(set(self.removed) | set(self.pending))
+        self.pending = []
+        self._writing = False
+        return path
+
+    def after_commit(self) -> None:
+        """Once the manifest naming this store's pointer is in place: delete the removed
+        rows and drop the collections this one replaced. Safe to repeat."""
+        if self._writing or self.pending:
+            raise RuntimeError("after_commit() follows save() and the manifest switch, before further changes")
+        client = _client(self.target)
+        if self.removed:
+            for start in range(0, len(self.removed), ID_BATCH):
+                client.delete(self.collection, ids=self.removed[start:start + ID_BATCH])
+            client.flush(self.collection)
+            self.removed = []
+        for name in self.retired:
+            if client.has_collection(name):
+                client.drop_collection(name)
+        self.retired = []
+
+    def drop(self) -> None:
+        """Delete the whole collection (a build that failed before its manifest switch)."""
+        client = _client(self.target)
+        if client.has_collection(self.collection):
+            client.drop_collection(self.collection)
+
+    def describe(self) -> dict:
+        """What the manifest records about the store: no credentials."""
+        return {"kind": KIND, "uri": self.target.uri, "collection": self.collection, "metric": "inner_product",
+                "index_type": self.index_type, "ntotal": self._count}
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _filter(self) -> str:
+        """The rows this store may see: those committed (plus its own while it writes),
+        less the removed ones."""
+        expr = f"{WRITE_FIELD} <= {self.writing if self._writing else self.committed}"
+        hidden = sorted(set(self.removed) | set(self.pending))
+        if hidden:
+            expr += f" and id not in {hidden}"
+        return expr
+
+    def _stored(self, ids: list[int], expr: str = "") -> list[int]:
+        """Which of ``ids`` the collection holds (among the rows ``expr`` selects)."""
+        if not ids:
+            return []
+        client = _client(self.target)
+        out: list[int] = []
+        for start in range(0, len(ids), ID_BATCH):
+            chunk = ids[start:start + ID_BATCH]
+            rows = client.query(self.collection, filter=f"id in {chunk}" + (f" and {expr}" if expr else ""),
+                                output_fields=["id"], consistency_level="Strong")
+            out.extend(int(r["id"]) for r in rows)
+        return sorted(out)
+
+    def _start_writing(self) -> None:
+        """Before this update's first row: delete the rows an interrupted update wrote
+        above ``committed`` (no manifest names them, no reader sees them)."""
+        if self._writing:
+            return
+        client = _client(self.target)
+        client.delete(self.collection, filter=f"{WRITE_FIELD} > {self.committed}")
+        client.flush(self.collection)
+        self._writing = True
