@@ -24,7 +24,7 @@ from qa.store.milvus_store import (  # noqa: E402
 @pytest.fixture(scope="module")
 def real_vectors(real_index) -> np.ndarray:
     """Unit vectors of real text: every sentence of the seed corpus, embedded by the real model."""
-    from qa.index import load_index
+    from qa.store.index_files import load_index
 
     vectors = load_index(real_index).sentence_vectors
     assert len(vectors) >= 40
