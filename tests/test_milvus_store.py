@@ -52,6 +52,10 @@ def test_store_uris_parse_and_refuse_what_they_cannot_use(tmp_path, monkeypatch)
     server = parse_store_uri("http://milvus.internal:19530/")
     assert not server.is_lite and server.uri == "http://milvus.internal:19530"
     assert is_milvus_uri("https://h:443") and is_milvus_uri("milvus:///a.db") and not is_milvus_uri("/some/index")
+    hnsw = parse_store_uri("http://h:19530?index=hnsw")
+    assert hnsw.index_type == "HNSW" and hnsw.uri == "http://h:19530"
+    with pytest.raises(VectorStoreError, match="only .index="):
+        parse_store_uri("http://h:19530?index=ANNOY")
     with pytest.raises(VectorStoreError, match="ending in .db"):
         parse_store_uri(f"milvus://{tmp_path}/qa")
     with pytest.raises(VectorStoreError, match="QA_MILVUS_TOKEN"):

@@ -5,6 +5,7 @@ The same ``pymilvus`` client talks to both, so one class serves a laptop and a c
     milvus:///abs/path/qa.db      Milvus Lite, in this process (one process at a time)
     http://host:19530             a Milvus standalone server or cluster
     https://host:443              the same over TLS
+    ...?index=HNSW                an approximate index for a new collection (FLAT by default)
 
 A server's credentials come from ``QA_MILVUS_TOKEN`` (``user:password`` or an API key)
 and are never written anywhere: the index folder records the URI and the collection only.
@@ -34,6 +35,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -70,6 +72,7 @@ class MilvusTarget:
 
     uri: str  # as recorded in the manifest: milvus:///abs/path.db or http(s)://host:port
     client_uri: str  # what pymilvus is given: the .db path, or the server URL
+    index_type: str = "FLAT"  # for a new collection: ``?index=HNSW`` at the end of the URI
 
     @property
     def is_lite(self) -> bool:
@@ -87,6 +90,16 @@ def parse_store_uri(uri: str) -> MilvusTarget:
     A relative Lite path (``milvus://qa.db``) is made absolute against the working folder,
     so the manifest names the same file whichever folder later reads it.
     """
+    if isinstance(uri, str) and "?" in uri:
+        uri, query = uri.split("?", 1)
+        options = dict(part.partition("=")[::2] for part in query.split("&") if part)
+        unknown = sorted(set(options) - {"index"})
+        index_type = options.get("index", "FLAT").upper()
+        if unknown or index_type not in INDEX_TYPES:
+            raise VectorStoreError(f"a Milvus store URI takes only ?index= with one of {', '.join(INDEX_TYPES)}; "
+                                   f"got {query!r}")
+        target = parse_store_uri(uri)
+        return MilvusTarget(target.uri, target.client_uri, index_type)
     if not isinstance(uri, str) or "://" not in uri:
         raise VectorStoreError(
             f"{uri!r} is not a Milvus store URI; write milvus:///abs/path/qa.db (Milvus Lite) "
@@ -176,6 +189,7 @@ class MilvusStore:
     >>> scores, ids = store.search(queries, k=10)
     """
 
+    kind: ClassVar[str] = KIND
     target: MilvusTarget
     collection: str
     dimension: int
@@ -189,15 +203,16 @@ class MilvusStore:
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def create(cls, uri: str, dimension: int, index_type: str = "FLAT",
+    def create(cls, uri: str, dimension: int, index_type: str | None = None,
                replaces: "MilvusStore | None" = None) -> "MilvusStore":
-        """A new, empty collection (a full build). ``replaces``: the store it supersedes,
-        whose collection is dropped once the new manifest is in place."""
-        index_type = index_type.upper()
+        """A new, empty collection (a full build). ``index_type`` defaults to the URI's
+        ``?index=`` or FLAT. ``replaces``: the store it supersedes, whose collection is
+        dropped once the new manifest is in place."""
+        target = parse_store_uri(uri)
+        index_type = (index_type or target.index_type).upper()
         if index_type not in INDEX_TYPES:
             raise VectorStoreError(f"Milvus index type {index_type!r} is not offered; use one of "
                                    f"{', '.join(INDEX_TYPES)}")
-        target = parse_store_uri(uri)
         client = _client(target)
         from pymilvus import DataType, MilvusClient
 
@@ -213,7 +228,7 @@ class MilvusStore:
                          params=INDEX_TYPES[index_type][0])
         client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
         retired = []
-        if replaces is not None and replaces.target == target:
+        if replaces is not None and replaces.target.client_uri == target.client_uri:
             retired = [replaces.collection, *replaces.retired]
         store = cls(target=target, collection=name, dimension=int(dimension), index_type=index_type,
                     retired=retired)
@@ -249,10 +264,6 @@ class MilvusStore:
 
     # -- the vector-store protocol ---------------------------------------------------------
     def __len__(self) -> int:
-        return self._count
-
-    @property
-    def ntotal(self) -> int:  # the name FAISS gives the same number
         return self._count
 
     @property
@@ -325,8 +336,6 @@ class MilvusStore:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([found[i] for i in ids])
 
-    reconstruct_batch = reconstruct  # the FAISS name, for callers written against FAISS
-
     def ids(self) -> np.ndarray:
         """Every visible id, ascending (a consistency check, not a per-question call)."""
         out = []
@@ -341,6 +350,15 @@ class MilvusStore:
         finally:
             iterator.close()
         return np.array(sorted(out), dtype=np.int64)
+
+    def fit_to_size(self) -> bool:
+        """Nothing to do: Milvus builds its index over new rows itself (the index type is
+        chosen when the collection is made)."""
+        return False
+
+    def warm(self) -> None:
+        """Load the collection into memory now (a server's start), not on the first search."""
+        _client(self.target).load_collection(self.collection)
 
     def save(self, path: str | Path) -> Path:
         """Flush the rows and write the pointer file that the manifest will name. Nothing
