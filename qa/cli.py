@@ -35,7 +35,7 @@ def cmd_index(args) -> int:
     from .store.build import build_index
 
     report = build_index(corpus_dir=args.corpus, index_dir=args.index, model=args.model, rebuild=args.rebuild,
-                         progress=_progress_bar())
+                         progress=_progress_bar(), store=args.store)
     print(report.summary())
     print(f"index: {report.index_dir}")
     return 0
@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     dirs(p)
     p.add_argument("--rebuild", action="store_true", help="embed every article again")
     p.add_argument("--model", help="sentence-transformers model name or path (default: $QA_MODEL or all-MiniLM-L6-v2)")
+    p.add_argument("--store", metavar="URI",
+                   help="where passage vectors live: faiss (default, in the index folder), "
+                        "milvus:///abs/path/qa.db (Milvus Lite) or http://host:19530 (a Milvus server, "
+                        "credentials in $QA_MILVUS_TOKEN); kept by later updates")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question with ranked, cited passages")

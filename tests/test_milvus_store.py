@@ -11,9 +11,9 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
+from qa.errors import VectorStoreError  # noqa: E402
 from qa.store.milvus_store import (  # noqa: E402
     MilvusStore,
-    VectorStoreError,
     _client,
     is_milvus_uri,
     parse_store_uri,

@@ -2,8 +2,10 @@
 
 ``build_index`` compares the corpus with the manifest's sha256 per document: new and
 changed documents are split and embedded, the passages of changed and deleted ones are
-dropped, everything else is carried over untouched. A different model or splitter
-forces a full build and the report says why.
+dropped, everything else is carried over untouched. A different model, splitter or
+vector store forces a full build and the report says why. The vector store (FAISS in the
+index folder, or Milvus: see docs/scaling.md) is chosen by the first build's ``store``
+and kept by later ones.
 """
 from __future__ import annotations
 
@@ -15,13 +17,14 @@ from typing import Callable
 import numpy as np
 
 from ..ingest import dates as date_finder
-from . import index_files as store
+from . import index_files as files
 from ..config import default_corpus_dir, default_index_dir
 from ..ingest.documents import load_corpus
 from ..ingest.readers import describe_formats
 from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from .lexical import build_for_passages
+from .vectors import DEFAULT_KIND, same_store, store_kind, store_spec
 from ..ingest.passages import split_passages, split_sentences
 from ..records import Document
 
@@ -139,8 +142,14 @@ def build_index(
     embedder: Embedder | None = None,
     batch_size: int = 32,
     wait: bool = False,
+    store: str | None = None,
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``; embed only new and changed documents.
+
+    ``store`` names where the passage vectors live: ``"faiss"`` (a file in the index
+    folder), ``"milvus:///abs/path/qa.db"`` (Milvus Lite) or ``"http://host:19530"`` (a
+    Milvus server; credentials from ``QA_MILVUS_TOKEN``). None keeps the index's store
+    (FAISS for a new index); another store than the index's rebuilds it there.
 
     While another build holds the index's lock this raises :class:`IndexLockedError`, or
     with ``wait=True`` waits for it and then brings the index up to date itself.
@@ -151,13 +160,15 @@ def build_index(
     started = time.perf_counter()
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
     index_dir = Path(index_dir) if index_dir is not None else default_index_dir(corpus_dir)
+    if store is not None:
+        store_kind(store)  # an unknown store is refused before any work
     if embedder is None:
         embedder = get_embedder(model or _indexed_model(index_dir))
-    with store.build_lock(index_dir, wait=wait):
-        old: store.IndexData | None = None
+    with files.build_lock(index_dir, wait=wait):
+        old: files.IndexData | None = None
         reason = ""
         try:
-            old = store.load_index(index_dir)
+            old = files.load_index(index_dir)
         except IndexNotFoundError:
             reason = "no index yet"
         except (IndexCorruptError, IndexMismatchError) as exc:
@@ -169,6 +180,11 @@ def build_index(
         state = corpus_state(corpus_dir, manifest, model=embedder.name)
         if rebuild:
             reason = "asked for with --rebuild"
+        indexed_store = old.vector_store.describe() if old is not None else _indexed_store(index_dir)
+        if store is None:
+            store = store_spec(indexed_store) if indexed_store else DEFAULT_KIND
+        elif old is not None and not same_store(indexed_store, store):
+            reason = reason or f"the vector store changes from {store_spec(indexed_store)} to {store}"
         reason = reason or state.full_reason
         report = BuildReport(
             skipped=state.skipped,
@@ -181,8 +197,9 @@ def build_index(
             detail = "; ".join(f"{p}: {r}" for p, r in state.skipped) or f"it has no {describe_formats()} files"
             raise CorpusError(f"nothing to index in {corpus_dir} ({detail}); add articles and run `qa index` again")
         if reason:
-            data = store.IndexData.empty(embedder.name, embedder.dimension, splitter=SPLITTER,
-                                         dates=date_finder.VERSION)
+            data = files.IndexData.empty(embedder.name, embedder.dimension, store=store,
+                                         replaces=old.vector_store if old is not None else None,
+                                         splitter=SPLITTER, dates=date_finder.VERSION)
             report.added = [d.doc_id for d in state.documents]
             to_embed = state.documents
         else:
@@ -194,15 +211,23 @@ def build_index(
             changed = set(state.added) | set(state.updated)
             to_embed = [d for d in state.documents if d.doc_id in changed]
         if to_embed or report.removed or reason:
-            _embed_documents(data, to_embed, embedder, progress, report, batch_size)
-            data.extra["splitter"] = SPLITTER
-            data.extra["dates"] = date_finder.VERSION
-            # BM25 is rebuilt from every kept passage text on each save: over a few thousand
-            # passages that takes well under a second, while embeddings (the expensive part)
-            # stay incremental. A removed document's passages are then gone from BM25 too.
-            data.lexical = build_for_passages(data.passages)
-            data.vector_store.fit_to_size()  # FAISS: exact search while small, IVF once large
-            store.save_index(data, index_dir)
+            try:
+                _embed_documents(data, to_embed, embedder, progress, report, batch_size)
+                data.extra["splitter"] = SPLITTER
+                data.extra["dates"] = date_finder.VERSION
+                # BM25 is rebuilt from every kept passage text on each save: over a few thousand
+                # passages that takes well under a second, while embeddings (the expensive part)
+                # stay incremental. A removed document's passages are then gone from BM25 too.
+                data.lexical = build_for_passages(data.passages)
+                data.vector_store.fit_to_size()  # FAISS: exact search while small, IVF once large
+                files.save_index(data, index_dir)
+            except BaseException:
+                # A full build that never switched the manifest leaves its new Milvus
+                # collection to nobody: drop it. (An update's rows stay, unread, until the
+                # next update deletes them; see qa.store.milvus_store.)
+                if reason and data.generation == 0 and hasattr(data.vector_store, "drop"):
+                    data.vector_store.drop()
+                raise
         report.seconds = time.perf_counter() - started
         return report
 
@@ -210,12 +235,20 @@ def build_index(
 def _indexed_model(index_dir: Path) -> str | None:
     """The model an existing index was built with, so that updates keep using it."""
     try:
-        return store.read_manifest(index_dir)["model"]["name"]
+        return files.read_manifest(index_dir)["model"]["name"]
     except Exception:
         return None
 
 
-def _drop_documents(data: store.IndexData, doc_ids: set[str]) -> None:
+def _indexed_store(index_dir: Path) -> dict | None:
+    """The store an index that cannot be loaded says it uses, so that its rebuild keeps it."""
+    try:
+        return files.read_manifest(index_dir).get("store")
+    except Exception:
+        return None
+
+
+def _drop_documents(data: files.IndexData, doc_ids: set[str]) -> None:
     """Remove the passages and sentence vectors of ``doc_ids``; nothing else moves in the vector store."""
     if not doc_ids:
         return

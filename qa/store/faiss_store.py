@@ -179,6 +179,9 @@ class FaissStore:
 
         write_atomic(Path(path), lambda fh: fh.write(faiss.serialize_index(self.index).tobytes()))
 
+    def after_commit(self) -> None:
+        """Nothing to finish: the saved file is the whole store."""
+
     @classmethod
     def load(cls, path: str | Path) -> "FaissStore":
         import faiss

@@ -40,7 +40,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from ..errors import QAError
+from ..errors import IndexCorruptError, VectorStoreError
 
 KIND = "milvus"
 TOKEN_ENV = "QA_MILVUS_TOKEN"
@@ -60,10 +60,6 @@ MAX_TOP_K = 16_384
 INSERT_BATCH = 5_000
 # Ids per delete or get: keeps each expression short.
 ID_BATCH = 10_000
-
-
-class VectorStoreError(QAError):
-    """The vector store named by an index or a ``--store`` URI cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -247,12 +243,12 @@ class MilvusStore:
                         removed=[int(i) for i in pointer.get("removed", [])],
                         retired=[str(c) for c in pointer.get("retired", [])])
             count = int(pointer["count"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise VectorStoreError(f"{path} does not describe a Milvus collection ({exc}); "
-                                   "run `qa index --rebuild`") from exc
+        except (OSError, ValueError, KeyError, TypeError, VectorStoreError) as exc:
+            raise IndexCorruptError(f"{path} does not describe a Milvus collection ({exc}); "
+                                    "run `qa index --rebuild`") from exc
         client = _client(target)
         if not client.has_collection(store.collection):
-            raise VectorStoreError(
+            raise IndexCorruptError(
                 f"{target.uri} has no collection {store.collection!r}, which {path.parent} names; "
                 "it was dropped or the URI points at another Milvus: run `qa index --rebuild`"
             )
@@ -338,6 +334,11 @@ class MilvusStore:
 
     def ids(self) -> np.ndarray:
         """Every visible id, ascending (a consistency check, not a per-question call)."""
+        import logging
+
+        # Milvus Lite cannot give the iterator a server timestamp; pymilvus warns and uses
+        # the client's, which is what this needs.
+        logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
         out = []
         iterator = _client(self.target).query_iterator(
             self.collection, batch_size=ID_BATCH, filter=self._filter(), output_fields=["id"])
