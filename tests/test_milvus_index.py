@@ -34,13 +34,18 @@ def milvus_built(tiny_corpus, tmp_path, hash_embedder, milvus_uri):
 
 
 @pytest.mark.integration
-def test_seed_answers_equal_faiss(real_index, tmp_path, milvus_uri):
-    """The seed corpus on Milvus: the same top 5 passages with the same scores as FAISS."""
+def test_seed_answers_equal_faiss_and_the_index_moves_both_ways(real_index, tmp_path, milvus_uri):
+    """The seed index moved onto Milvus (its vectors copied, nothing embedded again) gives the
+    same top 5 passages with the same scores as FAISS; moved back, the collection is dropped."""
+    import shutil
+
     from conftest import SEED_CORPUS
 
     index = tmp_path / "index"
-    report = qa.build_index(SEED_CORPUS, index, store=milvus_uri)
-    assert report.passages_embedded > 0
+    shutil.copytree(real_index, index)
+    report = build_index(SEED_CORPUS, index, store=milvus_uri)
+    assert report.moved_store == f"faiss -> {milvus_uri}" and report.passages_embedded == 0
+    assert not report.full_rebuild and not list(index.glob("*.faiss"))
     faiss_retriever, milvus_retriever = qa.Retriever(real_index), qa.Retriever(index)
     questions = ["when was the improvement notice closed?", "who praised the council's leadership?",
                  "how many monitoring visits did Ofsted make?", "what does Click stand for?"]
@@ -50,6 +55,13 @@ def test_seed_answers_equal_faiss(real_index, tmp_path, milvus_uri):
         assert [h.passage_id for h in got] == [h.passage_id for h in want], question
         np.testing.assert_allclose([h.score for h in got], [h.score for h in want], atol=1e-5)
         assert [h.highlight for h in got] == [h.highlight for h in want]
+
+    collection = index_files.load_index(index).vector_store
+    report = build_index(SEED_CORPUS, index, store="faiss")
+    assert report.moved_store == f"{milvus_uri} -> faiss" and report.passages_embedded == 0
+    assert not _client(collection.target).has_collection(collection.collection)
+    back = qa.Retriever(index).retrieve(questions[0], k=5)
+    assert [h.passage_id for h in back] == [h.passage_id for h in faiss_retriever.retrieve(questions[0], k=5)]
 
 
 def test_manifest_records_the_store_and_no_token(milvus_built, milvus_uri, monkeypatch, tiny_corpus, hash_embedder):
@@ -156,3 +168,17 @@ def test_cli_index_with_store_then_ask(tiny_corpus, tmp_path, milvus_uri, capsys
     capsys.readouterr()
     assert main(["ask", "when did the harbour bridge reopen?", "--index", str(index)]) == 0
     assert "Harbour bridge reopens after repairs" in capsys.readouterr().out
+
+
+def test_a_failed_move_keeps_the_faiss_index_and_leaves_no_collection(tiny_corpus, tmp_path, hash_embedder,
+                                                                      milvus_uri, monkeypatch):
+    index = tmp_path / "index"
+    build_index(tiny_corpus, index, embedder=hash_embedder)
+    monkeypatch.setattr(index_files, "_commit_manifest", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        build_index(tiny_corpus, index, embedder=hash_embedder, store=milvus_uri)
+    monkeypatch.undo()
+    assert index_files.load_index(index).vector_store.kind == "faiss"
+    from qa.store.milvus_store import parse_store_uri
+
+    assert _client(parse_store_uri(milvus_uri)).list_collections() == []

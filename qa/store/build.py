@@ -24,7 +24,7 @@ from ..ingest.readers import describe_formats
 from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from .lexical import build_for_passages
-from .vectors import DEFAULT_KIND, same_store, store_kind, store_spec
+from .vectors import DEFAULT_KIND, new_vector_store, same_store, store_kind, store_spec
 from ..ingest.passages import split_passages, split_sentences
 from ..records import Document
 
@@ -45,6 +45,7 @@ class BuildReport:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     full_rebuild: bool = False
     reason: str = ""  # why a full build happened
+    moved_store: str = ""  # "from -> to" when the vectors were copied to another store
     passages_embedded: int = 0
     sentences_embedded: int = 0
     seconds: float = 0.0
@@ -52,12 +53,14 @@ class BuildReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.full_rebuild)
+        return bool(self.added or self.updated or self.removed or self.full_rebuild or self.moved_store)
 
     def summary(self) -> str:
         lines = []
         if self.reason:
             lines.append(f"full rebuild: {self.reason}")
+        if self.moved_store:
+            lines.append(f"vector store: {self.moved_store} (vectors copied, none embedded again)")
         for label, ids in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines.extend(f"{label:9} {doc_id}" for doc_id in ids)
         for path, reason in self.skipped:
@@ -181,10 +184,11 @@ def build_index(
         if rebuild:
             reason = "asked for with --rebuild"
         indexed_store = old.vector_store.describe() if old is not None else _indexed_store(index_dir)
+        move = False
         if store is None:
             store = store_spec(indexed_store) if indexed_store else DEFAULT_KIND
         elif old is not None and not same_store(indexed_store, store):
-            reason = reason or f"the vector store changes from {store_spec(indexed_store)} to {store}"
+            move = True  # copied over below when nothing else calls for a full build
         reason = reason or state.full_reason
         report = BuildReport(
             skipped=state.skipped,
@@ -196,6 +200,11 @@ def build_index(
         if not state.documents:
             detail = "; ".join(f"{p}: {r}" for p, r in state.skipped) or f"it has no {describe_formats()} files"
             raise CorpusError(f"nothing to index in {corpus_dir} ({detail}); add articles and run `qa index` again")
+        # The store an index moves away from: dropped (a Milvus collection) once the new
+        # manifest is in place. Without a full build, its vectors are copied, not embedded.
+        retired = old.vector_store if move else None
+        if move and not reason:
+            report.moved_store = f"{store_spec(indexed_store)} -> {store}"
         if reason:
             data = files.IndexData.empty(embedder.name, embedder.dimension, store=store,
                                          replaces=old.vector_store if old is not None else None,
@@ -210,8 +219,14 @@ def build_index(
             _drop_documents(data, set(state.updated) | set(state.removed))
             changed = set(state.added) | set(state.updated)
             to_embed = [d for d in state.documents if d.doc_id in changed]
-        if to_embed or report.removed or reason:
+        if to_embed or report.removed or reason or retired is not None:
+            committed = data.generation
+            made = data.vector_store if reason else None  # a store this build creates
             try:
+                if report.moved_store:
+                    made = new_vector_store(store, data.dimension, replaces=data.vector_store)
+                    _copy_vectors(data.vector_store, made, [p.id for p in data.passages])
+                    data.vector_store = made
                 _embed_documents(data, to_embed, embedder, progress, report, batch_size)
                 data.extra["splitter"] = SPLITTER
                 data.extra["dates"] = date_finder.VERSION
@@ -222,12 +237,14 @@ def build_index(
                 data.vector_store.fit_to_size()  # FAISS: exact search while small, IVF once large
                 files.save_index(data, index_dir)
             except BaseException:
-                # A full build that never switched the manifest leaves its new Milvus
-                # collection to nobody: drop it. (An update's rows stay, unread, until the
-                # next update deletes them; see qa.store.milvus_store.)
-                if reason and data.generation == 0 and hasattr(data.vector_store, "drop"):
-                    data.vector_store.drop()
+                # A full build or a move that never switched the manifest leaves its new
+                # Milvus collection to nobody: drop it. (An update's rows stay, unread, until
+                # the next update deletes them; see qa.store.milvus_store.)
+                if made is not None and data.generation == committed and hasattr(made, "drop"):
+                    made.drop()
                 raise
+            if retired is not None and hasattr(retired, "drop"):
+                retired.drop()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -238,6 +255,15 @@ def _indexed_model(index_dir: Path) -> str | None:
         return files.read_manifest(index_dir)["model"]["name"]
     except Exception:
         return None
+
+
+def _copy_vectors(source, target, ids: list[int], batch: int = 10_000) -> None:
+    """``source``'s vectors of ``ids`` into ``target`` under the same ids, a batch at a
+    time: moving an index between FAISS and Milvus embeds nothing again."""
+    ids = np.array(sorted(ids), dtype=np.int64)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        target.add(chunk, source.reconstruct(chunk))
 
 
 def _indexed_store(index_dir: Path) -> dict | None:
