@@ -182,3 +182,17 @@ def test_a_failed_move_keeps_the_faiss_index_and_leaves_no_collection(tiny_corpu
     from qa.store.milvus_store import parse_store_uri
 
     assert _client(parse_store_uri(milvus_uri)).list_collections() == []
+
+
+def test_web_service_answers_and_takes_uploads_on_milvus(milvus_built, tiny_corpus, tmp_path, milvus_uri):
+    from qa.web.service import ChatService
+
+    service = ChatService(corpus_dir=tiny_corpus, index_dir=milvus_built)
+    assert "harbour" in service.reply("when did the harbour bridge reopen?").lower()
+    collection = index_files.load_index(milvus_built).vector_store.collection
+    upload = tmp_path / "ferry.md"
+    upload.write_text(FERRY)
+    assert "**Added** ferry.md" in service.add_files([str(upload)])
+    data = index_files.load_index(milvus_built)
+    assert data.vector_store.collection == collection and "ferry" in data.documents
+    assert "ferry" in service.reply("what happened to the ferry?").lower()

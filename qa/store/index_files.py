@@ -46,7 +46,8 @@ _REBUILD = "run `qa index --rebuild` to build it again from the corpus"
 def library_versions() -> dict[str, str]:
     """Versions of the libraries that shape the index, read without importing them."""
     versions = {}
-    for dist in ("qa-news", "faiss-cpu", "sentence-transformers", "torch", "onnxruntime", "numpy", "bm25s"):
+    for dist in ("qa-news", "faiss-cpu", "sentence-transformers", "torch", "onnxruntime", "numpy", "bm25s",
+                 "pymilvus", "milvus-lite"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
