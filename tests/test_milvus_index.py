@@ -14,7 +14,7 @@ import qa  # noqa: E402
 from qa.cli import main  # noqa: E402
 from qa.store import index_files  # noqa: E402
 from qa.store.build import build_index  # noqa: E402
-from qa.store.milvus_store import MilvusStore, _client  # noqa: E402
+from qa.store.milvus_store import MilvusStore, client_for  # noqa: E402
 
 FERRY = "---\ntitle: Ferry\npublished: 2022-01-05\n---\n\nThe ferry sank near the harbour. Nobody was hurt.\n"
 
@@ -22,7 +22,7 @@ FERRY = "---\ntitle: Ferry\npublished: 2022-01-05\n---\n\nThe ferry sank near th
 def stored_ids(data) -> set[int]:
     """Every id in the collection itself, whatever its write number or removal."""
     store = data.vector_store
-    rows = _client(store.target).query(store.collection, filter="id >= 0", output_fields=["id"])
+    rows = client_for(store.target).query(store.collection, filter="id >= 0", output_fields=["id"])
     return {int(r["id"]) for r in rows}
 
 
@@ -59,7 +59,7 @@ def test_seed_answers_equal_faiss_and_the_index_moves_both_ways(real_index, tmp_
     collection = index_files.load_index(index).vector_store
     report = build_index(SEED_CORPUS, index, store="faiss")
     assert report.moved_store == f"{milvus_uri} -> faiss" and report.passages_embedded == 0
-    assert not _client(collection.target).has_collection(collection.collection)
+    assert not client_for(collection.target).has_collection(collection.collection)
     back = qa.Retriever(index).retrieve(questions[0], k=5)
     assert [h.passage_id for h in back] == [h.passage_id for h in faiss_retriever.retrieve(questions[0], k=5)]
 
@@ -156,7 +156,7 @@ def test_rebuild_moves_to_a_new_collection_and_drops_the_old(milvus_built, tiny_
     report = build_index(tiny_corpus, milvus_built, embedder=hash_embedder, rebuild=True)
     assert report.full_rebuild
     new = index_files.load_index(milvus_built).vector_store
-    client = _client(new.target)
+    client = client_for(new.target)
     assert new.collection != old.collection and not client.has_collection(old.collection)
 
 
@@ -181,7 +181,7 @@ def test_a_failed_move_keeps_the_faiss_index_and_leaves_no_collection(tiny_corpu
     assert index_files.load_index(index).vector_store.kind == "faiss"
     from qa.store.milvus_store import parse_store_uri
 
-    assert _client(parse_store_uri(milvus_uri)).list_collections() == []
+    assert client_for(parse_store_uri(milvus_uri)).list_collections() == []
 
 
 def test_web_service_answers_and_takes_uploads_on_milvus(milvus_built, tiny_corpus, tmp_path, milvus_uri):

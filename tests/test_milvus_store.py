@@ -14,7 +14,7 @@ pytest.importorskip("milvus_lite")
 from qa.errors import VectorStoreError  # noqa: E402
 from qa.store.milvus_store import (  # noqa: E402
     MilvusStore,
-    _client,
+    client_for,
     is_milvus_uri,
     parse_store_uri,
     release,
@@ -130,7 +130,7 @@ def test_an_interrupted_update_is_invisible_and_purged(lite_uri, real_vectors, t
     np.testing.assert_array_equal(after.ids(), np.r_[np.arange(0, 2), np.arange(3, 25)])
     retry.after_commit()
     # The crashed update's rows 25..29 are gone from the collection itself, and 2 too.
-    stored = {r["id"] for r in _client(retry.target).query(retry.collection, filter="id >= 0",
+    stored = {r["id"] for r in client_for(retry.target).query(retry.collection, filter="id >= 0",
                                                            output_fields=["id"])}
     assert stored == set(range(25)) - {2}
 
@@ -141,7 +141,7 @@ def test_a_full_build_replaces_the_old_collection_after_the_switch(lite_uri, rea
     old.save(tmp_path / "old.json")
     new = MilvusStore.create(lite_uri, dimension=real_vectors.shape[1], replaces=old)
     new.add(np.arange(3), real_vectors[5:8])
-    client = _client(new.target)
+    client = client_for(new.target)
     new.save(tmp_path / "new.json")
     assert client.has_collection(old.collection)  # still serving the old manifest until the switch
     new.after_commit()
@@ -150,7 +150,7 @@ def test_a_full_build_replaces_the_old_collection_after_the_switch(lite_uri, rea
 
 
 def test_milvus_lite_held_by_another_process_says_what_to_do(lite_uri):
-    _client(parse_store_uri(lite_uri))  # this process holds the file
+    client_for(parse_store_uri(lite_uri))  # this process holds the file
     code = ("import sys; from qa.store.milvus_store import MilvusStore, VectorStoreError\n"
             f"try: MilvusStore.create({lite_uri!r}, 4)\n"
             "except VectorStoreError as e: print(e); sys.exit(3)\n")

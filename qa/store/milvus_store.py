@@ -1,14 +1,8 @@
 """Passage vectors kept in Milvus: Milvus Lite (a local folder) or a Milvus server or cluster.
 
-The same ``pymilvus`` client talks to both, so one class serves a laptop and a cluster::
-
-    milvus:///abs/path/qa.db      Milvus Lite, in this process (one process at a time)
-    http://host:19530             a Milvus standalone server or cluster
-    https://host:443              the same over TLS
-    ...?index=HNSW                an approximate index for a new collection (FLAT by default)
-
-A server's credentials come from ``QA_MILVUS_TOKEN`` (``user:password`` or an API key)
-and are never written anywhere: the index folder records the URI and the collection only.
+The same ``pymilvus`` client talks to both; where a store lives is its URI
+(:mod:`qa.store.milvus_client`: ``milvus:///abs/path/qa.db`` or ``http://host:19530``).
+The index folder records the URI and the collection only, never credentials.
 
 Vectors are unit length and the metric is inner product, so a score is the cosine that
 FAISS gives. The default index is exact (``FLAT``); ``HNSW`` and ``IVF_FLAT`` can be asked
@@ -36,24 +30,17 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlparse
 
 import numpy as np
 
 from ..errors import IndexCorruptError, VectorStoreError
+from .milvus_client import INDEX_TYPES, MilvusTarget, client_for, is_milvus_uri, parse_store_uri, release
+
+__all__ = ["MilvusStore", "MilvusTarget", "is_milvus_uri", "parse_store_uri", "release"]
 
 KIND = "milvus"
-TOKEN_ENV = "QA_MILVUS_TOKEN"
 VECTOR_FIELD = "vector"
 WRITE_FIELD = "write"  # the write number a row was added under (see the module docstring)
-# Index types offered, with the build parameters used for each and the search parameters.
-# FLAT reads every vector (exact, the same top k as FAISS's IndexFlatIP); HNSW and IVF_FLAT
-# trade a little recall for speed at millions of passages (docs/scaling.md).
-INDEX_TYPES = {
-    "FLAT": ({}, {}),
-    "HNSW": ({"M": 16, "efConstruction": 200}, {"ef": 256}),
-    "IVF_FLAT": ({"nlist": 1024}, {"nprobe": 64}),
-}
 # Milvus answers at most this many results per search ("topk" limit).
 MAX_TOP_K = 16_384
 # Rows per insert: well under gRPC's 64 MB message limit at 384 float32 dimensions (1.5 KB a row).
@@ -62,127 +49,17 @@ INSERT_BATCH = 5_000
 ID_BATCH = 10_000
 
 
-@dataclass(frozen=True)
-class MilvusTarget:
-    """Where a collection lives, parsed from a store URI (no credentials in it)."""
-
-    uri: str  # as recorded in the manifest: milvus:///abs/path.db or http(s)://host:port
-    client_uri: str  # what pymilvus is given: the .db path, or the server URL
-    index_type: str = "FLAT"  # for a new collection: ``?index=HNSW`` at the end of the URI
-
-    @property
-    def is_lite(self) -> bool:
-        return not self.client_uri.startswith(("http://", "https://"))
-
-
-def is_milvus_uri(uri: str) -> bool:
-    """Whether ``uri`` names a Milvus store rather than a FAISS one."""
-    return isinstance(uri, str) and uri.split("://", 1)[0].lower() in ("milvus", "http", "https")
-
-
-def parse_store_uri(uri: str) -> MilvusTarget:
-    """``milvus:///abs/path/qa.db`` (Milvus Lite) or ``http(s)://host:port`` (a server).
-
-    A relative Lite path (``milvus://qa.db``) is made absolute against the working folder,
-    so the manifest names the same file whichever folder later reads it.
-    """
-    if isinstance(uri, str) and "?" in uri:
-        uri, query = uri.split("?", 1)
-        options = dict(part.partition("=")[::2] for part in query.split("&") if part)
-        unknown = sorted(set(options) - {"index"})
-        index_type = options.get("index", "FLAT").upper()
-        if unknown or index_type not in INDEX_TYPES:
-            raise VectorStoreError(f"a Milvus store URI takes only ?index= with one of {', '.join(INDEX_TYPES)}; "
-                                   f"got {query!r}")
-        target = parse_store_uri(uri)
-        return MilvusTarget(target.uri, target.client_uri, index_type)
-    if not isinstance(uri, str) or "://" not in uri:
-        raise VectorStoreError(
-            f"{uri!r} is not a Milvus store URI; write milvus:///abs/path/qa.db (Milvus Lite) "
-            "or http://host:19530 (a Milvus server)"
-        )
-    scheme, rest = uri.split("://", 1)
-    scheme = scheme.lower()
-    if scheme == "milvus":
-        if not rest or rest.endswith("/"):
-            raise VectorStoreError(f"{uri!r} names no file; write milvus:///abs/path/qa.db")
-        path = Path(rest).expanduser()
-        if path.suffix != ".db":
-            raise VectorStoreError(f"Milvus Lite needs a path ending in .db, not {str(path)!r}; "
-                                   f"write milvus://{path.with_suffix('.db')}")
-        path = path.resolve()
-        return MilvusTarget(uri=f"milvus://{path}", client_uri=str(path))
-    if scheme in ("http", "https"):
-        parsed = urlparse(uri)
-        if not parsed.hostname:
-            raise VectorStoreError(f"{uri!r} names no host; write http://host:19530")
-        if parsed.username or parsed.password:
-            raise VectorStoreError(
-                f"put the Milvus credentials in {TOKEN_ENV} (user:password), not in the URI, "
-                "so that they are never written into the index folder"
-            )
-        return MilvusTarget(uri=uri.rstrip("/"), client_uri=uri.rstrip("/"))
-    raise VectorStoreError(
-        f"unknown store scheme {scheme!r} in {uri!r}; use milvus:///abs/path/qa.db or http://host:19530"
-    )
-
-
-_CLIENTS: dict[str, object] = {}
-
-
-def _client(target: MilvusTarget):
-    """One client per target and process: Milvus Lite serves one process at a time, and
-    every client of a path in this process shares its in-process server."""
-    client = _CLIENTS.get(target.client_uri)
-    if client is not None:
-        return client
-    try:
-        from pymilvus import MilvusClient
-    except ImportError as exc:  # pragma: no cover - pinned in pyproject
-        raise VectorStoreError("the Milvus store needs pymilvus and milvus-lite; run `pip install -e .`") from exc
-    if target.is_lite:
-        Path(target.client_uri).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        client = MilvusClient(uri=target.client_uri, token=os.environ.get(TOKEN_ENV, "") if not target.is_lite else "")
-    except Exception as exc:
-        if target.is_lite:
-            raise VectorStoreError(
-                f"Milvus Lite could not open {target.client_uri} ({exc}); another process (a running "
-                "`qa serve`, the web app, or `qa index`) probably has it open. Milvus Lite serves one "
-                "process at a time: stop the other one, or run a Milvus server (docs/scaling.md)"
-            ) from exc
-        raise VectorStoreError(
-            f"cannot reach Milvus at {target.uri} ({exc}); check that the server runs and that "
-            f"{TOKEN_ENV} holds its credentials"
-        ) from exc
-    _CLIENTS[target.client_uri] = client
-    return client
-
-
-def release(uri: str) -> None:
-    """Close this process's client for ``uri`` and, for Milvus Lite, stop its in-process
-    server so that another process can open the file."""
-    target = parse_store_uri(uri)
-    client = _CLIENTS.pop(target.client_uri, None)
-    if client is not None:
-        client.close()
-    if target.is_lite:
-        try:
-            from milvus_lite.server_manager import server_manager_instance
-        except ImportError:  # pragma: no cover
-            return
-        server_manager_instance.release_server(target.client_uri)
-
-
 @dataclass
 class MilvusStore:
     """Passage vectors in one Milvus collection, behind the vector-store protocol.
 
-    >>> store = MilvusStore.create("milvus:///tmp/qa.db", dimension=384)
-    >>> store.add(np.array([0, 1]), vectors)          # rows written, not yet committed
-    >>> store.save(index_dir / "vectors-1.milvus.json")  # the pointer; then the manifest switch
-    >>> store.after_commit()                          # removed rows deleted, old collections dropped
-    >>> scores, ids = store.search(queries, k=10)
+    How an index build uses it (not run as a doctest: it makes a Milvus Lite folder)::
+
+        store = MilvusStore.create("milvus:///srv/news/qa.db", dimension=384)
+        store.add(ids, vectors)                      # rows written, not yet visible to readers
+        store.save(index_dir / "vectors-1.milvus.json")  # the pointer; then the manifest switch
+        store.after_commit()                         # removed rows deleted, old collections dropped
+        scores, ids = store.search(queries, k=10)
     """
 
     kind: ClassVar[str] = KIND
@@ -209,7 +86,7 @@ class MilvusStore:
         if index_type not in INDEX_TYPES:
             raise VectorStoreError(f"Milvus index type {index_type!r} is not offered; use one of "
                                    f"{', '.join(INDEX_TYPES)}")
-        client = _client(target)
+        client = client_for(target)
         from pymilvus import DataType, MilvusClient
 
         # A fresh name per full build: the old collection keeps serving the current
@@ -246,7 +123,7 @@ class MilvusStore:
         except (OSError, ValueError, KeyError, TypeError, VectorStoreError) as exc:
             raise IndexCorruptError(f"{path} does not describe a Milvus collection ({exc}); "
                                     "run `qa index --rebuild`") from exc
-        client = _client(target)
+        client = client_for(target)
         if not client.has_collection(store.collection):
             raise IndexCorruptError(
                 f"{target.uri} has no collection {store.collection!r}, which {path.parent} names; "
@@ -277,7 +154,7 @@ class MilvusStore:
         if not len(ids):
             return
         self._start_writing()
-        client = _client(self.target)
+        client = client_for(self.target)
         for start in range(0, len(ids), INSERT_BATCH):
             stop = start + INSERT_BATCH
             rows = [{"id": int(i), VECTOR_FIELD: v, WRITE_FIELD: self.writing}
@@ -304,7 +181,7 @@ class MilvusStore:
         limit = min(k, self._count, MAX_TOP_K)
         if limit <= 0 or n == 0:
             return scores, ids
-        results = _client(self.target).search(
+        results = client_for(self.target).search(
             self.collection, data=queries, limit=limit, filter=self._filter(), output_fields=["id"],
             search_params={"metric_type": "IP", "params": INDEX_TYPES[self.index_type][1]},
             anns_field=VECTOR_FIELD, consistency_level="Strong",
@@ -319,7 +196,7 @@ class MilvusStore:
         """The stored vectors of ``ids``, in that order (KeyError for an id not in the store)."""
         ids = [int(i) for i in np.asarray(ids, dtype=np.int64).reshape(-1)]
         found: dict[int, np.ndarray] = {}
-        client = _client(self.target)
+        client = client_for(self.target)
         for start in range(0, len(ids), ID_BATCH):
             chunk = ids[start:start + ID_BATCH]
             rows = client.query(self.collection, filter=f"id in {chunk} and {self._filter()}",
@@ -340,7 +217,7 @@ class MilvusStore:
         # the client's, which is what this needs.
         logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
         out = []
-        iterator = _client(self.target).query_iterator(
+        iterator = client_for(self.target).query_iterator(
             self.collection, batch_size=ID_BATCH, filter=self._filter(), output_fields=["id"])
         try:
             while True:
@@ -359,14 +236,14 @@ class MilvusStore:
 
     def warm(self) -> None:
         """Load the collection into memory now (a server's start), not on the first search."""
-        _client(self.target).load_collection(self.collection)
+        client_for(self.target).load_collection(self.collection)
 
     def save(self, path: str | Path) -> Path:
         """Flush the rows and write the pointer file that the manifest will name. Nothing
         becomes visible to readers until the manifest that names ``path`` is in place."""
         path = Path(path)
         self._start_writing()  # even with nothing added: no stray row may enter the new state
-        _client(self.target).flush(self.collection)
+        client_for(self.target).flush(self.collection)
         pointer = {
             "kind": KIND,
             "uri": self.target.uri,
@@ -396,7 +273,7 @@ class MilvusStore:
         rows and drop the collections this one replaced. Safe to repeat."""
         if self._writing or self.pending:
             raise RuntimeError("after_commit() follows save() and the manifest switch, before further changes")
-        client = _client(self.target)
+        client = client_for(self.target)
         if self.removed:
             for start in range(0, len(self.removed), ID_BATCH):
                 client.delete(self.collection, ids=self.removed[start:start + ID_BATCH])
@@ -409,7 +286,7 @@ class MilvusStore:
 
     def drop(self) -> None:
         """Delete the whole collection (a build that failed before its manifest switch)."""
-        client = _client(self.target)
+        client = client_for(self.target)
         if client.has_collection(self.collection):
             client.drop_collection(self.collection)
 
@@ -432,7 +309,7 @@ class MilvusStore:
         """Which of ``ids`` the collection holds (among the rows ``expr`` selects)."""
         if not ids:
             return []
-        client = _client(self.target)
+        client = client_for(self.target)
         out: list[int] = []
         for start in range(0, len(ids), ID_BATCH):
             chunk = ids[start:start + ID_BATCH]
@@ -446,7 +323,7 @@ class MilvusStore:
         above ``committed`` (no manifest names them, no reader sees them)."""
         if self._writing:
             return
-        client = _client(self.target)
+        client = client_for(self.target)
         client.delete(self.collection, filter=f"{WRITE_FIELD} > {self.committed}")
         client.flush(self.collection)
         self._writing = True
