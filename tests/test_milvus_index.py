@@ -196,3 +196,26 @@ def test_web_service_answers_and_takes_uploads_on_milvus(milvus_built, tiny_corp
     data = index_files.load_index(milvus_built)
     assert data.vector_store.collection == collection and "ferry" in data.documents
     assert "ferry" in service.reply("what happened to the ferry?").lower()
+
+
+def test_an_index_on_a_milvus_server_by_url(tiny_corpus, tmp_path, hash_embedder, monkeypatch):
+    """The server path (http:// URI, token from QA_MILVUS_TOKEN): Milvus Lite's gRPC server,
+    started on 127.0.0.1 for the test, stands in for a Milvus server."""
+    from milvus_lite.server_manager import server_manager_instance
+
+    from qa.store.milvus_client import release
+
+    url = server_manager_instance.start_and_get_uri(str(tmp_path / "server.db"))
+    assert url.startswith("http://127.0.0.1:")
+    monkeypatch.setenv("QA_MILVUS_TOKEN", "root:Milvus")
+    try:
+        index = tmp_path / "index"
+        build_index(tiny_corpus, index, embedder=hash_embedder, store=url)
+        store = index_files.read_manifest(index)["store"]
+        assert store["kind"] == "milvus" and store["uri"] == url
+        assert not any(b"root:Milvus" in p.read_bytes() for p in index.iterdir() if p.is_file())
+        hits = qa.Retriever(index, embedder=hash_embedder).retrieve("library opens on Sundays", k=1)
+        assert hits[0].doc_id == "library"
+    finally:
+        release(url)
+        server_manager_instance.release_server(str(tmp_path / "server.db"))
