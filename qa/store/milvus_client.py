@@ -13,6 +13,7 @@ MilvusTarget(uri='http://milvus.internal:19530', client_uri='http://milvus.inter
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,10 @@ def client_for(target: MilvusTarget):
         raise VectorStoreError("the Milvus store needs pymilvus and milvus-lite; run `pip install -e .`") from exc
     if target.is_lite:
         Path(target.client_uri).parent.mkdir(parents=True, exist_ok=True)
+    # Milvus Lite logs a traceback when its file is locked; the error below says what to do.
+    lite_log = logging.getLogger("milvus_lite.server_manager")
+    level = lite_log.level
+    lite_log.setLevel(logging.CRITICAL)
     try:
         client = MilvusClient(uri=target.client_uri, token=os.environ.get(TOKEN_ENV, "") if not target.is_lite else "")
     except Exception as exc:
@@ -123,6 +128,8 @@ def client_for(target: MilvusTarget):
             f"cannot reach Milvus at {target.uri} ({exc}); check that the server runs and that "
             f"{TOKEN_ENV} holds its credentials"
         ) from exc
+    finally:
+        lite_log.setLevel(level)
     _CLIENTS[target.client_uri] = client
     return client
 
