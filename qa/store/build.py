@@ -18,13 +18,13 @@ import numpy as np
 
 from ..ingest import dates as date_finder
 from . import index_files as files
-from ..config import default_corpus_dir, default_index_dir
+from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.readers import describe_formats
 from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from .lexical import build_for_passages
-from .vectors import DEFAULT_KIND, new_vector_store, same_store, store_kind, store_spec
+from .vectors import open_vector_store, same_store, store_kind, store_spec
 from ..ingest.passages import split_passages, split_sentences
 from ..records import Document
 
@@ -152,7 +152,8 @@ def build_index(
     ``store`` names where the passage vectors live: ``"faiss"`` (a file in the index
     folder), ``"milvus:///abs/path/qa.db"`` (Milvus Lite) or ``"http://host:19530"`` (a
     Milvus server; credentials from ``QA_MILVUS_TOKEN``). None keeps the index's store
-    (FAISS for a new index); another store than the index's rebuilds it there.
+    (for a new index: ``QA_VECTOR_STORE``, else FAISS); another store than the index's
+    moves the index there, copying its vectors.
 
     While another build holds the index's lock this raises :class:`IndexLockedError`, or
     with ``wait=True`` waits for it and then brings the index up to date itself. The
@@ -184,7 +185,7 @@ def build_index(
         indexed_store = old.vector_store.describe() if old is not None else _indexed_store(index_dir)
         move = False
         if store is None:
-            store = store_spec(indexed_store) if indexed_store else DEFAULT_KIND
+            store = store_spec(indexed_store) if indexed_store else default_vector_store()
         elif old is not None and not same_store(indexed_store, store):
             move = True  # copied over below when nothing else calls for a full build
         reason = reason or state.full_reason
@@ -222,7 +223,7 @@ def build_index(
             made = data.vector_store if reason else None  # a store this build creates
             try:
                 if report.moved_store:
-                    made = new_vector_store(store, data.dimension, replaces=data.vector_store)
+                    made = open_vector_store(store, data.dimension, replaces=data.vector_store)
                     _copy_vectors(data.vector_store, made, [p.id for p in data.passages])
                     data.vector_store = made
                 _embed_documents(data, to_embed, embedder, progress, report, batch_size)

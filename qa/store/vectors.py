@@ -4,11 +4,13 @@ Ranking (:mod:`qa.answer`) and the index folder (:mod:`qa.store.index_files`) ca
 only through :class:`VectorStore`; which store an index uses is recorded in its manifest
 (``manifest["store"]["kind"]``) and resolved here: FAISS (:mod:`qa.store.faiss_store`, the
 default, a file in the index folder) or Milvus (:mod:`qa.store.milvus_store`, Milvus Lite or a
-server, named by a URI). Another store is one module beside them with the same methods, plus
-one entry in :data:`STORE_KINDS`.
+server, named by a URI). Another store is one module beside them with the same methods
+(subclass :class:`VectorStore` to inherit the defaults of ``fit_to_size``, ``warm``,
+``describe`` and ``after_commit``), plus its kind in :data:`STORE_KINDS` and in the two
+factories below.
 
 >>> import numpy as np
->>> store = new_vector_store("faiss", dimension=4)
+>>> store = open_vector_store("faiss", dimension=4)
 >>> store.add(np.array([3]), np.eye(4, dtype=np.float32)[:1]); len(store)
 1
 """
@@ -62,27 +64,32 @@ class VectorStore(Protocol):
         """Every stored id, int64: the index checks them against its passage table."""
         ...
 
+    def save(self, path: str | Path) -> None:
+        """Write the store to ``path`` (atomically: a crash leaves the old file or the new).
+        A store kept elsewhere (a server) writes what reaches it again: its address."""
+        ...
+
+    @classmethod
+    def load(cls, path: str | Path) -> "VectorStore":
+        """The store :meth:`save` wrote to ``path``."""
+        ...
+
+    # Defaults a store class inherits by subclassing VectorStore.
     def fit_to_size(self) -> bool:
         """Adapt the store's structure to how many vectors it holds (FAISS: exact or IVF);
-        True when it changed. A store that needs nothing returns False."""
-        ...
+        True when it changed."""
+        return False
 
     def warm(self) -> None:
         """Do now what the first search would otherwise do (a server calls it at start)."""
-        ...
 
     def describe(self) -> dict[str, Any]:
-        """What the manifest records: at least ``{"kind": ...}``."""
-        ...
-
-    def save(self, path: str | Path) -> None:
-        """Write the store to ``path`` (atomically: a crash leaves the old file or the new)."""
-        ...
+        """What the manifest records as ``manifest["store"]``: at least ``{"kind": ...}``."""
+        return {"kind": self.kind}
 
     def after_commit(self) -> None:
         """Called once the manifest naming the saved store is in place: a store outside the
         index folder deletes what the new generation removed (FAISS: nothing to do)."""
-        ...
 
 
 def store_kind(spec: str) -> str:
@@ -124,9 +131,10 @@ def same_store(description: Mapping[str, Any] | None, spec: str) -> bool:
     return True
 
 
-def new_vector_store(spec: str = DEFAULT_KIND, dimension: int = 0, replaces: VectorStore | None = None) -> VectorStore:
-    """An empty store of the kind ``spec`` names, for vectors of ``dimension``. ``replaces``:
-    the store of the index being rebuilt (a Milvus collection is dropped after the switch)."""
+def open_vector_store(spec: str = DEFAULT_KIND, dimension: int = 0, replaces: VectorStore | None = None) -> VectorStore:
+    """A new, empty store of the kind ``spec`` names (a kind, or a URI), for vectors of
+    ``dimension``. ``replaces``: the store of the index being rebuilt (a Milvus collection
+    is dropped after the switch)."""
     if store_kind(spec) == "milvus":
         from .milvus_store import MilvusStore
 
