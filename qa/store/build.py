@@ -2,10 +2,10 @@
 
 ``build_index`` compares the corpus with the manifest's sha256 per document: new and
 changed documents are split and embedded, the passages of changed and deleted ones are
-dropped, everything else is carried over untouched. A different model, splitter or
-vector store forces a full build and the report says why. The vector store (FAISS in the
-index folder, or Milvus: see docs/scaling.md) is chosen by the first build's ``store``
-and kept by later ones.
+dropped, everything else is carried over untouched. A different model or splitter
+forces a full build and the report says why. The vector store (FAISS in the index folder,
+or Milvus: see docs/scaling.md) is chosen by the first build's ``store`` and kept by later
+ones; naming another one moves the index there, copying its vectors.
 """
 from __future__ import annotations
 
@@ -239,10 +239,10 @@ def build_index(
                 # A full build or a move that never switched the manifest leaves its new
                 # Milvus collection to nobody: drop it. (An update's rows stay, unread, until
                 # the next update deletes them; see qa.store.milvus_store.)
-                if made is not None and data.generation == committed and hasattr(made, "drop"):
+                if made is not None and data.generation == committed:
                     made.drop()
                 raise
-            if retired is not None and hasattr(retired, "drop"):
+            if retired is not None:
                 retired.drop()
         report.seconds = time.perf_counter() - started
         return report

@@ -187,6 +187,9 @@ class FaissStore:
     def after_commit(self) -> None:
         """Nothing to finish: the saved file is the whole store."""
 
+    def drop(self) -> None:
+        """Nothing outside the index folder to delete."""
+
     @classmethod
     def load(cls, path: str | Path) -> "FaissStore":
         import faiss

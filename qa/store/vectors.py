@@ -6,7 +6,7 @@ only through :class:`VectorStore`; which store an index uses is recorded in its 
 default, a file in the index folder) or Milvus (:mod:`qa.store.milvus_store`, Milvus Lite or a
 server, named by a URI). Another store is one module beside them with the same methods
 (subclass :class:`VectorStore` to inherit the defaults of ``fit_to_size``, ``warm``,
-``describe`` and ``after_commit``), plus its kind in :data:`STORE_KINDS` and in the two
+``describe``, ``after_commit`` and ``drop``), plus its kind in :data:`STORE_KINDS` and in the two
 factories below.
 
 >>> import numpy as np
@@ -91,6 +91,10 @@ class VectorStore(Protocol):
         """Called once the manifest naming the saved store is in place: a store outside the
         index folder deletes what the new generation removed (FAISS: nothing to do)."""
 
+    def drop(self) -> None:
+        """Delete what the store keeps outside the index folder (a Milvus collection), for a
+        build that failed before its manifest switch or an index that moved away."""
+
 
 def store_kind(spec: str) -> str:
     """The store kind a spec names: ``"faiss"``, or a URI: ``milvus:///abs/path/qa.db``
@@ -124,7 +128,7 @@ def same_store(description: Mapping[str, Any] | None, spec: str) -> bool:
     if kind != store_kind(str((description or {}).get("kind", DEFAULT_KIND))):
         return False
     if kind == "milvus":
-        from .milvus_store import parse_store_uri
+        from .milvus_client import parse_store_uri
 
         wanted = parse_store_uri(spec)
         return wanted.uri == description.get("uri") and wanted.index_type == description.get("index_type", "FLAT")
