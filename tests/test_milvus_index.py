@@ -219,3 +219,13 @@ def test_an_index_on_a_milvus_server_by_url(tiny_corpus, tmp_path, hash_embedder
     finally:
         release(url)
         server_manager_instance.release_server(str(tmp_path / "server.db"))
+
+
+def test_rows_lost_behind_the_index_back_are_detected_on_load(milvus_built):
+    from qa.errors import IndexCorruptError
+
+    data = index_files.load_index(milvus_built)
+    store = data.vector_store
+    client_for(store.target).delete(store.collection, ids=[data.passages[-1].id])
+    with pytest.raises(IndexCorruptError, match="different passage ids"):
+        index_files.load_index(milvus_built)

@@ -344,7 +344,7 @@ def _passage_table_problem(vector_store: VectorStore, passages: list[Passage], d
     table_ids = [passage.id for passage in passages]
     if len(set(table_ids)) != len(table_ids):
         return "the passage table repeats an id"
-    if set(vector_store.ids().tolist()) != set(table_ids):
+    if not vector_store.holds_exactly(np.array(table_ids, dtype=np.int64)):
         return "the vector store and the passage table hold different passage ids"
     return ""
 

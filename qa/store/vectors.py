@@ -6,7 +6,7 @@ only through :class:`VectorStore`; which store an index uses is recorded in its 
 default, a file in the index folder) or Milvus (:mod:`qa.store.milvus_store`, Milvus Lite or a
 server, named by a URI). Another store is one module beside them with the same methods
 (subclass :class:`VectorStore` to inherit the defaults of ``fit_to_size``, ``warm``,
-``describe``, ``after_commit`` and ``drop``), plus its kind in :data:`STORE_KINDS` and in the two
+``describe``, ``holds_exactly``, ``after_commit`` and ``drop``), plus its kind in :data:`STORE_KINDS` and in the two
 factories below.
 
 >>> import numpy as np
@@ -61,7 +61,7 @@ class VectorStore(Protocol):
         ...
 
     def ids(self) -> np.ndarray:
-        """Every stored id, int64: the index checks them against its passage table."""
+        """Every stored id, int64."""
         ...
 
     def save(self, path: str | Path) -> None:
@@ -86,6 +86,11 @@ class VectorStore(Protocol):
     def describe(self) -> dict[str, Any]:
         """What the manifest records as ``manifest["store"]``: at least ``{"kind": ...}``."""
         return {"kind": self.kind}
+
+    def holds_exactly(self, ids: np.ndarray) -> bool:
+        """Whether the store holds these ids and no others: the index checks its passage
+        table with it on every load."""
+        return set(self.ids().tolist()) == set(np.asarray(ids).tolist())
 
     def after_commit(self) -> None:
         """Called once the manifest naming the saved store is in place: a store outside the
