@@ -59,7 +59,8 @@ def main(argv=None) -> list[dict]:
     args = parser.parse_args(argv)
 
     from qa.store.faiss_store import FaissStore
-    from qa.store.milvus_store import MilvusStore, release
+    from qa.store.milvus_client import release
+    from qa.store.milvus_store import MilvusStore
 
     data = synthetic(args.vectors + args.questions)
     vectors, queries = data[:args.vectors], data[args.vectors:]

@@ -113,7 +113,7 @@ def chromium():
 def milvus_uri(tmp_path):
     """A Milvus Lite store in this test's folder, served in this process on 127.0.0.1."""
     pytest.importorskip("milvus_lite")
-    from qa.store.milvus_store import release
+    from qa.store.milvus_client import release
 
     uri = f"milvus://{tmp_path / 'milvus' / 'qa.db'}"
     yield uri

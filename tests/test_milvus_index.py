@@ -14,7 +14,8 @@ import qa  # noqa: E402
 from qa.cli import main  # noqa: E402
 from qa.store import index_files  # noqa: E402
 from qa.store.build import build_index  # noqa: E402
-from qa.store.milvus_store import MilvusStore, client_for  # noqa: E402
+from qa.store.milvus_client import client_for, parse_store_uri  # noqa: E402
+from qa.store.milvus_store import MilvusStore  # noqa: E402
 
 FERRY = "---\ntitle: Ferry\npublished: 2022-01-05\n---\n\nThe ferry sank near the harbour. Nobody was hurt.\n"
 
@@ -179,8 +180,6 @@ def test_a_failed_move_keeps_the_faiss_index_and_leaves_no_collection(tiny_corpu
         build_index(tiny_corpus, index, embedder=hash_embedder, store=milvus_uri)
     monkeypatch.undo()
     assert index_files.load_index(index).vector_store.kind == "faiss"
-    from qa.store.milvus_store import parse_store_uri
-
     assert client_for(parse_store_uri(milvus_uri)).list_collections() == []
 
 

@@ -12,13 +12,8 @@ pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
 from qa.errors import VectorStoreError  # noqa: E402
-from qa.store.milvus_store import (  # noqa: E402
-    MilvusStore,
-    client_for,
-    is_milvus_uri,
-    parse_store_uri,
-    release,
-)
+from qa.store.milvus_client import client_for, parse_store_uri, release  # noqa: E402
+from qa.store.milvus_store import MilvusStore  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +46,9 @@ def test_store_uris_parse_and_refuse_what_they_cannot_use(tmp_path, monkeypatch)
     assert parse_store_uri("milvus://rel/qa.db").uri == f"milvus://{tmp_path}/rel/qa.db"
     server = parse_store_uri("http://milvus.internal:19530/")
     assert not server.is_lite and server.uri == "http://milvus.internal:19530"
-    assert is_milvus_uri("https://h:443") and is_milvus_uri("milvus:///a.db") and not is_milvus_uri("/some/index")
+    from qa.store.vectors import store_kind
+
+    assert store_kind("https://h:443") == store_kind("milvus:///a.db") == "milvus" and store_kind("faiss") == "faiss"
     hnsw = parse_store_uri("http://h:19530?index=hnsw")
     assert hnsw.index_type == "HNSW" and hnsw.uri == "http://h:19530"
     with pytest.raises(VectorStoreError, match="only .index="):
@@ -151,7 +148,7 @@ def test_a_full_build_replaces_the_old_collection_after_the_switch(lite_uri, rea
 
 def test_milvus_lite_held_by_another_process_says_what_to_do(lite_uri):
     client_for(parse_store_uri(lite_uri))  # this process holds the file
-    code = ("import sys; from qa.store.milvus_store import MilvusStore, VectorStoreError\n"
+    code = ("import sys; from qa.errors import VectorStoreError; from qa.store.milvus_store import MilvusStore\n"
             f"try: MilvusStore.create({lite_uri!r}, 4)\n"
             "except VectorStoreError as e: print(e); sys.exit(3)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

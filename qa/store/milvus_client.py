@@ -44,11 +44,6 @@ class MilvusTarget:
         return not self.client_uri.startswith(("http://", "https://"))
 
 
-def is_milvus_uri(uri: str) -> bool:
-    """Whether ``uri`` names a Milvus store rather than a FAISS one."""
-    return isinstance(uri, str) and uri.split("://", 1)[0].lower() in ("milvus", "http", "https")
-
-
 def parse_store_uri(uri: str) -> MilvusTarget:
     """``milvus:///abs/path/qa.db`` (Milvus Lite) or ``http(s)://host:port`` (a server).
 

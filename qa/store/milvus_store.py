@@ -34,9 +34,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import IndexCorruptError, VectorStoreError
-from .milvus_client import INDEX_TYPES, MilvusTarget, client_for, is_milvus_uri, parse_store_uri, release
-
-__all__ = ["MilvusStore", "MilvusTarget", "is_milvus_uri", "parse_store_uri", "release"]
+from .milvus_client import INDEX_TYPES, MilvusTarget, client_for, parse_store_uri
 
 KIND = "milvus"
 VECTOR_FIELD = "vector"
