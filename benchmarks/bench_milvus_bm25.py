@@ -27,7 +27,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.evaluate.beir import _fold, document_text, load_beir, ndcg_at_k, read_questions  # noqa: E402
+from qa.evaluate.beir import document_text, load_beir  # noqa: E402
+from qa.evaluate.metrics import ndcg_at_k  # noqa: E402
+from qa.evaluate.questions import _fold, read_questions  # noqa: E402
 from qa.ingest.documents import load_corpus  # noqa: E402
 from qa.ingest.passages import split_passages  # noqa: E402
 from qa.store.build import SPLITTER  # noqa: E402
@@ -126,16 +128,40 @@ def scifact(db: Path, folder: Path) -> dict:
     return out
 
 
+def measure(scifact_dir: Path) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bm25.db"
+        report = {"seed": seed_questions(db)}
+        if (scifact_dir / "corpus.jsonl").is_file():
+            report["scifact"] = scifact(db, scifact_dir)
+        from qa.store.milvus_client import release
+
+        release(f"milvus://{db}")
+    return report
+
+
+def run(results, scifact_dir: Path = ROOT.parent / "shared" / "benchmarks" / "scifact") -> None:
+    """Rows for ``qa bench --part milvus``: Milvus's BM25 beside bm25s (what ships)."""
+    report = measure(scifact_dir)
+    results.figures["milvus_bm25"] = report
+    ours = "bm25s (qa.store.lexical)"
+    for name in ("Milvus BM25, text as written", "Milvus BM25, qa tokens"):
+        seed, theirs = report["seed"][name], report["seed"][ours]
+        results.add("milvus", f"BM25 alone, seed dev questions: {name}, hit@1 / MRR",
+                    f"{seed['hit@1']:.3f} / {seed['mrr']:.3f}", f"bm25s {theirs['hit@1']:.3f} / {theirs['mrr']:.3f}")
+        if "scifact" in report:
+            sf, theirs = report["scifact"][name], report["scifact"][ours]
+            results.add("milvus", f"BM25 alone, SciFact: {name}, nDCG@10 / query p50",
+                        f"{sf['ndcg@10']:.3f} / {sf['query_p50_ms']:.1f} ms",
+                        f"bm25s {theirs['ndcg@10']:.3f} / {theirs['query_p50_ms']:.1f} ms")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scifact", type=Path, default=ROOT.parent / "shared" / "benchmarks" / "scifact")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bm25.db"
-        report = {"seed": seed_questions(db)}
-        if (args.scifact / "corpus.jsonl").is_file():
-            report["scifact"] = scifact(db, args.scifact)
+    report = measure(args.scifact)
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

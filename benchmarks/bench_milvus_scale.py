@@ -50,26 +50,20 @@ def measure(name: str, build, queries: np.ndarray, exact: np.ndarray, timed: int
     return row
 
 
-def main(argv=None) -> list[dict]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--vectors", type=int, default=100_000)
-    parser.add_argument("--questions", type=int, default=200)
-    parser.add_argument("--batch", type=int, default=5_000, help="vectors per add(), as a build embeds them")
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args(argv)
-
+def compare(n_vectors: int, n_questions: int, batch: int = 5_000) -> list[dict]:
+    """One row per store: build seconds, query p50 (ms) and recall@10."""
     from qa.store.faiss_store import FaissStore
     from qa.store.milvus_client import release
     from qa.store.milvus_store import MilvusStore
 
-    data = synthetic(args.vectors + args.questions)
-    vectors, queries = data[:args.vectors], data[args.vectors:]
+    data = synthetic(n_vectors + n_questions)
+    vectors, queries = data[:n_vectors], data[n_vectors:]
     ids = np.arange(len(vectors), dtype=np.int64)
     exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
 
     def fill(store, path: Path):
-        for start in range(0, len(ids), args.batch):
-            store.add(ids[start:start + args.batch], vectors[start:start + args.batch])
+        for start in range(0, len(ids), batch):
+            store.add(ids[start:start + batch], vectors[start:start + batch])
         store.fit_to_size()
         store.save(path)
         return store
@@ -80,8 +74,8 @@ def main(argv=None) -> list[dict]:
 
         def faiss_exact():
             store = FaissStore.empty(vectors.shape[1])
-            for start in range(0, len(ids), args.batch):
-                store.add(ids[start:start + args.batch], vectors[start:start + args.batch])
+            for start in range(0, len(ids), batch):
+                store.add(ids[start:start + batch], vectors[start:start + batch])
             store.save(tmp / "flat.faiss")
             return store
 
@@ -96,7 +90,33 @@ def main(argv=None) -> list[dict]:
                                              tmp / f"{index_type}.json"),
                                 queries, exact, len(queries)))
         release(uri)
-    report = {"vectors": args.vectors, "dimension": int(vectors.shape[1]), "questions": len(queries),
+    return rows
+
+
+def run(results, n_vectors: int = 100_000, n_questions: int = 200) -> None:
+    """Rows for ``qa bench --part milvus``: each Milvus Lite index beside FAISS exact."""
+    rows = {row["store"]: row for row in compare(n_vectors, n_questions)}
+    results.figures["milvus_scale"] = rows
+    flat = rows["FAISS exact (IndexFlatIP)"]
+    for name, row in rows.items():
+        if row is flat:
+            continue
+        results.add("milvus", f"{n_vectors:,} synthetic vectors: {name}, build / query p50 / recall@10",
+                    f"{row['build_s']:.1f} s / {row['query_p50_ms']:.2f} ms / {row['recall@10']:.3f}",
+                    f"FAISS exact {flat['build_s']:.1f} s / {flat['query_p50_ms']:.2f} ms",
+                    f"{flat['query_p50_ms'] / row['query_p50_ms']:.2f}x query speed",
+                    "one question at a time")
+
+
+def main(argv=None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--vectors", type=int, default=100_000)
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=5_000, help="vectors per add(), as a build embeds them")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    rows = compare(args.vectors, args.questions, args.batch)
+    report = {"vectors": args.vectors, "dimension": 384, "questions": args.questions,
               "data": "synthetic topic-clustered unit vectors (bench_ann.synthetic)", "rows": rows}
     print(json.dumps(report, indent=2))
     if args.out:
