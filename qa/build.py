@@ -21,9 +21,13 @@ from .documents import Document, load_corpus
 from .embedder import Embedder, get_embedder
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from .lexical import build_for_passages
-from .passages import split_passages, split_sentences
+from .passages import split_paged_passages, split_passages, split_sentences
 
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
+# Stored with the index: when reading articles changes what a body or its metadata holds
+# (2: dates only from what a page states, bylines, captions and list markers cleaned, PDF
+# pages), an index of an older version is rebuilt in full.
+READER_VERSION = 2
 
 BuildProgress = Callable[[int, int, str], None]  # (done, total, what is being done)
 
@@ -111,6 +115,8 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
         full_reason = "passage splitting settings changed"
     elif manifest.get("dates") != date_finder.VERSION:
         full_reason = "the index was built without the current date resolution (passages store resolved dates)"
+    elif manifest.get("reader") != READER_VERSION:
+        full_reason = "articles are read differently now (publication dates, bylines, captions, PDF pages)"
     else:
         indexed = manifest["documents"]
     current = {d.doc_id for d in unique}
@@ -163,7 +169,7 @@ def build_index(
         manifest = None
         if old is not None and not rebuild:
             manifest = {"model": {"name": old.model}, "documents": old.documents, "splitter": old.extra.get("splitter"),
-                        "dates": old.extra.get("dates")}
+                        "dates": old.extra.get("dates"), "reader": old.extra.get("reader")}
         state = corpus_state(corpus_dir, manifest, model=embedder.name)
         if rebuild:
             reason = "asked for with --rebuild"
@@ -195,6 +201,7 @@ def build_index(
             _embed_documents(data, to_embed, embedder, progress, report, batch_size)
             data.extra["splitter"] = SPLITTER
             data.extra["dates"] = date_finder.VERSION
+            data.extra["reader"] = READER_VERSION
             # BM25 is rebuilt from every kept passage text on each save: over a few thousand
             # passages that takes well under a second, while embeddings (the expensive part)
             # stay incremental. A removed document's passages are then gone from BM25 too.
@@ -239,7 +246,8 @@ def _embed_documents(data, documents, embedder, progress, report, batch_size) ->
         first_row = data.sentence_vectors.shape[0] + len(sentence_texts)
         row_of = {span: first_row + i for i, span in enumerate(spans)}
         sentence_texts.extend(doc.body[s:e] for s, e in spans)
-        doc_passages = split_passages(doc.doc_id, doc.body, **SPLITTER)
+        doc_passages = (split_paged_passages(doc.doc_id, doc.body, doc.pages, **SPLITTER) if doc.pages
+                        else split_passages(doc.doc_id, doc.body, **SPLITTER))
         # Resolved once per article against its publication date; each passage keeps its own.
         mentions = date_finder.find_dates(doc.body, doc.published, doc.published_note)
         for p in doc_passages:
@@ -252,6 +260,7 @@ def _embed_documents(data, documents, embedder, progress, report, batch_size) ->
                 "sentences": [list(s) for s in p.sentences],
                 "sentence_rows": [row_of[(p.start + s, p.start + e)] for s, e in p.sentences],
                 "dates": date_finder.dates_within(mentions, p.start, p.end),
+                **({"page": p.page} if p.page is not None else {}),
             })
         meta = doc.metadata()
         meta["passages"] = len(doc_passages)

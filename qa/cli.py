@@ -47,9 +47,19 @@ def _format_hit(n: int, hit, width: int = 88) -> str:
     date = hit.published or "date unknown"
     if hit.published_note:
         date += " (date not stated in the article)"
-    lines = [f"[{n}] {hit.title}", f"    {hit.publisher or 'publisher unknown'}, {date}"]
+    where = [hit.publisher or "publisher unknown"]
+    if hit.author:
+        where.append(f"by {hit.author}")
+    where.append(date)
+    if hit.page is not None:
+        where.append(f"p. {hit.page}")
+    lines = [f"[{n}] {hit.title}", f"    {', '.join(where)}"]
     if hit.url:
         lines.append(f"    {hit.url}")
+    for copy in hit.also_published:
+        also = ", ".join(x for x in (copy.get("publisher") or copy.get("title"), copy.get("published") or "date unknown",
+                                     copy.get("url")) if x)
+        lines.append(f"    also in: {also}")
     lines.append(f"    relevance {hit.score:.2f} · passage {hit.passage_id} · characters {hit.start}-{hit.end}")
     for para in marked.split("\n"):
         if para.strip():

@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import CorpusError, DocumentError
+from .ingest.cleaning import clean_line
+from .ingest.metadata import PUBLISHED_SOURCES, byline_author, dateline_date, html_published, source_url
 
-SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 # A long news feature is under 100,000 characters. Beyond these limits a file is not an
 # article (a book, a database dump) and embedding it would take many minutes, so it is
 # skipped with a message rather than left to stall every build. Both are arguments too.
 MAX_FILE_BYTES = 5 * 1024 * 1024  # what is read at all (the web app's upload limit too)
 MAX_BODY_CHARS = 200_000  # article text after cleaning: about 33,000 words
-METADATA_FIELDS = ("title", "publisher", "author", "published", "published_note", "url")
+METADATA_FIELDS = ("title", "publisher", "author", "published", "published_note", "published_source", "url")
 
 
 @dataclass
@@ -33,15 +35,22 @@ class Document:
     author: str = ""
     published: str = ""  # ISO date or partial: 2018-07-23, 2016-08, 2016
     published_note: str = ""  # why the date is uncertain, when it is
+    # Where ``published`` was read: one of qa.ingest.metadata.PUBLISHED_SOURCES ('' = not stated).
+    published_source: str = ""
     url: str = ""
     source: str = ""  # path of the file it was read from, relative to the corpus
     sha256: str = ""  # of the file's bytes: what decides whether it changed
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # (start, end) of each page in ``body`` for paged documents (PDF), page 1 first; empty
+    # for articles without pages. Passages never run across two pages.
+    pages: list[tuple[int, int]] = field(default_factory=list)
 
     def metadata(self) -> dict[str, Any]:
         meta = {name: getattr(self, name) for name in METADATA_FIELDS}
         meta.update(source=self.source, sha256=self.sha256)
+        if self.pages:
+            meta["pages"] = len(self.pages)
         if self.extra:
             meta["extra"] = self.extra
         return meta
@@ -79,6 +88,8 @@ def clean_body(text: str) -> str:
                 lines = lines[:i]
                 break
     paragraphs = [line for line in lines if line and not _FURNITURE_LINE.match(line)]
+    # Captions, credits, share and "Read more" lines go; list markers leave their items.
+    paragraphs = [p for p in (clean_line(p) for p in paragraphs) if p]
     # A paragraph printed twice in a row is a photo caption (image alt text + caption).
     repeated = {a for a, b in zip(paragraphs, paragraphs[1:]) if a == b}
     paragraphs = [p for p in paragraphs if p not in repeated]
@@ -88,17 +99,7 @@ def clean_body(text: str) -> str:
 # --- readers --------------------------------------------------------------------------
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", re.DOTALL)
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-)
-_DATE_LINE = re.compile(
-    rf"^((mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-    rf"(({_MONTHS})\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS}),?\s+\d{{4}})$",
-    re.IGNORECASE,
-)
-
-
-_BINARY = "looks like a binary file, not text; save the article as .txt, .md or .html"
+_BINARY = "looks like a binary file, not text; save the article as .txt, .md or .html (or add the PDF itself)"
 # Control characters other than tab, newline, carriage return and form feed: text has
 # next to none, while any binary file decoded as cp1252/latin-1 is full of them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
@@ -125,20 +126,6 @@ def _decode(data: bytes, path: Path) -> str:
     if len(_CONTROL.findall(sample)) > 0.02 * len(sample):
         raise DocumentError(path, _BINARY)
     return text
-
-
-def _iso_date(text: str) -> str:
-    """An article date line ("Monday, July 23, 2018") as ISO, or '' if it is not one."""
-    from datetime import datetime
-
-    cleaned = re.sub(r"(\d)(st|nd|rd|th)", r"\1", text.strip())
-    cleaned = re.sub(r"^\w+day,?\s+", "", cleaned, flags=re.IGNORECASE).replace(",", "")
-    for fmt in ("%B %d %Y", "%d %B %Y"):
-        try:
-            return datetime.strptime(cleaned, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return ""
 
 
 def _normalise_published(value: Any) -> str:
@@ -203,6 +190,14 @@ def _read_markdown(text: str, doc: Document) -> None:
                 value = meta.pop(name)
                 setattr(doc, name, _normalise_published(value) if name == "published" else str(value).strip())
         doc.extra = {k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in meta.items()}
+    if doc.published_source not in PUBLISHED_SOURCES:
+        doc.warnings.append(f"published_source {doc.published_source!r} is not one of "
+                            f"{', '.join(repr(s) for s in PUBLISHED_SOURCES if s)}; read as 'front matter'")
+        doc.published_source = ""
+    if doc.published and not doc.published_source:
+        doc.published_source = "front matter"
+    elif not doc.published:
+        doc.published_source = ""
     body = body.strip("\n")
     # A Markdown "# Headline" first line is the title when front matter has none.
     first = body.lstrip().split("\n", 1)[0]
@@ -213,29 +208,65 @@ def _read_markdown(text: str, doc: Document) -> None:
     doc.body = clean_body(body)
 
 
+def _read_head(lines: list[str], doc: Document, first: int) -> int:
+    """Read a byline and a dateline among the few lines from ``first`` on; the index of the
+    first line after those read. "By NAME" is a byline wherever it stands; a bare short
+    line ("Joe Lepper") is taken as one only when a dateline follows it."""
+    consumed, candidate, seen = first, "", 0
+    for i in range(first, len(lines)):
+        line = lines[i].strip()
+        if not line:
+            continue
+        seen += 1
+        if seen > 3:
+            break
+        iso = dateline_date(line)
+        if iso:
+            if not doc.published:
+                doc.published, doc.published_source = iso, "dateline"
+            if candidate and not doc.author:
+                doc.author = candidate
+            return i + 1
+        name = byline_author(line)
+        if name:
+            doc.author = doc.author or name
+            consumed = i + 1
+            continue
+        if not candidate and len(line.split()) <= 4 and not re.search(r"[.!?:;\"“”]", line):
+            candidate = line
+            continue
+        break
+    return consumed
+
+
+def _take_source_url(lines: list[str], doc: Document) -> list[str]:
+    """``lines`` without a final "Source: https://..." or bare address line, which becomes
+    the document's ``url`` (when it has none yet)."""
+    for i in range(len(lines) - 1, -1, -1):
+        if not lines[i].strip():
+            continue
+        url = source_url(lines[i])
+        if url:
+            doc.url = doc.url or url
+            return lines[:i]
+        return lines
+    return lines
+
+
 def _read_text(text: str, doc: Document) -> None:
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _take_source_url(text.split("\n"), doc)
+    if _FRONT_MATTER.match(text):  # Markdown saved as .txt: the front matter is still metadata
+        url = doc.url
+        _read_markdown("\n".join(lines), doc)
+        doc.url = doc.url or url
+        return
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
     if not nonblank:
         doc.body = ""
         return
     doc.title = lines[nonblank[0]].strip()
-    consumed = nonblank[0] + 1
     # A byline and a date line may follow the headline ("Joe Lepper" / "Monday, July 23, 2018").
-    for i in nonblank[1:4]:
-        line = lines[i].strip()
-        iso = _iso_date(line) if _DATE_LINE.match(line) else ""
-        if iso:
-            doc.published = iso
-            consumed = i + 1
-            break
-        if len(line.split()) <= 4 and not re.search(r"[.!?:;\"“”]", line) and not doc.author:
-            doc.author = line
-            continue
-        break
-    if not doc.published:
-        doc.author = ""
-        consumed = nonblank[0] + 1
+    consumed = _read_head(lines, doc, nonblank[0] + 1)
     doc.body = clean_body("\n".join(lines[consumed:]))
 
 
@@ -246,16 +277,35 @@ def _read_html(text: str, doc: Document) -> None:
         raise DocumentError(
             doc.source, f"reading HTML needs trafilatura and its parts ({exc}); run: pip install -e ."
         ) from exc
-    result = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False, favor_precision=True)
+    # trafilatura's date (htmldate) falls back on years found in the text ("an inspection in
+    # 2012" gave a 2016 article 1 January 2012), so the date is read from metadata only.
+    result = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False, favor_precision=True,
+                                         date_extraction_params={"extensive_search": False, "original_date": True})
     if result is None:
         raise DocumentError(doc.source, "no article text found in the HTML")
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     doc.title = (data.get("title") or "").strip()
     doc.author = (data.get("author") or "").strip()
     doc.publisher = (data.get("sitename") or "").strip()
-    doc.published = (data.get("date") or "").strip()
+    published = html_published(text)
+    doc.published, doc.published_source = published.value, published.source
     doc.url = (data.get("url") or "").strip()
-    doc.body = clean_body(data.get("text") or "")
+    lines = [line.strip() for line in (data.get("text") or "").split("\n")]
+    nonblank = [i for i, line in enumerate(lines) if line]
+    first = 0
+    if nonblank and doc.title and lines[nonblank[0]] == doc.title:  # the headline repeated as text
+        first = nonblank[0] + 1
+    doc.body = clean_body("\n".join(lines[_read_head(lines, doc, first):]))
+
+
+def _read_pdf(data: bytes, doc: Document) -> None:
+    from .ingest.pdf import read_pdf
+
+    read_pdf(data, doc)
+
+
+READERS = {".md": _read_markdown, ".markdown": _read_markdown, ".txt": _read_text, ".html": _read_html,
+           ".htm": _read_html, ".pdf": _read_pdf}
 
 
 def doc_id_for(path: Path, corpus_dir: Path) -> str:
@@ -296,13 +346,12 @@ def read_document(path: str | Path, corpus_dir: str | Path | None = None,
     )
     if not data.strip():
         raise DocumentError(path, "is empty")
-    text = _decode(data, path)
-    if suffix in (".md", ".markdown"):
-        _read_markdown(text, doc)
-    elif suffix == ".txt":
-        _read_text(text, doc)
+    reader = READERS[suffix]
+    if reader is _read_pdf:
+        reader(data, doc)
     else:
-        _read_html(text, doc)
+        # One line ending for every reader: front matter and bylines are found in CRLF files too.
+        reader(_decode(data, path).replace("\r\n", "\n").replace("\r", "\n"), doc)
     if not doc.body.strip():
         raise DocumentError(path, "has no article text after removing page furniture")
     if len(doc.body) > max_chars:

@@ -30,6 +30,7 @@ class Passage:
     start: int  # offsets into the document body
     end: int
     sentences: list[tuple[int, int]] = field(default_factory=list)  # offsets within ``text``
+    page: int | None = None  # 1-based page of a paged document (PDF); None for an article
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -99,4 +100,18 @@ def split_passages(
             break
         # Step forward, keeping ``overlap`` sentences, but always advancing by at least one.
         i = max(j - overlap, i + 1)
+    return passages
+
+
+def split_paged_passages(doc_id: str, body: str, pages: list[tuple[int, int]], **splitter) -> list[Passage]:
+    """:func:`split_passages` page by page: ``pages`` are the (start, end) of each page in
+    ``body``, page 1 first. No passage runs across a page break, so each cites one page;
+    offsets stay offsets into the whole ``body`` and ids run on across pages."""
+    passages: list[Passage] = []
+    for number, (page_start, page_end) in enumerate(pages, start=1):
+        for p in split_passages(doc_id, body[page_start:page_end], **splitter):
+            passages.append(Passage(
+                passage_id=f"{doc_id}#p{len(passages)}", doc_id=doc_id, text=p.text,
+                start=page_start + p.start, end=page_start + p.end, sentences=p.sentences, page=number,
+            ))
     return passages

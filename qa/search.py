@@ -55,6 +55,12 @@ class Hit:
     # its share of the question's content words (sentence_score without the preferences for
     # dates or numbers). qa.abstention thresholds the best hit's support.
     support: float = 0.0
+    author: str = ""
+    published_source: str = ""  # where ``published`` was read ('' when the article states no date)
+    page: int | None = None  # 1-based page of a PDF; None for an article without pages
+    # Near-identical copies of this article elsewhere (syndication), each a dict of title,
+    # publisher, published, url; ranked once, as this hit.
+    also_published: list[dict] = field(default_factory=list)
 
     @property
     def highlight_text(self) -> str:
@@ -297,6 +303,10 @@ class Retriever:
             sentence_score=best_score,
             dates=[d for d in passage.get("dates", [])],
             support=cosine + 0.5 * overlap(question, passage["text"][start:end]),
+            author=doc.get("author", ""),
+            published_source=doc.get("published_source", ""),
+            page=passage.get("page"),
+            also_published=[dict(copy) for copy in doc.get("also_published", [])],
         )
 
 
