@@ -201,7 +201,7 @@ def test_service_adds_uploads_and_lists_documents(tiny_corpus, tmp_path, hash_em
     assert rows["kingsport.txt"][3] >= 1
     answer = service.answer("which ferry operators carried Kingsport commuters?")
     assert answer.citations[0].doc_id == "kingsport"
-    assert service.add_files([]) == "Choose one or more articles (.txt, .md or .html) first."
+    assert service.add_files([]) == "Choose one or more articles (.txt, .md, .html or .pdf) first."
 
 
 def test_an_upload_whose_index_update_fails_leaves_the_corpus_as_it_was(tiny_corpus, tmp_path, hash_embedder,
