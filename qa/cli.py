@@ -97,7 +97,7 @@ def cmd_add(args) -> int:
     for name in args.files:
         src = Path(name)
         if not src.is_file():
-            raise QAError(f"{src} is not a file; give the path of an article (.md, .txt or .html)")
+            raise QAError(f"{src} is not a file; give the path of an article (.md, .txt, .html or .pdf)")
         if src.suffix.lower() not in SUPPORTED_SUFFIXES:
             raise QAError(f"{src}: unsupported type {src.suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
         read_document(src, src.parent)  # refuse an unusable article before it enters the corpus
