@@ -7,7 +7,7 @@ import json
 import pytest
 
 import qa
-from qa.documents import read_document
+from qa.ingest.documents import read_document
 from qa.ingest.cleaning import clean_line
 from qa.ingest.metadata import byline_author, dateline_date, html_published, source_url
 

@@ -9,7 +9,7 @@ import pytest
 
 import qa
 from qa.cli import main
-from qa.documents import read_document
+from qa.ingest.documents import read_document
 from qa.errors import DocumentError
 from qa.ingest.pdf import page_paragraphs
 

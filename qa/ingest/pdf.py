@@ -18,7 +18,7 @@ from ..errors import DocumentError
 from .cleaning import clean_line
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..documents import Document
+    from .documents import Document
 
 NO_TEXT_LAYER = ("has no text layer (a scanned PDF?): there is no text to quote; run it through OCR "
                  "(for example ocrmypdf) and add the PDF it writes")

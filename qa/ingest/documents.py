@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import CorpusError, DocumentError
-from .ingest.cleaning import clean_line
-from .ingest.metadata import PUBLISHED_SOURCES, byline_author, dateline_date, html_published, source_url
+from ..errors import CorpusError, DocumentError
+from .cleaning import clean_line
+from .metadata import PUBLISHED_SOURCES, byline_author, dateline_date, html_published, source_url
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 # A long news feature is under 100,000 characters. Beyond these limits a file is not an
@@ -299,7 +299,7 @@ def _read_html(text: str, doc: Document) -> None:
 
 
 def _read_pdf(data: bytes, doc: Document) -> None:
-    from .ingest.pdf import read_pdf
+    from .pdf import read_pdf
 
     read_pdf(data, doc)
 
