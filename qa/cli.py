@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -88,25 +88,50 @@ def cmd_ask(args) -> int:
 
 
 def cmd_add(args) -> int:
-    from .store.build import build_index
+    """Files, web addresses and feeds, each through qa.ingest.adding's checks, then one index update."""
     from .config import default_corpus_dir
-    from .ingest.documents import SUPPORTED_SUFFIXES, read_document
+    from .ingest.adding import AlreadyInCorpus, add_web_page, store_article
+    from .store.build import build_index
 
+    if not args.files and not args.feed:
+        raise QAError("give articles to add: files, web addresses (https://...) or --feed ADDRESS")
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
-    corpus.mkdir(parents=True, exist_ok=True)
-    for name in args.files:
-        src = Path(name)
-        if not src.is_file():
-            raise QAError(f"{src} is not a file; give the path of an article (.md, .txt, .html or .pdf)")
-        if src.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise QAError(f"{src}: unsupported type {src.suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
-        read_document(src, src.parent)  # refuse an unusable article before it enters the corpus
-        dest = corpus / src.name
-        if dest.exists() and dest.read_bytes() != src.read_bytes() and not args.replace:
-            raise QAError(f"{dest} already exists with other content; rename the file or pass --replace")
-        shutil.copyfile(src, dest)
-        print(f"copied    {src} -> {dest}")
-    report = build_index(corpus_dir=corpus, index_dir=args.index, progress=_progress_bar())
+    added: list[Path] = []
+    try:
+        for name in args.files:
+            if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", name):
+                try:
+                    path = add_web_page(name, corpus)
+                except AlreadyInCorpus as exc:
+                    print(f"unchanged {exc}")
+                    continue
+                added.append(path)
+                print(f"fetched   {name} -> {path}")
+                continue
+            src = Path(name)
+            if not src.is_file():
+                raise QAError(f"{src} is not a file; give the path of an article (.md, .txt, .html or .pdf) "
+                              "or a web address (https://...)")
+            existed = (corpus / src.name).exists()
+            try:
+                path = store_article(src.name, src.read_bytes(), corpus, replace=args.replace)
+            except AlreadyInCorpus:
+                print(f"unchanged {src}: already in {corpus}")
+                continue
+            if not existed:
+                added.append(path)
+            print(f"copied    {src} -> {path}")
+        if args.feed:
+            from .ingest.feeds import add_feed
+
+            report = add_feed(args.feed, corpus)
+            added.extend(report.added)
+            print(report.summary())
+        report = build_index(corpus_dir=corpus, index_dir=args.index, progress=_progress_bar())
+    except BaseException:
+        for path in added:  # an add that fails leaves the corpus as it was
+            path.unlink(missing_ok=True)
+        raise
     print(report.summary())
     return 0
 
@@ -184,8 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     dirs(p)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("add", help="copy articles into the corpus and update the index")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = sub.add_parser("add", help="add articles (files, web addresses, a feed) to the corpus and update the index")
+    p.add_argument("files", nargs="*", metavar="FILE_OR_URL",
+                   help="article files (.md, .txt, .html, .pdf) or web addresses of articles (https://...)")
+    p.add_argument("--feed", metavar="URL", help="an RSS or Atom feed: add every item not yet in the corpus")
     p.add_argument("--replace", action="store_true", help="overwrite a corpus file of the same name")
     dirs(p)
     p.set_defaults(func=cmd_add)

@@ -19,16 +19,15 @@ import html
 import os
 import re
 import sys
-import tempfile
 import threading
-import unicodedata
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..config import default_corpus_dir, default_index_dir
-from ..ingest.documents import SUPPORTED_SUFFIXES, read_document
-from ..errors import DocumentError, IndexCorruptError, IndexMismatchError, QAError
+from ..errors import IndexCorruptError, IndexMismatchError, QAError
+from ..ingest.adding import AlreadyInCorpus, ArticleRefused, corpus_file_name, store_article
+from ..ingest.documents import SUPPORTED_SUFFIXES
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -78,8 +77,8 @@ SCROLL_JS = """
 """
 
 
-class UploadError(QAError):
-    """An uploaded file cannot be added to the corpus; the message says why."""
+# An uploaded file that cannot be added to the corpus: the refusal of every way in.
+UploadError = ArticleRefused
 
 
 # --- the app's state: one corpus, one index -----------------------------------------
@@ -186,55 +185,28 @@ def _count(n: int, noun: str) -> str:
 
 
 def safe_filename(name: str) -> str:
-    """A corpus file name for an uploaded ``name``: its last path part, letters, digits,
-    ``.-_`` only, a supported lower-case suffix. Raises :class:`UploadError` otherwise."""
-    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
-    stem, dot, suffix = base.rpartition(".")
-    suffix = f".{suffix.lower()}" if dot else ""
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UploadError(
-            f"{base or name!r} is not a .txt, .md, .html or .pdf file (type {suffix or 'none'}); save the article as one of those"
-        )
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_")[:100] or "article"
-    if f"{stem}{suffix}".lower() == "readme.md":  # the corpus skips its README
-        stem = "readme-article"
-    return f"{stem}{suffix}"
+    """A corpus file name for an uploaded ``name`` (see :func:`qa.ingest.adding.corpus_file_name`)."""
+    return corpus_file_name(name)
 
 
 def store_upload(upload: Path, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
     """Copy one uploaded file into ``corpus_dir`` after checking it; the stored path.
 
-    Raises :class:`UploadError` (wrong type, too big, not a usable article, a different
-    file of that name exists) or :class:`FileExistsError` when the same file is there.
+    The checks are those of every way in (:func:`qa.ingest.adding.store_article`): raises
+    :class:`UploadError` (wrong type, too big, not a usable article, a different file of
+    that name exists) or :class:`FileExistsError` when the same file is there.
     """
     name = safe_filename(upload.name)
     try:
         size = upload.stat().st_size
     except OSError as exc:
         raise UploadError(f"{name}: the upload cannot be read ({exc.strerror})") from exc
-    if size > max_bytes:
+    if size > max_bytes:  # refused before a huge upload is read into memory
         raise UploadError(f"{name} is {size / 1e6:.1f} MB; articles up to {max_bytes // (1024 * 1024)} MB are accepted")
-    data = upload.read_bytes()
-    with tempfile.TemporaryDirectory() as staging:
-        staged = Path(staging) / name
-        staged.write_bytes(data)
-        try:
-            read_document(staged, staging)
-        except DocumentError as exc:
-            raise UploadError(f"{name} {exc.reason}") from exc
-    corpus = Path(corpus_dir)
-    corpus.mkdir(parents=True, exist_ok=True)
-    dest = corpus / name
-    if dest.resolve().parent != corpus.resolve():  # pragma: no cover - safe_filename rules it out
-        raise UploadError(f"{name}: not a plain file name")
-    if dest.exists():
-        if dest.read_bytes() == data:
-            raise FileExistsError(f"{name} is already in the corpus; nothing to do")
-        raise UploadError(f"the corpus already has a different {name}; rename the file to add it as another article")
-    tmp = corpus / f".upload-{os.getpid()}-{threading.get_ident()}-{name}"
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
-    return dest
+    try:
+        return store_article(name, upload.read_bytes(), corpus_dir, max_bytes=max_bytes)
+    except AlreadyInCorpus as exc:
+        raise FileExistsError(str(exc)) from exc
 
 
 # --- rendering an answer --------------------------------------------------------------
