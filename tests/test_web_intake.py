@@ -204,3 +204,21 @@ def test_same_page_twice_by_text(server, tmp_path):
     add_web_page(f"{server}/school", tmp_path)
     with pytest.raises(AlreadyInCorpus, match="same text as"):
         add_web_page(f"{server}/school-copy", tmp_path)
+
+
+def test_documents_tab_adds_an_address_and_a_feed(server, tmp_path, monkeypatch, tiny_corpus):
+    from qa.web import ChatService
+
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    service = ChatService(corpus_dir=tiny_corpus, index_dir=tmp_path / "index")
+    service.prepare()
+    report = service.add_address(f"{server}/library")
+    assert "**Added** 127-0-0-1-library-opens-on-sundays.md: \u201cLibrary opens on Sundays\u201d" in report
+    row = [r for r in service.documents() if r[0] == "Library opens on Sundays"][0]
+    assert row[2] == "date unknown" and row[5] == f"{server}/library"
+    assert "**Not added:**" in service.add_address(f"{server}/picture.png") and "image/png" in service.add_address(
+        f"{server}/picture.png")
+    report = service.add_address(f"{server}/feed.xml", feed=True)
+    assert "Feed \u201cCoast Times news\u201d: 3 new, 2 skipped." in report
+    assert "**Added** 127-0-0-1-ferry-service-restored.md" in report
+    assert "already in the corpus" in service.add_address(f"{server}/ferry")

@@ -123,12 +123,13 @@ class ChatService:
     def documents(self) -> list[list]:
         """One row per indexed article: headline, publisher, date, passages, file, link."""
         docs = self.retriever.data.documents
-        rows = [
-            [meta.get("title", ""), meta.get("publisher", ""), meta.get("published", ""),
+        ordered = sorted(docs.items(), key=lambda item: (item[1].get("published", ""), item[1].get("title", "")),
+                         reverse=True)
+        return [
+            [meta.get("title", ""), meta.get("publisher", ""), meta.get("published", "") or "date unknown",
              int(meta.get("passages", 0)), meta.get("source", doc_id), meta.get("url", "")]
-            for doc_id, meta in docs.items()
+            for doc_id, meta in ordered
         ]
-        return sorted(rows, key=lambda r: (r[2], r[0]), reverse=True)
 
     def add_files(self, paths, progress=None) -> str:
         """Store uploaded articles in the corpus and update the index in place.
@@ -149,6 +150,36 @@ class ChatService:
                     lines.append(f"- **Not added:** {escape_text(str(exc))}")
                 except FileExistsError as exc:
                     lines.append(f"- {escape_text(str(exc))}")
+            if added:
+                lines.extend(self._index(added, progress))
+        return "\n".join(lines)
+
+    def add_address(self, url: str, feed: bool = False, progress=None) -> str:
+        """Fetch the article at ``url`` (or, with ``feed``, every new item of the feed at
+        ``url``), store it in the corpus and update the index; a Markdown report. Refusals
+        (time-out, not a page, too big, a redirect to another scheme) are reported and
+        leave the corpus as it was."""
+        from ..ingest.adding import add_web_page
+        from ..ingest.feeds import add_feed
+
+        url = (url or "").strip()
+        if not url:
+            return "Paste the web address of an article" + (" feed" if feed else "") + " first."
+        with self._upload_lock:
+            lines, added = [], []
+            try:
+                if feed:
+                    report = add_feed(url, self.corpus_dir)
+                    added = report.added
+                    lines.append(f"Feed \u201c{escape_text(report.title or url)}\u201d: "
+                                 f"{len(report.added)} new, {len(report.skipped)} skipped.")
+                    lines += [f"- Skipped {escape_text(item)}: {escape_text(reason)}" for item, reason in report.skipped]
+                else:
+                    added = [add_web_page(url, self.corpus_dir)]
+            except AlreadyInCorpus as exc:
+                return f"- {escape_text(str(exc))}"
+            except QAError as exc:
+                return f"- **Not added:** {escape_text(str(exc))}"
             if added:
                 lines.extend(self._index(added, progress))
         return "\n".join(lines)
@@ -385,8 +416,9 @@ def documents_tab(service: ChatService, app):
     headers = ["Headline", "Publisher", "Published", "Passages", "File", "Link"]
     gr.Markdown(
         "Add articles as **.txt** (headline on the first line), **.md** (YAML front matter: title, "
-        "publisher, published, url) or **.html**, up to 5 MB each. They are stored in the corpus "
-        "folder and the index is updated in place."
+        "publisher, published, url), **.html** or **.pdf**, up to 5 MB each, or by web address. They "
+        "are stored in the corpus folder and the index is updated in place. A publication date is "
+        "taken only from what an article states about itself; otherwise it shows as \u201cdate unknown\u201d."
     )
     files = gr.File(label="Articles to add", file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
                     type="filepath", height=150, elem_id="upload")
@@ -407,6 +439,26 @@ def documents_tab(service: ChatService, app):
 
     add.click(add_files, inputs=files, outputs=[status, files, table], api_name="add_documents",
               concurrency_limit=1)
+
+    with gr.Row(equal_height=True):
+        address = gr.Textbox(label="Web address of an article, or of a news feed (RSS or Atom)",
+                             placeholder="https://", max_length=2000, scale=4, elem_id="address")
+        add_page = gr.Button("Add the article", scale=0, min_width=160, elem_id="add-page")
+        add_items = gr.Button("Add the feed's new items", scale=0, min_width=200, elem_id="add-feed")
+
+    def add_from(feed: bool):
+        def run(url, progress=gr.Progress()):
+            def report(done: int, total: int, stage: str) -> None:
+                progress((done, total), desc=stage, unit="texts")
+
+            progress(0, desc="fetching " + ("the feed" if feed else "the page"))
+            return service.add_address(url, feed=feed, progress=report), service.documents()
+        return run
+
+    add_page.click(add_from(False), inputs=address, outputs=[status, table], api_name="add_address",
+                   concurrency_limit=1)
+    add_items.click(add_from(True), inputs=address, outputs=[status, table], api_name="add_feed",
+                    concurrency_limit=1)
     app.load(service.documents, outputs=table, api_visibility="undocumented")
     return table
 
