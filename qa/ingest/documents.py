@@ -45,12 +45,17 @@ class Document:
     # (start, end) of each page in ``body`` for paged documents (PDF), page 1 first; empty
     # for articles without pages. Passages never run across two pages.
     pages: list[tuple[int, int]] = field(default_factory=list)
+    # Syndicated copies of this article in the corpus (title, publisher, published, url,
+    # source each), found when the index is built; see qa.ingest.syndication.
+    also_published: list[dict[str, str]] = field(default_factory=list)
 
     def metadata(self) -> dict[str, Any]:
         meta = {name: getattr(self, name) for name in METADATA_FIELDS}
         meta.update(source=self.source, sha256=self.sha256)
         if self.pages:
             meta["pages"] = len(self.pages)
+        if self.also_published:
+            meta["also_published"] = self.also_published
         if self.extra:
             meta["extra"] = self.extra
         return meta

@@ -42,6 +42,8 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    copies: list[tuple[str, str]] = field(default_factory=list)  # (copy's file, canonical article's file)
+    relisted: list[str] = field(default_factory=list)  # unchanged articles whose list of copies changed
     full_rebuild: bool = False
     reason: str = ""  # why a full build happened
     passages_embedded: int = 0
@@ -51,7 +53,7 @@ class BuildReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.full_rebuild)
+        return bool(self.added or self.updated or self.removed or self.relisted or self.full_rebuild)
 
     def summary(self) -> str:
         lines = []
@@ -61,6 +63,8 @@ class BuildReport:
             lines.extend(f"{label:9} {doc_id}" for doc_id in ids)
         for path, reason in self.skipped:
             lines.append(f"skipped   {path}: {reason}")
+        for copy, canonical in self.copies:
+            lines.append(f"copy      {copy}: the same story as {canonical}; cited with it as also published")
         for path, reason in self.warnings:
             lines.append(f"warning   {path}: {reason}")
         lines.append(
@@ -82,6 +86,9 @@ class CorpusState:
     unchanged: list[str]
     skipped: list[tuple[str, str]]
     full_reason: str = ""
+    # Syndicated copies, (copy's file, canonical article's file): listed under the canonical
+    # article as also published, not ranked on their own.
+    copies: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
@@ -105,6 +112,7 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
             skipped.append((doc.source, f"same text as {first.source}; not indexed twice"))
             continue
         unique.append(doc)
+    unique, copies = _syndicated_copies(unique, before)
     full_reason = ""
     indexed: dict[str, dict] = {}
     if manifest is None:
@@ -121,7 +129,7 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
         indexed = manifest["documents"]
     current = {d.doc_id for d in unique}
     state = CorpusState(documents=unique, added=[], updated=[], removed=[], unchanged=[], skipped=skipped,
-                        full_reason=full_reason)
+                        full_reason=full_reason, copies=copies)
     for doc in unique:
         old = indexed.get(doc.doc_id)
         if old is None:
@@ -132,6 +140,24 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
             state.unchanged.append(doc.doc_id)
     state.removed = sorted(set(indexed) - current)
     return state
+
+
+def _syndicated_copies(documents: list[Document], indexed: set[str]) -> tuple[list[Document], list[tuple[str, str]]]:
+    """``documents`` less their syndicated copies, each listed in its canonical article's
+    ``also_published``; and (copy, canonical) file pairs. The canonical article of a story
+    is one already indexed, else the earliest dated, else the first by id, so that adding
+    a copy never moves the story's citations."""
+    from ..ingest.syndication import copy_record, group_copies
+
+    order = sorted(documents, key=lambda d: (d.doc_id not in indexed, not d.published, d.published, d.doc_id))
+    kept, copies = [], []
+    for group in group_copies([d.body for d in order]):
+        canonical = order[group.canonical]
+        canonical.also_published = [copy_record(order[i].metadata()) for i in group.copies]
+        copies.extend((order[i].source, canonical.source) for i in group.copies)
+        kept.append(canonical)
+    ids = {d.doc_id for d in kept}
+    return [d for d in documents if d.doc_id in ids], copies
 
 
 def build_index(
@@ -177,6 +203,7 @@ def build_index(
         report = BuildReport(
             skipped=state.skipped,
             warnings=[(d.source, w) for d in state.documents for w in d.warnings],
+            copies=state.copies,
             full_rebuild=bool(reason),
             reason=reason,
             index_dir=str(index_dir),
@@ -197,7 +224,16 @@ def build_index(
             _drop_documents(data, set(state.updated) | set(state.removed))
             changed = set(state.added) | set(state.updated)
             to_embed = [d for d in state.documents if d.doc_id in changed]
-        if to_embed or report.removed or reason:
+            # A copy added, edited away or removed changes its canonical article's list of
+            # copies while the canonical file stays as it was: its metadata is rewritten,
+            # its passages kept.
+            for doc in state.documents:
+                if doc.doc_id in state.unchanged:
+                    meta = dict(doc.metadata(), passages=data.documents[doc.doc_id].get("passages", 0))
+                    if meta != data.documents[doc.doc_id]:
+                        data.documents[doc.doc_id] = meta
+                        report.relisted.append(doc.doc_id)
+        if to_embed or report.removed or report.relisted or reason:
             _embed_documents(data, to_embed, embedder, progress, report, batch_size)
             data.extra["splitter"] = SPLITTER
             data.extra["dates"] = date_finder.VERSION

@@ -194,6 +194,7 @@ class ChatService:
                 path.unlink(missing_ok=True)
             return [f"- **Not added:** the index could not be updated ({escape_text(str(exc))})"]
         skipped = dict(report.skipped)
+        copies = dict(report.copies)
         lines = []
         documents = self.retriever.data.documents
         for path in added:
@@ -201,6 +202,10 @@ class ChatService:
             if source in skipped:
                 path.unlink(missing_ok=True)
                 lines.append(f"- **Not added:** {escape_text(path.name)}: {escape_text(skipped[source])}")
+                continue
+            if source in copies:
+                lines.append(f"- **Added** {escape_text(path.name)} as a copy of {escape_text(copies[source])}: "
+                             "the same story, cited with it as also published")
                 continue
             meta = documents.get(path.relative_to(self.corpus_dir).with_suffix("").as_posix(), {})
             lines.append(
