@@ -70,7 +70,7 @@ def test_pdf_text_pages_and_metadata(tmp_path):
         ("Inspection report", "Inspectorate", "2018-07-20", "pdf metadata")
     assert len(doc.pages) == 3
     page_texts = [doc.body[s:e] for s, e in doc.pages]
-    assert page_texts[1].startswith("Care leavers")
+    assert page_texts[1].startswith("Care leavers\n\nThe quality")  # a heading stays a paragraph of its own
     assert "The quality of services for care leavers has greatly improved." in page_texts[1]
     # Wrapped lines are joined into paragraphs; page numbers are not text.
     assert "Inspectors visited the council in May and found that senior leaders had strengthened the quality of " \

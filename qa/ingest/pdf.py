@@ -99,6 +99,9 @@ def page_paragraphs(text: str) -> list[str]:
                 paragraphs.append(current)
             current = ""
             continue
+        if not current and _is_heading(line, full):  # "Care leavers" above its paragraph
+            paragraphs.append(line)
+            continue
         if current.endswith("-") and line[:1].islower():  # "inspec-" + "tion"
             current = current[:-1] + line
         else:
@@ -110,3 +113,9 @@ def page_paragraphs(text: str) -> list[str]:
     if current:
         paragraphs.append(current)
     return [p for p in (clean_line(p) for p in paragraphs) if p]
+
+
+def _is_heading(line: str, full: float) -> bool:
+    """A short line that opens a paragraph and ends no sentence: a heading of its own."""
+    return (len(line) < 0.6 * full and len(line.split()) <= 10 and line[:1].isupper()
+            and not re.search(r"[.!?:;,\"'”’]$", line))
