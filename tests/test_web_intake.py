@@ -222,3 +222,38 @@ def test_documents_tab_adds_an_address_and_a_feed(server, tmp_path, monkeypatch,
     assert "Feed \u201cCoast Times news\u201d: 3 new, 2 skipped." in report
     assert "**Added** 127-0-0-1-ferry-service-restored.md" in report
     assert "already in the corpus" in service.add_address(f"{server}/ferry")
+
+
+@pytest.mark.browser
+def test_documents_tab_address_box_in_a_browser(server, tmp_path, chromium, tiny_corpus):
+    from conftest import free_port
+    from qa.web import serve
+
+    port = free_port()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QA_MODEL", "hash:64")
+        mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+        mp.delenv("QA_AUTH", raising=False)
+        app = serve(port=port, corpus_dir=tiny_corpus, index_dir=tmp_path / "index", block=False)
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+        page.get_by_role("tab", name="Documents").click()
+        box = page.locator("#address textarea, #address input").first
+        box.wait_for(timeout=30_000)
+        box.fill(f"{server}/library")
+        page.locator("#add-page").click()
+        page.wait_for_function(
+            "() => { const t = document.querySelector('#documents-table'); "
+            "return t && t.innerText.includes('Library opens on Sundays'); }", timeout=30_000)
+        assert "Added" in page.locator("#upload-status").inner_text()
+        assert "date unknown" in page.locator("#documents-table").inner_text()  # the only undated article
+        box.fill(f"{server}/picture.png")
+        page.locator("#add-page").click()
+        page.wait_for_function(
+            "() => document.querySelector('#upload-status').innerText.includes('image/png')", timeout=30_000)
+        assert "Not added" in page.locator("#upload-status").inner_text()
+    finally:
+        context.close()
+        app.close()
