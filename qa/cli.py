@@ -57,8 +57,7 @@ def _format_hit(n: int, hit, width: int = 88) -> str:
     if hit.url:
         lines.append(f"    {hit.url}")
     for copy in hit.also_published:
-        also = ", ".join(x for x in (copy.get("publisher") or copy.get("title"), copy.get("published") or "date unknown",
-                                     copy.get("url")) if x)
+        also = ", ".join(x for x in (copy.publisher or copy.title, copy.published or "date unknown", copy.url) if x)
         lines.append(f"    also in: {also}")
     lines.append(f"    relevance {hit.score:.2f} · passage {hit.passage_id} · characters {hit.start}-{hit.end}")
     for para in marked.split("\n"):
@@ -91,6 +90,7 @@ def cmd_add(args) -> int:
     """Files, web addresses and feeds, each through qa.ingest.adding's checks, then one index update."""
     from .config import default_corpus_dir
     from .ingest.adding import AlreadyInCorpus, add_web_page, store_article
+    from .ingest.readers import describe_formats
     from .store.build import build_index
 
     if not args.files and not args.feed:
@@ -110,7 +110,7 @@ def cmd_add(args) -> int:
                 continue
             src = Path(name)
             if not src.is_file():
-                raise QAError(f"{src} is not a file; give the path of an article (.md, .txt, .html or .pdf) "
+                raise QAError(f"{src} is not a file; give the path of an article ({describe_formats()}) "
                               "or a web address (https://...)")
             existed = (corpus / src.name).exists()
             try:
@@ -161,7 +161,7 @@ def cmd_eval(args) -> int:
         report = evaluate_beir(args.beir, split=args.split, model=args.model, cache_dir=cache, log=log)
         print(report.table())
         return 0
-    from .evaluate.beir import evaluate_questions
+    from .evaluate.questions import evaluate_questions
     from .answer.retriever import Retriever, default_retriever
 
     retriever = Retriever(index_dir=args.index) if args.index else default_retriever(corpus_dir=args.corpus)
@@ -209,9 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
     dirs(p)
     p.set_defaults(func=cmd_ask)
 
+    from .ingest.readers import describe_formats  # light: the readers import their libraries on first use
+
     p = sub.add_parser("add", help="add articles (files, web addresses, a feed) to the corpus and update the index")
     p.add_argument("files", nargs="*", metavar="FILE_OR_URL",
-                   help="article files (.md, .txt, .html, .pdf) or web addresses of articles (https://...)")
+                   help=f"article files ({describe_formats()}) or web addresses of articles (https://...)")
     p.add_argument("--feed", metavar="URL", help="an RSS or Atom feed: add every item not yet in the corpus")
     p.add_argument("--replace", action="store_true", help="overwrite a corpus file of the same name")
     dirs(p)

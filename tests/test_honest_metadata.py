@@ -56,10 +56,10 @@ def test_undated_articles_keep_relative_dates_unresolved(tmp_path, hash_embedder
     qa.build_index(corpus, tmp_path / "index", embedder=hash_embedder)
     data = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder).data
     assert {meta["published"] for meta in data.documents.values()} == {""}
-    mentions = [d for p in data.passages for d in p["dates"]]
+    mentions = [d for p in data.passages for d in p.dates]
     # "in 2012" and "in December 2015" are stated outright; "August 11" and "July 20" need the
     # article's year, which is unknown: they are left out, not resolved against a guess.
-    assert sorted(d["value"] for d in mentions) == ["2012", "2015-12"]
+    assert sorted(d.value for d in mentions) == ["2012", "2015-12"]
     entries = qa.timeline(index_dir=tmp_path / "index")
     assert [e.value for e in entries] == ["2012", "2015-12"]
 
@@ -173,7 +173,7 @@ def test_answering_sentences_hold_no_captions_or_markers(tmp_path, hash_embedder
            "Picture: Wandsworth Council\n\nThe board must meet every four weeks.\n")
     qa.build_index(corpus, tmp_path / "index", embedder=hash_embedder)
     data = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder).data
-    sentences = [p["text"][s:e] for p in data.passages for s, e in p["sentences"]]
+    sentences = [p.text[s:e] for p in data.passages for s, e in p.sentences]
     assert "15% of closed cases needed further action." in sentences
     assert not [s for s in sentences if s.startswith(("-", "•", "Picture", "Share", "Read more"))]
 

@@ -86,9 +86,9 @@ def test_passages_stay_within_a_page_and_cite_it(tmp_path, hash_embedder):
     retriever = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder)
     doc = read_document(corpus / "report.pdf", corpus)
     for p in retriever.data.passages:
-        start, end = doc.pages[p["page"] - 1]
-        assert start <= p["start"] and p["end"] <= end  # never across a page break
-    assert sorted({p["page"] for p in retriever.data.passages}) == [1, 2, 3]
+        start, end = doc.pages[p.page - 1]
+        assert start <= p.start and p.end <= end  # never across a page break
+    assert sorted({p.page for p in retriever.data.passages}) == [1, 2, 3]
     hit = retriever.retrieve("how often must the improvement board meet?", k=1)[0]
     assert hit.page == 3 and "every four weeks" in hit.text
 

@@ -53,10 +53,10 @@ def test_a_syndicated_pair_ranks_as_one_source_with_also_in(story, tmp_path, has
     hits = retriever.retrieve(QUESTION, k=5)
     assert "ylg-improvement-notice" not in {h.doc_id for h in hits}
     top = [h for h in hits if h.doc_id == GUARDIAN[:-3]][0]
-    assert top.also_published == [{
+    assert [copy.citation() for copy in top.also_published] == [{
         "title": "Council given improvement notice over children's services", "publisher": "Your Local Guardian",
-        "published": "2016-08-12", "url": "https://example.org/your-local-guardian/improvement-notice",
-        "source": "ylg-improvement-notice.md"}]
+        "published": "2016-08-12", "url": "https://example.org/your-local-guardian/improvement-notice"}]
+    assert top.to_dict()["also_published"] == [copy.citation() for copy in top.also_published]
     page = render_answer(retriever.answer(QUESTION, k=3))
     assert 'also in: <a href="https://example.org/your-local-guardian/improvement-notice"' in page
     assert "Your Local Guardian</a> (12 August 2016)" in page
@@ -92,7 +92,7 @@ def test_editing_or_removing_either_copy_keeps_the_index_right(story, tmp_path, 
     report, retriever = build(story, index, hash_embedder)
     assert report.added == ["ylg-improvement-notice"] and report.removed == [GUARDIAN[:-3]]
     hit = retriever.retrieve(QUESTION, k=1)[0]
-    assert hit.doc_id == "ylg-improvement-notice" and hit.also_published == []
+    assert hit.doc_id == "ylg-improvement-notice" and hit.also_published == ()
     # And removing the copy instead leaves the canonical article with no copies.
     shutil.copy(SEED_CORPUS / GUARDIAN, story / GUARDIAN)
     copy.unlink()

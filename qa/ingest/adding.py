@@ -1,9 +1,9 @@
 """One way into the corpus for every article: a file given to `qa add`, an upload, a web
 page, a feed item.
 
-Each comes in as a name and bytes, gets a plain corpus file name, is checked against the
-one size limit and read by the same reader table (:data:`qa.ingest.documents.READERS`)
-before anything is written, and is then stored in one atomic rename. A web page is kept
+Each comes in as a name and bytes, gets a plain corpus file name, passes the checks of
+:func:`qa.ingest.readers.check_bytes` (the reader table, the one size limit) before
+anything is written, and is then stored in one atomic rename. A web page is kept
 as Markdown with front matter (title, publisher, author, published, published_source,
 url: its address), so that what was read from it stays with it.
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -22,9 +21,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import DocumentError, QAError
-from .documents import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Document, read_document
-
-TYPES = ".txt, .md, .html or .pdf"
+from ..records import Document
+from .readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, check_bytes, describe_formats
 
 
 class ArticleRefused(QAError):
@@ -42,7 +40,7 @@ def corpus_file_name(name: str) -> str:
     stem, dot, suffix = base.rpartition(".")
     suffix = f".{suffix.lower()}" if dot else ""
     if suffix not in SUPPORTED_SUFFIXES:
-        raise ArticleRefused(f"{base or name!r} is not a {TYPES} file (type {suffix or 'none'}); "
+        raise ArticleRefused(f"{base or name!r} is not a {describe_formats()} file (type {suffix or 'none'}); "
                              "save the article as one of those")
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_")[:100] or "article"
     if f"{stem}{suffix}".lower() == "readme.md":  # the corpus skips its README
@@ -54,16 +52,10 @@ def check_article(name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Do
     """The document ``data`` holds, read as a corpus file called ``name`` would be;
     :class:`ArticleRefused` (too big, unreadable, no text) before anything is stored."""
     name = corpus_file_name(name)
-    if len(data) > max_bytes:
-        raise ArticleRefused(f"{name} is {len(data) / 1e6:.1f} MB; articles up to "
-                             f"{max_bytes // (1024 * 1024)} MB are accepted")
-    with tempfile.TemporaryDirectory() as staging:
-        staged = Path(staging) / name
-        staged.write_bytes(data)
-        try:
-            return read_document(staged, staging, max_bytes=max_bytes)
-        except DocumentError as exc:
-            raise ArticleRefused(f"{name} {exc.reason}") from exc
+    try:
+        return check_bytes(name, data, max_bytes=max_bytes)
+    except DocumentError as exc:
+        raise ArticleRefused(f"{name} {exc.reason}") from exc
 
 
 def store_article(name: str, data: bytes, corpus_dir, replace: bool = False,

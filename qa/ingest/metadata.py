@@ -5,7 +5,7 @@ matter, HTML metadata (``article:published_time`` and kin), JSON-LD ``datePublis
 ``<time datetime>`` element, a dateline beside the byline, or a feed item. It is never
 guessed from the body: "an inspection in 2012" in a 2016 article says nothing about 2016,
 and every date resolved against a guessed year is wrong too. Each finding says where it
-came from (:data:`PUBLISHED_SOURCES`), so that a reader can judge it.
+came from (:data:`qa.records.PUBLISHED_SOURCES`), so that a reader can judge it.
 
 >>> html_published('<meta property="article:published_time" content="2018-07-23T09:00:00Z">')
 PublishedDate(value='2018-07-23', source='html meta')
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-PUBLISHED_SOURCES = ("front matter", "html meta", "json-ld", "time element", "dateline", "feed", "pdf metadata", "")
+from ..records import Document
 
 
 @dataclass(frozen=True)
@@ -167,3 +167,48 @@ def source_url(line: str) -> str:
     """The address in a final "Source: https://..." or bare-address line; '' otherwise."""
     match = _SOURCE_LINE.match(line.strip())
     return match.group("url").rstrip(".,;)") if match else ""
+
+
+def read_head(lines: list[str], doc: Document, first: int) -> int:
+    """Read a byline and a dateline among the few lines from ``first`` on into ``doc``;
+    the index of the first line after those read. "By NAME" is a byline wherever it
+    stands; a bare short line ("Joe Lepper") is taken as one only when a dateline follows."""
+    consumed, candidate, seen = first, "", 0
+    for i in range(first, len(lines)):
+        line = lines[i].strip()
+        if not line:
+            continue
+        seen += 1
+        if seen > 3:
+            break
+        iso = dateline_date(line)
+        if iso:
+            if not doc.published:
+                doc.published, doc.published_source = iso, "dateline"
+            if candidate and not doc.author:
+                doc.author = candidate
+            return i + 1
+        name = byline_author(line)
+        if name:
+            doc.author = doc.author or name
+            consumed = i + 1
+            continue
+        if not candidate and len(line.split()) <= 4 and not re.search(r"[.!?:;\"“”]", line):
+            candidate = line
+            continue
+        break
+    return consumed
+
+
+def take_source_url(lines: list[str], doc: Document) -> list[str]:
+    """``lines`` without a final "Source: https://..." or bare address line, which becomes
+    ``doc.url`` (when it has none yet)."""
+    for i in range(len(lines) - 1, -1, -1):
+        if not lines[i].strip():
+            continue
+        url = source_url(lines[i])
+        if url:
+            doc.url = doc.url or url
+            return lines[:i]
+        return lines
+    return lines

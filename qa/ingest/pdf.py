@@ -12,13 +12,11 @@ from __future__ import annotations
 import io
 import re
 import statistics
-from typing import TYPE_CHECKING
-
 from ..errors import DocumentError
+from ..records import Document
 from .cleaning import clean_line
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .documents import Document
+SUFFIXES = (".pdf",)
 
 NO_TEXT_LAYER = ("has no text layer (a scanned PDF?): there is no text to quote; run it through OCR "
                  "(for example ocrmypdf) and add the PDF it writes")
@@ -27,7 +25,7 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s+of\s+\
 _SENTENCE_END = re.compile(r"[.!?:][\"'”’)]*$")
 
 
-def read_pdf(data: bytes, doc: "Document") -> None:
+def read(data: bytes, doc: Document) -> None:
     """Fill ``doc`` (body, pages, title, author, published) from the bytes of a PDF."""
     try:
         from pypdf import PdfReader
@@ -62,7 +60,7 @@ def read_pdf(data: bytes, doc: "Document") -> None:
     _read_metadata(reader, doc)
 
 
-def _read_metadata(reader, doc: "Document") -> None:
+def _read_metadata(reader, doc: Document) -> None:
     try:
         meta = reader.metadata
     except Exception:  # a broken information dictionary loses the metadata, not the text
