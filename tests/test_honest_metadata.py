@@ -146,7 +146,8 @@ def test_line_rules():
 
 
 @pytest.mark.parametrize("line", [
-    "Picture: Wandsworth Council", "Image: Getty Images", "Photo: John Stillwell / PA", "(Image: Newsquest)",
+    "Picture: Wandsworth Council", "Image: Staff photographer", "Photo: Jo Bloggs / PA", "(Image: Local World)",
+    "Councillors at the meeting on Monday Jo Bloggs/Agency Wire",
     "Share this article", "Share on Facebook", "Follow us on Twitter", "Facebook | Twitter | Email",
     "Read more: Council tax to rise", "READ MORE", "Related articles",
 ])
@@ -159,6 +160,8 @@ def test_furniture_lines_are_dropped(line):
     ("• Caseloads fell.", "Caseloads fell."),
     ("2. The board meets monthly.", "The board meets monthly."),
     ("Share prices fell sharply on Tuesday.", "Share prices fell sharply on Tuesday."),
+    ("The service runs 24/7 for families.", "The service runs 24/7 for families."),
+    ("He said the plan was an either/or choice.", "He said the plan was an either/or choice."),
     ("Related to this, the council said no.", "Related to this, the council said no."),
     ("Following a visit in May inspectors found progress.", "Following a visit in May inspectors found progress."),
 ])

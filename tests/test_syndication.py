@@ -26,8 +26,8 @@ def sister_paper_copy() -> str:
     paragraphs = body.split("\n\n")
     kept = paragraphs[:-2] + ["Parents in Putney said they hoped the board would act quickly."]
     front = ('---\ntitle: "Council given improvement notice over children\'s services"\n'
-             "publisher: Your Local Guardian\npublished: 2016-08-12\n"
-             "url: https://example.org/your-local-guardian/improvement-notice\n---\n\n")
+             "publisher: Putney Weekly\npublished: 2016-08-12\n"
+             "url: https://example.org/putney-weekly/improvement-notice\n---\n\n")
     return front + "\n\n".join(kept) + "\n"
 
 
@@ -54,12 +54,12 @@ def test_a_syndicated_pair_ranks_as_one_source_with_also_in(story, tmp_path, has
     assert "ylg-improvement-notice" not in {h.doc_id for h in hits}
     top = [h for h in hits if h.doc_id == GUARDIAN[:-3]][0]
     assert [copy.citation() for copy in top.also_published] == [{
-        "title": "Council given improvement notice over children's services", "publisher": "Your Local Guardian",
-        "published": "2016-08-12", "url": "https://example.org/your-local-guardian/improvement-notice"}]
+        "title": "Council given improvement notice over children's services", "publisher": "Putney Weekly",
+        "published": "2016-08-12", "url": "https://example.org/putney-weekly/improvement-notice"}]
     assert top.to_dict()["also_published"] == [copy.citation() for copy in top.also_published]
     page = render_answer(retriever.answer(QUESTION, k=3))
-    assert 'also in: <a href="https://example.org/your-local-guardian/improvement-notice"' in page
-    assert "Your Local Guardian</a> (12 August 2016)" in page
+    assert 'also in: <a href="https://example.org/putney-weekly/improvement-notice"' in page
+    assert "Putney Weekly</a> (12 August 2016)" in page
 
 
 def test_cli_citation_lists_the_copy(story, tmp_path, monkeypatch, capsys):
@@ -69,7 +69,7 @@ def test_cli_citation_lists_the_copy(story, tmp_path, monkeypatch, capsys):
     assert f"copy      ylg-improvement-notice.md: the same story as {GUARDIAN}" in out
     assert main(["ask", QUESTION, "--index", str(tmp_path / "index"), "-k", "5"]) == 0
     out = capsys.readouterr().out
-    assert ("also in: Your Local Guardian, 2016-08-12, https://example.org/your-local-guardian/improvement-notice"
+    assert ("also in: Putney Weekly, 2016-08-12, https://example.org/putney-weekly/improvement-notice"
             in out)
 
 
@@ -78,7 +78,7 @@ def test_editing_or_removing_either_copy_keeps_the_index_right(story, tmp_path, 
     build(story, index, hash_embedder)
     copy = story / "ylg-improvement-notice.md"
     # The copy rewritten into another story: both are indexed, the list of copies empties.
-    copy.write_text("---\ntitle: Putney bridge closes\npublisher: Your Local Guardian\n---\n\n"
+    copy.write_text("---\ntitle: Putney bridge closes\npublisher: Putney Weekly\n---\n\n"
                     "Putney bridge will close for three weeks of repairs to its road surface from Monday.\n",
                     encoding="utf-8")
     report, retriever = build(story, index, hash_embedder)

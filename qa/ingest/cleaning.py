@@ -98,13 +98,11 @@ _CAPTION = re.compile(
     r"copyright|illustration|video|gallery)\s*(?:credit)?\s*[:|]",
     re.IGNORECASE,
 )
-# "Photo: John Stillwell / PA", "(Image: Getty)", "... Photo by Jo Bloggs/PA Wire": a credit
-# at the end of a short line; a sentence that merely mentions a photo does not match.
-_CREDIT_END = re.compile(
-    r"(?:\b(?:picture|photo|image|photograph)\s*(?:by|:)[^.!?]{0,60}|"
-    r"/\s*(?:PA|PA Wire|PA Media|AP|AFP|Reuters|Getty|Getty Images|Alamy|Shutterstock)\)?)\s*$",
-    re.IGNORECASE,
-)
+# "Photo: Jo Bloggs / Agency", "(Image: Agency)", "... Photo by Jo Bloggs/Agency Wire": a
+# credit at the end of a short line; a sentence that merely mentions a photo does not match.
+_CREDIT_END = re.compile(r"\b(?:picture|photo|image|photograph)\s*(?:by|:)[^.!?]{0,60}\s*$", re.IGNORECASE)
+# The agency after a slash: one to three capitalised words ("/ PA", "/PA Wire").
+_AGENCY_END = re.compile(r"\S\s*/\s*[A-Z][A-Za-z&.]*(?:\s+[A-Z][A-Za-z&.]*){0,2}\)?\s*$")
 _SHARE = re.compile(
     r"^(?:share(?:\s*$|\s+(?:this|on|via|the (?:article|story|page))\b.{0,40})|follow (?:us|@\S+|[\w ]{1,30} on (?:twitter|x|facebook|instagram|"
     r"linkedin|tiktok|bluesky|threads)).{0,60}|(?:click|tap) (?:here )?to share.{0,40}|"
@@ -124,9 +122,10 @@ def is_furniture(line: str) -> bool:
         return False
     if _CAPTION.match(line) or _READ_MORE.match(line) or _SHARE.match(line):
         return True
-    # Credits end short caption lines; a long paragraph ending "... / PA" is still a credit
-    # only when it carries no sentence end before the credit.
-    return bool(_CREDIT_END.search(line)) and len(line.split()) <= 25 and not re.search(r"[.!?][\"'”’]?\s+\S.*[.!?]", line)
+    # Credits end short caption lines; a long paragraph ending "... / Agency" is still a
+    # credit only when it carries no sentence end before the credit.
+    credit = _CREDIT_END.search(line) or _AGENCY_END.search(line)
+    return bool(credit) and len(line.split()) <= 25 and not re.search(r"[.!?][\"'”’]?\s+\S.*[.!?]", line)
 
 
 def clean_line(line: str) -> str | None:
