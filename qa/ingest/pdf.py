@@ -79,7 +79,7 @@ def _read_metadata(reader, doc: Document) -> None:
 
 def _text(value) -> str:
     text = " ".join(str(value or "").split())
-    # Word processors fill Title with the file name ("Microsoft Word - report.docx"); no headline.
+    # Word processors often fill Title with the file name ("report.docx"): not a headline.
     return "" if re.search(r"\.(docx?|odt|rtf|pdf|indd)$", text, re.IGNORECASE) else text
 
 
