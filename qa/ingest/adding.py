@@ -7,7 +7,10 @@ anything is written, and is then stored in one atomic rename. A web page is kept
 as Markdown with front matter (title, publisher, author, published, published_source,
 url: its address), so that what was read from it stays with it.
 
->>> path = store_article("report.pdf", pdf_bytes, "corpus")       # doctest: +SKIP
+Use::
+
+    path = store_article("report.pdf", Path("report.pdf").read_bytes(), "corpus")
+    path = add_web_page("https://example.org/news/story", "corpus")
 """
 from __future__ import annotations
 

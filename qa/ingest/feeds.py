@@ -7,8 +7,10 @@ item whose address or text is already in the corpus is skipped, so running the s
 again adds nothing. The feed's date for an item is used only when its page states none
 (``published_source: feed``).
 
->>> report = add_feed("https://example.org/news/rss", "corpus")   # doctest: +SKIP
->>> report.added, report.skipped
+Use (it fetches, so it is not run as a doctest)::
+
+    report = add_feed("https://example.org/news/rss", "corpus")
+    print(report.summary())      # added/skipped per item, then the counts
 """
 from __future__ import annotations
 

@@ -5,8 +5,10 @@ in time, an error status, a body over the size limit, a type that is not a web p
 feed, for :func:`fetch` with ``kinds="feed"``), or a redirect to another scheme (``file:``,
 ``ftp:``), which is refused before it is followed. Nothing is written anywhere here.
 
->>> page = fetch("https://example.org/news/story")       # doctest: +SKIP
->>> page.url, page.content_type, len(page.body)
+Use (it fetches, so it is not run as a doctest)::
+
+    page = fetch("https://example.org/news/story")
+    page.url, page.content_type, page.text()   # the address after redirects, "text/html", the page
 """
 from __future__ import annotations
 
