@@ -94,6 +94,7 @@ def server():
         "/to-ferry": (301, {"Location": "/ferry"}, b""),
         "/slow": slow,
         "/nothing": (200, html, b"<html><head><title>Empty</title></head><body><script>var x = 1;</script></body></html>"),
+        "/menu": (200, html, b"<html><head><title>News</title></head><body><nav>Home</nav></body></html>"),
     }
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -149,6 +150,7 @@ def test_redirect_within_http_is_followed_and_its_target_kept(server):
     ("/huge", "over the 5 MB limit"),
     ("/to-file", "redirects to file:///etc/passwd, which is not an http(s) address; not followed"),
     ("/nothing", "no article text"),
+    ("/menu", "has no article text (only 1 word found)"),
 ])
 def test_refusals_say_why_and_leave_nothing(server, env, capsys, path, message):
     before = corpus_files(env)

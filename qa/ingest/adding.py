@@ -28,6 +28,10 @@ from ..records import Document
 from .readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, check_bytes, describe_formats
 
 
+# A fetched page with fewer words than this holds no article, only page furniture.
+MIN_PAGE_WORDS = 20
+
+
 class ArticleRefused(QAError):
     """An article cannot be added to the corpus; the message says why and what to do."""
 
@@ -103,6 +107,10 @@ def web_article(url: str, html_text: str, published: str = "", published_source:
     ``published``/``published_source`` (a feed's date) are used when the page states none.
     Raises :class:`ArticleRefused` when no article text can be read from it."""
     doc = check_article("page.html", html_text.encode("utf-8"))
+    words = len(doc.body.split())
+    if words < MIN_PAGE_WORDS:  # trafilatura returns a menu ("Home") for a page without an article
+        raise ArticleRefused(f"{url} has no article text (only {words} word{'s' if words != 1 else ''} found); "
+                             "check that the address is the article's own page")
     if not doc.published and published:
         doc.published, doc.published_source = published, published_source
     meta = {"title": doc.title, "publisher": doc.publisher, "author": doc.author, "published": doc.published,
