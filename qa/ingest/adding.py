@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from ..errors import DocumentError, QAError
 from ..records import Document
-from .readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, check_bytes, describe_formats
+from .readers import MAX_FILE_BYTES, READERS, check_bytes, describe_formats
 
 
 # A fetched page with fewer words than this holds no article, only page furniture.
@@ -46,7 +46,7 @@ def corpus_file_name(name: str) -> str:
     base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
     stem, dot, suffix = base.rpartition(".")
     suffix = f".{suffix.lower()}" if dot else ""
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix not in READERS:  # asked when asked: a reader added to the table is known here too
         raise ArticleRefused(f"{base or name!r} is not a {describe_formats()} file (type {suffix or 'none'}); "
                              "save the article as one of those")
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_")[:100] or "article"
