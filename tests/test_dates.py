@@ -70,6 +70,13 @@ def test_seed_article_2016_dates_are_approximate_because_its_own_date_is():
     ("It was busy last year.", "2018-07-23", ("last year", "2017", "year")),
     ("It opens next month.", "2018-07-23", ("next month", "2018-08", "month")),
     ("he left yesterday", "2018-07-23", ("yesterday", "2018-07-22", "day")),
+    ("It will return to normal next week.", "2018-07-23", ("next week", "2018-W31", "week")),
+    ("Inspectors came last week.", "2016-08-12", ("last week", "2016-W31", "week")),
+    ("Earlier this month it closed.", "2016-08-12", ("this month", "2016-08", "month")),
+    ("Elections are due next year.", "2016-08-12", ("next year", "2017", "year")),
+    ("The board will meet on August 25.", "2016-08-12", ("August 25", "2016-08-25", "day")),
+    ("The board met on August 25.", "2016-08-12", ("August 25", "2015-08-25", "day")),
+    ("A review is due in March.", "2016-08-12", ("March", "2017-03", "month")),
     ("plans for mid-2015", "2018-07-23", ("2015", "2015", "year")),
     ("the report of 2016-08-11 said", "", ("2016-08-11", "2016-08-11", "day")),
 ])
@@ -85,7 +92,6 @@ def test_expressions_resolve_with_their_precision(text, published, expected):
     "The 2000 people came.",  # a count
     "Prices rose 2015% and cost £2015.",
     "on Good Friday",
-    "It will return to normal next week.",  # a week fits no precision of ours
     "in 31 February 2016",
 ])
 def test_words_that_only_look_like_dates_are_not_dates(text):

@@ -1,0 +1,592 @@
+"""Events across articles: one entry per happening, with every source, disagreements shown.
+
+The sentence timeline (:mod:`qa.chronology`) lists each dated sentence; eight reports of one
+story then show the same inspection four times in different words. Here the dated sentences
+that say the same thing about the same subject become one :class:`Event`: sentences whose
+dates agree are its ``sources``, and sentences that say the same thing with a date that cannot
+be the same (January 2016 against February 2016) are its ``conflicts``, each with its sources.
+
+>>> import qa
+>>> for event in qa.events(index_dir="index", query="improvement notice"):  # doctest: +SKIP
+...     print(event.label, event.tense, event.text)
+...     print("   ", event.sources_line())
+...     if event.conflicts:
+...         print("   ", event.conflicts_line())
+
+Two sentences are the same happening (:func:`same_thing`) when they share a kind of event
+(inspected, rated, issued, closed, published, met ...; :data:`EVENT_KINDS`) and their sentence
+vectors, content words and names are close enough (:class:`Thresholds`, chosen on labelled
+pairs: ``python -m qa.evaluate_events``). Dates are compatible when their periods overlap:
+"2015" and "December 2015" are, "January 2016" and "February 2016" are not.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from . import dates
+from .errors import QAError
+from .text import content_stems
+
+# --- records ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """The article a citation comes from."""
+
+    title: str = ""
+    publisher: str = ""
+    author: str = ""
+    published: str = ""  # ISO, possibly partial; "" when not known
+    published_note: str = ""
+    url: str = ""
+
+    @classmethod
+    def from_metadata(cls, meta: dict) -> "Source":
+        return cls(**{name: str(meta.get(name) or "") for name in
+                      ("title", "publisher", "author", "published", "published_note", "url")})
+
+    @property
+    def short_publisher(self) -> str:
+        """The name readers use: "CYP Now" for "Children & Young People Now (CYP Now)"."""
+        short = re.search(r"\(([^()]+)\)\s*$", self.publisher)
+        return short.group(1).strip() if short else self.publisher
+
+    @property
+    def when(self) -> str:
+        """The publication date for people: "23 July 2018", "July 2018", or "date not known"."""
+        period = dates.parse_period(self.published)
+        return dates.format_date(period.value) if period else "date not known"
+
+    def byline(self) -> str:
+        """ "CYP Now, 23 July 2018" """
+        return ", ".join(p for p in (self.short_publisher or self.title, self.when) if p)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One sentence that dates a happening: where it comes from, the sentence itself, and the
+    date mention it gives (offsets within ``sentence``)."""
+
+    source: Source
+    sentence: str
+    date: dates.DateMention
+    passage_id: str
+    doc_id: str
+    start: int  # the sentence's offsets in the article body
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class DateClaim:
+    """A date some sources give for a happening, with those sources."""
+
+    value: str
+    label: str
+    sources: list[Citation] = field(default_factory=list)
+
+    def publishers(self) -> str:
+        """ "Your Local Guardian" or "CYP Now, SW Londoner": who gives this date."""
+        return ", ".join(_unique(c.source.short_publisher or c.doc_id for c in self.sources))
+
+
+@dataclass
+class Event:
+    """One happening. ``value`` is ISO at the precision the sources allow (``2016-08-11``,
+    ``2015-12``, ``2016-W31``, ``2015``); ``label`` the same for people ("about 11 August
+    2016"); ``text`` the clearest sentence that reports it; ``tense`` "past", or "future" for
+    a plan ("will meet on August 25"). ``sources`` agree on the date, oldest report first;
+    ``conflicts`` are the other dates other sources give for the same happening."""
+
+    value: str
+    label: str
+    text: str
+    tense: str
+    kinds: tuple[str, ...]
+    sources: list[Citation]
+    conflicts: list[DateClaim] = field(default_factory=list)
+
+    @property
+    def planned(self) -> bool:
+        return self.tense == "future"
+
+    def publishers(self) -> list[str]:
+        return _unique(c.source.short_publisher or c.doc_id for c in self.sources)
+
+    def sources_line(self) -> str:
+        """ "CYP Now, 23 July 2018 · Your Local Guardian, July 2018": each article once."""
+        return " \u00b7 ".join(_unique(c.source.byline() for c in self.sources))
+
+    def conflicts_line(self) -> str:
+        """ "sources disagree: December 2015 (CYP Now) · January 2016 (Your Local Guardian)",
+        this event's own date first; "" when the sources agree."""
+        if not self.conflicts:
+            return ""
+        claims = [DateClaim(self.value, self.label, self.sources)] + self.conflicts
+        return "sources disagree: " + " \u00b7 ".join(f"{c.label} ({c.publishers()})" for c in claims)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["sources_line"], d["conflicts_line"] = self.sources_line(), self.conflicts_line()
+        return d
+
+
+# --- what a sentence says happened --------------------------------------------------------
+
+# Kinds of happening, each with the word stems that report it. Two sentences can only be the
+# same happening when they share a kind: "inspected in December" and "closed in December" are
+# two things that happened in the same month.
+EVENT_KINDS: dict[str, tuple[str, ...]] = {
+    "inspected": ("inspect", "inspector", "visit", "audit", "review"),
+    "rated": ("rate", "rating", "grade", "judg", "deem", "brand", "rule", "ruling", "verdict"),
+    "issued": ("issu", "given", "serv", "impos", "notic"),
+    "closed": ("close", "lift", "remov", "end", "withdrawn", "withdraw", "shut", "scrap"),
+    "published": ("publish", "releas", "report", "publication"),
+    "met": ("meet", "met", "meeting", "conven", "gather"),
+    "opened": ("open", "reopen", "launch", "unveil", "start", "began", "begin"),
+    "appointed": ("appoint", "hire", "elect", "name", "chosen"),
+    "resigned": ("resign", "quit", "stood", "step", "depart", "left", "leav", "sack", "fire"),
+    "decided": ("approv", "vote", "agre", "decid", "decision", "pass", "reject"),
+    "announced": ("announc", "declar", "confirm", "unveil"),
+    "changed": ("cut", "rais", "rise", "rose", "increas", "fell", "fall", "reduc", "doubl"),
+    "legal": ("charg", "arrest", "sentenc", "convict", "fine", "su", "court", "trial", "jail"),
+    "built": ("build", "built", "construct", "complet", "finish", "demolish"),
+    "died": ("die", "death", "kill", "dead"),
+}
+_KIND_OF_STEM = {}
+for _kind, _stems in EVENT_KINDS.items():
+    for _stem in _stems:
+        _KIND_OF_STEM.setdefault(_stem, set()).add(_kind)
+
+# Outcomes that cannot both be the same rating: "rated good in 2012" is not the same
+# happening as "rated inadequate in 2016", however alike the sentences read.
+_OUTCOMES = ("outstanding", "good", "requires improvement", "inadequate", "approved", "rejected",
+             "guilty", "not guilty", "acquitted")
+_OUTCOME = re.compile(r"\b(" + "|".join(_OUTCOMES) + r")\b", re.IGNORECASE)
+_NAME = re.compile(r"\b[A-Z][\w&'’-]+(?:\s+(?:of\s+|for\s+)?[A-Z][\w&'’-]+)*")
+_NOT_NAMES = frozenset(dates._MONTH_NAMES) | frozenset(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday The A An It In On At But And "
+    "He She They We This That These Those Following After Before Since When While Its Their "
+    "Council Mr Mrs Ms Dr Cllr Councillor".split())
+# Relations that still date the happening itself ("subject to a notice since August 2016":
+# the notice began then); "before May", "by 2020", "until June" do not.
+_DATING_RELATIONS = ("", "since", "from")
+# What joins two dates into one span: "in November and December", "from May to July".
+_SPAN_JOIN = re.compile(r"^\s*(?:and|to|until|till|through|-|\u2013)\s*$")
+# Where one clause of a sentence ends and the next begins, between two dates.
+_CLAUSE_BREAK = re.compile(r"(?:,|;|\bsince\b|\bafter\b|\bfollowing\b|\bwhen\b|\bbut\b|\bwhile\b|"
+                           r"\bwhich\b|\bbefore\b|\bthen\b)", re.IGNORECASE)
+_WORD = re.compile(r"[a-z]+")
+
+
+def kinds_of(text: str) -> frozenset[str]:
+    """The kinds of happening a clause reports: "rated inadequate in January 2016" -> {"rated"}."""
+    found: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        for length in range(len(word), 1, -1):
+            kinds = _KIND_OF_STEM.get(word[:length])
+            if kinds and (length == len(word) or length >= 4 or word[:length] in ("met", "su")):
+                if word[:length] == "su" and word not in ("sue", "sued", "suing"):
+                    continue
+                found |= kinds
+                break
+    return frozenset(found)
+
+
+def names_in(text: str) -> frozenset[str]:
+    """Proper names in a clause, lower-cased: "Wandsworth Council" -> {"wandsworth"}; months,
+    weekdays and sentence-opening words are not names."""
+    names = set()
+    for match in _NAME.finditer(text):
+        for word in match.group().split():
+            word = word.strip("'’-")
+            if word and word[0].isupper() and word not in _NOT_NAMES and word.lower() not in ("of", "for"):
+                names.add(word.lower().rstrip("s").rstrip("'’"))
+    return frozenset(names)
+
+
+@dataclass
+class Statement:
+    """One dated clause: what the grouping compares. ``row`` is its sentence's vector in the
+    index; ``first``/``last`` the days its date may cover."""
+
+    citation: Citation
+    clause: str
+    value: str
+    precision: str
+    first: Any
+    last: Any
+    future: bool
+    kinds: frozenset[str]
+    names: frozenset[str]
+    stems: frozenset[str]
+    outcomes: frozenset[str]
+    row: int
+
+    @property
+    def doc_id(self) -> str:
+        return self.citation.doc_id
+
+    @property
+    def width(self) -> int:
+        return (self.last - self.first).days
+
+
+def statements_of(data, doc_id: str | None = None) -> list[Statement]:
+    """Every dated clause in the index (or in one article), once: passages overlap by a
+    sentence, so the same sentence is met twice."""
+    out: list[Statement] = []
+    seen: set[tuple[str, int]] = set()
+    for passage in data.passages:
+        if doc_id is not None and passage["doc_id"] != doc_id:
+            continue
+        meta = data.documents.get(passage["doc_id"], {})
+        source = Source.from_metadata(meta)
+        for (s, e), row in zip(passage["sentences"], passage["sentence_rows"]):
+            key = (passage["doc_id"], passage["start"] + s)
+            if key in seen:
+                continue
+            inside = [d for d in passage.get("dates", []) if s <= d["start"] and d["end"] <= e]
+            if not inside:
+                continue
+            seen.add(key)
+            sentence = passage["text"][s:e]
+            for mentions, clause in _dated_clauses(sentence, [_shift(d, -s) for d in inside]):
+                out.append(_statement(source, passage, key, sentence, e - s, mentions, clause, row))
+    return out
+
+
+def _shift(d: dict, by: int) -> dict:
+    d = dict(d)
+    d["start"], d["end"] = d["start"] + by, d["end"] + by
+    return d
+
+
+def _dated_clauses(sentence: str, mentions: list[dict]) -> list[tuple[list[dict], str]]:
+    """The sentence's dates that date a happening, each with its clause. A date that only
+    qualifies another ("November and December last year": "last year") is dropped; dates
+    joined by "and"/"to" make one span; a sentence with two separate dates gives two clauses,
+    split at the last clause break between them ("a visit in May ... since inspectors graded
+    them inadequate in December 2015")."""
+    usable = [d for d in mentions if d.get("relation", "") in _DATING_RELATIONS]
+
+    def period(d):
+        return dates.parse_period(d["value"])
+
+    kept = []
+    for d in usable:
+        p = period(d)
+        if p is None:
+            continue
+        finer = [o for o in usable if o is not d and (po := period(o)) and po.first >= p.first and po.last <= p.last
+                 and (po.last - po.first) < (p.last - p.first)]
+        if not finer:
+            kept.append(d)
+    kept.sort(key=lambda d: d["start"])
+    groups: list[list[dict]] = []
+    for d in kept:
+        if groups and _SPAN_JOIN.match(sentence[groups[-1][-1]["end"]:d["start"]]):
+            groups[-1].append(d)
+        else:
+            groups.append([d])
+    bounds = [0]
+    for left, right in zip(groups, groups[1:]):
+        gap_start, gap_end = left[-1]["end"], right[0]["start"]
+        breaks = list(_CLAUSE_BREAK.finditer(sentence, gap_start, gap_end))
+        bounds.append(breaks[-1].start() if breaks else (gap_start + gap_end) // 2)
+    bounds.append(len(sentence))
+    return [(group, sentence[bounds[i]:bounds[i + 1]]) for i, group in enumerate(groups)]
+
+
+def _statement(source: Source, passage: dict, key, sentence: str, length: int, mentions: list[dict],
+               clause: str, row: int) -> Statement:
+    periods = [dates.parse_period(d["value"]) for d in mentions]
+    first, last = min(p.first for p in periods), max(p.last for p in periods)
+    if len(mentions) == 1:
+        value, precision = periods[0].value, periods[0].precision
+        mention = mentions[0]
+    else:  # a span: "in November and December" is 2015-11/2015-12
+        value = f"{periods[0].value}/{periods[-1].value}"
+        precision = max((p.precision for p in periods), key=lambda x: dates._RANK[x])
+        mention = dict(mentions[0])
+        mention.update(text=sentence[mentions[0]["start"]:mentions[-1]["end"]], end=mentions[-1]["end"],
+                       value=value, precision=precision,
+                       relative=any(m.get("relative") for m in mentions),
+                       approximate=any(m.get("approximate") for m in mentions))
+    fields = {name: mention.get(name, default) for name, default in
+              (("text", ""), ("start", 0), ("end", 0), ("value", value), ("precision", precision),
+               ("relative", False), ("approximate", False), ("relation", ""), ("future", False))}
+    citation = Citation(source=source, sentence=sentence, date=dates.DateMention(**fields),
+                        passage_id=str(passage.get("passage_id", passage["id"])), doc_id=passage["doc_id"],
+                        start=key[1], end=key[1] + length)
+    words_only = clause
+    for m in mentions:  # the date's own words are not what the clause is about
+        words_only = words_only.replace(m["text"], " ")
+    return Statement(
+        citation=citation, clause=clause, value=value, precision=precision, first=first, last=last,
+        future=any(m.get("future") for m in mentions), kinds=kinds_of(words_only),
+        names=names_in(words_only), stems=frozenset(content_stems(words_only)),
+        outcomes=frozenset(o.lower() for o in _OUTCOME.findall(clause)), row=int(row),
+    )
+
+
+# --- are two statements the same happening? ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """How alike two clauses must be to report the same happening: ``score`` is
+    ``vector * cosine + words * shared content words + names * shared names`` (both
+    Jaccard), and must reach ``same``. Chosen on labelled pairs (``python -m
+    qa.evaluate_events``); see docs/timeline.md for the figures."""
+
+    vector: float = 0.5
+    words: float = 1.0
+    names: float = 0.5
+    same: float = 0.45
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class PairFeatures:
+    cosine: float
+    words: float
+    names: float
+    shared_kinds: frozenset[str]
+    outcomes_differ: bool
+
+    def score(self, t: Thresholds) -> float:
+        return t.vector * self.cosine + t.words * self.words + t.names * self.names
+
+
+def _jaccard(a: frozenset, b: frozenset) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def pair_features(a: Statement, b: Statement, vectors: np.ndarray) -> PairFeatures:
+    cosine = float(vectors[a.row] @ vectors[b.row]) if len(vectors) else 0.0
+    return PairFeatures(cosine=cosine, words=_jaccard(a.stems, b.stems), names=_jaccard(a.names, b.names),
+                        shared_kinds=a.kinds & b.kinds,
+                        outcomes_differ=bool(a.outcomes and b.outcomes and not a.outcomes & b.outcomes))
+
+
+def compatible(a: Statement, b: Statement) -> bool:
+    """Whether the two dates can be the same happening's: their periods overlap."""
+    return a.first <= b.last and b.first <= a.last
+
+
+def same_thing(a: Statement, b: Statement, features: PairFeatures,
+               thresholds: Thresholds = DEFAULT_THRESHOLDS) -> bool:
+    """Whether two clauses report the same happening, whatever their dates say. Within one
+    article, two dates that cannot agree are two happenings: an article does not contradict
+    itself about when, it reports two visits."""
+    if not features.shared_kinds or features.outcomes_differ or a.future != b.future:
+        return False
+    if a.doc_id == b.doc_id and (not compatible(a, b) or a.citation.start == b.citation.start):
+        return False
+    return features.score(thresholds) >= thresholds.same
+
+
+def relation(a: Statement, b: Statement, vectors: np.ndarray, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
+    """ "same" (one happening, compatible dates), "conflict" (one happening, dates that
+    cannot agree) or "different"."""
+    if not same_thing(a, b, pair_features(a, b, vectors), thresholds):
+        return "different"
+    return "same" if compatible(a, b) else "conflict"
+
+
+# --- grouping --------------------------------------------------------------------------------
+
+
+def group_statements(statements: list[Statement], vectors: np.ndarray,
+                     thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[list[int]]:
+    """Statements in groups, one per happening. Pairs are merged best first, and two groups
+    only when most of their cross pairs are the same thing: one loose link does not chain
+    unrelated happenings together."""
+    n = len(statements)
+    same = np.zeros((n, n), dtype=bool)
+    pairs = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = statements[i], statements[j]
+            if not a.kinds & b.kinds:
+                continue
+            features = pair_features(a, b, vectors)
+            if same_thing(a, b, features, thresholds):
+                same[i, j] = same[j, i] = True
+                pairs.append((features.score(thresholds), i, j))
+    group_of = list(range(n))
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    for _, i, j in sorted(pairs, reverse=True):
+        gi, gj = group_of[i], group_of[j]
+        if gi == gj:
+            continue
+        left, right = members[gi], members[gj]
+        cross = same[np.ix_(left, right)]
+        blocked = any(statements[x].doc_id == statements[y].doc_id and not compatible(statements[x], statements[y])
+                      for x in left for y in right)
+        if blocked or cross.mean() < 0.5:
+            continue
+        members[gi] = left + right
+        for k in right:
+            group_of[k] = gi
+        del members[gj]
+    return list(members.values())
+
+
+def event_of(group: list[Statement], vectors: np.ndarray) -> Event:
+    """One happening from its statements: the date most publishers agree on is the event's,
+    each other date that cannot agree with it is a conflict."""
+    claims: list[list[Statement]] = []
+    for s in sorted(group, key=lambda s: (s.width, s.first)):  # the most precise dates first
+        fits = [c for c in claims if all(compatible(s, o) for o in c)]
+        if fits:
+            max(fits, key=lambda c: (len({o.citation.source.publisher for o in c}), len(c))).append(s)
+        else:
+            claims.append([s])
+    claims.sort(key=lambda c: (-len({o.citation.source.publisher for o in c}), -len(c), c[0].first))
+    main, others = claims[0], claims[1:]
+    value = main[0].value  # the narrowest date those sources give
+    rows = [s.row for s in group]
+    centre = vectors[rows].mean(axis=0) if len(vectors) else None
+    clearest = min(main, key=lambda s: (
+        dates._RANK[s.precision] if "/" not in s.value else 1, s.citation.date.approximate,
+        -(float(vectors[s.row] @ centre) if centre is not None else 0.0), len(s.citation.sentence)))
+    kinds = sorted(set.intersection(*(set(s.kinds) for s in group)) or set().union(*(s.kinds for s in group)))
+    return Event(
+        value=value,
+        label=_label(value, approximate=all(s.citation.date.approximate for s in main)),
+        text=clearest.citation.sentence,
+        tense="future" if sum(s.future for s in main) * 2 > len(main) else "past",
+        kinds=tuple(kinds),
+        sources=_citations(main),
+        conflicts=[DateClaim(c[0].value, _label(c[0].value, all(s.citation.date.approximate for s in c)),
+                             _citations(c)) for c in sorted(others, key=lambda c: c[0].first)],
+    )
+
+
+def _citations(statements: list[Statement]) -> list[Citation]:
+    def reported(s: Statement):
+        p = dates.parse_period(s.citation.source.published)
+        return (p.first if p else s.first, s.doc_id, s.citation.start)
+
+    return [s.citation for s in sorted(statements, key=reported)]
+
+
+def _label(value: str, approximate: bool = False) -> str:
+    if "/" in value:
+        first, last = value.split("/")
+        a, b = dates.parse_period(first), dates.parse_period(last)
+        label = (f"{dates.calendar.month_name[a.first.month]}\u2013{dates.format_date(last)}"
+                 if a.precision == b.precision == "month" and a.first.year == b.first.year
+                 else f"{dates.format_date(first)} \u2013 {dates.format_date(last)}")
+    else:
+        label = dates.format_date(value)
+    return f"about {label}" if approximate else label
+
+
+def period_of(value: str) -> tuple[Any, Any]:
+    """First and last day of an event value, spans (``2015-11/2015-12``) included."""
+    parts = [dates.parse_period(v) for v in value.split("/")]
+    return parts[0].first, parts[-1].last
+
+
+# --- the public function -----------------------------------------------------------------------
+
+
+def events(index_dir: str | Path | None = None, query: str | None = None, doc_id: str | None = None,
+           thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Event]:
+    """The happenings reported in the articles of ``index_dir``, oldest first, each with its
+    sources and the dates other sources disagree on.
+
+    ``query`` keeps the events about it ("improvement notice"); ``doc_id`` those that one
+    article reports (with their sources in other articles too). Without ``index_dir`` the
+    default index is used, built or updated first as :func:`qa.retrieve` does. A date that
+    needs the publication date ("in May", "last week") is left out of an article whose
+    publication date is not known: it cannot be placed.
+    """
+    from . import index as store
+
+    if index_dir is None:
+        from .search import default_retriever
+
+        data, where = default_retriever().data, "the default index"
+    else:
+        data, where = store.load_index(index_dir), str(index_dir)
+    return events_of(data, query=query, doc_id=doc_id, thresholds=thresholds, where=where)
+
+
+def events_of(data, query: str | None = None, doc_id: str | None = None,
+              thresholds: Thresholds = DEFAULT_THRESHOLDS, where: str = "the index") -> list[Event]:
+    """:func:`events` over an index already in memory (a retriever's ``data``)."""
+    dates.check_index_dates(data, where)
+    if doc_id is not None and doc_id not in data.documents:
+        known = ", ".join(sorted(data.documents)) or "none"
+        raise QAError(f"no article {doc_id!r} in {where}; choose one of: {known}")
+    statements = statements_of(data)
+    vectors = np.asarray(data.sentence_vectors, dtype=np.float32)
+    found = [event_of([statements[i] for i in group], vectors)
+             for group in group_statements(statements, vectors, thresholds)]
+    if doc_id is not None:
+        found = [e for e in found if any(c.doc_id == doc_id for c in _all_citations(e))]
+    if query is not None and query.strip():
+        found = about(found, query)
+    found.sort(key=lambda e: (period_of(e.value)[0], e.planned, period_of(e.value)[1], e.text))
+    return found
+
+
+def about(found: list[Event], query: str) -> list[Event]:
+    """The events whose sentences hold every content word of ``query`` (as stems); when none
+    holds them all, those holding the most, if that is at least half."""
+    wanted = content_stems(query)
+    if not wanted:
+        raise QAError(f"the query {query!r} has no words to look for; name what the events are about, "
+                      "such as 'improvement notice'")
+
+    def share(event: Event) -> float:
+        return max(len(wanted & content_stems(c.sentence)) for c in _all_citations(event)) / len(wanted)
+
+    shares = [share(e) for e in found]
+    best = max(shares, default=0.0)
+    if best < 0.5:
+        return []
+    return [e for e, s in zip(found, shares) if s == best]
+
+
+def _all_citations(event: Event) -> Iterable[Citation]:
+    yield from event.sources
+    for claim in event.conflicts:
+        yield from claim.sources
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+# --- the chat's question for it ----------------------------------------------------------------
+
+_EVENTS_QUESTION = re.compile(
+    r"^\s*(?:(?:show|give|list)\s+(?:me\s+)?)?(?:the\s+|a\s+)?(?:timeline|chronology|history)\s+(?:of|for)\s+(?P<a>.+?)"
+    r"|^\s*what\s+(?:has\s+)?happened\s+(?:to|with)\s+(?P<b>.+?)",
+    re.IGNORECASE)
+
+
+def events_topic(message: str) -> str | None:
+    """What a chat message asks the timeline of: "timeline of the improvement notice" and
+    "what happened to the improvement notice?" -> "the improvement notice"; None for other
+    questions."""
+    match = _EVENTS_QUESTION.fullmatch(message.strip().rstrip("?.! ").strip())
+    if not match:
+        return None
+    topic = (match.group("a") or match.group("b") or "").strip()
+    return topic or None
