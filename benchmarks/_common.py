@@ -118,9 +118,9 @@ def scifact_corpus(n_docs: int) -> Path:
 
 def passages_of(corpus: Path) -> list[str]:
     """The passage texts the project makes of ``corpus`` (what both pipelines embed)."""
-    from qa.build import SPLITTER
-    from qa.documents import load_corpus
-    from qa.passages import split_passages
+    from qa.store.build import SPLITTER
+    from qa.ingest.documents import load_corpus
+    from qa.ingest.passages import split_passages
 
     documents, _ = load_corpus(corpus)
     return [p.text for d in documents for p in split_passages(d.doc_id, d.body, **SPLITTER)]
@@ -134,7 +134,7 @@ class NaivePipeline:
     def __init__(self):
         from sentence_transformers import SentenceTransformer
 
-        from qa.embedder import default_model_path
+        from qa.store.embedder import default_model_path
 
         self.model = SentenceTransformer(str(default_model_path()), device="cpu")
         self.index = None

@@ -35,8 +35,8 @@ def naive_index(corpus: str, vectors_out: str = "") -> dict:
     pipeline would add to produce what this project's index holds (sentence vectors)."""
     import numpy as np
 
-    from qa.documents import load_corpus
-    from qa.passages import split_sentences
+    from qa.ingest.documents import load_corpus
+    from qa.ingest.passages import split_sentences
 
     passages = passages_of(Path(corpus))
     documents, _ = load_corpus(Path(corpus))
@@ -68,7 +68,7 @@ def ours_index(corpus: str, index: str, vectors_out: str = "") -> dict:
     report = qa.build_index(corpus_dir=corpus, index_dir=index, rebuild=True)
     done = time.perf_counter()
     if vectors_out:  # passage vectors in the order passages_of() lists the texts
-        from qa.index import load_index
+        from qa.store.index_files import load_index
 
         data = load_index(index)
         row = {p["text"]: p["id"] for p in data.passages}

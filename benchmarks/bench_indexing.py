@@ -83,9 +83,9 @@ def fp32_ceiling(results: Results, corpus: Path, naive_per_s: float, ours_per_s:
     import numpy as np
     from tokenizers import Tokenizer
 
-    from qa.documents import load_corpus
-    from qa.embedder import default_model_path
-    from qa.passages import split_sentences
+    from qa.ingest.documents import load_corpus
+    from qa.store.embedder import default_model_path
+    from qa.ingest.passages import split_sentences
 
     model = default_model_path()
     config = _json.loads((model / "config.json").read_text(encoding="utf-8"))

@@ -51,7 +51,7 @@ def scifact_index(n_docs: int) -> Path:
     index = CACHE / f"scifact-{n_docs}" / "index"
     corpus = scifact_corpus(n_docs)
     try:
-        qa.index.read_manifest(index)
+        qa.store.index_files.read_manifest(index)
     except qa.QAError:
         log(f"building the {n_docs:,}-abstract SciFact index (minutes; bench_indexing builds it too)")
     qa.build_index(corpus_dir=corpus, index_dir=index)  # nothing to do when it is up to date
@@ -115,7 +115,7 @@ def cold_ask(results: Results, index: Path, rounds: int) -> None:
     import qa
 
     question = "when was the improvement notice closed?"
-    data = qa.index.load_index(index)
+    data = qa.store.index_files.load_index(index)
     ids = np.array([p["id"] for p in data.passages], dtype=np.int64)
     vectors, passages = CACHE / "seed" / "naive-vectors.npy", CACHE / "seed" / "naive-passages.json"
     np.save(vectors, data.faiss_index.reconstruct_batch(ids), allow_pickle=False)

@@ -114,9 +114,9 @@ def main(argv=None) -> Results:
     from tokenizers import Tokenizer
 
     import qa
-    from qa import onnx_export
-    from qa.embedder import default_model_path
-    from qa.index import file_sha256
+    from qa.store import onnx_export
+    from qa.store.embedder import default_model_path
+    from qa.store.index_files import file_sha256
 
     embedder = qa.get_embedder()
     embedder.encode(["export the model if it is not cached yet"])

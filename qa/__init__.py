@@ -24,18 +24,18 @@ from .errors import (
 __version__ = "0.1.0"
 
 _LAZY = {
-    "build_index": ("build", "build_index"),
-    "BuildReport": ("build", "BuildReport"),
-    "Retriever": ("search", "Retriever"),
-    "Hit": ("search", "Hit"),
-    "retrieve": ("search", "retrieve"),
-    "Answer": ("answer", "Answer"),
-    "Document": ("documents", "Document"),
-    "load_corpus": ("documents", "load_corpus"),
-    "read_document": ("documents", "read_document"),
-    "get_embedder": ("embedder", "get_embedder"),
-    "timeline": ("chronology", "timeline"),
-    "TimelineEntry": ("chronology", "TimelineEntry"),
+    "build_index": ("store.build", "build_index"),
+    "BuildReport": ("store.build", "BuildReport"),
+    "Retriever": ("answer.retriever", "Retriever"),
+    "Hit": ("answer.retriever", "Hit"),
+    "retrieve": ("answer.retriever", "retrieve"),
+    "Answer": ("answer.compose", "Answer"),
+    "Document": ("ingest.documents", "Document"),
+    "load_corpus": ("ingest.documents", "load_corpus"),
+    "read_document": ("ingest.documents", "read_document"),
+    "get_embedder": ("store.embedder", "get_embedder"),
+    "timeline": ("answer.chronology", "timeline"),
+    "TimelineEntry": ("answer.chronology", "TimelineEntry"),
 }
 
 __all__ = sorted(list(_LAZY) + [

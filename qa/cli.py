@@ -32,7 +32,7 @@ def _progress_bar():
 
 
 def cmd_index(args) -> int:
-    from .build import build_index
+    from .store.build import build_index
 
     report = build_index(corpus_dir=args.corpus, index_dir=args.index, model=args.model, rebuild=args.rebuild,
                          progress=_progress_bar())
@@ -58,7 +58,7 @@ def _format_hit(n: int, hit, width: int = 88) -> str:
 
 
 def cmd_ask(args) -> int:
-    from .search import Retriever, check_question, default_retriever
+    from .answer.retriever import Retriever, check_question, default_retriever
 
     check_question(args.question)  # a bad question is refused before any index is built or loaded
     if args.index:
@@ -78,9 +78,9 @@ def cmd_ask(args) -> int:
 
 
 def cmd_add(args) -> int:
-    from .build import build_index
+    from .store.build import build_index
     from .config import default_corpus_dir
-    from .documents import SUPPORTED_SUFFIXES, read_document
+    from .ingest.documents import SUPPORTED_SUFFIXES, read_document
 
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
     corpus.mkdir(parents=True, exist_ok=True)
@@ -102,7 +102,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .web import serve
+    from .web.app import serve
 
     serve(host=args.host, port=args.port, corpus_dir=args.corpus, index_dir=args.index)
     return 0
@@ -112,7 +112,7 @@ def cmd_eval(args) -> int:
     if bool(args.questions) == bool(args.beir):
         raise QAError("give either a questions file (qa eval QUESTIONS.jsonl) or a BEIR folder (qa eval --beir DIR)")
     if args.beir:
-        from .evaluate import evaluate_beir, prepare_beir, tune_fusion
+        from .evaluate.beir import evaluate_beir, prepare_beir, tune_fusion
 
         log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
         cache = None if args.no_cache else args.cache
@@ -126,8 +126,8 @@ def cmd_eval(args) -> int:
         report = evaluate_beir(args.beir, split=args.split, model=args.model, cache_dir=cache, log=log)
         print(report.table())
         return 0
-    from .evaluate import evaluate_questions
-    from .search import Retriever, default_retriever
+    from .evaluate.beir import evaluate_questions
+    from .answer.retriever import Retriever, default_retriever
 
     retriever = Retriever(index_dir=args.index) if args.index else default_retriever(corpus_dir=args.corpus)
     report = evaluate_questions(args.questions, retriever, k=args.k)

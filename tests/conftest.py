@@ -59,7 +59,7 @@ def seed_corpus(tmp_path) -> Path:
 
 @pytest.fixture
 def hash_embedder():
-    from qa.embedder import HashingEmbedder
+    from qa.store.embedder import HashingEmbedder
 
     return HashingEmbedder(64)
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.abstention import MIN_SUPPORT, abstain_reason, is_answered, question_names
-from qa.answer_kind import asked_kind, asks_about_future, gives_kind, is_when_question, speaks_of_future
-from qa.search import Hit
+from qa.answer.abstention import MIN_SUPPORT, abstain_reason, is_answered, question_names
+from qa.answer.answer_kind import asked_kind, asks_about_future, gives_kind, is_when_question, speaks_of_future
+from qa.answer.retriever import Hit
 
 
 @pytest.mark.parametrize("question, kind", [

@@ -4,7 +4,7 @@ import textwrap
 import pytest
 
 import qa
-from qa.build import build_index
+from qa.store.build import build_index
 from qa.errors import CorpusError
 
 THIRD = textwrap.dedent("""\
@@ -43,7 +43,7 @@ def test_unchanged_corpus_embeds_nothing(tiny_corpus, tmp_path, hash_embedder):
 def test_add_edit_delete_touch_only_that_article(tiny_corpus, tmp_path, hash_embedder):
     index = tmp_path / "index"
     build_index(tiny_corpus, index, embedder=hash_embedder)
-    before = {p["passage_id"]: p["id"] for p in qa.index.load_index(index).passages}
+    before = {p["passage_id"]: p["id"] for p in qa.store.index_files.load_index(index).passages}
 
     # add: exactly the new article's passage and sentence texts reach the embedder
     (tiny_corpus / "ferry.md").write_text(THIRD)
@@ -52,10 +52,10 @@ def test_add_edit_delete_touch_only_that_article(tiny_corpus, tmp_path, hash_emb
     assert report.added == ["ferry"] and report.updated == report.removed == []
     assert sorted(report.unchanged) == ["harbour", "library"]
     doc = qa.read_document(tiny_corpus / "ferry.md", tiny_corpus)
-    passages = qa.passages.split_passages("ferry", doc.body)
-    sentences = [doc.body[s:e] for s, e in qa.passages.split_sentences(doc.body)]
+    passages = qa.ingest.passages.split_passages("ferry", doc.body)
+    sentences = [doc.body[s:e] for s, e in qa.ingest.passages.split_sentences(doc.body)]
     assert embedded_texts(hash_embedder) == [p.text for p in passages] + sentences
-    data = qa.index.load_index(index)
+    data = qa.store.index_files.load_index(index)
     kept = {p["passage_id"]: p["id"] for p in data.passages if p["doc_id"] != "ferry"}
     assert kept == before  # untouched passages keep their FAISS ids
     hits = qa.Retriever(index, embedder=hash_embedder).retrieve("ferry suspended gales", k=1)
@@ -77,7 +77,7 @@ def test_add_edit_delete_touch_only_that_article(tiny_corpus, tmp_path, hash_emb
     hash_embedder.calls.clear()
     report = build_index(tiny_corpus, index, embedder=hash_embedder)
     assert report.removed == ["ferry"] and hash_embedder.calls == []
-    data = qa.index.load_index(index)
+    data = qa.store.index_files.load_index(index)
     assert "ferry" not in data.documents
     assert all(p["doc_id"] != "ferry" for p in data.passages)
     assert data.faiss_index.ntotal == len(data.passages) == len(before)
@@ -90,10 +90,10 @@ def test_rebuild_flag_and_model_change_force_full_builds(tiny_corpus, tmp_path, 
     build_index(tiny_corpus, index, embedder=hash_embedder)
     report = build_index(tiny_corpus, index, embedder=hash_embedder, rebuild=True)
     assert report.full_rebuild and "--rebuild" in report.reason
-    other = qa.embedder.HashingEmbedder(32)
+    other = qa.store.embedder.HashingEmbedder(32)
     report = build_index(tiny_corpus, index, embedder=other)
     assert report.full_rebuild and "hash:64" in report.reason and "hash:32" in report.reason
-    assert qa.index.load_index(index).dimension == 32
+    assert qa.store.index_files.load_index(index).dimension == 32
 
 
 def test_empty_corpus_is_an_error_that_says_what_to_do(tmp_path, hash_embedder):
@@ -108,7 +108,7 @@ def test_failed_embedding_leaves_previous_index(tiny_corpus, tmp_path, hash_embe
     build_index(tiny_corpus, index, embedder=hash_embedder)
     before = (index / "manifest.json").read_bytes()
 
-    class Broken(qa.embedder.HashingEmbedder):
+    class Broken(qa.store.embedder.HashingEmbedder):
         def encode(self, texts, batch_size=32, progress=None):
             raise RuntimeError("out of memory")
 
@@ -116,7 +116,7 @@ def test_failed_embedding_leaves_previous_index(tiny_corpus, tmp_path, hash_embe
     with pytest.raises(RuntimeError):
         build_index(tiny_corpus, index, embedder=Broken(64))
     assert (index / "manifest.json").read_bytes() == before
-    assert len(qa.index.load_index(index).documents) == 2
+    assert len(qa.store.index_files.load_index(index).documents) == 2
 
 
 def test_report_summary_lists_changes(tiny_corpus, tmp_path, hash_embedder):

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import qa
-from qa.dates import (
+from qa.ingest.dates import (
     date_note,
     dates_within,
     find_dates,
@@ -17,8 +17,8 @@ from qa.dates import (
     publication_bound,
     published_between,
 )
-from qa.documents import read_document
-from qa.search import Hit
+from qa.ingest.documents import read_document
+from qa.answer.retriever import Hit
 from conftest import SEED_CORPUS
 
 CYP = SEED_CORPUS / "cypnow-2018-07-23-wandsworth-out-of-inadequate.md"
@@ -144,7 +144,7 @@ def test_publication_range_compares_partial_dates_sensibly():
 
 
 def _hit(text, highlight, published, dates, note=""):
-    # support: the evidence that the sentence answers, which qa.abstention thresholds.
+    # support: the evidence that the sentence answers, which qa.answer.abstention thresholds.
     return Hit(passage_id="d#p0", doc_id="d", text=text, score=1.0, title="t", publisher="p",
                published=published, url="", start=0, end=len(text), highlight=highlight,
                published_note=note, dates=dates, support=1.0)
@@ -180,10 +180,10 @@ def test_date_note_says_whether_the_date_is_the_events_or_the_reports():
 def test_built_passages_store_resolved_dates(seed_corpus, tmp_path, hash_embedder):
     report = qa.build_index(corpus_dir=seed_corpus, index_dir=tmp_path / "index", embedder=hash_embedder)
     assert report.added
-    from qa import index as store
+    from qa.store import index_files as store
 
     data = store.load_index(tmp_path / "index")
-    assert data.extra["dates"] == qa.dates.VERSION
+    assert data.extra["dates"] == qa.ingest.dates.VERSION
     values = {(d["text"], d["value"]) for p in data.passages for d in p["dates"]}
     assert values == {("May", "2018-05"), ("December 2015", "2015-12"), ("2015", "2015"),
                       ("August 2016", "2016-08"), ("August 11", "2016-08-11"), ("February", "2016-02"),
@@ -230,13 +230,13 @@ def test_retrieve_filters_by_publication_date(seed_corpus, tmp_path, hash_embedd
 
 
 def test_import_qa_does_not_load_dateparser():
-    code = "import sys, qa, qa.dates; print('dateparser' in sys.modules)"
+    code = "import sys, qa, qa.ingest.dates; print('dateparser' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_answer_to_a_when_question_states_the_date_beside_the_quote():
-    from qa.answer import compose_answer
+    from qa.answer.compose import compose_answer
 
     sentence = "Wandsworth Council has been given an improvement notice given on August 11."
     dates = [m.to_dict() for m in find_dates(sentence, "2016-08", "not stated in the article")]
@@ -258,7 +258,7 @@ def test_chat_answer_says_the_closure_is_dated_only_by_the_report(real_retriever
 
 
 def test_weekday_of_the_publication_day_is_that_day():
-    from qa.dates import find_dates
+    from qa.ingest.dates import find_dates
 
     # 13 March 2020 was a Friday: "on Friday" in that day's paper is the same day, "on Monday" the 9th.
     found = {d.text: d.value for d in find_dates("It reopened on Friday after closing on Monday.", "2020-03-13")}

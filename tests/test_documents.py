@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.documents import clean_body, load_corpus, read_document
+from qa.ingest.documents import clean_body, load_corpus, read_document
 from qa.errors import CorpusError, DocumentError
 
 from conftest import DATA, SEED_CORPUS

@@ -10,7 +10,7 @@ import pytest
 
 import qa
 from qa.cli import main
-from qa.evaluate import (
+from qa.evaluate.beir import (
     evaluate_beir,
     evaluate_questions,
     first_relevant_rank,
@@ -78,8 +78,8 @@ def test_missing_and_empty_question_files_say_what_to_give(tmp_path):
 
 
 def test_dev_set_is_big_enough_and_its_phrases_are_in_the_articles(seed_corpus):
-    from qa.documents import load_corpus
-    from qa.evaluate import _fold
+    from qa.ingest.documents import load_corpus
+    from qa.evaluate.beir import _fold
 
     pairs = read_questions(DEV_QUESTIONS)
     answerable = [(q, e) for q, e in pairs if e is not None]

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.fusion import DEFAULT_FUSION, Fusion, candidates, hybrid_search, normalise, ranks
-from qa.index import new_faiss_index
-from qa.lexical import LexicalIndex
+from qa.answer.fusion import DEFAULT_FUSION, Fusion, candidates, hybrid_search, normalise, ranks
+from qa.store.index_files import new_faiss_index
+from qa.store.lexical import LexicalIndex
 
 
 def test_ranks_share_the_best_rank_on_ties():

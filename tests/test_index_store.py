@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import qa
-from qa import index as store
-from qa.build import build_index
+from qa.store import index_files as store
+from qa.store.build import build_index
 from qa.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
 
 
@@ -119,8 +119,8 @@ def test_process_killed_mid_write_keeps_previous_index(built, tiny_corpus):
     (tiny_corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank. Nobody was hurt.\n")
     script = f"""
 import os, qa
-from qa import index as store
-from qa.embedder import HashingEmbedder
+from qa.store import index_files as store
+from qa.store.embedder import HashingEmbedder
 real = store._write_atomic
 def dying(path, write):
     if path.name.startswith("sentences-"):
@@ -137,7 +137,7 @@ qa.build_index({str(tiny_corpus)!r}, {str(built)!r}, embedder=HashingEmbedder(64
     after = store.load_index(built)
     assert after.documents == before.documents and after.passages == before.passages
     # and the next build finishes the job and tidies up
-    report = build_index(tiny_corpus, built, embedder=qa.embedder.HashingEmbedder(64))
+    report = build_index(tiny_corpus, built, embedder=qa.store.embedder.HashingEmbedder(64))
     assert report.added == ["ferry"]
     assert not [p for p in built.iterdir() if p.name.endswith(".tmp")]
 

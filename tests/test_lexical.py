@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import qa
-from qa import index as store
-from qa.lexical import LexicalIndex, build_for_passages, file_names, tokenize
+from qa.store import index_files as store
+from qa.store.lexical import LexicalIndex, build_for_passages, file_names, tokenize
 
 TEXTS = [
     "The harbour bridge reopened on Friday after repairs.",

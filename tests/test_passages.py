@@ -1,8 +1,8 @@
 """Sentence splitting and passages: whole sentences, exact offsets, overlap."""
 import pytest
 
-from qa.documents import read_document
-from qa.passages import split_passages, split_sentences
+from qa.ingest.documents import read_document
+from qa.ingest.passages import split_passages, split_sentences
 
 from conftest import SEED_CORPUS
 

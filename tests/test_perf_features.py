@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import qa
-import qa.index as store
-from qa.build import build_index
-from qa.cache import QuestionCache
+import qa.store.index_files as store
+from qa.store.build import build_index
+from qa.store.cache import QuestionCache
 from tests.conftest import ROOT, write_articles
 
 HEAVY = ("torch", "faiss", "onnxruntime", "sentence_transformers", "transformers", "gradio")

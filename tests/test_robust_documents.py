@@ -6,10 +6,10 @@ import time
 import pytest
 
 import qa
-from qa import index as store
-from qa.build import build_index
+from qa.store import index_files as store
+from qa.store.build import build_index
 from qa.cli import main
-from qa.documents import MAX_BODY_CHARS, MAX_FILE_BYTES, load_corpus, read_document
+from qa.ingest.documents import MAX_BODY_CHARS, MAX_FILE_BYTES, load_corpus, read_document
 from qa.errors import CorpusError, DocumentError
 
 GOOD = "---\ntitle: Harbour bridge reopens\npublisher: Coast Times\n---\n\nThe harbour bridge reopened on Friday. Engineers replaced the cables.\n"

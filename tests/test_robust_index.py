@@ -11,10 +11,10 @@ import time
 import pytest
 
 import qa
-from qa import index as store
-from qa.build import build_index
+from qa.store import index_files as store
+from qa.store.build import build_index
 from qa.cli import main
-from qa.embedder import HashingEmbedder
+from qa.store.embedder import HashingEmbedder
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, QAError
 
 from conftest import ROOT, TINY_ARTICLES, write_articles
@@ -204,7 +204,7 @@ def test_cli_reports_damage_and_qa_index_repairs_it(site, capsys):
 
 SLOW_BUILD = textwrap.dedent("""\
     import sys, time
-    from qa.embedder import HashingEmbedder
+    from qa.store.embedder import HashingEmbedder
     from qa.cli import main
     real = HashingEmbedder.encode
     def slow(self, texts, batch_size=32, progress=None):

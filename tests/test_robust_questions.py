@@ -3,10 +3,10 @@ never another exception; questions in other scripts are searched like any other.
 import pytest
 
 import qa
-from qa.build import build_index
+from qa.store.build import build_index
 from qa.cli import main
 from qa.errors import QuestionError
-from qa.search import MAX_QUESTION_CHARS, check_question
+from qa.answer.retriever import MAX_QUESTION_CHARS, check_question
 
 from conftest import TINY_ARTICLES, write_articles
 
@@ -34,7 +34,7 @@ UNUSABLE = [
 
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory):
-    from qa.embedder import HashingEmbedder
+    from qa.store.embedder import HashingEmbedder
 
     base = tmp_path_factory.mktemp("questions")
     corpus = write_articles(base / "corpus", {**TINY_ARTICLES, **OTHER_SCRIPTS})

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.build import build_index
-from qa.index import load_index
-from qa.sentence_choice import FRAGMENT_PENALTY, KIND_BONUS, SentenceChooser, choose_sentence
+from qa.store.build import build_index
+from qa.store.index_files import load_index
+from qa.answer.sentence_choice import FRAGMENT_PENALTY, KIND_BONUS, SentenceChooser, choose_sentence
 
 QUESTIONS = [
     "when was the improvement notice closed?",  # asks for a date

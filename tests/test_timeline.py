@@ -40,7 +40,7 @@ def test_seed_timeline_runs_from_the_2015_inspection_to_the_2018_report(seed_ind
 
 
 def test_every_entry_is_cited_and_points_into_its_article(seed_index, seed_corpus):
-    from qa.documents import load_corpus
+    from qa.ingest.documents import load_corpus
 
     bodies = {d.doc_id: d.body for d in load_corpus(seed_corpus)[0]}
     for e in qa.timeline(index_dir=seed_index):

@@ -16,8 +16,8 @@ import urllib.request
 import pytest
 
 from conftest import ROOT, SEED_CORPUS, free_port
-from qa.answer import Answer
-from qa.search import Hit
+from qa.answer.compose import Answer
+from qa.answer.retriever import Hit
 from qa.web import (
     ChatService,
     UploadError,
@@ -216,7 +216,7 @@ def test_an_upload_whose_index_update_fails_leaves_the_corpus_as_it_was(tiny_cor
     def locked(**kwargs):
         raise IndexLockedError("another `qa index` is updating the index; wait for it to finish and try again")
 
-    monkeypatch.setattr("qa.build.build_index", locked)
+    monkeypatch.setattr("qa.store.build.build_index", locked)
     upload = tmp_path / "kingsport.txt"
     upload.write_text(BRIDGE)
     report = service.add_files([str(upload)])

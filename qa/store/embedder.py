@@ -36,7 +36,7 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
 
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _DEFAULT_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
@@ -136,7 +136,7 @@ def _file_sha256(path: Path) -> str:
         raise ModelError(f"model weights missing at {path}; reinstall the model package") from exc
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _SHA_CACHE:
-        from .index import file_sha256
+        from .index_files import file_sha256
 
         _SHA_CACHE[key] = file_sha256(path)
     return _SHA_CACHE[key]
@@ -446,7 +446,7 @@ def default_backend() -> str:
 def get_embedder(name: str | None = None, backend: str | None = None) -> Embedder:
     """The embedder for ``name`` (default: ``QA_MODEL`` or all-MiniLM-L6-v2), one per process
     and backend. Nothing is loaded here: the model loads on the first ``encode``."""
-    from .config import default_model
+    from ..config import default_model
 
     name = (name or default_model()).strip()
     backend = (backend or default_backend()).strip().lower()

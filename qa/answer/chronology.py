@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import dates
-from . import index as store
-from .errors import QAError
+from ..ingest import dates
+from ..store import index_files as store
+from ..errors import QAError
 
 
 @dataclass
@@ -75,7 +75,7 @@ def timeline(index_dir: str | Path | None = None, doc_id: str | None = None,
     :func:`qa.retrieve` does.
     """
     if index_dir is None:
-        from .search import default_retriever
+        from .retriever import default_retriever
 
         data = default_retriever().data
     else:

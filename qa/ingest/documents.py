@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import CorpusError, DocumentError
+from ..errors import CorpusError, DocumentError
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 # A long news feature is under 100,000 characters. Beyond these limits a file is not an

@@ -14,14 +14,14 @@ from typing import Callable
 
 import numpy as np
 
-from . import dates as date_finder
-from . import index as store
-from .config import default_corpus_dir, default_index_dir
-from .documents import Document, load_corpus
+from ..ingest import dates as date_finder
+from . import index_files as store
+from ..config import default_corpus_dir, default_index_dir
+from ..ingest.documents import Document, load_corpus
 from .embedder import Embedder, get_embedder
-from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from .lexical import build_for_passages
-from .passages import split_passages, split_sentences
+from ..ingest.passages import split_passages, split_sentences
 
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
 

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 1

@@ -94,7 +94,7 @@ def check_index_dates(data, where: str = "the index") -> None:
     """Refuse an index whose passages carry no resolved dates, or dates of an older version:
     it would answer "when" questions as if the sentences held no dates."""
     if data.extra.get("dates") != VERSION:
-        from .errors import IndexMismatchError
+        from ..errors import IndexMismatchError
 
         raise IndexMismatchError(
             f"{where} was built without resolved dates (or with an older version of them); "
@@ -273,7 +273,7 @@ def dates_within(mentions: Iterable[DateMention], start: int, end: int) -> list[
 def publication_bound(value: Any, name: str = "published_after") -> _dt.date | None:
     """A ``published_after``/``published_before`` argument as the first day it names:
     a ``datetime.date`` or ISO text, possibly partial ("2016-08" is 1 August 2016)."""
-    from .errors import QuestionError
+    from ..errors import QuestionError
 
     if value is None or value == "":
         return None

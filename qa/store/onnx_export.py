@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
 
 # Bump when the recipe below changes: older exports are then left alone and redone.
 EXPORT_VERSION = 1

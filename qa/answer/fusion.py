@@ -150,7 +150,7 @@ def candidates(
     found = dense_ids[0] >= 0
     dense_ids, dense_scores = dense_ids[0][found].astype(np.int64), dense_scores[0][found].astype(np.float64)
 
-    from .lexical import top_rows
+    from ..store.lexical import top_rows
 
     all_lexical = lexical.scores(query_text)  # once: BM25 over every passage is the costly part
     rows, _ = top_rows(all_lexical, depth)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .answer_kind import asked_kind, gives_kind
-from .text import content_stems, content_words, overlap
+from ..text import content_stems, content_words, overlap
 
 KIND_BONUS = 0.15  # a sentence that gives the kind of answer asked for
 FRAGMENT_PENALTY = 0.1  # a sentence of fewer than three content words

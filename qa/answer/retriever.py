@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import index as store
-from .cache import QuestionCache
-from .config import default_corpus_dir, default_index_dir
-from .embedder import Embedder, get_embedder
-from .errors import QuestionError
+from ..store import index_files as store
+from ..store.cache import QuestionCache
+from ..config import default_corpus_dir, default_index_dir
+from ..store.embedder import Embedder, get_embedder
+from ..errors import QuestionError
 from .fusion import DEFAULT_FUSION
 from .sentence_choice import SentenceChooser, choose_sentence  # noqa: F401  (choose_sentence: the plain rule)
-from .text import overlap, words
+from ..text import overlap, words
 
 MAX_QUESTION_CHARS = 1000
 # Candidates taken from each of the dense and BM25 rankings before fusion.
@@ -129,8 +129,8 @@ class Retriever:
         return self._data
 
     def _check_model(self, data: store.IndexData) -> None:
-        from .dates import check_index_dates
-        from .errors import IndexMismatchError
+        from ..ingest.dates import check_index_dates
+        from ..errors import IndexMismatchError
 
         # An index from before dates were stored would answer "when" with no dates: refuse it.
         check_index_dates(data, str(self.index_dir))
@@ -181,7 +181,7 @@ class Retriever:
         # Same model name, other vectors (a model folder replaced in place): FAISS would
         # abort on the mismatch, so it is caught here with a way out.
         if q.shape[0] != self.data.dimension:
-            from .errors import IndexMismatchError
+            from ..errors import IndexMismatchError
 
             raise IndexMismatchError(
                 f"{self.index_dir} holds {self.data.dimension}-dimensional vectors but model "
@@ -267,7 +267,7 @@ class Retriever:
         and ``content``); a follow-up such as "and when was it closed?" is searched with
         the earlier question's topic folded in, and ``Answer.query`` says what was searched.
         """
-        from .answer import answer
+        from .compose import answer
 
         return answer(self, question, history=history, k=k)
 
@@ -379,7 +379,7 @@ def retrieve(question: str, k: int = 5, corpus_dir=None, index_dir=None,
 
 def _allowed_docs(data: store.IndexData, published_after, published_before) -> set[str] | None:
     """The documents published in the range, or None when no range is asked for."""
-    from .dates import publication_bound, published_between
+    from ..ingest.dates import publication_bound, published_between
 
     after = publication_bound(published_after, "published_after")
     before = publication_bound(published_before, "published_before")
@@ -400,8 +400,8 @@ def default_retriever(corpus_dir=None, index_dir=None) -> Retriever:
     An index that cannot be used (a damaged file, another format) is rebuilt from the
     corpus with a ``RuntimeWarning`` that says why; a build running elsewhere is waited for.
     """
-    from .build import corpus_state
-    from .errors import IndexCorruptError, IndexMismatchError, QAError
+    from ..store.build import corpus_state
+    from ..errors import IndexCorruptError, IndexMismatchError, QAError
 
     corpus = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
     index = Path(index_dir) if index_dir is not None else default_index_dir(corpus)
@@ -431,7 +431,7 @@ def default_retriever(corpus_dir=None, index_dir=None) -> Retriever:
 def _update(corpus: Path, index: Path) -> None:
     import warnings
 
-    from .build import build_index
+    from ..store.build import build_index
 
     report = build_index(corpus_dir=corpus, index_dir=index, wait=True)
     if report.full_rebuild and report.reason != "no index yet":

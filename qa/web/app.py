@@ -26,9 +26,9 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .config import default_corpus_dir, default_index_dir
-from .documents import SUPPORTED_SUFFIXES, read_document
-from .errors import DocumentError, IndexCorruptError, IndexMismatchError, QAError
+from ..config import default_corpus_dir, default_index_dir
+from ..ingest.documents import SUPPORTED_SUFFIXES, read_document
+from ..errors import DocumentError, IndexCorruptError, IndexMismatchError, QAError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -95,7 +95,7 @@ class ChatService:
 
     def prepare(self):
         """Build the index, or update it if the corpus changed since; return the retriever."""
-        from .search import default_retriever
+        from ..answer.retriever import default_retriever
 
         self._retriever = default_retriever(self.corpus_dir, self.index_dir)
         return self._retriever
@@ -155,7 +155,7 @@ class ChatService:
         return "\n".join(lines)
 
     def _index(self, added: list[Path], progress) -> list[str]:
-        from .build import build_index
+        from ..store.build import build_index
 
         try:
             report = build_index(corpus_dir=self.corpus_dir, index_dir=self.index_dir, progress=progress)
@@ -436,7 +436,7 @@ def timeline_choices(service: ChatService) -> list[tuple[str, str]]:
 def timeline_html(service: ChatService, doc_id: str | None = None) -> str:
     """The timeline as an HTML list, oldest first: date, sentence with the date marked,
     source. A problem (an index to update, an unknown article) is shown, not raised."""
-    from .chronology import timeline_of
+    from ..answer.chronology import timeline_of
 
     try:
         entries = timeline_of(service.retriever.data, doc_id=None if doc_id in (None, "", ALL_ARTICLES) else doc_id,

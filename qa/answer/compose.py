@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .abstention import MIN_SUPPORT, is_answered
-from .dates import date_note
+from ..ingest.dates import date_note
 from .answer_kind import is_when_question
-from .search import MAX_QUESTION_CHARS, Hit, check_question
-from .text import content_words, stem, words
+from .retriever import MAX_QUESTION_CHARS, Hit, check_question
+from ..text import content_words, stem, words
 
 # Below this support (the answering sentence's score), nothing answers; it and the other
 # checks are in qa.abstention, calibrated as the README's "Quality" section says.

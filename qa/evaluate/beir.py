@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .errors import QAError
+from ..errors import QAError
 
 Log = Callable[[str], None]
 
@@ -141,7 +141,7 @@ class QuestionReport:
         ]
         calibration = self.calibration()
         if calibration:
-            from .abstention import MIN_SUPPORT
+            from ..answer.abstention import MIN_SUPPORT
 
             lines.append(
                 f"support        best unanswerable past the checks {calibration[0]:.2f}, worst answerable "
@@ -192,9 +192,9 @@ def read_questions(path: str | Path) -> list[tuple[str, str | None]]:
 
 def evaluate_questions(path: str | Path, retriever, k: int = 5) -> QuestionReport:
     """Ask every question of ``path`` and see where the passage containing ``expect`` ranks."""
-    from .abstention import is_answered
-    from .answer import compose_answer
-    from .search import check_question
+    from ..answer.abstention import is_answered
+    from ..answer.compose import compose_answer
+    from ..answer.retriever import check_question
 
     results = []
     for question, expect in read_questions(path):
@@ -379,10 +379,10 @@ class BeirReport:
 def prepare_beir(folder: str | Path, split: str = "test", model: str | None = None, embedder=None,
                  cache_dir: str | Path | None = "benchmarks/.cache", depth: int = 100, log: Log | None = None) -> BeirRun:
     """Embed, index and search every judged query of ``split`` (dense, BM25 and their candidates)."""
-    from .embedder import get_embedder
-    from .fusion import candidates
-    from .index import new_faiss_index
-    from .lexical import LexicalIndex
+    from ..store.embedder import get_embedder
+    from ..answer.fusion import candidates
+    from ..store.index_files import new_faiss_index
+    from ..store.lexical import LexicalIndex
 
     log = log or (lambda _msg: None)
     data = load_beir(folder, split)
@@ -419,7 +419,7 @@ def evaluate_beir(folder: str | Path, split: str = "test", model: str | None = N
                   cache_dir: str | Path | None = "benchmarks/.cache", fusion=None,
                   log: Log | None = None) -> BeirReport:
     """nDCG@10 and Recall@100 of dense, BM25 and hybrid ranking, from one indexing run."""
-    from .fusion import DEFAULT_FUSION
+    from ..answer.fusion import DEFAULT_FUSION
 
     fusion = fusion or DEFAULT_FUSION
     run = prepare_beir(folder, split, model=model, embedder=embedder, cache_dir=cache_dir, log=log)
@@ -434,14 +434,14 @@ def evaluate_beir(folder: str | Path, split: str = "test", model: str | None = N
 
 
 def _default_model_name() -> str:
-    from .config import default_model
+    from ..config import default_model
 
     return default_model()
 
 
 def fusion_grid():
     """The fusions compared by ``qa eval --beir DIR --tune`` (run it on a training split)."""
-    from .fusion import Fusion
+    from ..answer.fusion import Fusion
 
     grid = [Fusion("rrf", k=k) for k in (1, 5, 10, 20, 40, 60, 100)]
     for normalise in ("minmax", "zscore", "max"):

@@ -25,7 +25,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .text import QUESTION_WORDS, STOPWORDS
+from ..text import QUESTION_WORDS, STOPWORDS
 
 # BM25 saturation and length normalisation: the usual defaults. On SciFact's training
 # queries the grid k1 in {0.9, 1.2, 1.5} x b in {0.6, 0.75, 0.9} spans nDCG@10 0.690-0.697
@@ -122,7 +122,7 @@ class LexicalIndex:
                 folder, data_name=names["data"], indices_name=names["indices"], indptr_name=names["indptr"],
                 vocab_name=names["vocab"], params_name=names["params"], allow_pickle=False, show_progress=False,
             )
-        from .index import fsync_path
+        from .index_files import fsync_path
 
         for path in paths.values():
             fsync_path(path)
