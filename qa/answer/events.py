@@ -16,7 +16,7 @@ be the same (January 2016 against February 2016) are its ``conflicts``, each wit
 Two sentences are the same happening (:func:`same_thing`) when they share a kind of event
 (inspected, rated, issued, closed, published, met ...; :data:`EVENT_KINDS`) and their sentence
 vectors, content words and names are close enough (:class:`Thresholds`, chosen on labelled
-pairs: ``python -m qa.evaluate_events``). Dates are compatible when their periods overlap:
+pairs: ``python -m qa.evaluate.events``). Dates are compatible when their periods overlap:
 "2015" and "December 2015" are, "January 2016" and "February 2016" are not.
 """
 from __future__ import annotations
@@ -28,9 +28,9 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from . import dates
-from .errors import QAError
-from .text import content_stems
+from ..errors import QAError
+from ..ingest import dates
+from ..text import content_stems, stem
 
 # --- records ------------------------------------------------------------------------------
 
@@ -145,23 +145,24 @@ class Event:
 # same happening when they share a kind: "inspected in December" and "closed in December" are
 # two things that happened in the same month.
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
-    "inspected": ("inspect", "inspector", "visit", "audit", "review"),
-    "rated": ("rate", "rating", "grade", "judg", "deem", "brand", "rule", "ruling", "verdict"),
-    "issued": ("issu", "given", "serv", "impos", "notic"),
-    "closed": ("close", "lift", "remov", "end", "withdrawn", "withdraw", "shut", "scrap"),
-    "published": ("publish", "releas", "report", "publication"),
-    "met": ("meet", "met", "meeting", "conven", "gather"),
-    "opened": ("open", "reopen", "launch", "unveil", "start", "began", "begin"),
-    "appointed": ("appoint", "hire", "elect", "name", "chosen"),
-    "resigned": ("resign", "quit", "stood", "step", "depart", "left", "leav", "sack", "fire"),
-    "decided": ("approv", "vote", "agre", "decid", "decision", "pass", "reject"),
-    "announced": ("announc", "declar", "confirm", "unveil"),
-    "changed": ("cut", "rais", "rise", "rose", "increas", "fell", "fall", "reduc", "doubl"),
-    "legal": ("charg", "arrest", "sentenc", "convict", "fine", "su", "court", "trial", "jail"),
-    "built": ("build", "built", "construct", "complet", "finish", "demolish"),
-    "died": ("die", "death", "kill", "dead"),
+    "inspected": ("inspect", "inspection", "inspector", "visit", "audit"),
+    "rated": ("rate", "rat", "grade", "grad", "judg", "judgement", "deem", "brand", "rule", "rul",
+              "verdict", "score"),
+    "issued": ("issu", "given", "impos", "notice", "notic", "serv"),
+    "closed": ("close", "clos", "lift", "remov", "withdrawn", "withdraw", "shut", "scrap"),
+    "published": ("publish", "releas", "issu"),
+    "met": ("meet", "met", "conven"),
+    "opened": ("open", "reopen", "launch", "unveil"),
+    "appointed": ("appoint", "hire", "hir", "elect"),
+    "resigned": ("resign", "quit", "sack", "stood"),
+    "decided": ("approv", "vote", "vot", "agre", "decid", "decis", "reject"),
+    "announced": ("announc", "declar", "confirm"),
+    "changed": ("cut", "rais", "rise", "rose", "increas", "fell", "reduc", "doubl"),
+    "legal": ("charg", "arrest", "sentenc", "convict", "fine", "fin", "sue", "su", "trial", "jail"),
+    "built": ("build", "built", "construct", "complet", "demolish"),
+    "died": ("die", "di", "death", "kill", "dead"),
 }
-_KIND_OF_STEM = {}
+_KIND_OF_STEM: dict[str, set[str]] = {}
 for _kind, _stems in EVENT_KINDS.items():
     for _stem in _stems:
         _KIND_OF_STEM.setdefault(_stem, set()).add(_kind)
@@ -179,6 +180,10 @@ _NOT_NAMES = frozenset(dates._MONTH_NAMES) | frozenset(
 # Relations that still date the happening itself ("subject to a notice since August 2016":
 # the notice began then); "before May", "by 2020", "until June" do not.
 _DATING_RELATIONS = ("", "since", "from")
+# A clause about an earlier happening of the same kind: "when it was last inspected in 2012",
+# "its previous inspection". It is not the happening the other reports are about.
+_EARLIER = re.compile(r"\b(?:previous|prior|earlier|last\s+(?:inspected|visited|rated|judged|inspection|visit))\b",
+                      re.IGNORECASE)
 # What joins two dates into one span: "in November and December", "from May to July".
 _SPAN_JOIN = re.compile(r"^\s*(?:and|to|until|till|through|-|\u2013)\s*$")
 # Where one clause of a sentence ends and the next begins, between two dates.
@@ -188,16 +193,11 @@ _WORD = re.compile(r"[a-z]+")
 
 
 def kinds_of(text: str) -> frozenset[str]:
-    """The kinds of happening a clause reports: "rated inadequate in January 2016" -> {"rated"}."""
+    """The kinds of happening a clause reports: "rated inadequate in January 2016" -> {"rated"}.
+    Words are compared as stems, whole: "services" is not "served"."""
     found: set[str] = set()
     for word in _WORD.findall(text.lower()):
-        for length in range(len(word), 1, -1):
-            kinds = _KIND_OF_STEM.get(word[:length])
-            if kinds and (length == len(word) or length >= 4 or word[:length] in ("met", "su")):
-                if word[:length] == "su" and word not in ("sue", "sued", "suing"):
-                    continue
-                found |= kinds
-                break
+        found |= _KIND_OF_STEM.get(stem(word), set())
     return frozenset(found)
 
 
@@ -230,6 +230,8 @@ class Statement:
     stems: frozenset[str]
     outcomes: frozenset[str]
     row: int
+    earlier: bool = False  # about an earlier happening of its kind ("last inspected in 2012")
+    subject: frozenset[str] = frozenset()  # the clause's names and its article's
 
     @property
     def doc_id(self) -> str:
@@ -245,6 +247,7 @@ def statements_of(data, doc_id: str | None = None) -> list[Statement]:
     sentence, so the same sentence is met twice."""
     out: list[Statement] = []
     seen: set[tuple[str, int]] = set()
+    article_names = _article_names(data)
     for passage in data.passages:
         if doc_id is not None and passage["doc_id"] != doc_id:
             continue
@@ -260,8 +263,19 @@ def statements_of(data, doc_id: str | None = None) -> list[Statement]:
             seen.add(key)
             sentence = passage["text"][s:e]
             for mentions, clause in _dated_clauses(sentence, [_shift(d, -s) for d in inside]):
-                out.append(_statement(source, passage, key, sentence, e - s, mentions, clause, row))
+                statement = _statement(source, passage, key, sentence, e - s, mentions, clause, row)
+                statement.subject = statement.names | article_names.get(passage["doc_id"], frozenset())
+                out.append(statement)
     return out
+
+
+def _article_names(data) -> dict[str, frozenset[str]]:
+    """Each article's names (headline and text): who a clause is about when it says only
+    "the council" or "the school"."""
+    texts: dict[str, list[str]] = {doc_id: [meta.get("title", "")] for doc_id, meta in data.documents.items()}
+    for passage in data.passages:
+        texts.setdefault(passage["doc_id"], []).append(passage["text"])
+    return {doc_id: names_in(" ".join(parts)) for doc_id, parts in texts.items()}
 
 
 def _shift(d: dict, by: int) -> dict:
@@ -335,6 +349,7 @@ def _statement(source: Source, passage: dict, key, sentence: str, length: int, m
         future=any(m.get("future") for m in mentions), kinds=kinds_of(words_only),
         names=names_in(words_only), stems=frozenset(content_stems(words_only)),
         outcomes=frozenset(o.lower() for o in _OUTCOME.findall(clause)), row=int(row),
+        earlier=bool(_EARLIER.search(clause)),
     )
 
 
@@ -348,10 +363,14 @@ class Thresholds:
     Jaccard), and must reach ``same``. Chosen on labelled pairs (``python -m
     qa.evaluate_events``); see docs/timeline.md for the figures."""
 
-    vector: float = 0.5
+    vector: float = 1.0
     words: float = 1.0
     names: float = 0.5
-    same: float = 0.45
+    same: float = 0.625
+    # Reports that disagree about a date disagree by weeks or months; two inspections years
+    # apart are two inspections. Days between the two periods beyond which dates that cannot
+    # agree mean two happenings rather than a conflict.
+    conflict_gap_days: int = 120
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -373,9 +392,39 @@ def _jaccard(a: frozenset, b: frozenset) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def pair_features(a: Statement, b: Statement, vectors: np.ndarray) -> PairFeatures:
+def name_weights(statements: list[Statement]) -> dict[str, float]:
+    """How much sharing a name says: a name in every article ("Ofsted" in a story about
+    inspections) says little, a name in few ("Worcestershire") a lot (inverse document
+    frequency over the articles the statements come from)."""
+    docs: dict[str, frozenset[str]] = {}
+    for s in statements:
+        docs[s.doc_id] = docs.get(s.doc_id, frozenset()) | s.subject
+    n = max(len(docs), 1)
+    counts: dict[str, int] = {}
+    for names in docs.values():
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    return {name: float(np.log(1 + n / c)) for name, c in counts.items()}
+
+
+def _weighted_overlap(a: frozenset, b: frozenset, weights: dict[str, float]) -> float:
+    """Shared names over the names of the one with fewer (by weight): a short report that
+    names only "Wandsworth" and "Ofsted" is about the same subject as a long one that names
+    twenty people besides."""
+    smaller = min(sum(weights.get(x, 1.0) for x in a), sum(weights.get(x, 1.0) for x in b))
+    return sum(weights.get(x, 1.0) for x in a & b) / smaller if smaller else 0.0
+
+
+def gap_days(a: Statement, b: Statement) -> int:
+    """Days between two dates' periods; 0 when they overlap."""
+    return max((b.first - a.last).days, (a.first - b.last).days, 0)
+
+
+def pair_features(a: Statement, b: Statement, vectors: np.ndarray,
+                  weights: dict[str, float] | None = None) -> PairFeatures:
     cosine = float(vectors[a.row] @ vectors[b.row]) if len(vectors) else 0.0
-    return PairFeatures(cosine=cosine, words=_jaccard(a.stems, b.stems), names=_jaccard(a.names, b.names),
+    names = _weighted_overlap(a.subject or a.names, b.subject or b.names, weights or {})
+    return PairFeatures(cosine=cosine, words=_jaccard(a.stems, b.stems), names=names,
                         shared_kinds=a.kinds & b.kinds,
                         outcomes_differ=bool(a.outcomes and b.outcomes and not a.outcomes & b.outcomes))
 
@@ -390,9 +439,11 @@ def same_thing(a: Statement, b: Statement, features: PairFeatures,
     """Whether two clauses report the same happening, whatever their dates say. Within one
     article, two dates that cannot agree are two happenings: an article does not contradict
     itself about when, it reports two visits."""
-    if not features.shared_kinds or features.outcomes_differ or a.future != b.future:
+    if not features.shared_kinds or a.future != b.future or a.earlier != b.earlier:
         return False
-    if a.doc_id == b.doc_id and (not compatible(a, b) or a.citation.start == b.citation.start):
+    if not compatible(a, b) and (a.doc_id == b.doc_id or gap_days(a, b) > thresholds.conflict_gap_days):
+        return False
+    if a.doc_id == b.doc_id and a.citation.start == b.citation.start:
         return False
     return features.score(thresholds) >= thresholds.same
 
@@ -416,12 +467,13 @@ def group_statements(statements: list[Statement], vectors: np.ndarray,
     n = len(statements)
     same = np.zeros((n, n), dtype=bool)
     pairs = []
+    weights = name_weights(statements)
     for i in range(n):
         for j in range(i + 1, n):
             a, b = statements[i], statements[j]
             if not a.kinds & b.kinds:
                 continue
-            features = pair_features(a, b, vectors)
+            features = pair_features(a, b, vectors, weights)
             if same_thing(a, b, features, thresholds):
                 same[i, j] = same[j, i] = True
                 pairs.append((features.score(thresholds), i, j))
@@ -460,6 +512,7 @@ def event_of(group: list[Statement], vectors: np.ndarray) -> Event:
     rows = [s.row for s in group]
     centre = vectors[rows].mean(axis=0) if len(vectors) else None
     clearest = min(main, key=lambda s: (
+        len(s.clause.strip()) < len(s.citation.sentence.strip()),  # a sentence about this alone
         dates._RANK[s.precision] if "/" not in s.value else 1, s.citation.date.approximate,
         -(float(vectors[s.row] @ centre) if centre is not None else 0.0), len(s.citation.sentence)))
     kinds = sorted(set.intersection(*(set(s.kinds) for s in group)) or set().union(*(s.kinds for s in group)))
@@ -515,10 +568,10 @@ def events(index_dir: str | Path | None = None, query: str | None = None, doc_id
     needs the publication date ("in May", "last week") is left out of an article whose
     publication date is not known: it cannot be placed.
     """
-    from . import index as store
+    from ..store import index_files as store
 
     if index_dir is None:
-        from .search import default_retriever
+        from .retriever import default_retriever
 
         data, where = default_retriever().data, "the default index"
     else:
