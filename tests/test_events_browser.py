@@ -69,16 +69,18 @@ def test_events_chart_marks_each_event_and_hover_shows_its_sentence_and_sources(
         sources = page.locator("#events .qa-event-sources").all_inner_texts()
         assert any("CYP Now, 16 February 2016" in s and " \u00b7 " in s for s in sources)
 
-        # Hovering a mark shows the event's sentence and sources.
+        # Hovering a mark shows the event's sentence, its sources and what they disagree about.
+        past = [e for e in expected if not e.planned]
+        disputed = next(e for e in past if e.conflicts)
         happened = page.locator("#events-chart .scatterlayer .trace").filter(
-            has=page.locator("path.point")).first.locator("path.point").first
+            has=page.locator("path.point")).first.locator("path.point").nth(past.index(disputed))
         happened.scroll_into_view_if_needed()
         box = happened.bounding_box()  # Plotly's drag layer lies over the marks: move the mouse there
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         hover = page.locator("#events-chart .hoverlayer")
         hover.locator("text").first.wait_for(timeout=10_000)
-        first = expected[0]
-        assert first.label in hover.text_content()
+        shown = hover.text_content()
+        assert disputed.label in shown and "sources disagree" in shown and "Your Local Guardian" in shown
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         page.locator("#events-chart").screenshot(path=str(SCREENSHOT_DIR / "timeline-events-chart.png"))
         page.screenshot(path=str(SCREENSHOT_DIR / "timeline-events.png"), full_page=False)

@@ -393,9 +393,9 @@ def _jaccard(a: frozenset, b: frozenset) -> float:
 
 
 def name_weights(statements: list[Statement]) -> dict[str, float]:
-    """How much sharing a name says: a name in every article ("Ofsted" in a story about
-    inspections) says little, a name in few ("Worcestershire") a lot (inverse document
-    frequency over the articles the statements come from)."""
+    """How much sharing a name says: a name in every article of a story (the inspectorate in a
+    story about inspections) says little, a name in few (one county) a lot: inverse document
+    frequency over the articles the statements come from."""
     docs: dict[str, frozenset[str]] = {}
     for s in statements:
         docs[s.doc_id] = docs.get(s.doc_id, frozenset()) | s.subject
@@ -409,7 +409,7 @@ def name_weights(statements: list[Statement]) -> dict[str, float]:
 
 def _weighted_overlap(a: frozenset, b: frozenset, weights: dict[str, float]) -> float:
     """Shared names over the names of the one with fewer (by weight): a short report that
-    names only "Wandsworth" and "Ofsted" is about the same subject as a long one that names
+    names only the council and the inspectorate is about the same subject as a long one that names
     twenty people besides."""
     smaller = min(sum(weights.get(x, 1.0) for x in a), sum(weights.get(x, 1.0) for x in b))
     return sum(weights.get(x, 1.0) for x in a & b) / smaller if smaller else 0.0
@@ -448,15 +448,31 @@ def same_thing(a: Statement, b: Statement, features: PairFeatures,
     return features.score(thresholds) >= thresholds.same
 
 
-def relation(a: Statement, b: Statement, vectors: np.ndarray, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
-    """ "same" (one happening, compatible dates), "conflict" (one happening, dates that
-    cannot agree) or "different"."""
-    if not same_thing(a, b, pair_features(a, b, vectors), thresholds):
-        return "different"
-    return "same" if compatible(a, b) else "conflict"
-
-
 # --- grouping --------------------------------------------------------------------------------
+
+
+NEIGHBOURS = 64  # candidate partners per clause, by sentence-vector cosine
+
+
+def candidate_pairs(statements: list[Statement], vectors: np.ndarray,
+                    neighbours: int = NEIGHBOURS) -> list[tuple[int, int]]:
+    """The pairs worth scoring, ``(i, j)`` with ``i < j``: clauses sharing a kind of event,
+    each with its ``neighbours`` closest by sentence vector. Every pair of a small corpus;
+    a large one (thousands of dated clauses) would otherwise take minutes of pure Python."""
+    n = len(statements)
+    if n <= neighbours + 1 or not len(vectors):
+        return [(i, j) for i in range(n) for j in range(i + 1, n) if statements[i].kinds & statements[j].kinds]
+    rows = vectors[[s.row for s in statements]]
+    found: set[tuple[int, int]] = set()
+    for start in range(0, n, 1024):
+        block = rows[start:start + 1024] @ rows.T
+        nearest = np.argpartition(-block, neighbours, axis=1)[:, :neighbours + 1]
+        for offset, partners in enumerate(nearest):
+            i = start + offset
+            for j in map(int, partners):
+                if i != j and statements[i].kinds & statements[j].kinds:
+                    found.add((min(i, j), max(i, j)))
+    return sorted(found)
 
 
 def group_statements(statements: list[Statement], vectors: np.ndarray,
@@ -465,18 +481,16 @@ def group_statements(statements: list[Statement], vectors: np.ndarray,
     only when most of their cross pairs are the same thing: one loose link does not chain
     unrelated happenings together."""
     n = len(statements)
-    same = np.zeros((n, n), dtype=bool)
+    same: set[tuple[int, int]] = set()
     pairs = []
     weights = name_weights(statements)
-    for i in range(n):
-        for j in range(i + 1, n):
-            a, b = statements[i], statements[j]
-            if not a.kinds & b.kinds:
-                continue
-            features = pair_features(a, b, vectors, weights)
-            if same_thing(a, b, features, thresholds):
-                same[i, j] = same[j, i] = True
-                pairs.append((features.score(thresholds), i, j))
+    for i, j in candidate_pairs(statements, vectors):
+        a, b = statements[i], statements[j]
+        features = pair_features(a, b, vectors, weights)
+        if same_thing(a, b, features, thresholds):
+            same.add((i, j))
+            same.add((j, i))
+            pairs.append((features.score(thresholds), i, j))
     group_of = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     for _, i, j in sorted(pairs, reverse=True):
@@ -484,10 +498,10 @@ def group_statements(statements: list[Statement], vectors: np.ndarray,
         if gi == gj:
             continue
         left, right = members[gi], members[gj]
-        cross = same[np.ix_(left, right)]
+        agreeing = sum((x, y) in same for x in left for y in right)
         blocked = any(statements[x].doc_id == statements[y].doc_id and not compatible(statements[x], statements[y])
                       for x in left for y in right)
-        if blocked or cross.mean() < 0.5:
+        if blocked or agreeing * 2 < len(left) * len(right):
             continue
         members[gi] = left + right
         for k in right:
