@@ -263,3 +263,15 @@ def test_weekday_of_the_publication_day_is_that_day():
     # 13 March 2020 was a Friday: "on Friday" in that day's paper is the same day, "on Monday" the 9th.
     found = {d.text: d.value for d in find_dates("It reopened on Friday after closing on Monday.", "2020-03-13")}
     assert found == {"Friday": "2020-03-13", "Monday": "2020-03-09"}
+
+
+def test_a_plan_is_marked_future_and_a_week_is_a_period():
+    [plan] = find_dates("The board will meet on August 25.", "2016-08-12")
+    [past] = find_dates("The board met on August 11.", "2016-08-12")
+    assert plan.future and not past.future
+    week = parse_period("2016-W31")
+    assert (week.precision, week.first, week.last) == ("week", dt.date(2016, 8, 1), dt.date(2016, 8, 7))
+    assert format_date("2016-W31") == "the week of 1 August 2016"
+    assert parse_period("2016-W54") is None
+    # Without a publication date a plan's "August 25" cannot be placed either.
+    assert find_dates("The board will meet on August 25.", "") == []

@@ -86,7 +86,7 @@ def test_reports_of_one_happening_are_one_event_with_every_source(bridge_index):
     for c in closure.sources:
         assert c.sentence[c.date.start:c.date.end] == c.date.text
         assert c.passage_id and c.doc_id
-    json.dumps([e.to_dict() for e in found], default=str)  # plain data for the page
+    json.dumps([e.to_dict() for e in found])  # plain data for the page
 
 
 def test_a_date_that_cannot_agree_is_a_conflict_not_another_event(bridge_index):

@@ -102,3 +102,5 @@ def test_chat_answers_a_timeline_question_with_the_cited_events(events_app):
     assert reply.startswith("**Timeline of the improvement notice** (1 event")
     assert "11 August 2016" in reply and "given an improvement notice" in reply
     assert "Wandsworth Guardian, August 2016 \u00b7 CYP Now, 23 July 2018" in reply
+    # Nothing dated about it: answered as any other question, not with an empty timeline.
+    assert "Timeline of" not in service.reply("what happened to the harbour bridge?")

@@ -120,8 +120,11 @@ class ChatService:
 
         try:
             topic = events_topic(message)  # "timeline of the improvement notice": the events, cited
-            if topic is not None:
-                return self.events_reply(topic)
+            found = self.events(query=topic) if topic is not None else []
+            if found:
+                from .events_view import events_reply
+
+                return events_reply(topic, found)
             return render_answer(self.answer(message, history))
         except QAError as exc:
             return f"**Cannot answer:** {escape_text(str(exc))}"
@@ -131,11 +134,6 @@ class ChatService:
         from ..answer.events import events_of
 
         return events_of(self.retriever.data, query=query, doc_id=doc_id, where=str(self.index_dir))
-
-    def events_reply(self, topic: str) -> str:
-        from .events_view import events_reply
-
-        return events_reply(topic, self.events(query=topic))
 
     def documents(self) -> list[list]:
         """One row per indexed article: headline, publisher, date, passages, file, link."""

@@ -132,9 +132,7 @@ def events_html(found: list[Event], empty: str = "No dated events in these artic
 
 def events_reply(topic: str, found: list[Event]) -> str:
     """The chat's answer to "timeline of X" / "what happened to X?": the events, oldest first,
-    each quoted and cited, as Markdown."""
-    if not found:
-        return f"**No dated events about \u201c{escape_text(topic)}\u201d in the articles.**"
+    each quoted and cited, as Markdown. (Without events the chat answers as for any question.)"""
     lines = [f"**Timeline of {escape_text(topic)}** ({len(found)} event{'s' if len(found) != 1 else ''}, oldest first)", ""]
     for n, e in enumerate(found, start=1):
         planned = " (planned)" if e.planned else ""
