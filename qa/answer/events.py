@@ -201,16 +201,30 @@ def kinds_of(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def names_in(text: str) -> frozenset[str]:
-    """Proper names in a clause, lower-cased: "Wandsworth Council" -> {"wandsworth"}; months,
-    weekdays and sentence-opening words are not names."""
+def names_in(text: str, common: frozenset[str] | set[str] | None = None) -> frozenset[str]:
+    """Proper names in a clause, lower-cased: "Wandsworth Council" -> {"wandsworth"}. Months,
+    weekdays and a sentence's capitalised first word that is also written in lower case
+    (in ``common``, by default the words of ``text``: "Children's services ...") are not."""
+    if common is None:
+        common = lower_case_words(text)
     names = set()
     for match in _NAME.finditer(text):
-        for word in match.group().split():
+        words = match.group().split()
+        if (match.start() == 0 or _SENTENCE_START.search(text, 0, match.start())) and \
+                re.sub(r"['’]s?$", "", words[0].lower()) in common:
+            words = words[1:]
+        for word in words:
             word = word.strip("'’-")
             if word and word[0].isupper() and word not in _NOT_NAMES and word.lower() not in ("of", "for"):
-                names.add(word.lower().rstrip("s").rstrip("'’"))
+                names.add(re.sub(r"['’]s?$", "", word.lower()))
     return frozenset(names)
+
+
+def lower_case_words(text: str) -> frozenset[str]:
+    return frozenset(re.sub(r"['’]s?$", "", w) for w in re.findall(r"\b[a-z][\w'’]*", text))
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n\s*)[\"“‘'(]?\s*$")
 
 
 @dataclass
@@ -248,6 +262,7 @@ def statements_of(data, doc_id: str | None = None) -> list[Statement]:
     out: list[Statement] = []
     seen: set[tuple[str, int]] = set()
     article_names = _article_names(data)
+    article_words = _article_words(data)
     for passage in data.passages:
         if doc_id is not None and passage["doc_id"] != doc_id:
             continue
@@ -263,7 +278,8 @@ def statements_of(data, doc_id: str | None = None) -> list[Statement]:
             seen.add(key)
             sentence = passage["text"][s:e]
             for mentions, clause in _dated_clauses(sentence, [_shift(d, -s) for d in inside]):
-                statement = _statement(source, passage, key, sentence, e - s, mentions, clause, row)
+                statement = _statement(source, passage, key, sentence, e - s, mentions, clause, row,
+                                       article_words.get(passage["doc_id"], frozenset()))
                 statement.subject = statement.names | article_names.get(passage["doc_id"], frozenset())
                 out.append(statement)
     return out
@@ -276,6 +292,13 @@ def _article_names(data) -> dict[str, frozenset[str]]:
     for passage in data.passages:
         texts.setdefault(passage["doc_id"], []).append(passage["text"])
     return {doc_id: names_in(" ".join(parts)) for doc_id, parts in texts.items()}
+
+
+def _article_words(data) -> dict[str, frozenset[str]]:
+    texts: dict[str, list[str]] = {}
+    for passage in data.passages:
+        texts.setdefault(passage["doc_id"], []).append(passage["text"])
+    return {doc_id: lower_case_words(" ".join(parts)) for doc_id, parts in texts.items()}
 
 
 def _shift(d: dict, by: int) -> dict:
@@ -321,7 +344,7 @@ def _dated_clauses(sentence: str, mentions: list[dict]) -> list[tuple[list[dict]
 
 
 def _statement(source: Source, passage: dict, key, sentence: str, length: int, mentions: list[dict],
-               clause: str, row: int) -> Statement:
+               clause: str, row: int, common: frozenset[str] = frozenset()) -> Statement:
     periods = [dates.parse_period(d["value"]) for d in mentions]
     first, last = min(p.first for p in periods), max(p.last for p in periods)
     if len(mentions) == 1:
@@ -347,7 +370,7 @@ def _statement(source: Source, passage: dict, key, sentence: str, length: int, m
     return Statement(
         citation=citation, clause=clause, value=value, precision=precision, first=first, last=last,
         future=any(m.get("future") for m in mentions), kinds=kinds_of(words_only),
-        names=names_in(words_only), stems=frozenset(content_stems(words_only)),
+        names=names_in(words_only, common | lower_case_words(words_only)), stems=frozenset(content_stems(words_only)),
         outcomes=frozenset(o.lower() for o in _OUTCOME.findall(clause)), row=int(row),
         earlier=bool(_EARLIER.search(clause)),
     )
