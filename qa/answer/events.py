@@ -158,20 +158,15 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "decided": ("approv", "vote", "vot", "agre", "decid", "decis", "reject"),
     "announced": ("announc", "declar", "confirm"),
     "changed": ("cut", "rais", "rise", "rose", "increas", "fell", "reduc", "doubl"),
-    "legal": ("charg", "arrest", "sentenc", "convict", "fine", "fin", "sue", "su", "trial", "jail"),
+    "legal": ("charg", "arrest", "sentenc", "convict", "fine", "sue", "trial", "jail"),
     "built": ("build", "built", "construct", "complet", "demolish"),
-    "died": ("die", "di", "death", "kill", "dead"),
+    "died": ("die", "death", "kill", "dead"),
 }
 _KIND_OF_STEM: dict[str, set[str]] = {}
 for _kind, _stems in EVENT_KINDS.items():
     for _stem in _stems:
         _KIND_OF_STEM.setdefault(_stem, set()).add(_kind)
 
-# Outcomes that cannot both be the same rating: "rated good in 2012" is not the same
-# happening as "rated inadequate in 2016", however alike the sentences read.
-_OUTCOMES = ("outstanding", "good", "requires improvement", "inadequate", "approved", "rejected",
-             "guilty", "not guilty", "acquitted")
-_OUTCOME = re.compile(r"\b(" + "|".join(_OUTCOMES) + r")\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][\w&'’-]+(?:\s+(?:of\s+|for\s+)?[A-Z][\w&'’-]+)*")
 _NOT_NAMES = frozenset(dates._MONTH_NAMES) | frozenset(
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday The A An It In On At But And "
@@ -242,7 +237,6 @@ class Statement:
     kinds: frozenset[str]
     names: frozenset[str]
     stems: frozenset[str]
-    outcomes: frozenset[str]
     row: int
     earlier: bool = False  # about an earlier happening of its kind ("last inspected in 2012")
     subject: frozenset[str] = frozenset()  # the clause's names and its article's
@@ -261,8 +255,11 @@ def statements_of(data, doc_id: str | None = None) -> list[Statement]:
     sentence, so the same sentence is met twice."""
     out: list[Statement] = []
     seen: set[tuple[str, int]] = set()
-    article_names = _article_names(data)
-    article_words = _article_words(data)
+    # Each article's names: who a clause is about when it says only "the council"; and its
+    # lower-case words, which tell a name from a capitalised first word ("Children's ...").
+    texts = _article_texts(data)
+    article_words = {doc_id: lower_case_words(text) for doc_id, text in texts.items()}
+    article_names = {doc_id: names_in(text, article_words[doc_id]) for doc_id, text in texts.items()}
     for passage in data.passages:
         if doc_id is not None and passage["doc_id"] != doc_id:
             continue
@@ -285,20 +282,11 @@ def statements_of(data, doc_id: str | None = None) -> list[Statement]:
     return out
 
 
-def _article_names(data) -> dict[str, frozenset[str]]:
-    """Each article's names (headline and text): who a clause is about when it says only
-    "the council" or "the school"."""
+def _article_texts(data) -> dict[str, str]:
     texts: dict[str, list[str]] = {doc_id: [meta.get("title", "")] for doc_id, meta in data.documents.items()}
     for passage in data.passages:
         texts.setdefault(passage["doc_id"], []).append(passage["text"])
-    return {doc_id: names_in(" ".join(parts)) for doc_id, parts in texts.items()}
-
-
-def _article_words(data) -> dict[str, frozenset[str]]:
-    texts: dict[str, list[str]] = {}
-    for passage in data.passages:
-        texts.setdefault(passage["doc_id"], []).append(passage["text"])
-    return {doc_id: lower_case_words(" ".join(parts)) for doc_id, parts in texts.items()}
+    return {doc_id: " ".join(parts) for doc_id, parts in texts.items()}
 
 
 def _shift(d: dict, by: int) -> dict:
@@ -371,7 +359,7 @@ def _statement(source: Source, passage: dict, key, sentence: str, length: int, m
         citation=citation, clause=clause, value=value, precision=precision, first=first, last=last,
         future=any(m.get("future") for m in mentions), kinds=kinds_of(words_only),
         names=names_in(words_only, common | lower_case_words(words_only)), stems=frozenset(content_stems(words_only)),
-        outcomes=frozenset(o.lower() for o in _OUTCOME.findall(clause)), row=int(row),
+        row=int(row),
         earlier=bool(_EARLIER.search(clause)),
     )
 
@@ -405,7 +393,6 @@ class PairFeatures:
     words: float
     names: float
     shared_kinds: frozenset[str]
-    outcomes_differ: bool
 
     def score(self, t: Thresholds) -> float:
         return t.vector * self.cosine + t.words * self.words + t.names * self.names
@@ -448,8 +435,7 @@ def pair_features(a: Statement, b: Statement, vectors: np.ndarray,
     cosine = float(vectors[a.row] @ vectors[b.row]) if len(vectors) else 0.0
     names = _weighted_overlap(a.subject or a.names, b.subject or b.names, weights or {})
     return PairFeatures(cosine=cosine, words=_jaccard(a.stems, b.stems), names=names,
-                        shared_kinds=a.kinds & b.kinds,
-                        outcomes_differ=bool(a.outcomes and b.outcomes and not a.outcomes & b.outcomes))
+                        shared_kinds=a.kinds & b.kinds)
 
 
 def compatible(a: Statement, b: Statement) -> bool:
