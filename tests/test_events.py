@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 import qa
-from qa.answer.events import Source, events_topic, kinds_of
+from qa.answer.events import byline, events_topic, kinds_of
+from qa.records import Source
 
 from conftest import DATA, SEED_CORPUS, write_articles
 
@@ -110,7 +111,7 @@ def test_an_article_without_a_publication_date_gives_only_its_full_dates(bridge_
                if c.doc_id == "undated-leaflet"]
     # "in March" and "next week" cannot be placed without the leaflet's date: left out.
     assert leaflet == []
-    assert Source(publisher="Porthaven Residents").byline() == "Porthaven Residents, date not known"
+    assert byline(Source(publisher="Porthaven Residents")) == "Porthaven Residents, date not known"
 
 
 def test_query_keeps_the_events_about_it_and_doc_id_those_an_article_reports(bridge_index):

@@ -17,7 +17,8 @@ import pytest
 
 from conftest import ROOT, SEED_CORPUS, free_port
 from qa.answer.compose import Answer
-from qa.answer.retriever import Hit
+from qa.answer.hits import Hit
+from qa.records import SOURCE_FIELDS, Source
 from qa.web import (
     ChatService,
     UploadError,
@@ -52,7 +53,8 @@ def make_hit(**overrides) -> Hit:
                   publisher="Publisher", published="2018-07-23", url="https://example.org/a",
                   start=0, end=len(text), highlight=(21, 56))
     fields.update(overrides)
-    return Hit(**fields)
+    source = Source(**{name: fields.pop(name) for name in SOURCE_FIELDS if name in fields})
+    return Hit(source=source, **fields)
 
 
 # --- rendering -----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ pairs: ``python -m qa.evaluate.events``). Dates are compatible when their period
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -30,42 +30,24 @@ import numpy as np
 
 from ..errors import QAError
 from ..ingest import dates
+from ..records import DateMention, Passage, Source
 from ..text import content_stems, stem
 
 # --- records ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Source:
-    """The article a citation comes from."""
+def short_publisher(source: Source) -> str:
+    """The name readers use: "CYP Now" for "Children & Young People Now (CYP Now)"."""
+    short = re.search(r"\(([^()]+)\)\s*$", source.publisher)
+    return short.group(1).strip() if short else source.publisher
 
-    title: str = ""
-    publisher: str = ""
-    author: str = ""
-    published: str = ""  # ISO, possibly partial; "" when not known
-    published_note: str = ""
-    url: str = ""
 
-    @classmethod
-    def from_metadata(cls, meta: dict) -> "Source":
-        return cls(**{name: str(meta.get(name) or "") for name in
-                      ("title", "publisher", "author", "published", "published_note", "url")})
-
-    @property
-    def short_publisher(self) -> str:
-        """The name readers use: "CYP Now" for "Children & Young People Now (CYP Now)"."""
-        short = re.search(r"\(([^()]+)\)\s*$", self.publisher)
-        return short.group(1).strip() if short else self.publisher
-
-    @property
-    def when(self) -> str:
-        """The publication date for people: "23 July 2018", "July 2018", or "date not known"."""
-        period = dates.parse_period(self.published)
-        return dates.format_date(period.value) if period else "date not known"
-
-    def byline(self) -> str:
-        """ "CYP Now, 23 July 2018" """
-        return ", ".join(p for p in (self.short_publisher or self.title, self.when) if p)
+def byline(source: Source) -> str:
+    """Publisher and publication date as a source line: "CYP Now, 23 July 2018",
+    "Your Local Guardian, July 2018", "Porthaven Residents, date not known"."""
+    period = dates.parse_period(source.published)
+    when = dates.format_date(period.value) if period else "date not known"
+    return ", ".join(p for p in (short_publisher(source) or source.title, when) if p)
 
 
 @dataclass(frozen=True)
@@ -75,7 +57,7 @@ class Citation:
 
     source: Source
     sentence: str
-    date: dates.DateMention
+    date: DateMention
     passage_id: str
     doc_id: str
     start: int  # the sentence's offsets in the article body
@@ -95,7 +77,7 @@ class DateClaim:
 
     def publishers(self) -> str:
         """ "Your Local Guardian" or "CYP Now, SW Londoner": who gives this date."""
-        return ", ".join(_unique(c.source.short_publisher or c.doc_id for c in self.sources))
+        return ", ".join(_unique(short_publisher(c.source) or c.doc_id for c in self.sources))
 
 
 @dataclass
@@ -119,11 +101,11 @@ class Event:
         return self.tense == "future"
 
     def publishers(self) -> list[str]:
-        return _unique(c.source.short_publisher or c.doc_id for c in self.sources)
+        return _unique(short_publisher(c.source) or c.doc_id for c in self.sources)
 
     def sources_line(self) -> str:
         """ "CYP Now, 23 July 2018 · Your Local Guardian, July 2018": each article once."""
-        return " \u00b7 ".join(_unique(c.source.byline() for c in self.sources))
+        return " \u00b7 ".join(_unique(byline(c.source) for c in self.sources))
 
     def conflicts_line(self) -> str:
         """ "sources disagree: December 2015 (CYP Now) · January 2016 (Your Local Guardian)",
@@ -261,23 +243,22 @@ def statements_of(data, doc_id: str | None = None) -> list[Statement]:
     article_words = {doc_id: lower_case_words(text) for doc_id, text in texts.items()}
     article_names = {doc_id: names_in(text, article_words[doc_id]) for doc_id, text in texts.items()}
     for passage in data.passages:
-        if doc_id is not None and passage["doc_id"] != doc_id:
+        if doc_id is not None and passage.doc_id != doc_id:
             continue
-        meta = data.documents.get(passage["doc_id"], {})
-        source = Source.from_metadata(meta)
-        for (s, e), row in zip(passage["sentences"], passage["sentence_rows"]):
-            key = (passage["doc_id"], passage["start"] + s)
+        source = Source.from_metadata(data.documents.get(passage.doc_id, {}))
+        for (s, e), row in zip(passage.sentences, passage.sentence_rows):
+            key = (passage.doc_id, passage.start + s)
             if key in seen:
                 continue
-            inside = [d for d in passage.get("dates", []) if s <= d["start"] and d["end"] <= e]
+            inside = [d for d in passage.dates if s <= d.start and d.end <= e]
             if not inside:
                 continue
             seen.add(key)
-            sentence = passage["text"][s:e]
-            for mentions, clause in _dated_clauses(sentence, [_shift(d, -s) for d in inside]):
+            sentence = passage.text[s:e]
+            for mentions, clause in _dated_clauses(sentence, [d.shifted(s) for d in inside]):
                 statement = _statement(source, passage, key, sentence, e - s, mentions, clause, row,
-                                       article_words.get(passage["doc_id"], frozenset()))
-                statement.subject = statement.names | article_names.get(passage["doc_id"], frozenset())
+                                       article_words.get(passage.doc_id, frozenset()))
+                statement.subject = statement.names | article_names.get(passage.doc_id, frozenset())
                 out.append(statement)
     return out
 
@@ -285,26 +266,20 @@ def statements_of(data, doc_id: str | None = None) -> list[Statement]:
 def _article_texts(data) -> dict[str, str]:
     texts: dict[str, list[str]] = {doc_id: [meta.get("title", "")] for doc_id, meta in data.documents.items()}
     for passage in data.passages:
-        texts.setdefault(passage["doc_id"], []).append(passage["text"])
+        texts.setdefault(passage.doc_id, []).append(passage.text)
     return {doc_id: " ".join(parts) for doc_id, parts in texts.items()}
 
 
-def _shift(d: dict, by: int) -> dict:
-    d = dict(d)
-    d["start"], d["end"] = d["start"] + by, d["end"] + by
-    return d
-
-
-def _dated_clauses(sentence: str, mentions: list[dict]) -> list[tuple[list[dict], str]]:
+def _dated_clauses(sentence: str, mentions: list[DateMention]) -> list[tuple[list[DateMention], str]]:
     """The sentence's dates that date a happening, each with its clause. A date that only
     qualifies another ("November and December last year": "last year") is dropped; dates
     joined by "and"/"to" make one span; a sentence with two separate dates gives two clauses,
     split at the last clause break between them ("a visit in May ... since inspectors graded
     them inadequate in December 2015")."""
-    usable = [d for d in mentions if d.get("relation", "") in _DATING_RELATIONS]
+    usable = [d for d in mentions if d.relation in _DATING_RELATIONS]
 
-    def period(d):
-        return dates.parse_period(d["value"])
+    def period(d: DateMention):
+        return dates.parse_period(d.value)
 
     kept = []
     for d in usable:
@@ -315,52 +290,45 @@ def _dated_clauses(sentence: str, mentions: list[dict]) -> list[tuple[list[dict]
                  and (po.last - po.first) < (p.last - p.first)]
         if not finer:
             kept.append(d)
-    kept.sort(key=lambda d: d["start"])
-    groups: list[list[dict]] = []
+    kept.sort(key=lambda d: d.start)
+    groups: list[list[DateMention]] = []
     for d in kept:
-        if groups and _SPAN_JOIN.match(sentence[groups[-1][-1]["end"]:d["start"]]):
+        if groups and _SPAN_JOIN.match(sentence[groups[-1][-1].end:d.start]):
             groups[-1].append(d)
         else:
             groups.append([d])
     bounds = [0]
     for left, right in zip(groups, groups[1:]):
-        gap_start, gap_end = left[-1]["end"], right[0]["start"]
+        gap_start, gap_end = left[-1].end, right[0].start
         breaks = list(_CLAUSE_BREAK.finditer(sentence, gap_start, gap_end))
         bounds.append(breaks[-1].start() if breaks else (gap_start + gap_end) // 2)
     bounds.append(len(sentence))
     return [(group, sentence[bounds[i]:bounds[i + 1]]) for i, group in enumerate(groups)]
 
 
-def _statement(source: Source, passage: dict, key, sentence: str, length: int, mentions: list[dict],
+def _statement(source: Source, passage: Passage, key, sentence: str, length: int, mentions: list[DateMention],
                clause: str, row: int, common: frozenset[str] = frozenset()) -> Statement:
-    periods = [dates.parse_period(d["value"]) for d in mentions]
+    periods = [dates.parse_period(d.value) for d in mentions]
     first, last = min(p.first for p in periods), max(p.last for p in periods)
     if len(mentions) == 1:
-        value, precision = periods[0].value, periods[0].precision
         mention = mentions[0]
+        value, precision = periods[0].value, periods[0].precision
     else:  # a span: "in November and December" is 2015-11/2015-12
         value = f"{periods[0].value}/{periods[-1].value}"
         precision = max((p.precision for p in periods), key=lambda x: dates._RANK[x])
-        mention = dict(mentions[0])
-        mention.update(text=sentence[mentions[0]["start"]:mentions[-1]["end"]], end=mentions[-1]["end"],
-                       value=value, precision=precision,
-                       relative=any(m.get("relative") for m in mentions),
-                       approximate=any(m.get("approximate") for m in mentions))
-    fields = {name: mention.get(name, default) for name, default in
-              (("text", ""), ("start", 0), ("end", 0), ("value", value), ("precision", precision),
-               ("relative", False), ("approximate", False), ("relation", ""), ("future", False))}
-    citation = Citation(source=source, sentence=sentence, date=dates.DateMention(**fields),
-                        passage_id=str(passage.get("passage_id", passage["id"])), doc_id=passage["doc_id"],
-                        start=key[1], end=key[1] + length)
+        mention = replace(mentions[0], text=sentence[mentions[0].start:mentions[-1].end], end=mentions[-1].end,
+                          value=value, precision=precision, relative=any(m.relative for m in mentions),
+                          approximate=any(m.approximate for m in mentions), future=any(m.future for m in mentions))
+    citation = Citation(source=source, sentence=sentence, date=mention, passage_id=passage.passage_id,
+                        doc_id=passage.doc_id, start=key[1], end=key[1] + length)
     words_only = clause
     for m in mentions:  # the date's own words are not what the clause is about
-        words_only = words_only.replace(m["text"], " ")
+        words_only = words_only.replace(m.text, " ")
     return Statement(
         citation=citation, clause=clause, value=value, precision=precision, first=first, last=last,
-        future=any(m.get("future") for m in mentions), kinds=kinds_of(words_only),
+        future=any(m.future for m in mentions), kinds=kinds_of(words_only),
         names=names_in(words_only, common | lower_case_words(words_only)), stems=frozenset(content_stems(words_only)),
-        row=int(row),
-        earlier=bool(_EARLIER.search(clause)),
+        row=int(row), earlier=bool(_EARLIER.search(clause)),
     )
 
 

@@ -1,39 +1,27 @@
-"""The web chat: ask the articles questions, read cited passages, add articles.
+"""The web chat's page and server: three tabs (Chat, Documents, Timeline), the login, serving.
 
 ``python app.py`` or ``qa serve`` runs :func:`main`; :func:`build_app` gives the Gradio
-Blocks for embedding or tests. Nothing heavy happens at import: Gradio is imported and
-the index prepared only when the app is built or served.
-
->>> from qa.web import ChatService, build_app
->>> service = ChatService(corpus_dir="corpus", index_dir="index")
->>> service.prepare()                       # build or update the index if missing or stale
->>> build_app(service=service).launch(server_name="127.0.0.1", server_port=7860)
-
-Every article-derived string (headline, publisher, passage) is escaped before it enters
-the page, so markup inside a document is shown as text and never runs.
+Blocks for embedding or tests: ``build_app(service=ChatService(corpus_dir="corpus",
+index_dir="index"))``. Nothing heavy happens at import: Gradio is imported and the index
+prepared only when the app is built or served.
 """
 from __future__ import annotations
 
 import argparse
 import html
 import os
-import re
 import sys
-import tempfile
-import threading
-import unicodedata
-from datetime import date
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..config import default_corpus_dir, default_index_dir
-from ..ingest.documents import SUPPORTED_SUFFIXES, read_document
-from ..errors import DocumentError, IndexCorruptError, IndexMismatchError, QAError
+from ..answer.chronology import timeline_of
+from ..errors import QAError
+from ..ingest.readers import SUPPORTED_SUFFIXES, describe_formats_with_hints
+from .render import format_date, safe_url
+from .service import ChatService
+from .uploads import MAX_UPLOAD_BYTES
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
-CHAT_SOURCES = 3  # passages shown under each answer
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 EXAMPLES = [
     "When was the improvement notice closed?",
     "When was the improvement notice issued?",
@@ -76,276 +64,6 @@ SCROLL_JS = """
   }).observe(document.body, {childList: true, subtree: true});
 }
 """
-
-
-class UploadError(QAError):
-    """An uploaded file cannot be added to the corpus; the message says why."""
-
-
-# --- the app's state: one corpus, one index -----------------------------------------
-
-class ChatService:
-    """What the web page calls: answers, the document list, uploads. No Gradio in here."""
-
-    def __init__(self, corpus_dir=None, index_dir=None):
-        self.corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
-        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir(self.corpus_dir)
-        self._retriever = None
-        self._upload_lock = threading.Lock()
-
-    def prepare(self):
-        """Build the index, or update it if the corpus changed since; return the retriever."""
-        from ..answer.retriever import default_retriever
-
-        self._retriever = default_retriever(self.corpus_dir, self.index_dir)
-        return self._retriever
-
-    @property
-    def retriever(self):
-        # The retriever reloads by itself when manifest.json changes (an upload, `qa index`).
-        return self._retriever or self.prepare()
-
-    def answer(self, message: str, history=None):
-        try:
-            return self.retriever.answer(message, history=history, k=CHAT_SOURCES)
-        except (IndexCorruptError, IndexMismatchError):
-            # The index was damaged or replaced while the app runs: prepare() rebuilds it
-            # from the corpus (with a warning saying why), then the question is answered.
-            self._retriever = None
-            return self.retriever.answer(message, history=history, k=CHAT_SOURCES)
-
-    def reply(self, message: str, history=None) -> str:
-        """The chat's reply to ``message``, as Markdown; a problem is reported, not raised."""
-        from ..answer.events import events_topic
-
-        try:
-            topic = events_topic(message)  # "timeline of the improvement notice": the events, cited
-            found = self.events(query=topic) if topic is not None else []
-            if found:
-                from .events_view import events_reply
-
-                return events_reply(topic, found)
-            return render_answer(self.answer(message, history))
-        except QAError as exc:
-            return f"**Cannot answer:** {escape_text(str(exc))}"
-
-    def events(self, query: str | None = None, doc_id: str | None = None):
-        """The events of the indexed articles (see :func:`qa.events`)."""
-        from ..answer.events import events_of
-
-        return events_of(self.retriever.data, query=query, doc_id=doc_id, where=str(self.index_dir))
-
-    def documents(self) -> list[list]:
-        """One row per indexed article: headline, publisher, date, passages, file, link."""
-        docs = self.retriever.data.documents
-        rows = [
-            [meta.get("title", ""), meta.get("publisher", ""), meta.get("published", ""),
-             int(meta.get("passages", 0)), meta.get("source", doc_id), meta.get("url", "")]
-            for doc_id, meta in docs.items()
-        ]
-        return sorted(rows, key=lambda r: (r[2], r[0]), reverse=True)
-
-    def add_files(self, paths, progress=None) -> str:
-        """Store uploaded articles in the corpus and update the index in place.
-
-        Each file is checked (type, size, readable as an article, not clashing with a
-        corpus file of the same name) before it is stored under a sanitised name. Returns
-        a Markdown report; ``progress(done, total, stage)`` follows the embedding.
-        """
-        paths = [p for p in (paths or []) if p]
-        if not paths:
-            return "Choose one or more articles (.txt, .md or .html) first."
-        with self._upload_lock:
-            lines, added = [], []
-            for path in paths:
-                try:
-                    added.append(store_upload(Path(path), self.corpus_dir))
-                except UploadError as exc:
-                    lines.append(f"- **Not added:** {escape_text(str(exc))}")
-                except FileExistsError as exc:
-                    lines.append(f"- {escape_text(str(exc))}")
-            if added:
-                lines.extend(self._index(added, progress))
-        return "\n".join(lines)
-
-    def _index(self, added: list[Path], progress) -> list[str]:
-        from ..store.build import build_index
-
-        try:
-            report = build_index(corpus_dir=self.corpus_dir, index_dir=self.index_dir, progress=progress)
-        except QAError as exc:
-            for path in added:  # keep the corpus as the index describes it
-                path.unlink(missing_ok=True)
-            return [f"- **Not added:** the index could not be updated ({escape_text(str(exc))})"]
-        skipped = dict(report.skipped)
-        lines = []
-        documents = self.retriever.data.documents
-        for path in added:
-            source = path.relative_to(self.corpus_dir).as_posix()
-            if source in skipped:
-                path.unlink(missing_ok=True)
-                lines.append(f"- **Not added:** {escape_text(path.name)}: {escape_text(skipped[source])}")
-                continue
-            meta = documents.get(path.relative_to(self.corpus_dir).with_suffix("").as_posix(), {})
-            lines.append(
-                f"- **Added** {escape_text(path.name)}: \u201c{escape_text(meta.get('title', ''))}\u201d, "
-                f"{_count(int(meta.get('passages', 0)), 'passage')}"
-            )
-        lines.append(f"\nIndex updated in {report.seconds:.1f} s: {_count(report.passages_embedded, 'passage')} embedded.")
-        return lines
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def safe_filename(name: str) -> str:
-    """A corpus file name for an uploaded ``name``: its last path part, letters, digits,
-    ``.-_`` only, a supported lower-case suffix. Raises :class:`UploadError` otherwise."""
-    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
-    stem, dot, suffix = base.rpartition(".")
-    suffix = f".{suffix.lower()}" if dot else ""
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UploadError(
-            f"{base or name!r} is not a .txt, .md or .html file (type {suffix or 'none'}); save the article as one of those"
-        )
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_")[:100] or "article"
-    if f"{stem}{suffix}".lower() == "readme.md":  # the corpus skips its README
-        stem = "readme-article"
-    return f"{stem}{suffix}"
-
-
-def store_upload(upload: Path, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
-    """Copy one uploaded file into ``corpus_dir`` after checking it; the stored path.
-
-    Raises :class:`UploadError` (wrong type, too big, not a usable article, a different
-    file of that name exists) or :class:`FileExistsError` when the same file is there.
-    """
-    name = safe_filename(upload.name)
-    try:
-        size = upload.stat().st_size
-    except OSError as exc:
-        raise UploadError(f"{name}: the upload cannot be read ({exc.strerror})") from exc
-    if size > max_bytes:
-        raise UploadError(f"{name} is {size / 1e6:.1f} MB; articles up to {max_bytes // (1024 * 1024)} MB are accepted")
-    data = upload.read_bytes()
-    with tempfile.TemporaryDirectory() as staging:
-        staged = Path(staging) / name
-        staged.write_bytes(data)
-        try:
-            read_document(staged, staging)
-        except DocumentError as exc:
-            raise UploadError(f"{name} {exc.reason}") from exc
-    corpus = Path(corpus_dir)
-    corpus.mkdir(parents=True, exist_ok=True)
-    dest = corpus / name
-    if dest.resolve().parent != corpus.resolve():  # pragma: no cover - safe_filename rules it out
-        raise UploadError(f"{name}: not a plain file name")
-    if dest.exists():
-        if dest.read_bytes() == data:
-            raise FileExistsError(f"{name} is already in the corpus; nothing to do")
-        raise UploadError(f"the corpus already has a different {name}; rename the file to add it as another article")
-    tmp = corpus / f".upload-{os.getpid()}-{threading.get_ident()}-{name}"
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
-    return dest
-
-
-# --- rendering an answer --------------------------------------------------------------
-
-# Markdown punctuation, written as entities so that article text cannot become a link,
-# emphasis, code or a table; html.escape deals with < > & first (its entities use
-# none of these characters, and "#" is only taken at the start of a line).
-_MARKDOWN_ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[]~|$"})
-
-
-def escape_text(text: str) -> str:
-    """``text`` as inert Markdown/HTML: shown exactly as written, never interpreted."""
-    escaped = html.escape(str(text), quote=False).translate(_MARKDOWN_ENTITIES)
-    # "# heading", "- item", "+ item", "2016. Then..." at the start of a line are block syntax.
-    escaped = re.sub(r"(?m)^(\s*)([#=+-])", lambda m: f"{m.group(1)}&#{ord(m.group(2))};", escaped)
-    return re.sub(r"(?m)^(\s*\d+)\.", r"\1&#46;", escaped)
-
-
-def safe_url(url: str) -> str | None:
-    """``url`` if it is an http(s) link with a host, else None (javascript:, data:, ...)."""
-    url = (url or "").strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() in ("http", "https") and parts.netloc and not re.search(r"[\s<>\"']", url):
-        return url
-    return None
-
-
-def format_date(published: str, note: str = "") -> str:
-    """ "2018-07-23" -> "23 July 2018", "2016-08" -> "August 2016"; anything else as it is."""
-    text = (published or "").strip()
-    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
-    if m:
-        try:
-            year, month = int(m.group(1)), int(m.group(2))
-            d = date(year, month, int(m.group(3) or 1))
-            text = f"{d.day} {d:%B %Y}" if m.group(3) else f"{d:%B %Y}"
-        except ValueError:
-            pass
-    if not text:
-        return "date unknown"
-    return f"{text} (date not stated in the article)" if note else text
-
-
-def passage_markdown(hit) -> str:
-    """The passage as a Markdown quote, the answering sentence in ``<mark>``."""
-    s, e = hit.highlight
-    paragraphs = []
-    for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", hit.text):
-        a, b = m.start(), m.end()
-        ms, me = max(a, s), min(b, e)
-        if ms < me:
-            para = (escape_text(hit.text[a:ms]) + "<mark>" + escape_text(hit.text[ms:me]) + "</mark>"
-                    + escape_text(hit.text[me:b]))
-        else:
-            para = escape_text(hit.text[a:b])
-        paragraphs.append(" ".join(para.split()))
-    return "\n>\n".join(f"> {p}" for p in paragraphs if p)
-
-
-def source_markdown(n: int, hit) -> str:
-    """One numbered source: headline, then publisher · date · link · relevance, then the passage."""
-    meta = [escape_text(hit.publisher or "publisher unknown"), escape_text(format_date(hit.published, hit.published_note))]
-    url = safe_url(hit.url)
-    if url:
-        host = urlsplit(url).netloc.lower().removeprefix("www.")
-        meta.append(f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-                    f"{escape_text(host)}</a>")
-    meta.append(f"relevance {hit.score:.2f}")
-    return (
-        f"**[{n}] {escape_text(hit.title or hit.doc_id)}**  \n"
-        f'<span class="qa-meta">{" · ".join(meta)}</span>\n\n'
-        f"{passage_markdown(hit)}"
-    )
-
-
-def render_answer(answer) -> str:
-    """The chat reply for an :class:`~qa.answer.Answer`: the short answer (quoted sentence
-    and marker [1]) first, then the numbered sources; or an honest "not answered"."""
-    parts = []
-    if answer.found:
-        parts.append(f'<div class="qa-short">{escape_text(answer.text)}</div>')
-    else:
-        parts.append(f'<div class="qa-short"><strong>{escape_text(answer.text)}</strong></div>')
-    if answer.query and answer.query != answer.question:
-        parts.append(f'<span class="qa-query">Read as a follow-up; searched for: '
-                     f"\u201c{escape_text(answer.query)}\u201d</span>")
-    if answer.citations:
-        sources = "\n\n".join(source_markdown(n, hit) for n, hit in enumerate(answer.citations, start=1))
-        if answer.found:
-            parts.append("**Sources**\n\n" + sources)
-        else:
-            parts.append("<details><summary>The closest passages, none of which answers it</summary>\n\n"
-                         f"{sources}\n\n</details>")
-    return "\n\n".join(parts)
 
 
 # --- the page: one function per tab -----------------------------------------------------
@@ -407,9 +125,8 @@ def documents_tab(service: ChatService, app):
 
     headers = ["Headline", "Publisher", "Published", "Passages", "File", "Link"]
     gr.Markdown(
-        "Add articles as **.txt** (headline on the first line), **.md** (YAML front matter: title, "
-        "publisher, published, url) or **.html**, up to 5 MB each. They are stored in the corpus "
-        "folder and the index is updated in place."
+        f"Add articles as {describe_formats_with_hints()}, up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB each. "
+        "They are stored in the corpus folder and the index is updated in place."
     )
     files = gr.File(label="Articles to add", file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
                     type="filepath", height=150, elem_id="upload")
@@ -450,8 +167,6 @@ def timeline_choices(service: ChatService) -> list[tuple[str, str]]:
 def timeline_html(service: ChatService, doc_id: str | None = None) -> str:
     """The timeline as an HTML list, oldest first: date, sentence with the date marked,
     source. A problem (an index to update, an unknown article) is shown, not raised."""
-    from ..answer.chronology import timeline_of
-
     try:
         entries = timeline_of(service.retriever.data, doc_id=None if doc_id in (None, "", ALL_ARTICLES) else doc_id,
                               where=str(service.index_dir))

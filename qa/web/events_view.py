@@ -11,8 +11,8 @@ import datetime as dt
 import html
 import textwrap
 
-from ..answer.events import Event, period_of
-from .app import escape_text, safe_url
+from ..answer.events import Event, byline, period_of
+from .render import escape_text, safe_url
 
 PAST_COLOUR = "#2563eb"
 PLANNED_COLOUR = "#d97706"
@@ -110,13 +110,13 @@ def events_html(found: list[Event], empty: str = "No dated events in these artic
         bylines = []
         seen = set()
         for c in e.sources:
-            byline = c.source.byline()
-            if byline in seen:
+            line = byline(c.source)
+            if line in seen:
                 continue
-            seen.add(byline)
+            seen.add(line)
             url = safe_url(c.source.url)
             bylines.append(f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-                           f"{html.escape(byline)}</a>" if url else html.escape(byline))
+                           f"{html.escape(line)}</a>" if url else html.escape(line))
         conflict = (f'<div class="qa-event-conflict" style="color:#b45309">{html.escape(e.conflicts_line())}</div>'
                     if e.conflicts else "")
         items.append(
