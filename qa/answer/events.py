@@ -503,8 +503,9 @@ def event_of(group: list[Statement], vectors: np.ndarray) -> Event:
     rows = [s.row for s in group]
     centre = vectors[rows].mean(axis=0) if len(vectors) else None
     clearest = min(main, key=lambda s: (
+        dates._RANK[s.precision] if "/" not in s.value else 1,  # the most precise date
         len(s.clause.strip()) < len(s.citation.sentence.strip()),  # a sentence about this alone
-        dates._RANK[s.precision] if "/" not in s.value else 1, s.citation.date.approximate,
+        s.citation.date.approximate,
         -(float(vectors[s.row] @ centre) if centre is not None else 0.0), len(s.citation.sentence)))
     kinds = sorted(set.intersection(*(set(s.kinds) for s in group)) or set().union(*(s.kinds for s in group)))
     return Event(
