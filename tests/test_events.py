@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 import qa
-from qa.answer.events import byline, events_topic, kinds_of
+from qa.answer.dated_clauses import kinds_of
+from qa.answer.events import byline, events_topic
 from qa.records import Source
 
 from conftest import DATA, SEED_CORPUS, write_articles

@@ -4,10 +4,10 @@
 a happening label; every pair of labelled clauses is then "same happening" (same label) or
 not. The articles are indexed with the chosen embedder, and the grouping is scored twice:
 
-- pair decisions: :func:`qa.answer.events.same_thing` on each pair, against the labels;
-- groups: the events :func:`~qa.answer.events.group_statements` forms, as pairs put together.
+- pair decisions: :func:`qa.answer.event_grouping.same_thing` on each pair, against the labels;
+- groups: the events :func:`~qa.answer.event_grouping.group_statements` forms, as pairs put together.
 
-``--tune`` searches the weights and threshold of :class:`~qa.answer.events.Thresholds` for the
+``--tune`` searches the weights and threshold of :class:`~qa.answer.event_grouping.Thresholds` for the
 best F1 of the pair decisions (then precision) and prints them::
 
     python -m qa.evaluate.events            # the shipped thresholds, all-MiniLM-L6-v2
@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..answer import events as ev
+from ..answer import event_grouping as ev
+from ..answer.dated_clauses import statements_of
 from ..errors import QAError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +78,7 @@ def labelled_statements(labels_path: Path = LABELS, embedder=None, work_dir: Pat
                     shutil.copy(path, corpus / path.name)
         build_index(corpus_dir=corpus, index_dir=Path(tmp) / "index", embedder=embedder)
         data = load_index(Path(tmp) / "index")
-    by_key = {(s.doc_id, s.citation.start + s.citation.date.start): s for s in ev.statements_of(data)}
+    by_key = {(s.doc_id, s.citation.start + s.citation.date.start): s for s in statements_of(data)}
     statements, happenings = [], []
     for clause in labels["clauses"]:
         key = (clause["doc_id"], clause["offset"])
