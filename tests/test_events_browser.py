@@ -62,7 +62,10 @@ def test_events_chart_marks_each_event_and_hover_shows_its_sentence_and_sources(
         assert counted.get("happened", 0) + counted.get("planned", 0) == len(expected)
         assert counted.get("another source's date", 0) == sum(len(e.conflicts) for e in expected)
 
-        # The list says who reports each event, and where reports disagree.
+        # Each event's sentence has its date marked; the list says who reports each event, and
+        # where reports disagree.
+        marks = items.evaluate_all("els => els.map(e => e.querySelector('mark').textContent)")
+        assert marks == [next(c for c in e.sources if c.sentence == e.text).date.text for e in expected]
         disagreeing = page.locator("#events .qa-event-conflict")
         assert any("January 2016 (Your Local Guardian)" in t and "February 2016" in t
                    for t in disagreeing.all_inner_texts())

@@ -123,11 +123,21 @@ def events_html(found: list[Event], empty: str = "No dated events in these artic
             f'<li class="qa-event" data-value="{html.escape(e.value)}" data-tense="{e.tense}" '
             f'data-sources="{len(e.sources)}" data-conflicts="{len(e.conflicts)}" style="margin-bottom:.9em">'
             f'<div class="qa-event-date"><strong>{html.escape(e.label)}</strong>{planned}</div>'
-            f'<div class="qa-event-text">\u201c{html.escape(e.text)}\u201d</div>'
+            f'<div class="qa-event-text">\u201c{_marked(e)}\u201d</div>'
             f'<div class="qa-event-sources" style="opacity:.8;font-size:.9em">{SEPARATOR.join(bylines)}</div>'
             f"{conflict}</li>"
         )
     return f'<ol class="qa-events" style="list-style:none;padding-left:0">{"".join(items)}</ol>'
+
+
+def _marked(e: Event) -> str:
+    """The event's sentence with its date marked: a sentence that dates two happenings ("found
+    good when last inspected in 2012" and "visited in November and December") shows which."""
+    cited = next((c for c in e.sources if c.sentence == e.text), None)
+    if cited is None:
+        return html.escape(e.text)
+    lo, hi = cited.date.start, cited.date.end
+    return f"{html.escape(e.text[:lo])}<mark>{html.escape(e.text[lo:hi])}</mark>{html.escape(e.text[hi:])}"
 
 
 def events_reply(topic: str, found: list[Event]) -> str:
