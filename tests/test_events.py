@@ -175,3 +175,16 @@ def test_wandsworth_with_the_real_model(tmp_path):
     notice = qa.events(index_dir=tmp_path / "index", query="improvement notice")
     assert [e.value for e in notice] == ["2016-08-11"]
     assert notice[0].publishers() == ["Wandsworth Guardian", "CYP Now"]
+
+
+def test_the_chart_draws_one_mark_per_event_and_plans_apart(bridge_index):
+    from qa.web.events_view import PLANNED_COLOUR, events_figure
+
+    found = qa.events(index_dir=bridge_index)
+    traces = {t.name: t for t in events_figure(found).data if t.mode == "markers"}
+    assert len(traces["happened"].x) + len(traces["planned"].x) == len(found)
+    planned = traces["planned"]
+    assert planned.marker.symbol == "diamond-open" and planned.marker.color == PLANNED_COLOUR
+    assert [str(x) for x in planned.x] == ["2021-03-25"]
+    assert "(planned)" in planned.customdata[0] and "Coast Times, 12 March 2021" in planned.customdata[0]
+    assert len(traces["another source's date"].x) == 1  # Valley News's April
