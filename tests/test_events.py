@@ -188,3 +188,19 @@ def test_the_chart_draws_one_mark_per_event_and_plans_apart(bridge_index):
     assert [str(x) for x in planned.x] == ["2021-03-25"]
     assert "(planned)" in planned.customdata[0] and "Coast Times, 12 March 2021" in planned.customdata[0]
     assert len(traces["another source's date"].x) == 1  # Valley News's April
+
+
+def test_an_updated_index_gives_its_own_events(tmp_path, hash_embedder):
+    from qa.answer.events import events_of
+    from qa.store.index_files import load_index
+
+    corpus = write_articles(tmp_path / "corpus", {"coast-times.md": BRIDGE["coast-times.md"]})
+    index = tmp_path / "index"
+    qa.build_index(corpus_dir=corpus, index_dir=index, embedder=hash_embedder)
+    data = load_index(index)
+    before = events_of(data)
+    assert events_of(data) == before  # asked again (a filter change): the same events
+    write_articles(corpus, {"valley-news.md": BRIDGE["valley-news.md"]})
+    qa.build_index(corpus_dir=corpus, index_dir=index, embedder=hash_embedder)
+    after = events_of(load_index(index))
+    assert _closure(after).conflicts and not _closure(before).conflicts

@@ -22,6 +22,7 @@ pairs: ``python -m qa.evaluate.events``). Dates are compatible when their period
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -204,15 +205,31 @@ def events_of(data, query: str | None = None, doc_id: str | None = None,
     if doc_id is not None and doc_id not in data.documents:
         known = ", ".join(sorted(data.documents)) or "none"
         raise QAError(f"no article {doc_id!r} in {where}; choose one of: {known}")
-    statements = statements_of(data)
-    vectors = np.asarray(data.sentence_vectors, dtype=np.float32)
-    found = [event_of([statements[i] for i in group], vectors)
-             for group in group_statements(statements, vectors, thresholds)]
+    found = list(_grouped(data, thresholds))
     if doc_id is not None:
         found = [e for e in found if any(c.doc_id == doc_id for c in _all_citations(e))]
     if query is not None and query.strip():
         found = about(found, query)
     found.sort(key=lambda e: (period_of(e.value)[0], e.planned, period_of(e.value)[1], e.text))
+    return found
+
+
+# The events of the last few indexes in memory: the Timeline tab asks again on every filter
+# change, and grouping a large corpus takes a while. An index reloaded after an update is a
+# new object (and a new generation), so its events are worked out afresh.
+_GROUPED: list[tuple[weakref.ref, tuple, list[Event]]] = []
+
+
+def _grouped(data, thresholds: Thresholds) -> list[Event]:
+    key = (data.generation, len(data.passages), thresholds)
+    for ref, known_key, found in list(_GROUPED):
+        if ref() is data and known_key == key:
+            return found
+    statements = statements_of(data)
+    vectors = np.asarray(data.sentence_vectors, dtype=np.float32)
+    found = [event_of([statements[i] for i in group], vectors)
+             for group in group_statements(statements, vectors, thresholds)]
+    _GROUPED[:] = [entry for entry in _GROUPED if entry[0]() is not None][-3:] + [(weakref.ref(data), key, found)]
     return found
 
 
