@@ -99,8 +99,23 @@ def test_events_chart_marks_each_event_and_hover_shows_its_sentence_and_sources(
         context.close()
 
 
-def test_chat_answers_a_timeline_question_with_the_cited_events(events_app):
-    _, service = events_app
+def test_chat_answers_a_timeline_question_with_the_cited_events(events_app, chromium):
+    url, service = events_app
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        box = page.locator("#question textarea")
+        box.wait_for(timeout=30_000)
+        box.fill("timeline of the improvement notice")
+        box.press("Enter")
+        page.wait_for_function(
+            "() => { const b = [...document.querySelectorAll('#answers [data-testid=\"bot\"]')].pop();"
+            " return b && b.innerText.includes('Timeline of the improvement notice'); }", timeout=30_000)
+        shown = page.locator('#answers [data-testid="bot"]').last.inner_text()
+        assert "11 August 2016" in shown and "Wandsworth Guardian, August 2016" in shown
+    finally:
+        context.close()
     reply = service.reply("What happened to the improvement notice?")
     assert reply.startswith("**Timeline of the improvement notice** (1 event")
     assert "11 August 2016" in reply and "given an improvement notice" in reply
