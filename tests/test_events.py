@@ -49,7 +49,7 @@ BRIDGE = {
         url: https://example.org/valley/bridge-questioned
         ---
 
-        Porthaven Council closed the Harbour Bridge in April 2021, residents said.
+        Residents said that in April 2021 Porthaven Council shut the Harbour Bridge to traffic, weeks later than reported.
         """,
     "undated-leaflet.md": """\
         ---
@@ -57,7 +57,9 @@ BRIDGE = {
         publisher: Porthaven Residents
         ---
 
-        Porthaven Council closed the Harbour Bridge in March, the leaflet says, and the council meets next week.
+        The leaflet says the bridge was shut in March and that councillors meet next week.
+
+        Repair work on the crossing began on 1 June 2021.
         """,
 }
 
@@ -67,6 +69,10 @@ def bridge_index(tmp_path, hash_embedder):
     corpus = write_articles(tmp_path / "corpus", BRIDGE)
     index = tmp_path / "index"
     qa.build_index(corpus_dir=corpus, index_dir=index, embedder=hash_embedder)
+    from qa.store.index_files import load_index
+
+    # Four reports in their own words: none is taken for another's syndicated copy.
+    assert {p.doc_id for p in load_index(index).passages} == {name[:-3] for name in BRIDGE}
     return index
 
 
@@ -110,8 +116,11 @@ def test_an_article_without_a_publication_date_gives_only_its_full_dates(bridge_
     found = qa.events(index_dir=bridge_index)
     leaflet = [c for e in found for c in e.sources + [s for k in e.conflicts for s in k.sources]
                if c.doc_id == "undated-leaflet"]
-    # "in March" and "next week" cannot be placed without the leaflet's date: left out.
-    assert leaflet == []
+    # "in March" and "next week" cannot be placed without the leaflet's date: left out;
+    # "1 June 2021" can.
+    assert [(c.date.text, c.date.value) for c in leaflet] == [("1 June 2021", "2021-06-01")]
+    [repairs] = [e for e in found if e.value == "2021-06-01"]
+    assert repairs.sources_line() == "Porthaven Residents, date not known"
     assert byline(Source(publisher="Porthaven Residents")) == "Porthaven Residents, date not known"
 
 
@@ -204,3 +213,15 @@ def test_an_updated_index_gives_its_own_events(tmp_path, hash_embedder):
     qa.build_index(corpus_dir=corpus, index_dir=index, embedder=hash_embedder)
     after = events_of(load_index(index))
     assert _closure(after).conflicts and not _closure(before).conflicts
+
+
+def test_a_syndicated_copy_is_named_among_the_sources(tmp_path, hash_embedder):
+    copy = BRIDGE["inland-post.md"].replace("publisher: Inland Post", "publisher: Hill Courier").replace(
+        "published: 2021-03-20", "published: 2021-03-21").replace("bridge-shut", "bridge-copy") + \
+        "\n        Drivers face a long detour.\n"  # a paragraph of its own: a copy, not the same text
+    corpus = write_articles(tmp_path / "corpus", {"coast-times.md": BRIDGE["coast-times.md"],
+                                                  "inland-post.md": BRIDGE["inland-post.md"], "hill-courier.md": copy})
+    qa.build_index(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=hash_embedder)
+    closure = _closure(qa.events(index_dir=tmp_path / "index"))
+    assert closure.sources_line() == (
+        "Coast Times, 12 March 2021 \u00b7 Inland Post, 20 March 2021 \u00b7 Hill Courier, 21 March 2021")

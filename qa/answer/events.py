@@ -93,8 +93,10 @@ class Event:
         return _unique(short_publisher(c.source) or c.doc_id for c in self.sources)
 
     def sources_line(self) -> str:
-        """ "CYP Now, 23 July 2018 · Your Local Guardian, July 2018": each article once."""
-        return " \u00b7 ".join(_unique(byline(c.source) for c in self.sources))
+        """ "CYP Now, 23 July 2018 · Your Local Guardian, July 2018": each article once, and
+        the syndicated copies of each (the same text in another paper) after it."""
+        return " \u00b7 ".join(_unique(line for c in self.sources
+                                       for line in [byline(c.source)] + [byline(copy) for copy in c.source.also_published]))
 
     def conflicts_line(self) -> str:
         """ "sources disagree: December 2015 (CYP Now) · January 2016 (Your Local Guardian)",
