@@ -45,10 +45,24 @@ class ChatService:
 
     def reply(self, message: str, history=None) -> str:
         """The chat's reply to ``message``, as Markdown; a problem is reported, not raised."""
+        from ..answer.events import events_topic
+
         try:
+            topic = events_topic(message)  # "timeline of the improvement notice": the events, cited
+            found = self.events(query=topic) if topic is not None else []
+            if found:
+                from .events_view import events_reply
+
+                return events_reply(topic, found)
             return render_answer(self.answer(message, history))
         except QAError as exc:
             return f"**Cannot answer:** {escape_text(str(exc))}"
+
+    def events(self, query: str | None = None, doc_id: str | None = None):
+        """The events of the indexed articles (see :func:`qa.events`)."""
+        from ..answer.events import events_of
+
+        return events_of(self.retriever.data, query=query, doc_id=doc_id, where=str(self.index_dir))
 
     def documents(self) -> list[list]:
         """One row per indexed article: headline, publisher, date, passages, file, link."""
