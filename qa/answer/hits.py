@@ -18,11 +18,12 @@ class Hit(Cited):
     """One retrieved passage with its citation. ``start``/``end`` are offsets into the
     article body; ``highlight`` is the (start, end) of the answering sentence within ``text``.
 
-    Three scores, each for its own use: ``score`` is the passage's cosine with the question
-    (shown as relevance); ``sentence_score`` is what chose the answering sentence (its
-    support plus the preferences for a date or a number, :mod:`qa.answer.sentence_choice`);
+    ``score`` is the ranking score (the answering sentence's support plus half the fused
+    passage score, :mod:`qa.answer.retriever`), never negative: the hits are in its order.
     ``support`` is the evidence that the sentence answers (:mod:`qa.answer.support`), which
-    :mod:`qa.answer.abstention` thresholds.
+    chose it and which :mod:`qa.answer.abstention` thresholds; ``sentence_score`` is the same
+    number. ``missing_names`` are the question's names that the hit's article (headline and
+    text) never mentions; None when not worked out.
     """
 
     passage_id: str
@@ -37,6 +38,7 @@ class Hit(Cited):
     sentence_score: float = 0.0
     dates: list[dict] = field(default_factory=list)  # qa.records.DateMention.to_dict(), offsets within text
     support: float = 0.0
+    missing_names: list[str] | None = None
 
     @property
     def highlight_text(self) -> str:
@@ -61,5 +63,6 @@ class Hit(Cited):
             "sentence_score": self.sentence_score,
             "dates": [dict(d) for d in self.dates],
             "support": self.support,
+            "missing_names": self.missing_names,
             "highlight_text": self.highlight_text,
         }
