@@ -50,7 +50,7 @@ def _format_hit(n: int, hit, width: int = 88) -> str:
     lines = [f"[{n}] {hit.title}", f"    {hit.publisher or 'publisher unknown'}, {date}"]
     if hit.url:
         lines.append(f"    {hit.url}")
-    lines.append(f"    relevance {hit.score:.2f} · passage {hit.passage_id} · characters {hit.start}-{hit.end}")
+    lines.append(f"    relevance {hit.relevance:.2f} · passage {hit.passage_id} · characters {hit.start}-{hit.end}")
     for para in marked.split("\n"):
         if para.strip():
             lines.append(textwrap.fill(para, width=width, initial_indent="    ", subsequent_indent="    "))

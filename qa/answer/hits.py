@@ -41,6 +41,16 @@ class Hit(Cited):
     missing_names: list[str] | None = None
 
     @property
+    def relevance(self) -> float:
+        """``score`` on a 0..1 scale for display: ``score / (1 + score)``, in the same order
+        (a strong answer scores about 1.3, shown 0.57; a passage with nothing to say, 0).
+
+        >>> Hit("a#p0", "a", "x", 1.0, Source(), 0, 1, (0, 1)).relevance
+        0.5
+        """
+        return max(0.0, self.score) / (1.0 + max(0.0, self.score))
+
+    @property
     def highlight_text(self) -> str:
         return self.text[self.highlight[0]:self.highlight[1]]
 
@@ -63,6 +73,7 @@ class Hit(Cited):
             "sentence_score": self.sentence_score,
             "dates": [dict(d) for d in self.dates],
             "support": self.support,
+            "relevance": self.relevance,
             "missing_names": self.missing_names,
             "highlight_text": self.highlight_text,
         }

@@ -134,18 +134,22 @@ class Retriever:
                 f"{self.embedder.name!r} now gives {q.shape[0]}; run `qa index --rebuild`"
             )
 
-    def retrieve(self, question: str, k: int = 5, published_after=None, published_before=None) -> list[Hit]:
+    def retrieve(self, question: str, k: int = 5, published_after=None, published_before=None,
+                 doc_ids=None) -> list[Hit]:
         """The ``k`` passages that best answer ``question``, best first, each cited.
 
         ``published_after`` (inclusive) and ``published_before`` (exclusive) keep only
         articles published in that range: a ``datetime.date`` or ISO text, where a partial
         date means its first day (``published_before="2017"`` is before 1 January 2017).
+        ``doc_ids`` keeps only those articles (a follow-up searched in the conversation's article).
         """
         question = check_question(question)
         if not isinstance(k, int) or k < 1:
             raise QuestionError(f"k must be a positive whole number, not {k!r}")
         data = self.data
         allowed = _allowed_docs(data, published_after, published_before)
+        if doc_ids is not None:
+            allowed = set(doc_ids) if allowed is None else allowed & set(doc_ids)
         if len(data.vector_store) == 0 or allowed == set():
             return []
         # The question and the question without its names (qa.answer.support), one batch.
