@@ -171,3 +171,20 @@ def test_hit_scores_are_never_negative_and_relevance_follows_the_ranking(seed_co
         relevance = [h.relevance for h in hits]
         assert all(s >= 0 for s in scores) and scores == sorted(scores, reverse=True)
         assert all(0 <= r < 1 for r in relevance) and relevance == sorted(relevance, reverse=True)
+
+
+def test_a_when_answer_lists_a_date_it_cannot_resolve_instead_of_choosing_another():
+    from qa.answer.compose import date_note
+    from qa.answer.hits import Hit
+    from qa.ingest.dates import find_dates
+    from qa.records import Source
+
+    text = "On 19 November, the authority received a challenge to a closure date of 31 August 2025."
+    undated = Hit("a#p0", "a", text, 1.0, Source(), 0, len(text), (0, len(text)),
+                  dates=[d.to_dict() for d in find_dates(text, "")])
+    assert date_note(undated) == (
+        "dates in the sentence: \u201c19 November\u201d (its year is not stated and the article's date is not "
+        "known); 31 August 2025 (as stated in the sentence)")
+    dated = Hit("a#p0", "a", text, 1.0, Source(published="2024-12-01"), 0, len(text), (0, len(text)),
+                dates=[d.to_dict() for d in find_dates(text, "2024-12-01")])
+    assert date_note(dated).startswith("dates of the events, as stated in the sentence: 19 November 2024")

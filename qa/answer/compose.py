@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..ingest.dates import format_date, parse_period
+from ..ingest.dates import format_date, parse_period, unresolved_dates
 from .abstention import MIN_SUPPORT, is_answered
 from .answer_kind import is_when_question
 from .hits import Hit
@@ -103,6 +103,15 @@ def date_note(hit) -> str:
     lo, hi = hit.highlight
     in_sentence = [d for d in getattr(hit, "dates", []) or [] if d["start"] >= lo and d["end"] <= hi]
     events = [d for d in in_sentence if not d.get("relation")]
+    unknown = unresolved_dates(hit.text[lo:hi], hit.published)
+    if unknown:
+        # "On 19 November ..." in an undated article: its date cannot be given, and a resolved
+        # date beside it may belong to something else, so every date is listed, none chosen.
+        sentence = hit.text[lo:hi]
+        listed = [(d["start"] - lo, f"{_describe(d)} ({_source(d, hit)})") for d in events]
+        listed += [(sentence.find(text), f"\u201c{text}\u201d (its year is not stated and the article's date is not known)")
+                   for text in unknown]
+        return f"dates in the sentence: {'; '.join(label for _, label in sorted(listed))}"
     if events:
         parts = [_describe(d) for d in events]
         if len(parts) == 1:
