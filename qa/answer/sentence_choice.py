@@ -39,9 +39,18 @@ from .support import support, support_scores
 MAX_CACHED_PASSAGES = 200_000
 
 
+_HOW = re.compile(r"\bhow\s+(\w+)", re.I)
+
+
 def _asked_words(question: str) -> frozenset[str]:
-    """The question's content stems that are not its names: what the sentence should say."""
-    return content_stems(question) - name_stems(question)
+    """The question's content stems that are not its names, nor the word after "how" ("how
+    much", "how many", "how big", "how long": it marks the type of answer, which
+    :mod:`qa.answer.answer_type` weighs): what the sentence should say.
+
+    >>> sorted(_asked_words("How big is the hole in Doncaster's finances?"))
+    ['financ', 'hole']
+    """
+    return content_stems(question) - name_stems(question) - content_stems(" ".join(_HOW.findall(question)))
 
 
 def choose_sentence(question: str, passage: Passage, cosines: np.ndarray, unnamed_cosines: np.ndarray,
