@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import sys
 
-from qa.answer import abstention, support
+from qa.answer import abstention, compose, support
 from qa.answer.retriever import Retriever
 from qa.evaluate.newsqa import evaluate_folder, index_folder
 from qa.evaluate.questions import evaluate_questions
@@ -22,6 +22,8 @@ def set_value(name, value):
     if module is abstention:  # the defaults were bound at definition time
         abstention.abstain_reason.__defaults__ = (abstention.MIN_SUPPORT, abstention.MIN_MARGIN)
         abstention.is_answered.__defaults__ = (abstention.MIN_SUPPORT, abstention.MIN_MARGIN)
+        compose.MIN_SCORE = abstention.MIN_SUPPORT
+        compose.compose_answer.__defaults__ = ("", abstention.MIN_SUPPORT)
 
 
 def run(retriever, seed):
