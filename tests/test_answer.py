@@ -188,3 +188,29 @@ def test_a_when_answer_lists_a_date_it_cannot_resolve_instead_of_choosing_anothe
     dated = Hit("a#p0", "a", text, 1.0, Source(published="2024-12-01"), 0, len(text), (0, len(text)),
                 dates=[d.to_dict() for d in find_dates(text, "2024-12-01")])
     assert date_note(dated).startswith("dates of the events, as stated in the sentence: 19 November 2024")
+
+
+def test_a_question_about_now_prefers_the_newest_article_that_names_its_subject(tmp_path, hash_embedder, monkeypatch):
+    from tests.conftest import write_articles
+
+    article = """\
+        ---
+        title: Riverton library news
+        publisher: Coast Times
+        published: {date}
+        ---
+
+        The Riverton library is closed on Sundays. {other}
+        """
+    corpus = write_articles(tmp_path / "corpus", {
+        "a-2018.md": article.format(date="2018-05-01", other="Volunteers run the reading group."),
+        "b-2016.md": article.format(date="2016-05-01", other="It is still closed on Sundays in winter."),
+        "c-2020.md": article.replace("Riverton", "Kingsport").format(date="2020-05-01", other="It has a cafe."),
+    })
+    qa.build_index(corpus, tmp_path / "index", embedder=hash_embedder)
+    retriever = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder)
+    now = retriever.retrieve("Is the Riverton library still closed on Sundays?", k=3)
+    assert now[0].doc_id == "a-2018"  # the newest article naming Riverton (2020's names Kingsport)
+    assert {h.doc_id for h in now} == {"a-2018", "b-2016", "c-2020"}
+    monkeypatch.setattr("qa.answer.retriever.RECENT_WEIGHT", 0.0)
+    assert retriever.retrieve("Is the Riverton library still closed on Sundays?", k=3)[0].doc_id == "b-2016"

@@ -16,12 +16,13 @@ import numpy as np
 
 from ..config import default_corpus_dir, default_index_dir
 from ..errors import IndexCorruptError, IndexMismatchError, QAError, QuestionError
-from ..ingest.dates import check_index_dates, publication_bound, published_between
+from ..ingest.dates import check_index_dates, parse_period, publication_bound, published_between
 from ..records import Passage, Source
 from ..store import index_files as store
 from ..store.build import build_index, corpus_state
 from ..store.cache import QuestionCache
 from ..store.embedder import Embedder, get_embedder
+from .answer_kind import asks_about_present
 from .fusion import DEFAULT_FUSION, candidates
 from .hits import Hit
 from .question import MAX_QUESTION_CHARS, check_question, strip_names  # noqa: F401  (MAX_QUESTION_CHARS: part of this API)
@@ -30,6 +31,10 @@ from .support import PASSAGE_WEIGHT
 
 # Candidates taken from each of the dense and BM25 rankings before fusion.
 HYBRID_DEPTH = 100
+# A question about how things stand now ("still", "latest") ranks the newest article holding
+# its names this much higher: with a 2016 and a 2018 article on one story, "Are the services
+# still rated inadequate?" is answered by 2018's, though 2016's repeats the words.
+RECENT_WEIGHT = 0.2
 
 
 class Retriever:
@@ -205,6 +210,8 @@ class Retriever:
         share = articles.name_share(question, [p.doc_id for p in passages])
         chosen = chooser.choose(question, passages, every, every_unnamed, share)
         final = np.array([score for _, score in chosen]) + PASSAGE_WEIGHT * fused
+        if asks_about_present(question):
+            final = final + RECENT_WEIGHT * _newest(data.documents, [p.doc_id for p in passages], share >= 1.0)
         order = np.lexsort((pool.ids, -final))
         return [(pids[i], float(final[i]), chosen[i]) for i in order]
 
@@ -252,6 +259,17 @@ def retrieve(question: str, k: int = 5, corpus_dir=None, index_dir=None,
     check_question(question)  # a bad question is refused before any index work
     retriever = default_retriever(corpus_dir, index_dir)
     return retriever.retrieve(question, k=k, published_after=published_after, published_before=published_before)
+
+
+def _newest(documents: dict, doc_ids: list[str], eligible: np.ndarray) -> np.ndarray:
+    """1.0 for each of ``doc_ids`` that is eligible and published last among the eligible
+    (by the first day of its publication date), else 0.0; all 0.0 when none is dated."""
+    starts = [(parse_period((documents.get(d) or {}).get("published", "")) if ok else None) for d, ok in zip(doc_ids, eligible)]
+    dated = [p.first for p in starts if p is not None]
+    if not dated:
+        return np.zeros(len(doc_ids))
+    last = max(dated)
+    return np.array([1.0 if p is not None and p.first == last else 0.0 for p in starts])
 
 
 def _allowed_docs(data: store.IndexData, published_after, published_before) -> set[str] | None:
