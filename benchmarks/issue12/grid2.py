@@ -1,7 +1,7 @@
 """Round 2 grid over qa.answer.support weights and the abstention thresholds: newsqa-dev
 right / wrong confident / quoted right per half, follow-ups, and the seed set (hit@1, answered).
 PYTHONPATH=. python benchmarks/issue12/grid2.py NAME=v1,v2 [NAME=...]   (NAME: a constant of
-qa.answer.support or MIN_SUPPORT / MIN_MARGIN of qa.answer.abstention)"""
+qa.answer.support, MIN_SUPPORT / MIN_MARGIN of qa.answer.abstention, or RECENT_WEIGHT)"""
 from __future__ import annotations
 
 import itertools
@@ -17,7 +17,10 @@ SEED_INDEX = "benchmarks/.cache/index-seed"
 
 
 def set_value(name, value):
-    module = abstention if name in ("MIN_SUPPORT", "MIN_MARGIN") else support
+    from qa.answer import retriever as retriever_module
+
+    module = (abstention if name in ("MIN_SUPPORT", "MIN_MARGIN") else retriever_module if name == "RECENT_WEIGHT"
+              else support)
     setattr(module, name, value)
     if module is abstention:  # the defaults were bound at definition time
         abstention.abstain_reason.__defaults__ = (abstention.MIN_SUPPORT, abstention.MIN_MARGIN)
