@@ -24,13 +24,14 @@ QUESTIONS = [
 ]
 
 
-def _passage(pid: int, *sentences: str, doc: str = "d") -> Passage:
+def _passage(pid: int, *sentences: str, doc: str = "d", at: int = 500) -> Passage:
+    """A passage of ``sentences``, from offset ``at`` in its article (0: it opens the article)."""
     text, spans = "", []
     for sentence in sentences:
         start = len(text) + (1 if text else 0)
         text = f"{text} {sentence}" if text else sentence
         spans.append((start, start + len(sentence)))
-    return Passage(passage_id=f"{doc}#p{pid}", doc_id=doc, text=text, start=0, end=len(text), sentences=spans,
+    return Passage(passage_id=f"{doc}#p{pid}", doc_id=doc, text=text, start=at, end=at + len(text), sentences=spans,
                    id=pid, sentence_rows=list(range(len(spans))))
 
 
