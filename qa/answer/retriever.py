@@ -246,6 +246,7 @@ class Retriever:
             dates=[d.to_dict() for d in passage.dates],
             support=best_support,
             missing_names=self._sentence_chooser(data)[1].missing_names(question, passage.doc_id),
+            page=passage.page,
         )
 
 
