@@ -240,6 +240,25 @@ def _said_as_plan(text: str, match: re.Match) -> bool:
     return opens_sentence and bool(_FUTURE_AFTER.match(text[match.end():match.end() + 60]))
 
 
+def unresolved_dates(text: str, published: Any = "") -> list[str]:
+    """The date expressions in ``text`` that :func:`find_dates` leaves out because the
+    publication date is missing or too coarse to resolve them ("19 November" in an undated
+    article): a reader should be told they are there, with their year unknown.
+
+    >>> unresolved_dates("On 19 November it was told of a closure on 31 August 2025.", "")
+    ['19 November']
+    """
+    publication = parse_period(published)
+    left = []
+    for match in _FINDER.finditer(text):
+        form = match.lastgroup
+        if form in _NEEDS and _is_date(form, match, text):
+            needs = _NEEDS[form] or _PERIOD_NEEDS[match.group().split()[-1].lower()]
+            if publication is None or _RANK[publication.precision] > _RANK[needs]:
+                left.append(match.group())
+    return left
+
+
 def dates_within(mentions: Iterable[DateMention], start: int, end: int) -> list[DateMention]:
     """The mentions lying inside ``[start, end)`` of the text, with offsets relative to
     ``start`` (how a passage stores the dates of its article)."""

@@ -312,9 +312,14 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, in
     print(f"{len(retriever.data.documents)} articles, {len(retriever.data.passages)} passages indexed", flush=True)
     app = build_app(service=service)
     app.queue(default_concurrency_limit=4)
-    app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=True,
+    # quiet: Gradio's own banner ends with a hint to make a public link (share=True), which
+    # this app never does; the address is printed here instead.
+    app.launch(server_name=host, server_port=port, prevent_thread_lock=True, show_error=True,
                max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, css=CSS, js=SCROLL_JS, theme=theme(),
-               auth=auth)
+               auth=auth, quiet=True)
+    print(f"Running on {app.local_url}  (Ctrl+C stops it)", flush=True)
+    if block:
+        app.block_thread()
     return app
 
 
