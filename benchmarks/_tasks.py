@@ -28,7 +28,7 @@ def warm_up() -> None:
     qa.get_embedder().encode(["warm up", "and once more, in a second batch"], batch_size=1)
 
 
-def naive_index(corpus: str, vectors_out: str = "") -> dict:
+def naive_index(corpus: str, vectors_out: str = "", sentences_out: str = "") -> dict:
     """The naive pipeline indexing ``corpus``: load the model, encode passages, IndexFlatIP.
 
     Then, timed apart, the same model encodes each distinct sentence too: what the naive
@@ -48,16 +48,21 @@ def naive_index(corpus: str, vectors_out: str = "") -> dict:
     vectors = naive.encode(passages)
     naive.index_vectors(vectors)
     done = time.perf_counter()
-    naive.encode(sentences)
+    sentence_vectors = naive.encode(sentences)
     with_sentences = time.perf_counter()
     if vectors_out:
         np.save(vectors_out, vectors, allow_pickle=False)
+    if sentences_out:  # each distinct sentence text and its vector, to hold ours against
+        unique = dict(zip(sentences, range(len(sentences))))
+        Path(sentences_out).write_text(json.dumps(list(unique)), encoding="utf-8")
+        np.save(sentences_out + ".npy", sentence_vectors[list(unique.values())], allow_pickle=False)
     return {"passages": len(passages), "sentences": len(sentences), "load_seconds": loaded - started,
             "seconds": done - loaded, "sentence_seconds": with_sentences - done}
 
 
-def ours_index(corpus: str, index: str, vectors_out: str = "") -> dict:
-    """This project indexing ``corpus`` from nothing: passages, sentences, BM25, dates, files."""
+def ours_index(corpus: str, index: str, vectors_out: str = "", sentences_out: str = "") -> dict:
+    """This project indexing ``corpus`` from nothing: sentences embedded, passage vectors
+    made from them, BM25, dates, files."""
     import numpy as np
 
     import qa
@@ -74,6 +79,10 @@ def ours_index(corpus: str, index: str, vectors_out: str = "") -> dict:
         row = {p.text: p.id for p in data.passages}
         ids = np.array([row[t] for t in passages_of(Path(corpus))], dtype=np.int64)
         np.save(vectors_out, data.vector_store.reconstruct(ids), allow_pickle=False)
+        if sentences_out:
+            row_of = {p.text[s:e]: r for p in data.passages for (s, e), r in zip(p.sentences, p.sentence_rows)}
+            Path(sentences_out).write_text(json.dumps(list(row_of)), encoding="utf-8")
+            np.save(sentences_out + ".npy", data.sentence_vectors[list(row_of.values())], allow_pickle=False)
     return {"passages": report.passages_embedded, "sentences": report.sentences_embedded,
             "load_seconds": loaded - started, "seconds": done - loaded}
 

@@ -61,6 +61,7 @@ def main(argv=None) -> int:
     parts = args.part or list(DEFAULT_PARTS)
     results = Results()
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]  # a shared machine: how busy it was says how noisy the figures are
     if "indexing" in parts:
         import bench_indexing
 
@@ -82,7 +83,8 @@ def main(argv=None) -> int:
     minutes = (time.perf_counter() - started) / 60
     command = "qa bench" + ("" if argv is None else " " + " ".join(argv))
     print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; {minutes:.1f} minutes; `{command.strip()}`\n")
+          f"Python {platform.python_version()}; {minutes:.1f} minutes; `{command.strip()}`; "
+          f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end\n")
     print(results.table())
     if args.json:
         Path(args.json).write_text(json.dumps(results.figures, indent=1, default=float), encoding="utf-8")

@@ -34,7 +34,10 @@ class OnnxSessions:
     """One ONNX file, two ways to run it.
 
     Called with one batch (a question), it runs on every core: each layer is split over
-    the threads, which spin between layers rather than sleep, for the lowest latency.
+    the threads. They sleep between layers rather than spin: on a machine whose cores are
+    shared, a spinning thread holds a core while the thread it waits for is not running,
+    and a question (the question and its name-free twin, one batch) took 1.7x as long
+    (42 vs 25 ms p50 on 2 busy cores, `retrieve` on the 400-abstract SciFact index).
     ``bulk`` (indexing) runs batches side by side, one thread each and no spinning (see
     ``qa.store.embedder.WORKERS``), in a second session made on first use, so a process that only answers
     questions never holds it.
@@ -42,7 +45,7 @@ class OnnxSessions:
 
     def __init__(self, path: Path, latency_threads: int = 1):
         self.path = path
-        self._latency = self._session(threads=latency_threads, spin=True)
+        self._latency = self._session(threads=latency_threads, spin=False)
         self._throughput = None
         self._lock = threading.Lock()
         self._types = any(i.name == "token_type_ids" for i in self._latency.get_inputs())
