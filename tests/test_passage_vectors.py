@@ -7,7 +7,8 @@ import pytest
 import qa
 from qa.errors import IndexMismatchError
 from qa.store import index_files
-from qa.store.build import build_index, passage_vectors_from_sentences
+from qa.store.build import build_index
+from qa.store.passage_vectors import passage_vectors_from_sentences
 
 
 def test_passage_vector_is_the_normalised_word_weighted_mean_of_its_sentences():
