@@ -3,7 +3,7 @@ sentence holds evidence of that type.
 
 Types: ``person`` (who is the head ..., which councillor ...), ``agent`` (who did ...: a
 person or an organisation), ``organisation`` (which council / charity / body ...),
-``place`` (where ...), ``money`` (how much did it cost, how much was spent ...),
+``place`` (where ...), ``vote`` (how did they vote ...: a tally or a decision), ``money`` (how much did it cost, how much was spent ...),
 ``percentage`` (what share, what proportion, by how much did it rise ...), ``count`` (how
 many ...), ``date`` (when, which year ...), ``duration`` (how long ...). A question
 of none of these (why, how, what did they say ...) has type None and no evidence is asked.
@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import re
 
-TYPES = ("person", "agent", "organisation", "place", "money", "percentage", "count", "date", "duration")
+TYPES = ("person", "agent", "organisation", "place", "money", "percentage", "count", "date", "duration", "vote")
 
 _I = re.I
 _LEAD = r"^(?:(?:and|but|so|then|also|ok|okay)\b[\s,]*)?"
@@ -54,6 +54,9 @@ _QUESTION_TYPES = [
         r"|\bhow (?:large|big) is (?:the |its |their )?(?:[\w'’]+ )?(?:deficit|budget|gap|overspend|debt|bill|hole|shortfall)\b"
         r"|\bhow (?:large|big|much) (?:is|was|are|were) (?:the |its |their )?(?:[\w'’]+ ){0,3}"
         r"(?:deficit|budget|gap|overspend|debt|bill|hole|shortfall|fine|cost|price)\b", _I)),
+    # "How did councillors vote on the rise?": a result (a tally, approved, rejected...), not the rise itself.
+    ("vote", re.compile(r"\bhow (?:did|do|does|will|would) (?:[\w’'-]+ ){1,4}vote\b|\bwhat was the (?:outcome|result) of the vote\b",
+                        _I)),
     ("count", re.compile(
         r"\bhow many\b|\bin how many\b|\bwhat (?:number|tally|score|total|count)\b|\bwhat was the (?:tally|vote|score|count)\b"
         r"|\bhow often\b|\bhow old\b|\bat what age\b", _I)),
@@ -62,7 +65,7 @@ _QUESTION_TYPES = [
         r"|\b(?:which|what) (?:\w+ )?(?:" + _PERSON_NOUNS + r")s?\b", _I)),
     # "Who made the challenge?": a person or an organisation.
     ("agent", re.compile(_LEAD + r"who\b|\bwhom\b|\bwhose\b", _I)),
-    ("organisation", re.compile(r"\b(?:which|what) (?:\w+ )?(?:" + _ORG_NOUNS + r")\b", _I)),
+    ("organisation", re.compile(r"\b(?:which|what) (?:of the (?:[\w’'-]+ ){0,3})?(?:\w+ )?(?:" + _ORG_NOUNS + r")\b", _I)),
     ("place", re.compile(_LEAD + r"where\b|\b(?:which|what) (?:" + _PLACE_NOUNS + r")\b|\bin which (?:part|area)\b", _I)),
 ]
 
@@ -90,8 +93,11 @@ _EVIDENCE = {
                          r"|\b(?:he|she|him|her)\b"),
     "organisation": re.compile(r"\b[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*)*\s+(?:Council|Association|Agency|Trust|"
                                r"Commission|Ombudsman|Committee|Department|Ltd|plc|LBC|Group|Union|Party|"
-                               r"Services|Authority|Board|Office)\b|\b[A-Z]{2,}\b|\b(?i:council|councils|charity|committee|"
+                               r"Services|Authority|Board|Office|School|Academy|College|University)\b|\b(?:Ysgol|Ysgolion)\s+[A-Z]|\b[A-Z]{2,}\b|\b(?i:council|councils|charity|committee|"
                                r"watchdog|government|ministers|cabinet|authority|ofsted|cosla)\b"),
+    "vote": re.compile(r"\bvot(?:e|ed|es|ing)\b|\b(?:approved|backed|rejected|agreed|passed|turned down|threw out|"
+                       r"thrown out|endorsed|unanimous|unanimously|majority|abstained|in favour)\b"
+                       r"|\b\d+\s*(?:to|-|–)\s*\d+\b", _I),
     "place": re.compile(r"\b(?:in|at|to|into|from|near|outside)\s+(?:the\s+|a\s+|an\s+)?[A-Z]?[a-z]+"),
 }
 _MONEY_SPAN = re.compile(r"[£$€]\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|thousand)\b)?"
