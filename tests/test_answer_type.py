@@ -23,6 +23,10 @@ from qa.records import Source
     ("What was the result of the vote?", "vote"),
     ("What was the tally when members rejected the plan?", "count"),
     ("Why did councillors call a vote?", None),
+    # A grade or rating: "requires improvement", rated 'Good'.
+    ("What grade did inspectors give Riverton's care services this time?", "rating"),
+    ("Which part of the school got the lowest grade?", "rating"),
+    ("Why was the school's rating lowered?", None),
 ])
 def test_asked_type(question, kind):
     assert asked_type(question) == kind
@@ -36,6 +40,11 @@ def test_asked_type(question, kind):
     ("vote", "Calls for a full council debate were turned down 42 to 34.", True),
     ("vote", "Members unanimously backed the plan.", True),
     ("vote", "Every household will see a rise in rent.", False),
+    ("rating", "Riverton has received a 'requires improvement' rating.", True),
+    ("rating", "Inspectors judged leadership to be inadequate.", True),
+    ("rating", "The school was rated as ‘Good’ in 2017.", True),
+    ("rating", "The care company will run services from October.", False),
+    ("rating", "It was a good year for the council.", False),
 ])
 def test_gives_type(kind, sentence, gives):
     assert gives_type(kind, sentence) is gives

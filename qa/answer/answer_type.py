@@ -3,7 +3,8 @@ sentence holds evidence of that type.
 
 Types: ``person`` (who is the head ..., which councillor ...), ``agent`` (who did ...: a
 person or an organisation), ``organisation`` (which council / charity / body ...),
-``place`` (where ...), ``vote`` (how did they vote ...: a tally or a decision), ``money`` (how much did it cost, how much was spent ...),
+``place`` (where ...), ``vote`` (how did they vote ...: a tally or a decision), ``rating`` (what grade ...),
+``money`` (how much did it cost, how much was spent ...),
 ``percentage`` (what share, what proportion, by how much did it rise ...), ``count`` (how
 many ...), ``date`` (when, which year ...), ``duration`` (how long ...). A question
 of none of these (why, how, what did they say ...) has type None and no evidence is asked.
@@ -23,7 +24,8 @@ from __future__ import annotations
 import functools
 import re
 
-TYPES = ("person", "agent", "organisation", "place", "money", "percentage", "count", "date", "duration", "vote")
+TYPES = ("person", "agent", "organisation", "place", "money", "percentage", "count", "date", "duration", "vote",
+         "rating")
 
 _I = re.I
 _LEAD = r"^(?:(?:and|but|so|then|also|ok|okay)\b[\s,]*)?"
@@ -57,6 +59,9 @@ _QUESTION_TYPES = [
     # "How did councillors vote on the rise?": a result (a tally, approved, rejected...), not the rise itself.
     ("vote", re.compile(r"\bhow (?:did|do|does|will|would) (?:[\w’'-]+ ){1,4}vote\b|\bwhat was the (?:outcome|result) of the vote\b",
                         _I)),
+    # "What grade did the inspectors give?": a rating ("requires improvement", rated 'Good').
+    ("rating", re.compile(r"\b(?:what|which) (?:\w+ )?(?:grade|grades|rating|ratings|verdict)\b"
+                          r"|\b(?:lowest|highest|worst|best|top|bottom) (?:grade|rating)\b", _I)),
     ("count", re.compile(
         r"\bhow many\b|\bin how many\b|\bwhat (?:number|tally|score|total|count)\b|\bwhat was the (?:tally|vote|score|count)\b"
         r"|\bhow often\b|\bhow old\b|\bat what age\b", _I)),
@@ -98,6 +103,8 @@ _EVIDENCE = {
     "vote": re.compile(r"\bvot(?:e|ed|es|ing)\b|\b(?:approved|backed|rejected|agreed|passed|turned down|threw out|"
                        r"thrown out|endorsed|unanimous|unanimously|majority|abstained|in favour)\b"
                        r"|\b\d+\s*(?:to|-|–)\s*\d+\b", _I),
+    "rating": re.compile(r"\b(?:rated|rating|ratings|graded|grade|grades|judged|inadequate|requires? improvement|"
+                         r"outstanding|satisfactory|stars?)\b|[‘'\"“](?:good|poor|excellent|weak)[’'\"”]", _I),
     "place": re.compile(r"\b(?:in|at|to|into|from|near|outside)\s+(?:the\s+|a\s+|an\s+)?[A-Z]?[a-z]+"),
 }
 _MONEY_SPAN = re.compile(r"[£$€]\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|thousand)\b)?"
