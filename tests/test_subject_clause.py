@@ -25,6 +25,8 @@ def test_a_sentence_splits_at_parallel_clauses_only():
     assert len(clauses(PARALLEL)) == 3
     # "and" between two things done by one subject is not a new clause.
     assert len(clauses("The budget pays for cleaning drains and fixing street lights.")) == 1
+    # Nor are the last names of a list.
+    assert len(clauses("Riverton is the third council to do so, after Kingsport and Eastham Borough.")) == 1
 
 
 def test_the_part_about_the_named_subject():

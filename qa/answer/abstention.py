@@ -9,7 +9,7 @@ evidence for it. The best hit's answering sentence must pass five checks, in ord
    article about Lambeth answers "How did Croydon's children's services do?";
 2. **kind** — a question that asks for a date, a number or an amount
    (:mod:`qa.answer.answer_kind`), or a person, organisation, place, money, percentage,
-   count or duration (:mod:`qa.answer.answer_type`), is answered by a sentence that gives one,
+   count, duration, vote or rating (:mod:`qa.answer.answer_type`), is answered by a sentence that gives one,
    in the part of it about the subject the question names when the sentence has parallel
    subjects (:mod:`qa.answer.subject_clause`);
 3. **tense** — a question about the future ("when will ...") is answered by a sentence

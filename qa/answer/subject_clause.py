@@ -28,6 +28,7 @@ from ..text import STOPWORDS, content_words
 # Where a sentence turns to a parallel subject. "and" alone joins too much ("cleaning drains
 # and fixing street lighting"), so it counts only before a capitalised word or after a comma.
 _CLAUSE_BREAK = re.compile(r";\s*|,\s+(?:while|whereas|but|and|although)\s+|\s+(?:and|while|whereas)\s+(?=[A-Z])")
+MIN_CLAUSE_WORDS = 4
 _NAME = re.compile(r"(?<![\w’'])[A-Z][\w’'-]*")
 
 
@@ -43,7 +44,14 @@ def clauses(sentence: str) -> list[tuple[int, int]]:
             spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(sentence)))
-    return spans
+    # A short part is the end of a list ("after Birmingham and Croydon LBC"), not a clause.
+    merged = [spans[0]]
+    for s, e in spans[1:]:
+        if len(sentence[s:e].split()) < MIN_CLAUSE_WORDS:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
 
 
 def _other_names(clause: str, names: list[str], opens_sentence: bool) -> list[str]:
