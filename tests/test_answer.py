@@ -268,3 +268,6 @@ def test_only_sentences_wholly_before_the_earlier_answer_are_left_out():
     # An earlier answer without a year sets no time.
     assert at_the_time_of([older], undated) == [older]
     assert asks_about_another_time("What was it previously?") and not asks_about_another_time("Who paid?")
+    # A follow-up asking for a date or a duration may be about any time.
+    assert asks_about_another_time("And when did it open?") and asks_about_another_time("How long was it shut?")
+    assert not asks_about_another_time("Then what did it get?")

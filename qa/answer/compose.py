@@ -13,6 +13,7 @@ from typing import Iterable
 from ..ingest.dates import format_date, parse_period, unresolved_dates
 from .abstention import MIN_SUPPORT, is_answered
 from .answer_kind import is_when_question
+from .answer_type import asked_type
 from .hits import Hit
 from .question import check_question, follow_up_query, is_follow_up, question_names, user_questions
 
@@ -83,18 +84,23 @@ def answer(retriever, question: str, history: Iterable | None = None, k: int = 5
 
 
 # A follow-up that asks about another time than the earlier answer's ("what was it before
-# that?", "and after that?", "what was it previously?").
+# that?", "and after that?", "what was it previously?"). Not "then": it also just continues
+# ("then what did it get?").
 _OTHER_TIME = re.compile(r"\b(?:before|after|previous|previously|earlier|later|since|until|used to|originally|at first|"
-                         r"beforehand|afterwards|formerly|then)\b", re.I)
+                         r"beforehand|afterwards|formerly)\b", re.I)
 
 
 def asks_about_another_time(question: str) -> bool:
-    """Whether follow-up ``question`` asks about a time other than the earlier answer's.
+    """Whether follow-up ``question`` asks about a time other than the earlier answer's: it
+    says so, or it asks for a date or a duration ("and when did it open?" may be years before
+    the closure the conversation is about).
 
     >>> asks_about_another_time("What was it before that?"), asks_about_another_time("And what rating did it get?")
     (True, False)
+    >>> asks_about_another_time("And when did it open?")
+    True
     """
-    return bool(_OTHER_TIME.search(question))
+    return bool(_OTHER_TIME.search(question)) or asked_type(question) in ("date", "duration")
 
 
 def _sentence_years(hit) -> list[int]:
