@@ -13,6 +13,10 @@ from qa.records import Source
 @pytest.mark.parametrize("question, kind", [
     ("How many library jobs will go?", "count"),
     ("Who chairs the board?", "agent"),
+    # Who made it, or who it came to.
+    ("Who lodged the legal challenge?", "agent"),
+    ("Who received the formal challenge?", "recipient"),
+    ("Who faces the biggest cuts?", "recipient"),
     ("Which council paid?", "organisation"),
     # "which of the ... schools" asks for one of them, by name.
     ("Which of the threatened Riverton schools is in Eastham?", "organisation"),
@@ -40,6 +44,12 @@ def test_asked_type(question, kind):
     ("vote", "Calls for a full council debate were turned down 42 to 34.", True),
     ("vote", "Members unanimously backed the plan.", True),
     ("vote", "Every household will see a rise in rent.", False),
+    # The one a thing came to is not the one who did it.
+    ("agent", "On 3 May, the authority received a formal challenge to the decision.", False),
+    ("agent", "Riverton Council faces a legal challenge.", False),
+    ("agent", "Riverton Council received a challenge from the Kingsport Trust.", True),
+    ("agent", "The Kingsport Trust lodged a challenge last week.", True),
+    ("recipient", "On 3 May, the authority received a formal challenge to the decision.", True),
     ("rating", "Riverton has received a 'requires improvement' rating.", True),
     ("rating", "Inspectors judged leadership to be inadequate.", True),
     ("rating", "The school was rated as ‘Good’ in 2017.", True),

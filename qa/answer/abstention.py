@@ -51,8 +51,8 @@ MIN_SUPPORT = 0.47
 # (facts repeat across articles on one story) by this much; chosen on the tune half.
 MIN_MARGIN = 0.09
 # Answer types (qa.answer.answer_type) whose evidence the quoted sentence must show.
-HARD_TYPES: tuple[str, ...] = ("person", "agent", "organisation", "place", "money", "percentage", "count", "vote", "rating",
-                               "date", "duration")
+HARD_TYPES: tuple[str, ...] = ("person", "recipient", "agent", "organisation", "place", "money", "percentage",
+                               "count", "vote", "rating", "date", "duration")
 
 
 def _mentions(text: str, name: str) -> bool:

@@ -1,8 +1,9 @@
 """The type of answer a question asks for, finer than :mod:`qa.answer.answer_kind`, and whether a
 sentence holds evidence of that type.
 
-Types: ``person`` (who is the head ..., which councillor ...), ``agent`` (who did ...: a
-person or an organisation), ``organisation`` (which council / charity / body ...),
+Types: ``person`` (who is the head ..., which councillor ...), ``recipient`` (who received
+...: a person or an organisation), ``agent`` (who did ...: a person or an organisation, not
+one named only as receiving something), ``organisation`` (which council / charity / body ...),
 ``place`` (where ...), ``vote`` (how did they vote ...: a tally or a decision), ``rating`` (what grade ...),
 ``money`` (how much did it cost, how much was spent ...),
 ``percentage`` (what share, what proportion, by how much did it rise ...), ``count`` (how
@@ -24,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 
-TYPES = ("person", "agent", "organisation", "place", "money", "percentage", "count", "date", "duration", "vote",
+TYPES = ("person", "recipient", "agent", "organisation", "place", "money", "percentage", "count", "date", "duration", "vote",
          "rating")
 
 _I = re.I
@@ -68,7 +69,10 @@ _QUESTION_TYPES = [
     ("person", re.compile(
         _LEAD + r"who (?:is|was|are|were|will be) (?:the|its|their|his|her|[\w’']+['’]s) (?:\w+ )?(?:" + _PERSON_NOUNS + r")\b"
         r"|\b(?:which|what) (?:\w+ )?(?:" + _PERSON_NOUNS + r")s?\b", _I)),
-    # "Who made the challenge?": a person or an organisation.
+    # "Who received the award?": a person or an organisation, the one something came to.
+    ("recipient", re.compile(_LEAD + r"who (?:has |have |had |will |would )?(?:received|receives|receive|got|gets|"
+                             r"faces|faced|face|was given|was sent|was handed|was served)\b", _I)),
+    # "Who made the challenge?": a person or an organisation, not the one it came to.
     ("agent", re.compile(_LEAD + r"who\b|\bwhom\b|\bwhose\b", _I)),
     ("organisation", re.compile(r"\b(?:which|what) (?:of the (?:[\w’'-]+ ){0,3})?(?:\w+ )?(?:" + _ORG_NOUNS + r")\b", _I)),
     ("place", re.compile(_LEAD + r"where\b|\b(?:which|what) (?:" + _PLACE_NOUNS + r")\b|\bin which (?:part|area)\b", _I)),
@@ -112,6 +116,10 @@ _MONEY_SPAN = re.compile(r"[£$€]\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|t
 _PERCENT_SPAN = re.compile(r"\b\d[\d,.]*\s?(?:%|per ?cent\b|percent\b)", _I)
 _DAY_SPAN = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?)?\s+{_MONTH}\b"
                        rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s+(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?)?\b", _I)
+# Someone named as the one a thing came to: "the authority received ...", "Riverton Council faces ...".
+_RECEIVER = re.compile(r"(?:\b(?:the|a|an|its|their)\s+)?\b[\w'’-]+(?:\s+[A-Z][\w'’-]*)*\s+(?:has\s+|have\s+|had\s+)?"
+                       r"(?:received|receives|faces|faced|was served|were served|was handed|were handed|was sent|"
+                       r"were sent|was given|were given)\b", _I)
 _ORGANISATION_WORDS = frozenset(
     "council county city borough school primary academy college university association agency trust "
     "commission ombudsman committee department services authority board office government ministry "
@@ -138,8 +146,12 @@ def gives_type(kind: str | None, sentence: str) -> bool:
         rest = _PERCENT_SPAN.sub(" ", rest)
         rest = _DAY_SPAN.sub(" ", rest)
         return bool(_EVIDENCE["count"].search(_YEAR.sub(" ", rest)))
-    if kind == "agent":
+    if kind == "recipient":
         return gives_type("person", sentence) or gives_type("organisation", sentence)
+    if kind == "agent":
+        # "The authority received a formal challenge" does not say who made it.
+        rest = _RECEIVER.sub(" ", sentence)
+        return gives_type("person", rest) or gives_type("organisation", rest)
     if kind == "person":
         for m in _EVIDENCE["person"].finditer(sentence):
             text = m.group()
