@@ -49,6 +49,7 @@ def test_asked_type(question, kind):
     ("agent", "Riverton Council faces a legal challenge.", False),
     ("agent", "Riverton Council received a challenge from the Kingsport Trust.", True),
     ("agent", "The Kingsport Trust lodged a challenge last week.", True),
+    ("agent", "The Kingsport Trust said Riverton Council received its challenge.", True),
     ("recipient", "On 3 May, the authority received a formal challenge to the decision.", True),
     ("rating", "Riverton has received a 'requires improvement' rating.", True),
     ("rating", "Inspectors judged leadership to be inadequate.", True),

@@ -117,9 +117,9 @@ _PERCENT_SPAN = re.compile(r"\b\d[\d,.]*\s?(?:%|per ?cent\b|percent\b)", _I)
 _DAY_SPAN = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?)?\s+{_MONTH}\b"
                        rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s+(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?)?\b", _I)
 # Someone named as the one a thing came to: "the authority received ...", "Riverton Council faces ...".
-_RECEIVER = re.compile(r"(?:\b(?:the|a|an|its|their)\s+)?\b[\w'’-]+(?:\s+[A-Z][\w'’-]*)*\s+(?:has\s+|have\s+|had\s+)?"
-                       r"(?:received|receives|faces|faced|was served|were served|was handed|were handed|was sent|"
-                       r"were sent|was given|were given)\b", _I)
+_RECEIVER = re.compile(r"(?:\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir)\s+)?\b[\w'’-]+(?:\s+[A-Z][\w'’-]*)*\s+"
+                       r"(?:has\s+|have\s+|had\s+)?(?:received|receives|faces|faced|was served|were served|"
+                       r"was handed|were handed|was sent|were sent|was given|were given)\b")
 _ORGANISATION_WORDS = frozenset(
     "council county city borough school primary academy college university association agency trust "
     "commission ombudsman committee department services authority board office government ministry "
