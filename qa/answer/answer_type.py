@@ -4,8 +4,8 @@ sentence holds evidence of that type.
 Types: ``person`` (who is the head ..., which councillor ...), ``recipient`` (who received
 ...: a person or an organisation), ``agent`` (who did ...: a person or an organisation, not
 one named only as receiving something), ``organisation`` (which council / charity / body ...),
-``place`` (where ...), ``vote`` (how did they vote ...: a tally or a decision), ``rating`` (what grade ...),
-``money`` (how much did it cost, how much was spent ...),
+``place`` (where ...), ``vote`` (how did they vote ...: a tally or a decision), ``rating``
+(what grade ...), ``money`` (how much did it cost, how much was spent ...),
 ``percentage`` (what share, what proportion, by how much did it rise ...), ``count`` (how
 many ...), ``date`` (when, which year ...), ``duration`` (how long ...). A question
 of none of these (why, how, what did they say ...) has type None and no evidence is asked.
@@ -25,8 +25,8 @@ from __future__ import annotations
 import functools
 import re
 
-TYPES = ("person", "recipient", "agent", "organisation", "place", "money", "percentage", "count", "date", "duration", "vote",
-         "rating")
+TYPES = ("person", "recipient", "agent", "organisation", "place", "money", "percentage", "count", "date",
+         "duration", "vote", "rating")
 
 _I = re.I
 _LEAD = r"^(?:(?:and|but|so|then|also|ok|okay)\b[\s,]*)?"
@@ -58,8 +58,8 @@ _QUESTION_TYPES = [
         r"|\bhow (?:large|big|much) (?:is|was|are|were) (?:the |its |their )?(?:[\w'’]+ ){0,3}"
         r"(?:deficit|budget|gap|overspend|debt|bill|hole|shortfall|fine|cost|price)\b", _I)),
     # "How did councillors vote on the rise?": a result (a tally, approved, rejected...), not the rise itself.
-    ("vote", re.compile(r"\bhow (?:did|do|does|will|would) (?:[\w’'-]+ ){1,4}vote\b|\bwhat was the (?:outcome|result) of the vote\b",
-                        _I)),
+    ("vote", re.compile(r"\bhow (?:did|do|does|will|would) (?:[\w’'-]+ ){1,4}vote\b"
+                        r"|\bwhat was the (?:outcome|result) of the vote\b", _I)),
     # "What grade did the inspectors give?": a rating ("requires improvement", rated 'Good').
     ("rating", re.compile(r"\b(?:what|which) (?:\w+ )?(?:grade|grades|rating|ratings|verdict)\b"
                           r"|\b(?:lowest|highest|worst|best|top|bottom) (?:grade|rating)\b", _I)),
@@ -74,7 +74,9 @@ _QUESTION_TYPES = [
                              r"faces|faced|face|was given|was sent|was handed|was served)\b", _I)),
     # "Who made the challenge?": a person or an organisation, not the one it came to.
     ("agent", re.compile(_LEAD + r"who\b|\bwhom\b|\bwhose\b", _I)),
-    ("organisation", re.compile(r"\b(?:which|what) (?:of the (?:[\w’'-]+ ){0,3})?(?:\w+ )?(?:" + _ORG_NOUNS + r")\b", _I)),
+    # "Which of the threatened schools ...?" asks for one of them.
+    ("organisation", re.compile(r"\b(?:which|what) (?:of the (?:[\w’'-]+ ){0,3})?(?:\w+ )?(?:" + _ORG_NOUNS + r")\b",
+                                _I)),
     ("place", re.compile(_LEAD + r"where\b|\b(?:which|what) (?:" + _PLACE_NOUNS + r")\b|\bin which (?:part|area)\b", _I)),
 ]
 
@@ -102,7 +104,8 @@ _EVIDENCE = {
                          r"|\b(?:he|she|him|her)\b"),
     "organisation": re.compile(r"\b[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*)*\s+(?:Council|Association|Agency|Trust|"
                                r"Commission|Ombudsman|Committee|Department|Ltd|plc|LBC|Group|Union|Party|"
-                               r"Services|Authority|Board|Office|School|Academy|College|University)\b|\b(?:Ysgol|Ysgolion)\s+[A-Z]|\b[A-Z]{2,}\b|\b(?i:council|councils|charity|committee|"
+                               r"Services|Authority|Board|Office|School|Academy|College|University)\b"
+                               r"|\b(?:Ysgol|Ysgolion)\s+[A-Z]|\b[A-Z]{2,}\b|\b(?i:council|councils|charity|committee|"
                                r"watchdog|government|ministers|cabinet|authority|ofsted|cosla)\b"),
     "vote": re.compile(r"\bvot(?:e|ed|es|ing)\b|\b(?:approved|backed|rejected|agreed|passed|turned down|threw out|"
                        r"thrown out|endorsed|unanimous|unanimously|majority|abstained|in favour)\b"
