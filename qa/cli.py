@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -78,25 +78,28 @@ def cmd_ask(args) -> int:
 
 
 def cmd_add(args) -> int:
-    from .store.build import build_index
     from .config import default_corpus_dir
     from .ingest.documents import SUPPORTED_SUFFIXES, read_document
+    from .store.transaction import corpus_update
 
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
-    corpus.mkdir(parents=True, exist_ok=True)
-    for name in args.files:
-        src = Path(name)
-        if not src.is_file():
-            raise QAError(f"{src} is not a file; give the path of an article (.md, .txt or .html)")
-        if src.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise QAError(f"{src}: unsupported type {src.suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
-        read_document(src, src.parent)  # refuse an unusable article before it enters the corpus
-        dest = corpus / src.name
-        if dest.exists() and dest.read_bytes() != src.read_bytes() and not args.replace:
-            raise QAError(f"{dest} already exists with other content; rename the file or pass --replace")
-        shutil.copyfile(src, dest)
-        print(f"copied    {src} -> {dest}")
-    report = build_index(corpus_dir=corpus, index_dir=args.index, progress=_progress_bar())
+    # One transaction for every file and the index update: on any error the corpus and
+    # the index are left as they were, so running the same command again works.
+    with corpus_update(corpus, args.index) as update:
+        for name in args.files:
+            src = Path(name)
+            if not src.is_file():
+                raise QAError(f"{src} is not a file; give the path of an article (.md, .txt or .html)")
+            if src.suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise QAError(f"{src}: unsupported type {src.suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+            read_document(src, src.parent)  # refuse an unusable article before it enters the corpus
+            data = src.read_bytes()
+            dest = corpus / src.name
+            if os.path.lexists(dest) and not args.replace and (not dest.is_file() or dest.read_bytes() != data):
+                raise QAError(f"{dest} already exists with other content; rename the file or pass --replace")
+            update.put(src.name, data)
+            print(f"copied    {src} -> {dest}")
+        report = update.build(progress=_progress_bar())
     print(report.summary())
     return 0
 
@@ -223,6 +226,11 @@ def main(argv=None) -> int:
         return args.func(args)
     except QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a write or read the command did not expect to fail
+        from .store.transaction import write_error_message
+
+        print(f"qa: error: {write_error_message(exc, 'the command stopped there')}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("qa: interrupted; the index is as it was before this command", file=sys.stderr)

@@ -40,3 +40,7 @@ class QuestionError(QAError, ValueError):
 
 class ModelError(QAError):
     """The embedding model cannot be loaded."""
+
+
+class StorageError(QAError):
+    """A file of the corpus or the index could not be written; nothing was changed."""

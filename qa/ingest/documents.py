@@ -5,8 +5,11 @@ furniture. The body is what passages, offsets and citations refer to.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -185,7 +188,13 @@ def _fields_line_by_line(text: str) -> dict[str, str]:
     return fields
 
 
+def _newlines(text: str) -> str:
+    """Windows (CRLF) and old Mac (CR) line endings as ``\n``."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _read_markdown(text: str, doc: Document) -> None:
+    text = _newlines(text)  # a front matter saved with CRLF endings is still one
     match = _FRONT_MATTER.match(text)
     body = text
     if match:
@@ -214,7 +223,13 @@ def _read_markdown(text: str, doc: Document) -> None:
 
 
 def _read_text(text: str, doc: Document) -> None:
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = _newlines(text)
+    if _FRONT_MATTER.match(text):
+        # A Markdown article saved as .txt: read as plain text its front matter would be the
+        # body and "---" the headline, and the copy would outrank the original.
+        _read_markdown(text, doc)
+        return
+    lines = text.split("\n")
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
     if not nonblank:
         doc.body = ""
@@ -268,25 +283,60 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 100_000 else f"{n:,} bytes"
 
 
+_OUTSIDE = ("the corpus reads only regular files inside its folder; copy the article into the "
+            "corpus folder instead")
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def _read_bytes(path: Path, max_bytes: int, follow_links: bool = True) -> bytes:
+    """The file's bytes, checked on the open file itself: with ``follow_links=False`` a
+    symbolic link is refused (O_NOFOLLOW), and whatever is not a regular file (a pipe
+    would block the build forever, a device never ends) is refused before any read."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_links:
+            raise DocumentError(path, f"is a symbolic link; {_OUTSIDE}") from exc
+        raise DocumentError(path, f"cannot be read ({exc.strerror})") from exc
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _KINDS if test(info.st_mode)), "a special file")
+            raise DocumentError(path, f"is not a regular file ({kind}); {_OUTSIDE}")
+        # Checked before reading: a huge file is refused without being loaded into memory.
+        if info.st_size > max_bytes:
+            raise DocumentError(
+                path, f"is {_size(info.st_size)}, over the {_size(max_bytes)} limit for an article; "
+                "split it into separate articles"
+            )
+        try:
+            return fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise DocumentError(path, f"cannot be read ({exc.strerror})") from exc
+
+
+def read_corpus_file(path: str | Path, corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES,
+                     max_chars: int = MAX_BODY_CHARS) -> Document:
+    """Read one article of the corpus: only a regular file inside the folder, never what a
+    symbolic link points to (``corpus/passwd.txt -> /etc/passwd`` is refused)."""
+    if os.path.islink(path):  # also a link to a folder; the read below refuses links swapped in later
+        raise DocumentError(path, f"is a symbolic link; {_OUTSIDE}")
+    return read_document(path, corpus_dir, max_bytes=max_bytes, max_chars=max_chars, follow_links=False)
+
+
 def read_document(path: str | Path, corpus_dir: str | Path | None = None,
-                  max_bytes: int = MAX_FILE_BYTES, max_chars: int = MAX_BODY_CHARS) -> Document:
-    """Read one article. Raises :class:`DocumentError` naming the file when it is unusable."""
+                  max_bytes: int = MAX_FILE_BYTES, max_chars: int = MAX_BODY_CHARS,
+                  follow_links: bool = True) -> Document:
+    """Read one article. Raises :class:`DocumentError` naming the file when it is unusable.
+    Files of the corpus are read with :func:`read_corpus_file`, which follows no link."""
     path = Path(path)
     corpus = Path(corpus_dir) if corpus_dir is not None else path.parent
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(path, f"unsupported type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
-    try:
-        # Checked before reading: a huge file is refused without being loaded into memory.
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DocumentError(
-                path, f"is {_size(size)}, over the {_size(max_bytes)} limit for an article; "
-                "split it into separate articles"
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(path, f"cannot be read ({exc.strerror})") from exc
+    data = _read_bytes(path, max_bytes, follow_links=follow_links)
     doc = Document(
         doc_id=doc_id_for(path, corpus),
         title="",
@@ -316,12 +366,18 @@ def read_document(path: str | Path, corpus_dir: str | Path | None = None,
 
 
 def iter_corpus_files(corpus_dir: str | Path) -> Iterable[Path]:
+    """Every entry of the corpus that would be an article by its name, plus every symbolic
+    link to a folder; :func:`read_corpus_file` refuses the links and special files among
+    them, so that each is listed as skipped with its reason. Linked folders are not entered."""
     corpus = Path(corpus_dir)
-    for path in sorted(corpus.rglob("*")):
+    for path in sorted(corpus.rglob("*")):  # rglob does not descend into linked folders
         rel = path.relative_to(corpus)
         if any(part.startswith(".") for part in rel.parts) or rel.name.lower() == "readme.md":
             continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+        if path.is_symlink():
+            if path.is_dir() or path.suffix.lower() in SUPPORTED_SUFFIXES:
+                yield path
+        elif not path.is_dir() and path.suffix.lower() in SUPPORTED_SUFFIXES:
             yield path
 
 
@@ -334,7 +390,7 @@ def load_corpus(corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES,
     documents, problems = [], []
     for path in iter_corpus_files(corpus):
         try:
-            documents.append(read_document(path, corpus, max_bytes=max_bytes, max_chars=max_chars))
+            documents.append(read_corpus_file(path, corpus, max_bytes=max_bytes, max_chars=max_chars))
         except DocumentError as exc:
             problems.append(exc)
     return documents, problems

@@ -19,9 +19,10 @@ from . import index_files as store
 from ..config import default_corpus_dir, default_index_dir
 from ..ingest.documents import Document, load_corpus
 from .embedder import Embedder, get_embedder
-from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
 from .lexical import build_for_passages
 from ..ingest.passages import split_passages, split_sentences
+from .transaction import write_error_message
 
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
 
@@ -191,7 +192,11 @@ def build_index(
             _drop_documents(data, set(state.updated) | set(state.removed))
             changed = set(state.added) | set(state.updated)
             to_embed = [d for d in state.documents if d.doc_id in changed]
-        if to_embed or report.removed or reason:
+        if not (to_embed or report.removed or reason):
+            # Nothing to write, but a build killed after its manifest switch (or one that
+            # failed) may have left files behind: every `qa index` clears them.
+            store.remove_unreferenced_files(index_dir)
+        else:
             _embed_documents(data, to_embed, embedder, progress, report, batch_size)
             data.extra["splitter"] = SPLITTER
             data.extra["dates"] = date_finder.VERSION
@@ -200,7 +205,10 @@ def build_index(
             # stay incremental. A removed document's passages are then gone from BM25 too.
             data.lexical = build_for_passages(data.passages)
             store.fit_index_to_size(data)  # exact search while small, IVF once large
-            store.save_index(data, index_dir)
+            try:
+                store.save_index(data, index_dir)  # removes its own half-written files on failure
+            except OSError as exc:
+                raise StorageError(write_error_message(exc)) from exc
         report.seconds = time.perf_counter() - started
         return report
 

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, StorageError
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 1
@@ -69,11 +69,18 @@ def fsync_path(path: Path) -> None:
 def _write_atomic(path: Path, write) -> None:
     """Write through ``write(file_object)`` into ``path.tmp``, fsync, then rename onto ``path``."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        write(fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(tmp)  # a failed flush names no file; the message should
+        raise
 
 
 @dataclass
@@ -206,8 +213,14 @@ def build_lock(index_dir: str | Path, wait: bool = False) -> Iterator[None]:
     import fcntl
 
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK, "a+") as fh:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(index_dir / LOCK, "a+")
+    except OSError as exc:
+        from .transaction import write_error_message
+
+        raise StorageError(write_error_message(exc)) from exc
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError as exc:
@@ -241,13 +254,24 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
         for row in data.passages:
             fh.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
 
-    _write_atomic(index_dir / names["vectors"], lambda fh: fh.write(faiss.serialize_index(data.faiss_index).tobytes()))
-    _write_atomic(index_dir / names["passages"], write_passages)
-    _write_atomic(
-        index_dir / names["sentence_vectors"],
-        lambda fh: np.save(fh, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32), allow_pickle=False),
-    )
-    lexical_paths = lexical.save(index_dir, generation)
+    try:
+        _write_atomic(index_dir / names["vectors"],
+                      lambda fh: fh.write(faiss.serialize_index(data.faiss_index).tobytes()))
+        _write_atomic(index_dir / names["passages"], write_passages)
+        _write_atomic(
+            index_dir / names["sentence_vectors"],
+            lambda fh: np.save(fh, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32), allow_pickle=False),
+        )
+        lexical_paths = lexical.save(index_dir, generation)
+    except BaseException:
+        # The manifest still names the previous generation: this one's files are litter.
+        from .lexical import file_names
+
+        for name in [*names.values(), *file_names(generation).values()]:
+            for path in (index_dir / name, index_dir / f"{name}.tmp"):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        raise
     names.update({f"lexical_{role}": path.name for role, path in lexical_paths.items()})
     files = {
         key: {"name": name, "bytes": (index_dir / name).stat().st_size, "sha256": file_sha256(index_dir / name)}
@@ -286,12 +310,31 @@ def _commit_manifest(index_dir: Path, manifest: dict) -> None:
     fsync_path(index_dir)
 
 
+_DATA_STEMS = ("vectors", "passages", "sentences", "lexical")
+
+
 def _remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
+    """Delete data files of other generations and any half-written ``*.tmp`` file."""
     for path in index_dir.iterdir():
         stem = path.name.split("-", 1)[0]
-        if path.is_file() and stem in ("vectors", "passages", "sentences", "lexical") and path.name not in keep:
+        ours = stem in _DATA_STEMS or path.name == MANIFEST + ".tmp"
+        if ours and path.name not in keep and not path.is_symlink() and path.is_file():
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+def remove_unreferenced_files(index_dir: str | Path) -> None:
+    """Delete the data files the current manifest does not name (leftovers of a build that
+    was killed or failed). Call it holding :func:`build_lock`: a running build's new files
+    are not named yet. Without a readable manifest nothing is deleted but ``*.tmp`` files."""
+    index_dir = Path(index_dir)
+    manifest = _read_manifest_quietly(index_dir)
+    if manifest is None:
+        for path in index_dir.glob("*.tmp"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return
+    _remove_unreferenced(index_dir, {entry["name"] for entry in manifest["files"].values()})
 
 
 # --- loading ----------------------------------------------------------------------------

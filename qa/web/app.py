@@ -21,14 +21,16 @@ import re
 import sys
 import tempfile
 import threading
+import time
 import unicodedata
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..config import default_corpus_dir, default_index_dir
+from .login_limit import login_limit_middleware
 from ..ingest.documents import SUPPORTED_SUFFIXES, read_document
-from ..errors import DocumentError, IndexCorruptError, IndexMismatchError, QAError
+from ..errors import DocumentError, IndexCorruptError, IndexMismatchError, QAError, QuestionError, StorageError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -106,20 +108,47 @@ class ChatService:
         return self._retriever or self.prepare()
 
     def answer(self, message: str, history=None):
+        """The :class:`~qa.answer.Answer` to ``message``; a damaged index is rebuilt first."""
+        *_, (answer, _rebuild) = self._answer_steps(message, history)
+        return answer
+
+    def _answer_steps(self, message, history):
+        """Yields ``(None, reason)`` when the index must be rebuilt before answering (so the
+        asker can be told at once), then ``(answer, reason or "")``."""
         try:
-            return self.retriever.answer(message, history=history, k=CHAT_SOURCES)
-        except (IndexCorruptError, IndexMismatchError):
+            yield self.retriever.answer(message, history=history, k=CHAT_SOURCES), ""
+            return
+        except (IndexCorruptError, IndexMismatchError) as exc:
             # The index was damaged or replaced while the app runs: prepare() rebuilds it
-            # from the corpus (with a warning saying why), then the question is answered.
-            self._retriever = None
-            return self.retriever.answer(message, history=history, k=CHAT_SOURCES)
+            # from the corpus (with a warning in the log), then the question is answered.
+            reason = rebuild_reason(exc)
+        yield None, reason
+        self._retriever = None
+        yield self.retriever.answer(message, history=history, k=CHAT_SOURCES), reason
+
+    def reply_steps(self, message: str, history=None):
+        """The chat's reply as it grows, as Markdown: a notice first when the index has to
+        be rebuilt (which takes a while), then the answer with that notice above it. A
+        problem is reported, not raised."""
+        started = time.perf_counter()
+        try:
+            for answer, reason in self._answer_steps(message, history):
+                if answer is None:
+                    yield (f'<span class="qa-rebuild">Rebuilding the index from the articles before answering: '
+                           f"it cannot be used ({escape_text(reason)}). This can take a minute.</span>")
+                elif reason:
+                    yield (f'<span class="qa-rebuild">The index was rebuilt from the articles in '
+                           f"{time.perf_counter() - started:.0f} s before this answer: it could not be used "
+                           f"({escape_text(reason)}).</span>\n\n{render_answer(answer)}")
+                else:
+                    yield render_answer(answer)
+        except QAError as exc:
+            yield f"**Cannot answer:** {escape_text(str(exc))}"
 
     def reply(self, message: str, history=None) -> str:
         """The chat's reply to ``message``, as Markdown; a problem is reported, not raised."""
-        try:
-            return render_answer(self.answer(message, history))
-        except QAError as exc:
-            return f"**Cannot answer:** {escape_text(str(exc))}"
+        *_, last = self.reply_steps(message, history)
+        return last
 
     def documents(self) -> list[list]:
         """One row per indexed article: headline, publisher, date, passages, file, link."""
@@ -141,35 +170,43 @@ class ChatService:
         paths = [p for p in (paths or []) if p]
         if not paths:
             return "Choose one or more articles (.txt, .md or .html) first."
+        from ..store.transaction import UNCHANGED, corpus_update
+
         with self._upload_lock:
             lines, added = [], []
-            for path in paths:
-                try:
-                    added.append(store_upload(Path(path), self.corpus_dir))
-                except UploadError as exc:
-                    lines.append(f"- **Not added:** {escape_text(str(exc))}")
-                except FileExistsError as exc:
-                    lines.append(f"- {escape_text(str(exc))}")
-            if added:
-                lines.extend(self._index(added, progress))
+            try:
+                # One transaction: on any error (a full disk, a bug) the corpus and the index
+                # are left as they were, so adding the same files again works.
+                with corpus_update(self.corpus_dir, self.index_dir) as update:
+                    for path in paths:
+                        try:
+                            added.append(store_upload(Path(path), self.corpus_dir, update=update))
+                        except UploadError as exc:
+                            lines.append(f"- **Not added:** {escape_text(str(exc))}")
+                        except FileExistsError as exc:
+                            lines.append(f"- {escape_text(str(exc))}")
+                    report = update.build(progress=progress) if added else None
+            except QAError as exc:
+                message = str(exc) if isinstance(exc, StorageError) else f"{exc}; {UNCHANGED}"
+                return "\n".join(lines + [f"- **Not added:** {_names(added)}the index could not be updated: "
+                                           f"{escape_text(message)}"])
+            except Exception as exc:  # noqa: BLE001 - the page must say what happened, whatever it was
+                return "\n".join(lines + [f"- **Not added:** {_names(added)}the index could not be updated "
+                                           f"({escape_text(type(exc).__name__)}: {escape_text(str(exc))}); "
+                                           "nothing was changed: the corpus and the index are as they were; "
+                                           "try again, and report it if it happens again"])
+            if report is not None:
+                lines.extend(self._report_added(added, report))
         return "\n".join(lines)
 
-    def _index(self, added: list[Path], progress) -> list[str]:
-        from ..store.build import build_index
-
-        try:
-            report = build_index(corpus_dir=self.corpus_dir, index_dir=self.index_dir, progress=progress)
-        except QAError as exc:
-            for path in added:  # keep the corpus as the index describes it
-                path.unlink(missing_ok=True)
-            return [f"- **Not added:** the index could not be updated ({escape_text(str(exc))})"]
+    def _report_added(self, added: list[Path], report) -> list[str]:
         skipped = dict(report.skipped)
         lines = []
         documents = self.retriever.data.documents
         for path in added:
             source = path.relative_to(self.corpus_dir).as_posix()
             if source in skipped:
-                path.unlink(missing_ok=True)
+                path.unlink(missing_ok=True)  # not in the index (same text as another article): not in the corpus
                 lines.append(f"- **Not added:** {escape_text(path.name)}: {escape_text(skipped[source])}")
                 continue
             meta = documents.get(path.relative_to(self.corpus_dir).with_suffix("").as_posix(), {})
@@ -179,6 +216,17 @@ class ChatService:
             )
         lines.append(f"\nIndex updated in {report.seconds:.1f} s: {_count(report.passages_embedded, 'passage')} embedded.")
         return lines
+
+
+def _names(paths: list[Path]) -> str:
+    return f"{escape_text(', '.join(p.name for p in paths))}: " if paths else ""
+
+
+def rebuild_reason(exc: Exception) -> str:
+    """Why an index cannot be used, for people reading the chat (no command to run)."""
+    from ..store.index_files import _REBUILD
+
+    return str(exc).replace(f"; {_REBUILD}", "")
 
 
 def _count(n: int, noun: str) -> str:
@@ -201,11 +249,13 @@ def safe_filename(name: str) -> str:
     return f"{stem}{suffix}"
 
 
-def store_upload(upload: Path, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
+def store_upload(upload: Path, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES, update=None) -> Path:
     """Copy one uploaded file into ``corpus_dir`` after checking it; the stored path.
 
     Raises :class:`UploadError` (wrong type, too big, not a usable article, a different
     file of that name exists) or :class:`FileExistsError` when the same file is there.
+    With ``update`` (a :class:`~qa.store.transaction.CorpusUpdate`) the file is written
+    through it, so that a later failure takes it out again.
     """
     name = safe_filename(upload.name)
     try:
@@ -227,10 +277,12 @@ def store_upload(upload: Path, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYT
     dest = corpus / name
     if dest.resolve().parent != corpus.resolve():  # pragma: no cover - safe_filename rules it out
         raise UploadError(f"{name}: not a plain file name")
-    if dest.exists():
-        if dest.read_bytes() == data:
+    if os.path.lexists(dest):
+        if dest.is_file() and not dest.is_symlink() and dest.read_bytes() == data:
             raise FileExistsError(f"{name} is already in the corpus; nothing to do")
         raise UploadError(f"the corpus already has a different {name}; rename the file to add it as another article")
+    if update is not None:
+        return update.put(name, data)
     tmp = corpus / f".upload-{os.getpid()}-{threading.get_ident()}-{name}"
     tmp.write_bytes(data)
     os.replace(tmp, dest)
@@ -251,6 +303,13 @@ def escape_text(text: str) -> str:
     # "# heading", "- item", "+ item", "2016. Then..." at the start of a line are block syntax.
     escaped = re.sub(r"(?m)^(\s*)([#=+-])", lambda m: f"{m.group(1)}&#{ord(m.group(2))};", escaped)
     return re.sub(r"(?m)^(\s*\d+)\.", r"\1&#46;", escaped)
+
+
+def literal_markdown(text: str) -> str:
+    """``text`` as Markdown that shows exactly these characters: every character but
+    letters, digits, spaces and line breaks becomes an entity, so no syntax, HTML tag or
+    bare link (``http://...``, ``www.``) can form. For text from the person asking."""
+    return "".join(c if c.isalnum() or c in " \n" else f"&#{ord(c)};" for c in str(text))
 
 
 def safe_url(url: str) -> str | None:
@@ -360,12 +419,12 @@ def build_app(corpus_dir=None, index_dir=None, service: ChatService | None = Non
 def chat_tab(service: ChatService):
     import gradio as gr
 
-    def chat(message: str, history: list) -> str:
+    def chat(message: str, history: list):
         """Answer a question about the articles. Returns Markdown: the answering sentence,
         quoted, with its marker [1], then the numbered sources with the sentence in <mark>."""
-        return service.reply(message, history)
+        yield from service.reply_steps(message, history)
 
-    chatbot = gr.Chatbot(
+    chatbot = question_as_text_chatbot()(
         label="Answers",
         height="65vh",
         min_height=420,
@@ -380,12 +439,76 @@ def chat_tab(service: ChatService):
     return gr.ChatInterface(
         chat,
         chatbot=chatbot,
-        textbox=gr.Textbox(placeholder="Ask about the articles\u2026", submit_btn=True, show_label=False,
-                           max_length=1000, autofocus=True, elem_id="question"),
+        textbox=question_box()(placeholder="Ask about the articles\u2026", submit_btn=True, show_label=False,
+                               max_length=1000, autofocus=True, elem_id="question"),
         examples=EXAMPLES,
         api_name="chat",
         fill_height=True,
     )
+
+
+def non_text_question(value) -> QuestionError:
+    """The error the Python API raises for a question that is not text."""
+    from ..answer.retriever import check_question
+
+    try:
+        check_question(value)
+    except QuestionError as exc:
+        return exc
+    raise ValueError(f"{value!r} is text")  # pragma: no cover - callers pass non-text only
+
+
+def question_box():
+    """A Textbox that refuses what is not text with the Python API's message. Gradio's own
+    turns a number, a list or a dict from an API client into text (which would then be
+    answered) and lets null through to fail inside the chat with an AttributeError."""
+    import gradio as gr
+
+    class QuestionBox(gr.Textbox):
+        @classmethod
+        def get_block_name(cls) -> str:
+            return "textbox"  # the page draws it with Gradio's textbox
+
+        def preprocess(self, payload):
+            if not isinstance(payload, str):
+                raise gr.Error(str(non_text_question(payload)), print_exception=False)
+            return payload
+
+    return QuestionBox
+
+
+def question_as_text_chatbot():
+    """A Chatbot that shows the asker's own messages as plain text. Gradio renders every
+    message as Markdown with HTML, so a question holding ``<img src=http://...>`` would make
+    the browser fetch that address; answers stay Markdown (they are escaped when built).
+    The text goes to the page escaped and comes back from it unescaped, so the chat
+    function sees the history exactly as typed."""
+    import gradio as gr
+
+    class QuestionAsTextChatbot(gr.Chatbot):
+        @classmethod
+        def get_block_name(cls) -> str:
+            return "chatbot"  # the page draws it with Gradio's chatbot
+
+        def postprocess(self, value):
+            data = super().postprocess(value)
+            for message in data.root:
+                if message.role == "user":
+                    for content in message.content:
+                        if getattr(content, "type", None) == "text":
+                            content.text = literal_markdown(content.text)
+            return data
+
+        def preprocess(self, payload):
+            messages = super().preprocess(payload)
+            for message in messages:
+                if message.get("role") == "user":
+                    for content in message.get("content") or []:
+                        if isinstance(content, dict) and content.get("type") == "text":
+                            content["text"] = html.unescape(content["text"])
+            return messages
+
+    return QuestionAsTextChatbot
 
 
 def documents_tab(service: ChatService, app):
@@ -411,13 +534,38 @@ def documents_tab(service: ChatService, app):
             progress((done, total), desc=stage, unit="texts")
 
         progress(0, desc="checking the articles")
-        message = service.add_files(paths, progress=report)
+        try:
+            message = service.add_files(paths, progress=report)
+        finally:
+            delete_uploaded(paths)  # stored in the corpus or refused: Gradio's copy is done with
         return message, None, service.documents()
 
     add.click(add_files, inputs=files, outputs=[status, files, table], api_name="add_documents",
               concurrency_limit=1)
     app.load(service.documents, outputs=table, api_visibility="undocumented")
     return table
+
+
+def delete_uploaded(paths) -> None:
+    """Delete Gradio's copies of uploaded files (and their folders, once empty); paths
+    outside Gradio's upload folder are never touched."""
+    from gradio.utils import get_upload_folder
+
+    root = Path(get_upload_folder()).resolve()
+    for name in paths or []:
+        if not name:
+            continue
+        path = Path(name).resolve()
+        if root not in path.parents or path.is_dir():
+            continue
+        path.unlink(missing_ok=True)
+        folder = path.parent
+        while folder != root and root in folder.parents:
+            try:
+                folder.rmdir()  # only when empty: another upload may share it
+            except OSError:
+                break
+            folder = folder.parent
 
 
 ALL_ARTICLES = "__all__"  # the timeline filter's value for "every article"
@@ -534,9 +682,11 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, in
     print(f"{len(retriever.data.documents)} articles, {len(retriever.data.passages)} passages indexed", flush=True)
     app = build_app(service=service)
     app.queue(default_concurrency_limit=4)
+    # Failed logins are limited per client address (Gradio's login has no limit of its own).
+    middleware = [login_limit_middleware()] if auth else []
     app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=True,
                max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, css=CSS, js=SCROLL_JS, theme=theme(),
-               auth=auth)
+               auth=auth, app_kwargs={"middleware": middleware})
     return app
 
 
