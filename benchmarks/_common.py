@@ -55,12 +55,10 @@ class Results:
 
 
 def percentile(values, q: float) -> float:
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = (len(values) - 1) * q / 100
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+    """The q-th percentile (0..100), linear between the two nearest ranks; nan when there are none."""
+    import numpy as np
+
+    return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
 def ms(seconds: float) -> str:
@@ -134,7 +132,7 @@ class NaivePipeline:
     def __init__(self):
         from sentence_transformers import SentenceTransformer
 
-        from qa.store.embedder import default_model_path
+        from qa.store.model_files import default_model_path
 
         self.model = SentenceTransformer(str(default_model_path()), device="cpu")
         self.index = None

@@ -71,9 +71,9 @@ def ours_index(corpus: str, index: str, vectors_out: str = "") -> dict:
         from qa.store.index_files import load_index
 
         data = load_index(index)
-        row = {p["text"]: p["id"] for p in data.passages}
+        row = {p.text: p.id for p in data.passages}
         ids = np.array([row[t] for t in passages_of(Path(corpus))], dtype=np.int64)
-        np.save(vectors_out, data.faiss_index.reconstruct_batch(ids), allow_pickle=False)
+        np.save(vectors_out, data.vector_store.reconstruct(ids), allow_pickle=False)
     return {"passages": report.passages_embedded, "sentences": report.sentences_embedded,
             "load_seconds": loaded - started, "seconds": done - loaded}
 

@@ -1,5 +1,5 @@
 """Retrieval at a million passages: exact FAISS search against the IVF index the project
-switches to past ``qa.store.index_files.ANN_THRESHOLD`` passages (recall@10 against exact, latency, memory).
+switches to past ``qa.store.faiss_store.ANN_THRESHOLD`` passages (recall@10 against exact, latency, memory).
 
     python benchmarks/bench_ann.py                 # 1,000,000 synthetic vectors
     python benchmarks/bench_ann.py --vectors 200000
@@ -8,7 +8,7 @@ The vectors are synthetic, 384 floats like all-MiniLM-L6-v2's: unit vectors scat
 around 10,000 random topic centres, each point at its own distance from its centre
 (cosine ~0.55-0.8 to it, ~0.3-0.6 between two points of one topic, ~0 across topics), and
 questions drawn the same way. The IVF index is built by the project's own
-``qa.store.index_files.new_faiss_index`` (k-means lists, ``nprobe`` as shipped); searches run one
+``qa.store.faiss_store.new_faiss_index`` (k-means lists, ``nprobe`` as shipped); searches run one
 question at a time on one thread, as ``Retriever`` searches. The same comparison is
 repeated on real vectors, SciFact's passages and questions, when that index has been built.
 """
@@ -66,7 +66,7 @@ def compare(results: Results, label: str, vectors, queries, flat_queries: int) -
     import faiss
     import numpy as np
 
-    from qa.store.index_files import ANN_THRESHOLD, new_faiss_index
+    from qa.store.faiss_store import ANN_THRESHOLD, new_faiss_index
 
     n = len(vectors)
     ids = np.arange(n, dtype=np.int64)
@@ -120,8 +120,8 @@ def real_vectors(docs: int):
         data = qa.store.index_files.load_index(index)
     except qa.QAError:
         return None
-    ids = np.array([p["id"] for p in data.passages], dtype=np.int64)
-    vectors = np.ascontiguousarray(data.faiss_index.reconstruct_batch(ids))
+    ids = np.array([p.id for p in data.passages], dtype=np.int64)
+    vectors = np.ascontiguousarray(data.vector_store.reconstruct(ids))
     questions = qa.get_embedder(data.model).encode(scifact_queries())
     return vectors, np.ascontiguousarray(questions, dtype=np.float32)
 

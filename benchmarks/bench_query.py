@@ -62,8 +62,8 @@ def _naive_over(data, naive: NaivePipeline) -> None:
     """Give the naive pipeline the same passages and vectors as the index holds."""
     import numpy as np
 
-    ids = np.array([p["id"] for p in data.passages], dtype=np.int64)
-    naive.index_vectors(np.ascontiguousarray(data.faiss_index.reconstruct_batch(ids)))
+    ids = np.array([p.id for p in data.passages], dtype=np.int64)
+    naive.index_vectors(np.ascontiguousarray(data.vector_store.reconstruct(ids)))
 
 
 def warm_latency(results: Results, label: str, retriever, questions: list[str], naive: NaivePipeline,
@@ -116,10 +116,10 @@ def cold_ask(results: Results, index: Path, rounds: int) -> None:
 
     question = "when was the improvement notice closed?"
     data = qa.store.index_files.load_index(index)
-    ids = np.array([p["id"] for p in data.passages], dtype=np.int64)
+    ids = np.array([p.id for p in data.passages], dtype=np.int64)
     vectors, passages = CACHE / "seed" / "naive-vectors.npy", CACHE / "seed" / "naive-passages.json"
-    np.save(vectors, data.faiss_index.reconstruct_batch(ids), allow_pickle=False)
-    passages.write_text(json.dumps([p["text"] for p in data.passages]), encoding="utf-8")
+    np.save(vectors, data.vector_store.reconstruct(ids), allow_pickle=False)
+    passages.write_text(json.dumps([p.text for p in data.passages]), encoding="utf-8")
     ours, theirs = [], []
     for r in range(rounds):
         for which in (("ours", "naive") if r % 2 == 0 else ("naive", "ours")):

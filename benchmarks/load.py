@@ -48,14 +48,10 @@ QUESTIONS = [
 
 
 def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0..100), linear between the two nearest ranks."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+    """The q-th percentile (0..100), linear between the two nearest ranks; nan when there are none."""
+    import numpy as np
+
+    return float(np.percentile(values, q)) if values else float("nan")
 
 
 def free_port() -> int:

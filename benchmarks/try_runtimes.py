@@ -115,8 +115,8 @@ def main(argv=None) -> Results:
 
     import qa
     from qa.store import onnx_export
-    from qa.store.embedder import default_model_path
-    from qa.store.index_files import file_sha256
+    from qa.store.model_files import default_model_path
+    from qa.store.files import file_sha256
 
     embedder = qa.get_embedder()
     embedder.encode(["export the model if it is not cached yet"])

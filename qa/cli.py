@@ -79,7 +79,7 @@ def cmd_ask(args) -> int:
 
 def cmd_add(args) -> int:
     from .config import default_corpus_dir
-    from .ingest.documents import SUPPORTED_SUFFIXES, read_document
+    from .ingest.readers import check_candidate, describe_formats
     from .store.transaction import corpus_update
 
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
@@ -89,10 +89,8 @@ def cmd_add(args) -> int:
         for name in args.files:
             src = Path(name)
             if not src.is_file():
-                raise QAError(f"{src} is not a file; give the path of an article (.md, .txt or .html)")
-            if src.suffix.lower() not in SUPPORTED_SUFFIXES:
-                raise QAError(f"{src}: unsupported type {src.suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
-            read_document(src, src.parent)  # refuse an unusable article before it enters the corpus
+                raise QAError(f"{src} is not a file; give the path of an article ({describe_formats()})")
+            check_candidate(src)  # refuse an unusable article before it enters the corpus
             data = src.read_bytes()
             dest = corpus / src.name
             if os.path.lexists(dest) and not args.replace and (not dest.is_file() or dest.read_bytes() != data):
@@ -129,7 +127,7 @@ def cmd_eval(args) -> int:
         report = evaluate_beir(args.beir, split=args.split, model=args.model, cache_dir=cache, log=log)
         print(report.table())
         return 0
-    from .evaluate.beir import evaluate_questions
+    from .evaluate.questions import evaluate_questions
     from .answer.retriever import Retriever, default_retriever
 
     retriever = Retriever(index_dir=args.index) if args.index else default_retriever(corpus_dir=args.corpus)
@@ -177,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     dirs(p)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("add", help="copy articles into the corpus and update the index")
+    from .ingest.readers import describe_formats  # light: the readers import their libraries on first use
+
+    p = sub.add_parser("add", help=f"copy articles ({describe_formats()}) into the corpus and update the index")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--replace", action="store_true", help="overwrite a corpus file of the same name")
     dirs(p)

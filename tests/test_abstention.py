@@ -5,7 +5,8 @@ import pytest
 
 from qa.answer.abstention import MIN_SUPPORT, abstain_reason, is_answered, question_names
 from qa.answer.answer_kind import asked_kind, asks_about_future, gives_kind, is_when_question, speaks_of_future
-from qa.answer.retriever import Hit
+from qa.answer.hits import Hit
+from qa.records import Source
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -50,9 +51,8 @@ def test_question_names():
 
 
 def _hit(text, support=1.0, highlight=None, **extra):
-    return Hit(passage_id="d#p0", doc_id="d", text=text, score=0.5, title="t", publisher="p", published="",
-               url="", start=0, end=len(text), highlight=highlight or (0, len(text)), support=support,
-               **extra)
+    return Hit(passage_id="d#p0", doc_id="d", text=text, score=0.5, source=Source(title="t", publisher="p"),
+               start=0, end=len(text), highlight=highlight or (0, len(text)), support=support, **extra)
 
 
 def test_support_below_the_threshold_abstains():

@@ -2,7 +2,8 @@
 import pytest
 
 import qa
-from qa.answer.compose import NOT_FOUND, Answer, compose_answer, follow_up_query, is_follow_up, user_questions
+from qa.answer.compose import NOT_FOUND, Answer, compose_answer
+from qa.answer.question import follow_up_query, is_follow_up, user_questions
 from qa.errors import QuestionError
 
 

@@ -43,7 +43,7 @@ def test_unchanged_corpus_embeds_nothing(tiny_corpus, tmp_path, hash_embedder):
 def test_add_edit_delete_touch_only_that_article(tiny_corpus, tmp_path, hash_embedder):
     index = tmp_path / "index"
     build_index(tiny_corpus, index, embedder=hash_embedder)
-    before = {p["passage_id"]: p["id"] for p in qa.store.index_files.load_index(index).passages}
+    before = {p.passage_id: p.id for p in qa.store.index_files.load_index(index).passages}
 
     # add: exactly the new article's passage and sentence texts reach the embedder
     (tiny_corpus / "ferry.md").write_text(THIRD)
@@ -56,7 +56,7 @@ def test_add_edit_delete_touch_only_that_article(tiny_corpus, tmp_path, hash_emb
     sentences = [doc.body[s:e] for s, e in qa.ingest.passages.split_sentences(doc.body)]
     assert embedded_texts(hash_embedder) == [p.text for p in passages] + sentences
     data = qa.store.index_files.load_index(index)
-    kept = {p["passage_id"]: p["id"] for p in data.passages if p["doc_id"] != "ferry"}
+    kept = {p.passage_id: p.id for p in data.passages if p.doc_id != "ferry"}
     assert kept == before  # untouched passages keep their FAISS ids
     hits = qa.Retriever(index, embedder=hash_embedder).retrieve("ferry suspended gales", k=1)
     assert hits[0].doc_id == "ferry" and hits[0].title == "Ferry service suspended in storm"
@@ -79,8 +79,8 @@ def test_add_edit_delete_touch_only_that_article(tiny_corpus, tmp_path, hash_emb
     assert report.removed == ["ferry"] and hash_embedder.calls == []
     data = qa.store.index_files.load_index(index)
     assert "ferry" not in data.documents
-    assert all(p["doc_id"] != "ferry" for p in data.passages)
-    assert data.faiss_index.ntotal == len(data.passages) == len(before)
+    assert all(p.doc_id != "ferry" for p in data.passages)
+    assert len(data.vector_store) == len(data.passages) == len(before)
     hits = qa.Retriever(index, embedder=hash_embedder).retrieve("ferry suspended gales", k=5)
     assert all(h.doc_id != "ferry" for h in hits)
 

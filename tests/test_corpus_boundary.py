@@ -36,7 +36,7 @@ def test_symlinks_and_special_files_in_the_corpus_are_skipped_with_a_reason(tmp_
     assert "not a regular file" in reasons["pipe.txt"]
     assert {Path(path).name for path, _ in report.skipped} >= {"passwd.txt", "secret.md", "pipe.txt"}
     data = load_index(tmp_path / "index")
-    texts = " ".join(p["text"] for p in data.passages)
+    texts = " ".join(p.text for p in data.passages)
     assert "root:" not in texts and "4711" not in texts
     assert set(data.documents) == {"harbour", "library"}
 

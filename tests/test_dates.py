@@ -8,8 +8,8 @@ import sys
 import pytest
 
 import qa
+from qa.answer.compose import date_note
 from qa.ingest.dates import (
-    date_note,
     dates_within,
     find_dates,
     format_date,
@@ -18,7 +18,8 @@ from qa.ingest.dates import (
     published_between,
 )
 from qa.ingest.documents import read_document
-from qa.answer.retriever import Hit
+from qa.answer.hits import Hit
+from qa.records import Source
 from conftest import SEED_CORPUS
 
 CYP = SEED_CORPUS / "cypnow-2018-07-23-wandsworth-out-of-inadequate.md"
@@ -107,9 +108,9 @@ def test_dates_within_shift_offsets_into_a_passage():
     text = "First in May. Then in December 2015."
     mentions = find_dates(text, "2018-07-23")
     inside = dates_within(mentions, 14, len(text))
-    assert [d["text"] for d in inside] == ["December 2015"]
+    assert [d.text for d in inside] == ["December 2015"]
     passage = text[14:]
-    assert passage[inside[0]["start"]:inside[0]["end"]] == "December 2015"
+    assert passage[inside[0].start:inside[0].end] == "December 2015"
 
 
 def test_periods_and_formatting():
@@ -139,9 +140,9 @@ def test_publication_range_compares_partial_dates_sensibly():
 
 def _hit(text, highlight, published, dates, note=""):
     # support: the evidence that the sentence answers, which qa.answer.abstention thresholds.
-    return Hit(passage_id="d#p0", doc_id="d", text=text, score=1.0, title="t", publisher="p",
-               published=published, url="", start=0, end=len(text), highlight=highlight,
-               published_note=note, dates=dates, support=1.0)
+    return Hit(passage_id="d#p0", doc_id="d", text=text, score=1.0,
+               source=Source(title="t", publisher="p", published=published, published_note=note),
+               start=0, end=len(text), highlight=highlight, dates=dates, support=1.0)
 
 
 def test_date_note_says_whether_the_date_is_the_events_or_the_reports():
@@ -178,13 +179,13 @@ def test_built_passages_store_resolved_dates(seed_corpus, tmp_path, hash_embedde
 
     data = store.load_index(tmp_path / "index")
     assert data.extra["dates"] == qa.ingest.dates.VERSION
-    values = {(d["text"], d["value"]) for p in data.passages for d in p["dates"]}
+    values = {(d.text, d.value) for p in data.passages for d in p.dates}
     assert values == {("May", "2018-05"), ("December 2015", "2015-12"), ("2015", "2015"),
                       ("August 2016", "2016-08"), ("August 11", "2016-08-11"), ("February", "2016-02"),
                       ("last year", "2015")}
     for p in data.passages:
-        for d in p["dates"]:
-            assert p["text"][d["start"]:d["end"]] == d["text"]
+        for d in p.dates:
+            assert p.text[d.start:d.end] == d.text
     # Every hit carries the dates of its passage, with offsets in the hit's text.
     hits = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder).retrieve("improvement notice", k=5)
     dated = [h for h in hits if h.dates]

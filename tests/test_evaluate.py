@@ -10,17 +10,9 @@ import pytest
 
 import qa
 from qa.cli import main
-from qa.evaluate.beir import (
-    evaluate_beir,
-    evaluate_questions,
-    first_relevant_rank,
-    hit_at_k,
-    load_beir,
-    ndcg_at_k,
-    recall_at_k,
-    read_questions,
-    reciprocal_rank,
-)
+from qa.evaluate.beir import evaluate_beir, load_beir
+from qa.evaluate.metrics import first_relevant_rank, hit_at_k, ndcg_at_k, recall_at_k, reciprocal_rank
+from qa.evaluate.questions import evaluate_questions, read_questions
 
 DEV_QUESTIONS = Path(__file__).resolve().parent / "data" / "dev_questions.jsonl"
 
@@ -79,7 +71,7 @@ def test_missing_and_empty_question_files_say_what_to_give(tmp_path):
 
 def test_dev_set_is_big_enough_and_its_phrases_are_in_the_articles(seed_corpus):
     from qa.ingest.documents import load_corpus
-    from qa.evaluate.beir import _fold
+    from qa.evaluate.questions import _fold
 
     pairs = read_questions(DEV_QUESTIONS)
     answerable = [(q, e) for q, e in pairs if e is not None]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from qa.answer.fusion import DEFAULT_FUSION, Fusion, candidates, hybrid_search, normalise, ranks
-from qa.store.index_files import new_faiss_index
+from qa.store.faiss_store import FaissStore
 from qa.store.lexical import LexicalIndex
 
 
@@ -50,8 +50,8 @@ def _toy(n=40, dim=16, seed=3):
     words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
     texts = [" ".join(rng.choice(words, size=5)) + f" item{i}" for i in range(n)]
     ids = np.arange(100, 100 + 2 * n, 2, dtype=np.int64)  # ids with gaps, as after removals
-    index = new_faiss_index(dim)
-    index.add_with_ids(vectors, ids)
+    index = FaissStore.empty(dim)
+    index.add(ids, vectors)
     return vectors, texts, ids, index, LexicalIndex.build(texts)
 
 

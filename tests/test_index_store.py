@@ -9,7 +9,7 @@ import pytest
 import qa
 from qa.store import index_files as store
 from qa.store.build import build_index
-from qa.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
+from qa.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, StorageError
 
 
 @pytest.fixture
@@ -22,10 +22,11 @@ def test_manifest_records_every_field(built, tiny_corpus):
     m = json.loads((built / "manifest.json").read_text())
     assert m["format"] == "qa-index" and m["format_version"] == store.FORMAT_VERSION
     assert m["model"] == {"name": "hash:64", "dimension": 64, "normalized": True}
-    assert m["faiss"]["type"] == "IndexIDMap2" and m["faiss"]["metric"] == "inner_product"
+    assert m["store"]["kind"] == "faiss" and m["store"]["index"] == "flat"
+    assert m["store"]["type"] == "IndexIDMap2" and m["store"]["metric"] == "inner_product"
     assert {"faiss-cpu", "numpy"} <= set(m["libraries"])
     assert m["generation"] == 1 and m["created"] and m["updated"]
-    assert m["counts"]["documents"] == 2 and m["counts"]["passages"] == m["faiss"]["ntotal"]
+    assert m["counts"]["documents"] == 2 and m["counts"]["passages"] == m["store"]["ntotal"]
     assert m["next_id"] == m["counts"]["passages"]
     assert m["splitter"] == {"max_words": 90, "max_sentences": 4, "overlap": 1}
     for key in ("vectors", "passages", "sentence_vectors"):
@@ -49,19 +50,19 @@ def test_save_load_round_trip(built):
     again = store.load_index(out)
     assert again.passages == data.passages and again.documents == data.documents
     assert np.array_equal(again.sentence_vectors, data.sentence_vectors)
-    ids = np.array([p["id"] for p in data.passages])
-    assert np.array_equal(again.faiss_index.reconstruct_batch(ids), data.faiss_index.reconstruct_batch(ids))
+    ids = np.array([p.id for p in data.passages])
+    assert np.array_equal(again.vector_store.reconstruct(ids), data.vector_store.reconstruct(ids))
     assert list((built).glob("*.tmp")) == []
 
 
-def test_faiss_agrees_with_brute_force(built, hash_embedder):
+def test_vector_store_agrees_with_brute_force(built, hash_embedder):
     data = store.load_index(built)
-    ids = np.array([p["id"] for p in data.passages])
-    vectors = data.faiss_index.reconstruct_batch(ids)
+    ids = np.array([p.id for p in data.passages])
+    vectors = data.vector_store.reconstruct(ids)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     for question in ("bridge repairs cost", "library open on Sundays", "mayor praised"):
         q = hash_embedder.encode([question])[0]
-        scores, found = data.faiss_index.search(q[None, :], len(ids))
+        scores, found = data.vector_store.search(q[None, :], len(ids))
         brute = vectors @ q
         order = np.argsort(-brute, kind="stable")
         assert np.allclose(scores[0], brute[order], atol=1e-5)
@@ -106,11 +107,13 @@ def test_failure_before_manifest_switch_keeps_previous_index(built, tiny_corpus,
 
     monkeypatch.setattr(store, "_commit_manifest", crash)
     (tiny_corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank. Nobody was hurt.\n")
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError, match="disk full.*corpus and the index are as they were"):
         build_index(tiny_corpus, built, embedder=hash_embedder)
     monkeypatch.undo()
     after = store.load_index(built)
     assert after.documents == before.documents and after.passages == before.passages
+    named = {entry["name"] for entry in store.read_manifest(built)["files"].values()}
+    assert {p.name for p in built.iterdir()} == named | {"manifest.json", ".lock"}  # no litter
 
 
 def test_process_killed_mid_write_keeps_previous_index(built, tiny_corpus):
@@ -121,14 +124,14 @@ def test_process_killed_mid_write_keeps_previous_index(built, tiny_corpus):
 import os, qa
 from qa.store import index_files as store
 from qa.store.embedder import HashingEmbedder
-real = store._write_atomic
+real = store.write_atomic
 def dying(path, write):
     if path.name.startswith("sentences-"):
         with open(str(path) + ".tmp", "wb") as fh:
             fh.write(b"half")
         os._exit(9)
     real(path, write)
-store._write_atomic = dying
+store.write_atomic = dying
 qa.build_index({str(tiny_corpus)!r}, {str(built)!r}, embedder=HashingEmbedder(64))
 """
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

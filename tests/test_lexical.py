@@ -100,7 +100,7 @@ def test_removed_document_never_comes_back_from_bm25(tiny_corpus, tmp_path, hash
     assert report.removed == ["library"] and report.passages_embedded == 0
 
     data = store.load_index(index_dir)
-    assert {p["doc_id"] for p in data.passages} == {"harbour"}
+    assert {p.doc_id for p in data.passages} == {"harbour"}
     assert data.lexical.size == len(data.passages)
     assert not data.lexical.scores("library Sundays volunteers librarians").any()
     # The previous generation's BM25 files are gone with the rest of it.
@@ -119,4 +119,4 @@ def test_changed_document_is_searched_by_its_new_words(tiny_corpus, tmp_path, ha
     data = store.load_index(index_dir)
     assert not data.lexical.scores("Sundays").any()
     best = int(np.argmax(data.lexical.scores("Saturdays")))
-    assert data.passages[best]["doc_id"] == "library"
+    assert data.passages[best].doc_id == "library"

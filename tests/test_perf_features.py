@@ -11,7 +11,9 @@ import pytest
 
 import qa
 import qa.store.index_files as store
+from qa.store import faiss_store
 from qa.store.build import build_index
+from qa.store.faiss_store import FaissStore
 from qa.store.cache import QuestionCache
 from tests.conftest import ROOT, write_articles
 
@@ -116,28 +118,27 @@ def _unit_rows(n: int, dim: int, seed: int = 0) -> np.ndarray:
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def _data_with(vectors: np.ndarray) -> store.IndexData:
-    data = store.IndexData.empty("hash:16", vectors.shape[1])
+def _store_with(vectors: np.ndarray) -> tuple[FaissStore, np.ndarray]:
+    store = FaissStore.empty(vectors.shape[1])
     ids = np.arange(len(vectors), dtype=np.int64) * 3 + 7  # ids that are not row numbers
-    data.passages = [{"id": int(i)} for i in ids]
-    data.faiss_index.add_with_ids(vectors, ids)
-    return data
+    store.add(ids, vectors)
+    return store, ids
 
 
 def test_small_index_stays_exact():
-    data = _data_with(_unit_rows(50, 16))
-    assert not store.fit_index_to_size(data, threshold=100)
-    assert store.faiss_kind(data.faiss_index) == "flat"
+    vectors = _unit_rows(50, 16)
+    store, _ = _store_with(vectors)
+    assert not store.fit_to_size(threshold=100)
+    assert store.index_kind == "flat"
 
 
 def test_large_index_becomes_ivf_with_the_same_ids_and_vectors():
     vectors = _unit_rows(400, 16)
-    data = _data_with(vectors)
-    ids = np.array([p["id"] for p in data.passages])
-    assert store.fit_index_to_size(data, threshold=100)
-    index = data.faiss_index
-    assert store.faiss_kind(index) == "ivf" and index.ntotal == 400
-    assert index.nlist == store.ivf_lists(400) == 64 and index.nprobe == store.IVF_NPROBE
+    store, ids = _store_with(vectors)
+    assert store.fit_to_size(threshold=100)
+    index = store.index
+    assert store.index_kind == "ivf" and len(store) == 400
+    assert index.nlist == faiss_store.ivf_lists(400) == 64 and index.nprobe == faiss_store.IVF_NPROBE
     # Every list searched: the same answers as brute force, under the same ids.
     index.nprobe = index.nlist
     queries = _unit_rows(5, 16, seed=1)
@@ -145,25 +146,24 @@ def test_large_index_becomes_ivf_with_the_same_ids_and_vectors():
     want = ids[np.argsort(-(queries @ vectors.T), axis=1)[:, :5]]
     assert np.array_equal(got, want)
     # Ids can still be read back and removed (incremental updates need both).
-    assert np.allclose(index.reconstruct_batch(ids[:3]), vectors[:3])
-    index.remove_ids(ids[:10])
-    assert index.ntotal == 390
-    assert not store.fit_index_to_size(data, threshold=100)  # already the right type
+    assert np.allclose(store.reconstruct(ids[:3]), vectors[:3])
+    assert store.remove(ids[:10]) == 10
+    assert len(store) == 390 and set(store.ids().tolist()) == set(ids[10:].tolist())
+    assert not store.fit_to_size(threshold=100)  # already the right type
 
 
 def test_index_shrinking_below_the_threshold_becomes_exact_again():
-    data = _data_with(_unit_rows(300, 16))
-    store.fit_index_to_size(data, threshold=100)
-    data.faiss_index.remove_ids(np.array([p["id"] for p in data.passages[:250]], dtype=np.int64))
-    data.passages = data.passages[250:]
-    assert store.fit_index_to_size(data, threshold=100)
-    assert store.faiss_kind(data.faiss_index) == "flat" and data.faiss_index.ntotal == 50
+    store, ids = _store_with(_unit_rows(300, 16))
+    store.fit_to_size(threshold=100)
+    store.remove(ids[:250])
+    assert store.fit_to_size(threshold=100)
+    assert store.index_kind == "flat" and len(store) == 50
 
 
 def test_build_switches_to_ivf_past_the_threshold_and_updates_incrementally(tmp_path, monkeypatch, hash_embedder):
     import textwrap
 
-    monkeypatch.setattr(store, "ANN_THRESHOLD", 20)
+    monkeypatch.setattr(faiss_store, "ANN_THRESHOLD", 20)
     articles = {
         f"story{n}.md": f"---\ntitle: Story {n}\n---\n\n" + " ".join(
             f"Item {n} {w} sentence {m} mentions the word{n}x{m} once." for m, w in enumerate(
@@ -174,8 +174,8 @@ def test_build_switches_to_ivf_past_the_threshold_and_updates_incrementally(tmp_
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, embedder=hash_embedder)
     manifest = store.read_manifest(index_dir)
-    assert manifest["faiss"]["kind"] == "ivf" and manifest["faiss"]["ntotal"] >= 20
-    assert manifest["faiss"]["nprobe"] == manifest["faiss"]["nlist"]  # tiny: every list searched
+    assert manifest["store"]["index"] == "ivf" and manifest["store"]["ntotal"] >= 20
+    assert manifest["store"]["nprobe"] == manifest["store"]["nlist"]  # tiny: every list searched
 
     hit = qa.Retriever(index_dir, embedder=hash_embedder).retrieve("word3x4", k=1)[0]
     assert hit.doc_id == "story3" and "word3x4" in hit.text
@@ -191,6 +191,6 @@ def test_build_switches_to_ivf_past_the_threshold_and_updates_incrementally(tmp_
     report = build_index(corpus, index_dir, embedder=hash_embedder)
     assert report.added == ["extra"] and report.removed == ["story3"] and not report.full_rebuild
     retriever = qa.Retriever(index_dir, embedder=hash_embedder)
-    assert store.faiss_kind(retriever.data.faiss_index) == "ivf"
+    assert retriever.data.vector_store.index_kind == "ivf"
     assert retriever.retrieve("ferry zebra", k=1)[0].doc_id == "extra"
     assert all(h.doc_id != "story3" for h in retriever.retrieve("word3x4", k=10))

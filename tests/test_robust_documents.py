@@ -67,7 +67,7 @@ def test_latin1_and_windows1252_files_are_decoded(corpus, tmp_path, hash_embedde
     data = store.load_index(tmp_path / "index")
     assert data.documents["latin"]["title"] == "Le café de la gare"
     assert data.documents["windows"]["title"] == "Council’s “notice” closed"
-    texts = " ".join(p["text"] for p in data.passages)
+    texts = " ".join(p.text for p in data.passages)
     assert "Ça coûte très cher à Noël." in texts and "“improvement notice” was closed – at last" in texts
 
 

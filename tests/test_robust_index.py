@@ -138,25 +138,25 @@ def drop_row(data):
 
 
 def renumber_row(data):
-    data.passages[0]["id"] = 10_000
+    data.passages[0].id = 10_000
 
 
 def orphan_row(data):
-    data.documents.pop(data.passages[0]["doc_id"])
+    data.documents.pop(data.passages[0].doc_id)
 
 
 def shorten_row(data):
-    data.passages[0]["sentence_rows"] = data.passages[0]["sentence_rows"][:-1]
+    data.passages[0].sentence_rows = data.passages[0].sentence_rows[:-1]
 
 
 @pytest.mark.parametrize("change, message", [
-    (drop_row, "FAISS holds 2 vectors but the passage table 1"),
-    (renumber_row, "FAISS and the passage table hold different passage ids"),
+    (drop_row, "the vector store holds 2 vectors but the passage table 1"),
+    (renumber_row, "the vector store and the passage table hold different passage ids"),
     (orphan_row, "which the manifest does not list"),
     (shorten_row, "sentence offsets and vectors out of step"),
 ])
-def test_passage_table_out_of_step_with_faiss(site, change, message):
-    assert store.load_index(site / "index").faiss_index.ntotal == 2  # one passage per tiny article
+def test_passage_table_out_of_step_with_the_vector_store(site, change, message):
+    assert len(store.load_index(site / "index").vector_store) == 2  # one passage per tiny article
     resave(site / "index", change)
     error = assert_recovers(site)
     assert message in str(error)

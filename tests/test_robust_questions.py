@@ -6,7 +6,7 @@ import qa
 from qa.store.build import build_index
 from qa.cli import main
 from qa.errors import QuestionError
-from qa.answer.retriever import MAX_QUESTION_CHARS, check_question
+from qa.answer.question import MAX_QUESTION_CHARS, check_question
 
 from conftest import TINY_ARTICLES, write_articles
 

@@ -7,6 +7,7 @@ import pytest
 
 from qa.store.build import build_index
 from qa.store.index_files import load_index
+from qa.records import Passage
 from qa.answer.sentence_choice import FRAGMENT_PENALTY, KIND_BONUS, SentenceChooser, choose_sentence
 
 QUESTIONS = [
@@ -19,14 +20,14 @@ QUESTIONS = [
 ]
 
 
-def _passage(pid: int, *sentences: str, dates=()) -> dict:
+def _passage(pid: int, *sentences: str, dates=()) -> Passage:
     text, spans = "", []
     for sentence in sentences:
         start = len(text) + (1 if text else 0)
         text = f"{text} {sentence}" if text else sentence
         spans.append((start, start + len(sentence)))
-    return {"id": pid, "text": text, "sentences": spans, "sentence_rows": list(range(len(spans))),
-            "dates": list(dates)}
+    return Passage(passage_id=f"d#p{pid}", doc_id="d", text=text, start=0, end=len(text), sentences=spans,
+                   id=pid, sentence_rows=list(range(len(spans))), dates=list(dates))
 
 
 @pytest.fixture
@@ -41,15 +42,15 @@ def test_every_seed_passage_gets_the_plain_rules_sentence_and_score(seed_data, q
     data, embedder = seed_data
     q = embedder.encode([question])[0]
     passages = data.passages
-    rows = [r for p in passages for r in p["sentence_rows"]]
+    rows = [r for p in passages for r in p.sentence_rows]
     cosines = data.sentence_vectors[rows] @ q
     chosen = SentenceChooser().choose(question, passages, cosines)
-    ends = np.cumsum([len(p["sentence_rows"]) for p in passages])
-    plain = [choose_sentence(question, q, p, data.sentence_vectors, dense=cosines[end - len(p["sentence_rows"]):end])
+    ends = np.cumsum([len(p.sentence_rows) for p in passages])
+    plain = [choose_sentence(question, q, p, data.sentence_vectors, dense=cosines[end - len(p.sentence_rows):end])
              for p, end in zip(passages, ends)]
     assert chosen == plain  # same sentence, same score to the last bit
     assert [b for b, _ in chosen] == [choose_sentence(question, q, p, data.sentence_vectors)[0] for p in passages]
-    assert any(p["dates"] for p in passages)  # the date preference was exercised
+    assert any(p.dates for p in passages)  # the date preference was exercised
 
 
 def test_a_when_question_prefers_the_sentence_that_gives_a_date():

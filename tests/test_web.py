@@ -17,7 +17,8 @@ import pytest
 
 from conftest import ROOT, SEED_CORPUS, free_port
 from qa.answer.compose import Answer
-from qa.answer.retriever import Hit
+from qa.answer.hits import Hit
+from qa.records import SOURCE_FIELDS, Source
 from qa.web import (
     ChatService,
     UploadError,
@@ -52,7 +53,8 @@ def make_hit(**overrides) -> Hit:
                   publisher="Publisher", published="2018-07-23", url="https://example.org/a",
                   start=0, end=len(text), highlight=(21, 56))
     fields.update(overrides)
-    return Hit(**fields)
+    source = Source(**{name: fields.pop(name) for name in SOURCE_FIELDS if name in fields})
+    return Hit(source=source, **fields)
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -220,7 +222,8 @@ def test_an_upload_whose_index_update_fails_leaves_the_corpus_as_it_was(tiny_cor
     upload = tmp_path / "kingsport.txt"
     upload.write_text(BRIDGE)
     report = service.add_files([str(upload)])
-    assert report.startswith("- **Not added:** the index could not be updated (another &#96;qa index&#96;")
+    assert report.startswith("- **Not added:** kingsport.txt: the index could not be updated: another &#96;qa index&#96;")
+    assert report.endswith("nothing was changed: the corpus and the index are as they were")
     assert sorted(p.name for p in tiny_corpus.iterdir()) == ["harbour.md", "library.md"]
 
 

@@ -1,25 +1,27 @@
 """A timeline across articles: every dated sentence, in date order, each cited.
 
 The dates are the ones resolved at indexing time against each article's publication date
-(see :mod:`qa.dates`), so "a visit in May" in a July 2018 article is placed in May 2018.
+(see :mod:`qa.ingest.dates`), so "a visit in May" in a July 2018 article is placed in May 2018.
 Each article's own publication is an entry too, so the timeline shows when each thing
 was reported as well as when it happened.
 
->>> entries = timeline(index_dir="index")
->>> [(e.label, e.text[e.date_start:e.date_end], e.title) for e in entries][:2]
+``timeline(index_dir="index")`` gives :class:`TimelineEntry` objects, oldest first; each
+has a ``label`` ("May 2018", "about 11 August 2016"), the sentence (``text``, the date at
+``text[date_start:date_end]``) and its ``source``.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..ingest import dates
-from ..store import index_files as store
 from ..errors import QAError
+from ..ingest import dates
+from ..records import Cited, DateMention, Source
+from ..store import index_files as store
 
 
 @dataclass
-class TimelineEntry:
+class TimelineEntry(Cited):
     """One dated sentence (``kind="event"``) or one article's publication
     (``kind="published"``, whose ``text`` is the headline), with its citation.
 
@@ -36,11 +38,7 @@ class TimelineEntry:
     start: int
     end: int
     doc_id: str
-    title: str
-    publisher: str
-    published: str
-    url: str
-    published_note: str = ""
+    source: Source
     relative: bool = False  # read against the publication date ("in May")
     approximate: bool = False  # ...and that date is itself uncertain
     relation: str = ""  # "since", "until", "by", "before", "after", "from", or "" for the date itself
@@ -61,7 +59,11 @@ class TimelineEntry:
         return ", ".join(p for p in parts if p)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        """Plain data for JSON, the citation's fields at the top level."""
+        d = {name: getattr(self, name) for name in (
+            "value", "precision", "kind", "text", "date_text", "date_start", "date_end", "start", "end",
+            "doc_id", "title", "publisher", "published", "url", "published_note", "relative", "approximate",
+            "relation")}
         d["label"] = self.label
         return d
 
@@ -94,20 +96,20 @@ def timeline_of(data: store.IndexData, doc_id: str | None = None, include_publis
     entries: list[TimelineEntry] = []
     seen: set[tuple[str, int]] = set()
     for passage in data.passages:
-        if doc_id is not None and passage["doc_id"] != doc_id:
+        if doc_id is not None and passage.doc_id != doc_id:
             continue
-        meta = data.documents.get(passage["doc_id"], {})
-        for d in passage.get("dates", []):
+        meta = data.documents.get(passage.doc_id, {})
+        for d in passage.dates:
             # Passages overlap by a sentence: the same mention is stored twice.
-            key = (passage["doc_id"], passage["start"] + d["start"])
+            key = (passage.doc_id, passage.start + d.start)
             if key in seen:
                 continue
             seen.add(key)
-            s, e = next(((s, e) for s, e in passage["sentences"] if s <= d["start"] and d["end"] <= e),
-                        (0, len(passage["text"])))
-            entries.append(_entry(meta, passage["doc_id"], kind="event", text=passage["text"][s:e],
-                                  start=passage["start"] + s, end=passage["start"] + e, mention=d,
-                                  date_start=d["start"] - s, date_end=d["end"] - s))
+            s, e = next(((s, e) for s, e in passage.sentences if s <= d.start and d.end <= e),
+                        (0, len(passage.text)))
+            entries.append(_entry(meta, passage.doc_id, kind="event", text=passage.text[s:e],
+                                  start=passage.start + s, end=passage.start + e, mention=d,
+                                  date_start=d.start - s, date_end=d.end - s))
     if include_published:
         for this_id, meta in data.documents.items():
             period = dates.parse_period(meta.get("published", ""))
@@ -115,35 +117,31 @@ def timeline_of(data: store.IndexData, doc_id: str | None = None, include_publis
                 continue
             entries.append(_entry(
                 meta, this_id, kind="published", text=meta.get("title", ""), start=0, end=0,
-                mention={"text": "", "value": period.value, "precision": period.precision,
-                         "approximate": bool((meta.get("published_note") or "").strip())},
+                mention=DateMention(text="", start=0, end=0, value=period.value, precision=period.precision,
+                                    approximate=bool((meta.get("published_note") or "").strip())),
                 date_start=0, date_end=0,
             ))
     entries.sort(key=_order)
     return entries
 
 
-def _entry(meta: dict, doc_id: str, kind: str, text: str, start: int, end: int, mention: dict,
+def _entry(meta: dict, doc_id: str, kind: str, text: str, start: int, end: int, mention: DateMention,
            date_start: int, date_end: int) -> TimelineEntry:
     return TimelineEntry(
-        value=mention["value"],
-        precision=mention["precision"],
+        value=mention.value,
+        precision=mention.precision,
         kind=kind,
         text=text,
-        date_text=mention["text"],
+        date_text=mention.text,
         date_start=date_start,
         date_end=date_end,
         start=start,
         end=end,
         doc_id=doc_id,
-        title=meta.get("title", ""),
-        publisher=meta.get("publisher", ""),
-        published=meta.get("published", ""),
-        url=meta.get("url", ""),
-        published_note=meta.get("published_note", ""),
-        relative=bool(mention.get("relative")),
-        approximate=bool(mention.get("approximate")),
-        relation=mention.get("relation", ""),
+        source=Source.from_metadata(meta),
+        relative=bool(mention.relative),
+        approximate=bool(mention.approximate),
+        relation=mention.relation,
     )
 
 

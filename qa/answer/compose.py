@@ -1,24 +1,19 @@
 """Turning ranked passages into a short, cited answer, or an honest "not in the documents".
 
-A question can lean on the conversation ("and when was it closed?" after "when was the
-notice issued?"). No LLM rewrites it: :func:`follow_up_query` applies a rule you can read
-and folds the earlier question's topic words into what is searched.
-
->>> a = Retriever(index_dir="index").answer("and when was it closed?", history=["when was the notice issued?"])
->>> a.query
-'and when was it closed? notice issued'
+The answer is the best hit's answering sentence, quoted, with its marker [1]; a "when"
+question also says whose date it is (:func:`date_note`). Whether there is an answer at all
+is :mod:`qa.answer.abstention`'s call; a follow-up is read by :mod:`qa.answer.question`.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from ..ingest.dates import format_date, parse_period
 from .abstention import MIN_SUPPORT, is_answered
-from ..ingest.dates import date_note
 from .answer_kind import is_when_question
-from .retriever import MAX_QUESTION_CHARS, Hit, check_question
-from ..text import content_words, stem, words
+from .hits import Hit
+from .question import check_question, follow_up_query
 
 # Below this support (the answering sentence's score), nothing answers; it and the other
 # checks are in qa.abstention, calibrated as the README's "Quality" section says.
@@ -62,96 +57,6 @@ def compose_answer(question: str, hits: list[Hit], query: str = "", min_score: f
     return Answer(question=question, found=True, text=text, citations=hits, query=query or question)
 
 
-# --- follow-up questions ----------------------------------------------------------------
-
-# A question that opens with one of these continues the previous one ("and when ...?").
-CONTINUATIONS = ("and", "but", "also", "so", "then", "what about", "how about", "what else")
-# Pronouns that point back at something named earlier. With few words of its own around
-# them, a question that uses one is about the earlier question's topic.
-ANAPHORA = frozenset("it its itself this that these those they them their theirs he him his she her hers".split())
-MAX_OWN_WORDS = 3  # a question with more content words than this stands on its own
-MAX_FOLDED_WORDS = 8  # earlier words added to a query, at most
-
-
-def is_follow_up(question: str) -> bool:
-    """Whether ``question`` leans on the one before it.
-
-    The rule: it opens with a continuation ("and", "but", "also", "so", "then", "what
-    about", "how about", "what else"); or it has no content words of its own ("why?");
-    or it uses a pointing pronoun (it, this, that, they, them, his, her...) and has at
-    most three content words, so the pronoun stands in for the topic.
-    """
-    tokens = words(question)
-    text = " ".join(tokens)
-    if any(text == c or text.startswith(c + " ") for c in CONTINUATIONS):
-        return True
-    own = content_words(question)
-    if not own:
-        return True
-    return len(own) <= MAX_OWN_WORDS and any(t in ANAPHORA for t in tokens)
-
-
-def fold_query(question: str, previous_query: str) -> str:
-    """``question`` followed by the earlier query's content words that it does not already have."""
-    have = {stem(w) for w in content_words(question)}
-    extra: list[str] = []
-    for w in content_words(previous_query):
-        if stem(w) not in have:
-            have.add(stem(w))
-            extra.append(w)
-    folded = f"{question} {' '.join(extra[:MAX_FOLDED_WORDS])}" if extra else question
-    return folded if len(folded) <= MAX_QUESTION_CHARS else question
-
-
-def follow_up_query(question: str, history: Iterable | None = None) -> str:
-    """What to search for ``question`` given the earlier questions in ``history``.
-
-    Each earlier question is resolved the same way in turn, so a chain of follow-ups
-    keeps its topic: after "when was the notice issued?", "and when was it closed?"
-    searches "and when was it closed? notice issued", and then "who closed it?" searches
-    "who closed it? notice issued". A question that stands on its own is searched as it is.
-    """
-    query = ""
-    for earlier in [*user_questions(history), question]:
-        query = fold_query(earlier, query) if query and is_follow_up(earlier) else earlier
-    return query
-
-
-def user_questions(history: Iterable | None) -> list[str]:
-    """The user's earlier questions from ``history``.
-
-    ``history`` is a list of earlier questions (strings), or a chat history as Gradio
-    gives it: messages ``{"role": "user" | "assistant", "content": str | [{"type": "text",
-    "text": str}, ...]}``; only the user's text messages count.
-    """
-    questions: list[str] = []
-    for item in history or []:
-        if isinstance(item, str):
-            text = item
-        elif isinstance(item, dict):
-            if item.get("role", "user") != "user":
-                continue
-            text = _message_text(item.get("content"))
-        elif isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
-            text = item[0]  # an old-style (user, assistant) pair
-        else:
-            continue
-        text = re.sub(r"\s+", " ", text).strip()
-        if text and words(text):
-            questions.append(text)
-    return questions
-
-
-def _message_text(content) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        return content.get("text", "") if content.get("type", "text") == "text" else ""
-    if isinstance(content, (list, tuple)):
-        return " ".join(_message_text(part) for part in content)
-    return ""
-
-
 def answer(retriever, question: str, history: Iterable | None = None, k: int = 5) -> Answer:
     """A short cited answer to ``question`` from ``retriever``; a follow-up is read in the
     light of the earlier questions in ``history`` (see :func:`follow_up_query`)."""
@@ -159,3 +64,55 @@ def answer(retriever, question: str, history: Iterable | None = None, k: int = 5
     query = follow_up_query(question, history)
     hits = retriever.retrieve(query, k=k)
     return compose_answer(question, hits, query=query)
+
+
+# --- the date beside an answer --------------------------------------------------------------
+
+def date_note(hit) -> str:
+    """What the answer to a "when" question should say about the date of ``hit``'s
+    highlighted sentence: the date the sentence gives for the event, or, when it gives none,
+    the date the article reported it, saying which it is.
+
+    >>> date_note(hit)  # doctest: +SKIP
+    'date: reported 23 July 2018 (the article\u2019s publication date; the sentence gives no date of its own)'
+    """
+    lo, hi = hit.highlight
+    in_sentence = [d for d in getattr(hit, "dates", []) or [] if d["start"] >= lo and d["end"] <= hi]
+    events = [d for d in in_sentence if not d.get("relation")]
+    if events:
+        parts = [_describe(d) for d in events]
+        if len(parts) == 1:
+            return f"date: {parts[0]} (the date of the event, {_source(events[0], hit)})"
+        listed = "; ".join(f"{p} ({_source(d, hit)})" for p, d in zip(parts, events))
+        return f"dates of the events, as stated in the sentence: {listed}"
+    publication = parse_period(hit.published)
+    if publication is None:
+        why = "the sentence gives no date of its own" if not in_sentence else _only_relations(in_sentence)
+        return f"date: not known ({why}, and the article's publication date is not recorded)"
+    reported = format_date(publication.value)
+    if publication.precision != "day" or (hit.published_note or "").strip():
+        reported = f"about {reported}"
+        whose = "the article's publication date, itself not certain"
+    else:
+        whose = "the article's publication date"
+    why = "the sentence gives no date of its own" if not in_sentence else _only_relations(in_sentence)
+    return f"date: reported {reported} ({whose}; {why})"
+
+
+def _describe(d: dict) -> str:
+    label = format_date(d["value"])
+    return f"about {label}" if d.get("approximate") else label
+
+
+def _source(d: dict, hit) -> str:
+    if not d.get("relative"):
+        return "as stated in the sentence"
+    publication = parse_period(hit.published)
+    against = format_date(publication.value) if publication else "the article's date"
+    note = ", itself not certain" if d.get("approximate") else ""
+    return f"\u201c{d['text']}\u201d in the sentence, read against the article's date, {against}{note}"
+
+
+def _only_relations(dates: list[dict]) -> str:
+    said = ", ".join(f"\u201c{d['relation']} {d['text']}\u201d" for d in dates)
+    return f"the sentence dates the event only as {said}"

@@ -1,4 +1,4 @@
-"""Fusing the dense (FAISS) and lexical (BM25) rankings into one hybrid ranking.
+"""Fusing the dense (vector store) and lexical (BM25) rankings into one hybrid ranking.
 
 The candidates are the union of each ranking's top ``depth``; every candidate gets both
 scores (its dense cosine is recomputed from the stored vector when only BM25 found it),
@@ -16,6 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..store.lexical import LexicalIndex, top_rows
+from ..store.vectors import VectorStore
 
 METHODS = ("rrf", "convex")
 NORMALISATIONS = ("minmax", "zscore", "max")
@@ -105,7 +108,7 @@ def normalise(scores: np.ndarray, how: str, cosine: bool) -> np.ndarray:
 
 @dataclass
 class HybridRanking:
-    """Candidates with their FAISS ids and dense and lexical scores; ``fused`` once ranked."""
+    """Candidates with their vector-store ids and dense and lexical scores; ``fused`` once ranked."""
 
     ids: np.ndarray
     dense: np.ndarray
@@ -123,34 +126,27 @@ class HybridRanking:
 def candidates(
     query_vector: np.ndarray,
     query_text: str,
-    faiss_index,
-    lexical,
+    vector_store: VectorStore,
+    lexical: LexicalIndex,
     row_ids: np.ndarray,
     depth: int = 100,
-    search=None,
 ) -> HybridRanking:
     """The union of the dense and lexical top ``depth``, each candidate with both scores (unranked).
 
-    ``faiss_index`` is an ``IndexIDMap2`` of unit vectors; ``lexical`` a
-    :class:`qa.lexical.LexicalIndex` whose row ``i`` holds the text of FAISS id ``row_ids[i]``;
-    ``row_ids`` ascends (passages are stored in the order their ids were given).
-    ``search(faiss_index, vector, depth)`` replaces ``faiss_index.search`` (e.g. to pin threads).
+    ``vector_store`` holds unit vectors (:class:`qa.store.vectors.VectorStore`); ``lexical``
+    is BM25 whose row ``i`` holds the text of vector id ``row_ids[i]``; ``row_ids`` ascends
+    (passages are stored in the order their ids were given).
     """
-    total = int(faiss_index.ntotal)
+    total = len(vector_store)
     if total == 0:
         empty = np.zeros(0)
         return HybridRanking(np.zeros(0, dtype=np.int64), empty, empty)
     row_ids = np.asarray(row_ids, dtype=np.int64)
     depth = max(1, min(depth, total))
     q = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
-    if search is None:
-        dense_scores, dense_ids = faiss_index.search(q, depth)
-    else:
-        dense_scores, dense_ids = search(faiss_index, q[0], depth)
+    dense_scores, dense_ids = vector_store.search(q, depth)
     found = dense_ids[0] >= 0
     dense_ids, dense_scores = dense_ids[0][found].astype(np.int64), dense_scores[0][found].astype(np.float64)
-
-    from ..store.lexical import top_rows
 
     all_lexical = lexical.scores(query_text)  # once: BM25 over every passage is the costly part
     rows, _ = top_rows(all_lexical, depth)
@@ -158,7 +154,7 @@ def candidates(
     rows_of_ids = np.searchsorted(row_ids, ids)
     if (len(row_ids) != lexical.size or np.any(rows_of_ids >= len(row_ids))
             or np.any(row_ids[np.minimum(rows_of_ids, len(row_ids) - 1)] != ids)):
-        raise ValueError("the lexical rows do not match the FAISS ids; rebuild the index")
+        raise ValueError("the lexical rows do not match the vector-store ids; rebuild the index")
     dense = np.empty(len(ids))
     by_id = np.argsort(dense_ids)
     at = np.searchsorted(dense_ids, ids, sorter=by_id)
@@ -166,12 +162,12 @@ def candidates(
     known[known] = dense_ids[by_id[at[known]]] == ids[known]
     dense[known] = dense_scores[by_id[at[known]]]
     if not known.all():  # found by BM25 alone: the cosine from the stored vector
-        vectors = faiss_index.reconstruct_batch(ids[~known])
+        vectors = vector_store.reconstruct(ids[~known])
         dense[~known] = (vectors @ q[0]).astype(np.float64)
     return HybridRanking(ids, dense, all_lexical[rows_of_ids].astype(np.float64))
 
 
-def hybrid_search(query_vector, query_text, faiss_index, lexical, row_ids, depth: int = 100,
-                  fusion: Fusion | None = None) -> HybridRanking:
+def hybrid_search(query_vector, query_text, vector_store: VectorStore, lexical: LexicalIndex, row_ids,
+                  depth: int = 100, fusion: Fusion | None = None) -> HybridRanking:
     """:func:`candidates` ranked best first by ``fusion``."""
-    return candidates(query_vector, query_text, faiss_index, lexical, row_ids, depth).ranked(fusion)
+    return candidates(query_vector, query_text, vector_store, lexical, row_ids, depth).ranked(fusion)

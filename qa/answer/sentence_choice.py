@@ -1,7 +1,7 @@
 """Choosing the sentence of a passage that answers a question.
 
-A sentence's score is its cosine with the question plus half its share of the question's
-content words; a question that asks for a date, a number or an amount ("when", "how many",
+A sentence's score is its support (:mod:`qa.answer.support`: its cosine with the question
+plus half its share of the question's content words); a question that asks for a date, a number or an amount ("when", "how many",
 "how much") prefers a sentence that gives one (:mod:`qa.answer_kind`), and a fragment of
 fewer than three content words ("This is the council's top priority.") is marked down.
 
@@ -12,9 +12,13 @@ integer ids, whether it is a fragment, whether it gives each kind of answer) and
 scores all candidates' sentences with a few array operations. :func:`choose_sentence` is
 the same rule for one passage, written plainly; the tests hold the two to the same answers.
 
+>>> from qa.records import Passage
+>>> passage = Passage("a#p0", "a", "Inspectors visited. The notice was closed in May 2018.", 0, 54,
+...                   sentences=[(0, 19), (20, 54)], id=0)
 >>> chooser = SentenceChooser()
->>> chooser.choose("when was the notice closed?", [passage], cosines)  # one cosine per sentence
-[(2, 1.23)]
+>>> [(i, round(score, 2)) for i, score in chooser.choose("when was the notice closed?", [passage],
+...                                                       np.array([0.1, 0.6], dtype=np.float32))]
+[(1, 1.25)]
 """
 from __future__ import annotations
 
@@ -23,8 +27,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..records import DateMention, Passage
+from ..text import content_stems, content_words
 from .answer_kind import asked_kind, gives_kind
-from ..text import content_stems, content_words, overlap
+from .support import support, support_scores
 
 KIND_BONUS = 0.15  # a sentence that gives the kind of answer asked for
 FRAGMENT_PENALTY = 0.1  # a sentence of fewer than three content words
@@ -32,20 +38,20 @@ FRAGMENT_PENALTY = 0.1  # a sentence of fewer than three content words
 MAX_CACHED_PASSAGES = 200_000
 
 
-def choose_sentence(question: str, q: np.ndarray, passage: dict, sentence_vectors: np.ndarray,
+def choose_sentence(question: str, q: np.ndarray, passage: Passage, sentence_vectors: np.ndarray,
                     dense: np.ndarray | None = None) -> tuple[int, float]:
     """Index of the passage sentence that best answers ``question`` and its score (the
     first best one on a tie). ``dense`` holds the sentences' cosines with ``q`` when the
     caller has them already."""
-    rows = passage["sentence_rows"]
+    rows = passage.sentence_rows
     if dense is None:
         dense = sentence_vectors[rows] @ q if rows else np.zeros(0)
     kind = asked_kind(question)
-    dates = passage.get("dates", [])
+    dates = passage.dates
     best, best_score = 0, -np.inf
-    for i, (s, e) in enumerate(passage["sentences"]):
-        sentence = passage["text"][s:e]
-        score = float(dense[i]) + 0.5 * overlap(question, sentence)
+    for i, (s, e) in enumerate(passage.sentences):
+        sentence = passage.text[s:e]
+        score = support(dense[i], question, sentence)
         if kind and gives_kind(kind, sentence, _dates_within(dates, s, e)):
             score += KIND_BONUS
         if len(content_words(sentence)) < 3:
@@ -55,9 +61,9 @@ def choose_sentence(question: str, q: np.ndarray, passage: dict, sentence_vector
     return best, float(best_score)
 
 
-def _dates_within(dates: list[dict], start: int, end: int) -> list[dict]:
+def _dates_within(dates: list[DateMention], start: int, end: int) -> list[DateMention]:
     """The passage's date mentions that begin inside the sentence at ``start:end``."""
-    return [d for d in dates if start <= d.get("start", -1) < end]
+    return [d for d in dates if start <= d.start < end]
 
 
 @dataclass
@@ -93,17 +99,17 @@ class SentenceChooser:
             self._passage_features(passage)
         return len(self._features)
 
-    def _passage_features(self, passage: dict) -> _PassageFeatures:
-        key = passage["id"]
+    def _passage_features(self, passage: Passage) -> _PassageFeatures:
+        key = passage.id
         features = self._features.get(key)
         if features is not None:
             return features
         with self._lock:
             if len(self._features) >= self.max_passages:
                 self._features.clear()
-            text, vocabulary = passage["text"], self._vocabulary
+            text, vocabulary = passage.text, self._vocabulary
             stems, lengths, fragment = [], [], []
-            for s, e in passage["sentences"]:
+            for s, e in passage.sentences:
                 sentence = text[s:e]
                 words = content_stems(sentence)
                 stems.extend(vocabulary.setdefault(w, len(vocabulary)) for w in words)
@@ -115,16 +121,16 @@ class SentenceChooser:
             return features
 
     @staticmethod
-    def _gives(passage: dict, features: _PassageFeatures, kind: str) -> np.ndarray:
+    def _gives(passage: Passage, features: _PassageFeatures, kind: str) -> np.ndarray:
         flags = features.kinds.get(kind)
         if flags is None:
-            text, dates = passage["text"], passage.get("dates", [])
+            text, dates = passage.text, passage.dates
             flags = np.array([gives_kind(kind, text[s:e], _dates_within(dates, s, e))
-                              for s, e in passage["sentences"]], dtype=bool)
+                              for s, e in passage.sentences], dtype=bool)
             features.kinds[kind] = flags
         return flags
 
-    def choose(self, question: str, passages: list[dict], cosines: np.ndarray) -> list[tuple[int, float]]:
+    def choose(self, question: str, passages: list[Passage], cosines: np.ndarray) -> list[tuple[int, float]]:
         """``(answering sentence's index, its score)`` for each of ``passages``, as
         :func:`choose_sentence` gives them. ``cosines`` holds every sentence's cosine with
         the question, the passages' sentences one after another."""
@@ -146,7 +152,7 @@ class SentenceChooser:
             shared = np.concatenate(([0], np.cumsum(wanted[stems], dtype=np.int64)))
             ends = np.cumsum(lengths)
             share = (shared[ends] - shared[ends - lengths]) / len(asked)
-        scores = np.asarray(cosines, dtype=np.float32).astype(np.float64) + 0.5 * share
+        scores = support_scores(cosines, share)
         kind = asked_kind(question)
         if kind:
             gives = np.concatenate([self._gives(p, f, kind) for p, f in zip(passages, features)])

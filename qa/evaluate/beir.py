@@ -1,217 +1,31 @@
-"""Measuring retrieval: a question set over our own corpus, and BEIR-format benchmarks.
+"""``qa eval --beir DIR``: a BEIR-format benchmark (``corpus.jsonl``, ``queries.jsonl``,
+``qrels/<split>.tsv``) indexed with the project's own embedder, vector store, BM25 and
+fusion; nDCG@10 and Recall@100 of dense, BM25 and hybrid ranking from one run.
 
-* :func:`evaluate_questions` reads ``{"q": ..., "expect": ...}`` lines: ``expect`` is a
-  phrase of the passage that answers, or null for a question the articles cannot answer.
-  It reports hit@1, hit@3, MRR and how many questions were answered or abstained.
-* :func:`evaluate_beir` indexes a BEIR folder (``corpus.jsonl``, ``queries.jsonl``,
-  ``qrels/<split>.tsv``) with the project's own embedder, FAISS, BM25 and fusion and
-  reports nDCG@10 and Recall@100 of dense, BM25 and hybrid ranking from one run.
-
->>> report = evaluate_questions("tests/data/dev_questions.jsonl", qa.Retriever(index_dir="index"))
->>> print(report.summary())
->>> print(evaluate_beir("../shared/benchmarks/scifact").table())
-
-The metrics are small functions of a ranked id list and a ``{id: gain}`` judgement dict.
+``print(evaluate_beir("../shared/benchmarks/scifact").table())`` gives the table; corpus
+vectors are kept in ``benchmarks/.cache`` between runs.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
+from ..answer.fusion import DEFAULT_FUSION, Fusion, candidates
+from ..config import default_model
 from ..errors import QAError
+from ..store.embedder import get_embedder
+from ..store.lexical import LexicalIndex
+from ..store.vectors import new_vector_store
+from .metrics import ndcg_at_k, recall_at_k
 
 Log = Callable[[str], None]
 
-
-# --- metrics ----------------------------------------------------------------------------
-
-def ndcg_at_k(ranked: Sequence[str], gains: dict[str, float], k: int = 10) -> float:
-    """Normalised discounted cumulative gain of the first ``k`` of ``ranked``.
-
-    Gains are linear (as trec_eval computes it): a document of gain g at rank r adds
-    g / log2(r + 1). The ideal ordering sorts every judged gain, best first. A query
-    with no positive judgement scores 0.
-    """
-    ideal = sorted((g for g in gains.values() if g > 0), reverse=True)[:k]
-    if not ideal:
-        return 0.0
-    dcg = sum(gains.get(doc, 0.0) / math.log2(rank + 2) for rank, doc in enumerate(ranked[:k]) if gains.get(doc, 0) > 0)
-    idcg = sum(g / math.log2(rank + 2) for rank, g in enumerate(ideal))
-    return dcg / idcg
-
-
-def recall_at_k(ranked: Sequence[str], gains: dict[str, float], k: int = 100) -> float:
-    """Share of the documents judged relevant (gain > 0) found in the first ``k``."""
-    relevant = {doc for doc, g in gains.items() if g > 0}
-    if not relevant:
-        return 0.0
-    return len(relevant.intersection(ranked[:k])) / len(relevant)
-
-
-def first_relevant_rank(ranked: Sequence[bool]) -> int | None:
-    """1-based rank of the first True, or None."""
-    for rank, relevant in enumerate(ranked, start=1):
-        if relevant:
-            return rank
-    return None
-
-
-def hit_at_k(rank: int | None, k: int) -> float:
-    """1.0 when the first relevant result is within the top ``k``."""
-    return 1.0 if rank is not None and rank <= k else 0.0
-
-
-def reciprocal_rank(rank: int | None) -> float:
-    """1 / rank of the first relevant result; 0 when there is none."""
-    return 0.0 if rank is None else 1.0 / rank
-
-
-# --- our own question set ---------------------------------------------------------------
-
-@dataclass
-class QuestionResult:
-    question: str
-    expect: str | None
-    rank: int | None  # of the first passage containing ``expect``; None when not in the top k
-    found: bool  # whether the answer said it found something
-    top: str  # the highlighted sentence of the best hit
-    support: float = 0.0  # the best hit's support, which abstention thresholds
-    checks_passed: bool = True  # whether the name, kind and tense checks let it through
-
-
-@dataclass
-class QuestionReport:
-    results: list[QuestionResult]
-    k: int
-
-    @property
-    def answerable(self) -> list[QuestionResult]:
-        return [r for r in self.results if r.expect is not None]
-
-    @property
-    def unanswerable(self) -> list[QuestionResult]:
-        return [r for r in self.results if r.expect is None]
-
-    def _mean(self, f) -> float:
-        rows = self.answerable
-        return sum(f(r) for r in rows) / len(rows) if rows else 0.0
-
-    @property
-    def hit1(self) -> float:
-        return self._mean(lambda r: hit_at_k(r.rank, 1))
-
-    @property
-    def hit3(self) -> float:
-        return self._mean(lambda r: hit_at_k(r.rank, 3))
-
-    @property
-    def mrr(self) -> float:
-        return self._mean(lambda r: reciprocal_rank(r.rank))
-
-    def calibration(self) -> tuple[float, float, float] | None:
-        """``(best unanswerable, worst answerable, midpoint)`` of the support score.
-
-        Only unanswerable questions that the name, kind and tense checks let through
-        count: the threshold has to stop those. None when a side is empty.
-        """
-        low = [r.support for r in self.answerable]
-        high = [r.support for r in self.unanswerable if r.checks_passed]
-        if not low or not high:
-            return None
-        best_unanswerable, worst_answerable = max(high), min(low)
-        return best_unanswerable, worst_answerable, (best_unanswerable + worst_answerable) / 2
-
-    def summary(self, verbose: bool = False) -> str:
-        ans, una = self.answerable, self.unanswerable
-        lines = [
-            f"questions      {len(self.results)} ({len(ans)} answerable, {len(una)} not answerable by the articles)",
-            f"hit@1          {self.hit1:.3f}",
-            f"hit@3          {self.hit3:.3f}",
-            f"MRR@{self.k:<10} {self.mrr:.3f}",
-            f"answerable     {sum(r.found for r in ans)} answered, {sum(not r.found for r in ans)} abstained",
-            f"unanswerable   {sum(not r.found for r in una)} abstained, {sum(r.found for r in una)} answered",
-        ]
-        calibration = self.calibration()
-        if calibration:
-            from ..answer.abstention import MIN_SUPPORT
-
-            lines.append(
-                f"support        best unanswerable past the checks {calibration[0]:.2f}, worst answerable "
-                f"{calibration[1]:.2f}, midpoint {calibration[2]:.2f} (in use: {MIN_SUPPORT:.2f})"
-            )
-        misses = [r for r in ans if r.rank != 1 or not r.found] + [r for r in una if r.found]
-        if misses or verbose:
-            lines.append("")
-            lines.append("misses (rank of the expected passage; found = whether an answer was given):")
-            for r in (self.results if verbose else misses):
-                lines.append(f"  rank {r.rank if r.rank else '-':>2}  found={str(r.found):5}  "
-                             f"support {r.support:.2f}  {r.question}")
-                if r.rank != 1 or verbose:
-                    lines.append(f"      expected: {r.expect!r}  top sentence: {r.top[:100]!r}")
-        return "\n".join(lines)
-
-
-def _fold(text: str) -> str:
-    """Lower case, straight quotes, single spaces: a phrase matches however it was typed."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'}))
-    return " ".join(text.split())
-
-
-def read_questions(path: str | Path) -> list[tuple[str, str | None]]:
-    """``(question, expect)`` pairs from a JSON-lines file; errors name the line to fix."""
-    path = Path(path)
-    if not path.is_file():
-        raise QAError(f"{path} is not a file; give a JSON-lines file of {{\"q\": ..., \"expect\": ...}} lines")
-    pairs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QAError(f"{path}:{number}: not valid JSON ({exc.msg}); each line must be one JSON object") from exc
-        if not isinstance(row, dict) or not isinstance(row.get("q"), str) or not row["q"].strip():
-            raise QAError(f"{path}:{number}: needs a \"q\" with the question text")
-        expect = row.get("expect")
-        if expect is not None and (not isinstance(expect, str) or not expect.strip()):
-            raise QAError(f"{path}:{number}: \"expect\" must be a phrase of the answering passage, or null")
-        pairs.append((row["q"], expect))
-    if not pairs:
-        raise QAError(f"{path} holds no questions; add lines such as {{\"q\": \"who ...?\", \"expect\": \"...\"}}")
-    return pairs
-
-
-def evaluate_questions(path: str | Path, retriever, k: int = 5) -> QuestionReport:
-    """Ask every question of ``path`` and see where the passage containing ``expect`` ranks."""
-    from ..answer.abstention import is_answered
-    from ..answer.compose import compose_answer
-    from ..answer.retriever import check_question
-
-    results = []
-    for question, expect in read_questions(path):
-        hits = retriever.retrieve(question, k=k)
-        answer = compose_answer(check_question(question), hits)
-        rank = None
-        if expect is not None:
-            rank = first_relevant_rank([_fold(expect) in _fold(h.text) for h in hits])
-        results.append(QuestionResult(
-            question, expect, rank, answer.found, hits[0].highlight_text if hits else "",
-            support=hits[0].support if hits else 0.0,
-            checks_passed=bool(hits) and is_answered(question, hits, min_support=float("-inf")),
-        ))
-    return QuestionReport(results, k)
-
-
-# --- BEIR benchmarks --------------------------------------------------------------------
 
 @dataclass
 class BeirData:
@@ -379,11 +193,6 @@ class BeirReport:
 def prepare_beir(folder: str | Path, split: str = "test", model: str | None = None, embedder=None,
                  cache_dir: str | Path | None = "benchmarks/.cache", depth: int = 100, log: Log | None = None) -> BeirRun:
     """Embed, index and search every judged query of ``split`` (dense, BM25 and their candidates)."""
-    from ..store.embedder import get_embedder
-    from ..answer.fusion import candidates
-    from ..store.index_files import new_faiss_index
-    from ..store.lexical import LexicalIndex
-
     log = log or (lambda _msg: None)
     data = load_beir(folder, split)
     embedder = embedder or get_embedder(model)
@@ -396,9 +205,9 @@ def prepare_beir(folder: str | Path, split: str = "test", model: str | None = No
     seconds["embedding"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    faiss_index = new_faiss_index(vectors.shape[1])
+    vector_store = new_vector_store(dimension=vectors.shape[1])
     row_ids = np.arange(len(texts), dtype=np.int64)
-    faiss_index.add_with_ids(np.ascontiguousarray(vectors), row_ids)
+    vector_store.add(row_ids, vectors)
     lexical = LexicalIndex.build(texts)
     seconds["indexing"] = time.perf_counter() - started
 
@@ -406,11 +215,11 @@ def prepare_beir(folder: str | Path, split: str = "test", model: str | None = No
     dense_top, lexical_top, pools = [], [], []
     depth = max(depth, 100)
     for qid, qv in zip(query_ids, query_vectors):
-        _, ids = faiss_index.search(qv[None, :].astype(np.float32), min(100, len(texts)))
+        _, ids = vector_store.search(qv[None, :], min(100, len(texts)))
         dense_top.append([data.doc_ids[i] for i in ids[0] if i >= 0])
         rows, _ = lexical.top(data.queries[qid], 100)
         lexical_top.append([data.doc_ids[i] for i in rows])
-        pools.append(candidates(qv, data.queries[qid], faiss_index, lexical, row_ids, depth))
+        pools.append(candidates(qv, data.queries[qid], vector_store, lexical, row_ids, depth))
     seconds["searching"] = time.perf_counter() - started
     return BeirRun(data, query_ids, pools, dense_top, lexical_top, seconds)
 
@@ -419,8 +228,6 @@ def evaluate_beir(folder: str | Path, split: str = "test", model: str | None = N
                   cache_dir: str | Path | None = "benchmarks/.cache", fusion=None,
                   log: Log | None = None) -> BeirReport:
     """nDCG@10 and Recall@100 of dense, BM25 and hybrid ranking, from one indexing run."""
-    from ..answer.fusion import DEFAULT_FUSION
-
     fusion = fusion or DEFAULT_FUSION
     run = prepare_beir(folder, split, model=model, embedder=embedder, cache_dir=cache_dir, log=log)
     rows = {
@@ -434,15 +241,11 @@ def evaluate_beir(folder: str | Path, split: str = "test", model: str | None = N
 
 
 def _default_model_name() -> str:
-    from ..config import default_model
-
     return default_model()
 
 
 def fusion_grid():
     """The fusions compared by ``qa eval --beir DIR --tune`` (run it on a training split)."""
-    from ..answer.fusion import Fusion
-
     grid = [Fusion("rrf", k=k) for k in (1, 5, 10, 20, 40, 60, 100)]
     for normalise in ("minmax", "zscore", "max"):
         grid += [Fusion("convex", weight=round(w, 2), normalise=normalise) for w in np.arange(0.1, 0.95, 0.1)]

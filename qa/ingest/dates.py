@@ -20,8 +20,10 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Iterable
+
+from ..records import DateMention
 
 # Stored with the index: when finding or resolving changes, an index built with an older
 # version is rebuilt in full, because its passages would keep the old dates.
@@ -105,25 +107,6 @@ class Period:
     last: _dt.date
 
 
-@dataclass
-class DateMention:
-    """One date expression in a text, resolved. ``start``/``end`` are offsets into the text
-    searched; ``relative`` says the value was read against the publication date, and
-    ``approximate`` that this date was itself uncertain."""
-
-    text: str
-    start: int
-    end: int
-    value: str
-    precision: str
-    relative: bool = False
-    approximate: bool = False
-    relation: str = ""  # "since", "until", "by", "before", "after", "from"; "" for the date itself
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 def parse_period(value: Any) -> Period | None:
     """``2018-07-23``, ``2016-08``, ``2016`` (or a ``datetime.date``) as a :class:`Period`;
     None for anything else."""
@@ -198,16 +181,10 @@ def find_dates(text: str, published: Any = "", published_note: str = "") -> list
     return mentions
 
 
-def dates_within(mentions: Iterable[DateMention], start: int, end: int) -> list[dict[str, Any]]:
-    """The mentions lying inside ``[start, end)`` of the text, as dicts with offsets relative
-    to ``start`` (how a passage stores the dates of its article)."""
-    out = []
-    for m in mentions:
-        if m.start >= start and m.end <= end:
-            d = m.to_dict()
-            d["start"], d["end"] = m.start - start, m.end - start
-            out.append(d)
-    return out
+def dates_within(mentions: Iterable[DateMention], start: int, end: int) -> list[DateMention]:
+    """The mentions lying inside ``[start, end)`` of the text, with offsets relative to
+    ``start`` (how a passage stores the dates of its article)."""
+    return [m.shifted(start) for m in mentions if m.start >= start and m.end <= end]
 
 
 def publication_bound(value: Any, name: str = "published_after") -> _dt.date | None:
@@ -296,55 +273,3 @@ def _resolve(parser, form: str, text: str) -> tuple[str, str]:
     if period in ("day", "time"):
         return when.date().isoformat(), "day"
     return "", ""  # a week: no precision of ours fits it
-
-
-# --- the date beside an answer --------------------------------------------------------------
-
-def date_note(hit) -> str:
-    """What the answer to a "when" question should say about the date of ``hit``'s
-    highlighted sentence: the date the sentence gives for the event, or, when it gives none,
-    the date the article reported it, saying which it is.
-
-    >>> date_note(hit)  # doctest: +SKIP
-    'date: reported 23 July 2018 (the article\u2019s publication date; the sentence gives no date of its own)'
-    """
-    lo, hi = hit.highlight
-    in_sentence = [d for d in getattr(hit, "dates", []) or [] if d["start"] >= lo and d["end"] <= hi]
-    events = [d for d in in_sentence if not d.get("relation")]
-    if events:
-        parts = [_describe(d) for d in events]
-        if len(parts) == 1:
-            return f"date: {parts[0]} (the date of the event, {_source(events[0], hit)})"
-        listed = "; ".join(f"{p} ({_source(d, hit)})" for p, d in zip(parts, events))
-        return f"dates of the events, as stated in the sentence: {listed}"
-    publication = parse_period(hit.published)
-    if publication is None:
-        why = "the sentence gives no date of its own" if not in_sentence else _only_relations(in_sentence)
-        return f"date: not known ({why}, and the article's publication date is not recorded)"
-    reported = format_date(publication.value)
-    if publication.precision != "day" or (hit.published_note or "").strip():
-        reported = f"about {reported}"
-        whose = "the article's publication date, itself not certain"
-    else:
-        whose = "the article's publication date"
-    why = "the sentence gives no date of its own" if not in_sentence else _only_relations(in_sentence)
-    return f"date: reported {reported} ({whose}; {why})"
-
-
-def _describe(d: dict) -> str:
-    label = format_date(d["value"])
-    return f"about {label}" if d.get("approximate") else label
-
-
-def _source(d: dict, hit) -> str:
-    if not d.get("relative"):
-        return "as stated in the sentence"
-    publication = parse_period(hit.published)
-    against = format_date(publication.value) if publication else "the article's date"
-    note = ", itself not certain" if d.get("approximate") else ""
-    return f"\u201c{d['text']}\u201d in the sentence, read against the article's date, {against}{note}"
-
-
-def _only_relations(dates: list[dict]) -> str:
-    said = ", ".join(f"\u201c{d['relation']} {d['text']}\u201d" for d in dates)
-    return f"the sentence dates the event only as {said}"

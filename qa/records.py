@@ -1,0 +1,179 @@
+"""The typed records that flow between the layers: where a text comes from, a passage as
+the index keeps it, a date found in a text.
+
+>>> source = Source.from_metadata({"title": "Notice closed", "publisher": "CYP Now", "published": "2018-07-23"})
+>>> source.title, source.published
+('Notice closed', '2018-07-23')
+>>> p = Passage(passage_id="a#p0", doc_id="a", text="It closed. In May.", start=0, end=18,
+...             sentences=[(0, 10), (11, 18)])
+>>> Passage.from_json(p.to_json()) == p
+True
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Mapping
+
+# What an article says about itself; the index manifest keeps these per document.
+SOURCE_FIELDS = ("title", "publisher", "author", "published", "published_note", "url")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a passage comes from, as a citation shows it. ``published`` is ISO at the
+    precision known (2018-07-23, 2016-08, 2016); ``published_note`` says why it is
+    uncertain, when it is."""
+
+    title: str = ""
+    publisher: str = ""
+    author: str = ""
+    published: str = ""
+    published_note: str = ""
+    url: str = ""
+
+    @classmethod
+    def from_metadata(cls, meta: Mapping[str, Any] | None) -> "Source":
+        """The source fields of a document's metadata (a manifest entry); others are ignored."""
+        meta = meta or {}
+        return cls(**{name: str(meta.get(name) or "") for name in SOURCE_FIELDS})
+
+
+class Cited:
+    """A record that cites a :class:`Source` (a hit, a timeline entry): the source's fields
+    read as its own, by the names citations have always used."""
+
+    source: Source
+
+    @property
+    def title(self) -> str:
+        return self.source.title
+
+    @property
+    def publisher(self) -> str:
+        return self.source.publisher
+
+    @property
+    def author(self) -> str:
+        return self.source.author
+
+    @property
+    def published(self) -> str:
+        return self.source.published
+
+    @property
+    def published_note(self) -> str:
+        return self.source.published_note
+
+    @property
+    def url(self) -> str:
+        return self.source.url
+
+
+@dataclass
+class DateMention:
+    """One date expression in a text, resolved. ``start``/``end`` are offsets into the text
+    searched; ``relative`` says the value was read against the publication date, and
+    ``approximate`` that this date was itself uncertain."""
+
+    text: str
+    start: int
+    end: int
+    value: str  # ISO at its precision: 2016-08-11, 2018-05, 2015
+    precision: str  # "day", "month" or "year"
+    relative: bool = False
+    approximate: bool = False
+    relation: str = ""  # "since", "until", "by", "before", "after", "from"; "" for the date itself
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: Mapping[str, Any]) -> "DateMention":
+        return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in row})
+
+    def shifted(self, offset: int) -> "DateMention":
+        """The same mention with offsets moved back by ``offset`` (into a passage)."""
+        return DateMention(self.text, self.start - offset, self.end - offset, self.value, self.precision,
+                           self.relative, self.approximate, self.relation)
+
+
+@dataclass
+class Document:
+    """One article: metadata plus the cleaned body that passages point into."""
+
+    doc_id: str
+    title: str
+    body: str
+    publisher: str = ""
+    author: str = ""
+    published: str = ""  # ISO date or partial: 2018-07-23, 2016-08, 2016
+    published_note: str = ""  # why the date is uncertain, when it is
+    url: str = ""
+    source: str = ""  # path of the file it was read from, relative to the corpus
+    sha256: str = ""  # of the file's bytes: what decides whether it changed
+    extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def metadata(self) -> dict[str, Any]:
+        meta = {name: getattr(self, name) for name in SOURCE_FIELDS}
+        meta.update(source=self.source, sha256=self.sha256)
+        if self.extra:
+            meta["extra"] = self.extra
+        return meta
+
+
+@dataclass
+class Passage:
+    """A few consecutive sentences of one article, as the index stores and loads them.
+
+    ``text`` is exactly ``body[start:end]`` of the article; ``sentences`` are offsets within
+    ``text``; ``id`` is the passage's id in the vector store and ``sentence_rows`` the rows
+    of its sentences' vectors (both given when it is embedded); ``dates`` are the date
+    mentions inside it, offsets within ``text``.
+    """
+
+    passage_id: str  # "<doc_id>#p<n>": stable while the document is unchanged
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    id: int = -1
+    sentence_rows: list[int] = field(default_factory=list)
+    dates: list[DateMention] = field(default_factory=list)
+
+    def sentence(self, i: int) -> str:
+        s, e = self.sentences[i]
+        return self.text[s:e]
+
+    def to_json(self) -> dict[str, Any]:
+        """One line of ``passages-<gen>.jsonl``."""
+        return {
+            "passage_id": self.passage_id,
+            "doc_id": self.doc_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "sentences": [list(s) for s in self.sentences],
+            "sentence_rows": list(self.sentence_rows),
+            "dates": [d.to_dict() for d in self.dates],
+            "id": self.id,
+        }
+
+    @classmethod
+    def from_json(cls, row: Mapping[str, Any]) -> "Passage":
+        """A passage from one line of the passage table. Raises ``KeyError``, ``TypeError``
+        or ``ValueError`` when the row lacks a field or has one of the wrong shape."""
+        if not isinstance(row, Mapping):
+            raise TypeError("a passage row is not a JSON object")
+        return cls(
+            passage_id=str(row["passage_id"]),
+            doc_id=str(row["doc_id"]),
+            text=str(row["text"]),
+            start=int(row["start"]),
+            end=int(row["end"]),
+            sentences=[(int(s), int(e)) for s, e in row["sentences"]],
+            id=int(row["id"]),
+            sentence_rows=[int(r) for r in row["sentence_rows"]],
+            dates=[DateMention.from_dict(d) for d in row.get("dates", [])],
+        )

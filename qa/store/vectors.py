@@ -1,0 +1,106 @@
+"""The vector-store seam: what the index and ranking need from wherever passage vectors live.
+
+Ranking (:mod:`qa.answer`) and the index folder (:mod:`qa.store.index_files`) call a store
+only through :class:`VectorStore`; which store an index uses is recorded in its manifest
+(``manifest["store"]["kind"]``) and resolved here. FAISS (:mod:`qa.store.faiss_store`) is
+the one store today. Another store is one module beside it with the same methods, plus one
+entry in :data:`STORE_KINDS`.
+
+>>> import numpy as np
+>>> store = new_vector_store("faiss", dimension=4)
+>>> store.add(np.array([3]), np.eye(4, dtype=np.float32)[:1]); len(store)
+1
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from ..errors import IndexMismatchError
+
+DEFAULT_KIND = "faiss"
+# Store kinds this version can open; a manifest naming another kind is refused with a message.
+STORE_KINDS = ("faiss",)
+
+
+@runtime_checkable
+class VectorStore(Protocol):
+    """Unit-length float32 vectors under int64 ids, searched by inner product."""
+
+    kind: str  # recorded in the manifest; chooses the class that loads the store again
+
+    @property
+    def dimension(self) -> int: ...
+
+    def __len__(self) -> int: ...
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Store ``vectors`` (float32, shape (n, dimension)) under ``ids`` (int64, shape (n,))."""
+        ...
+
+    def remove(self, ids: np.ndarray) -> int:
+        """Drop the vectors of ``ids``; how many were there."""
+        ...
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(scores float32 (n, k), ids int64 (n, k))`` best first; id -1 where none."""
+        ...
+
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids``, float32 (m, dimension): ranking scores BM25-only
+        candidates with them."""
+        ...
+
+    def ids(self) -> np.ndarray:
+        """Every stored id, int64: the index checks them against its passage table."""
+        ...
+
+    def fit_to_size(self) -> bool:
+        """Adapt the store's structure to how many vectors it holds (FAISS: exact or IVF);
+        True when it changed. A store that needs nothing returns False."""
+        ...
+
+    def warm(self) -> None:
+        """Do now what the first search would otherwise do (a server calls it at start)."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """What the manifest records: at least ``{"kind": ...}``."""
+        ...
+
+    def save(self, path: str | Path) -> None:
+        """Write the store to ``path`` (atomically: a crash leaves the old file or the new)."""
+        ...
+
+
+def store_kind(spec: str) -> str:
+    """The store kind a spec names: ``"faiss"``, or a URI whose scheme is the kind
+    (``faiss://`` or, for a store reached over the network, ``<kind>://host:port/collection``)."""
+    spec = (spec or DEFAULT_KIND).strip()
+    kind = urlsplit(spec).scheme if "://" in spec else spec
+    if kind not in STORE_KINDS:
+        raise IndexMismatchError(
+            f"vector store {kind!r} is not one this version supports ({', '.join(STORE_KINDS)}); "
+            "upgrade qa-news, or run `qa index --rebuild` to build the index with the default store"
+        )
+    return kind
+
+
+def new_vector_store(spec: str = DEFAULT_KIND, dimension: int = 0) -> VectorStore:
+    """An empty store of the kind ``spec`` names, for vectors of ``dimension``."""
+    store_kind(spec)
+    from .faiss_store import FaissStore
+
+    return FaissStore.empty(dimension)
+
+
+def load_vector_store(description: Mapping[str, Any] | None, path: str | Path) -> VectorStore:
+    """The store a manifest describes (``manifest["store"]``; an index written before the
+    entry existed is a FAISS one), read from ``path``."""
+    store_kind(str((description or {}).get("kind", DEFAULT_KIND)))
+    from .faiss_store import FaissStore
+
+    return FaissStore.load(path)

@@ -1,0 +1,117 @@
+"""The chat's reply as Markdown: the quoted answer, then numbered sources with the answering
+sentence marked. Every article-derived string is escaped before it enters the page, so
+markup inside a document is shown as text and never runs.
+
+>>> escape_text("<b>*bold*</b>")
+'&lt;b&gt;&#42;bold&#42;&lt;/b&gt;'
+>>> format_date("2018-07-23")
+'23 July 2018'
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
+
+# Markdown punctuation, written as entities so that article text cannot become a link,
+# emphasis, code or a table; html.escape deals with < > & first (its entities use
+# none of these characters, and "#" is only taken at the start of a line).
+_MARKDOWN_ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[]~|$"})
+
+
+def escape_text(text: str) -> str:
+    """``text`` as inert Markdown/HTML: shown exactly as written, never interpreted."""
+    escaped = html.escape(str(text), quote=False).translate(_MARKDOWN_ENTITIES)
+    # "# heading", "- item", "+ item", "2016. Then..." at the start of a line are block syntax.
+    escaped = re.sub(r"(?m)^(\s*)([#=+-])", lambda m: f"{m.group(1)}&#{ord(m.group(2))};", escaped)
+    return re.sub(r"(?m)^(\s*\d+)\.", r"\1&#46;", escaped)
+
+
+def literal_markdown(text: str) -> str:
+    """``text`` as Markdown that shows exactly these characters: every character but
+    letters, digits, spaces and line breaks becomes an entity, so no syntax, HTML tag or
+    bare link (``http://...``, ``www.``) can form. For text from the person asking."""
+    return "".join(c if c.isalnum() or c in " \n" else f"&#{ord(c)};" for c in str(text))
+
+
+def safe_url(url: str) -> str | None:
+    """``url`` if it is an http(s) link with a host, else None (javascript:, data:, ...)."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() in ("http", "https") and parts.netloc and not re.search(r"[\s<>\"']", url):
+        return url
+    return None
+
+
+def format_date(published: str, note: str = "") -> str:
+    """ "2018-07-23" -> "23 July 2018", "2016-08" -> "August 2016"; anything else as it is."""
+    text = (published or "").strip()
+    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
+    if m:
+        try:
+            year, month = int(m.group(1)), int(m.group(2))
+            d = date(year, month, int(m.group(3) or 1))
+            text = f"{d.day} {d:%B %Y}" if m.group(3) else f"{d:%B %Y}"
+        except ValueError:
+            pass
+    if not text:
+        return "date unknown"
+    return f"{text} (date not stated in the article)" if note else text
+
+
+def passage_markdown(hit) -> str:
+    """The passage as a Markdown quote, the answering sentence in ``<mark>``."""
+    s, e = hit.highlight
+    paragraphs = []
+    for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", hit.text):
+        a, b = m.start(), m.end()
+        ms, me = max(a, s), min(b, e)
+        if ms < me:
+            para = (escape_text(hit.text[a:ms]) + "<mark>" + escape_text(hit.text[ms:me]) + "</mark>"
+                    + escape_text(hit.text[me:b]))
+        else:
+            para = escape_text(hit.text[a:b])
+        paragraphs.append(" ".join(para.split()))
+    return "\n>\n".join(f"> {p}" for p in paragraphs if p)
+
+
+def source_markdown(n: int, hit) -> str:
+    """One numbered source: headline, then publisher · date · link · relevance, then the passage."""
+    meta = [escape_text(hit.publisher or "publisher unknown"), escape_text(format_date(hit.published, hit.published_note))]
+    url = safe_url(hit.url)
+    if url:
+        host = urlsplit(url).netloc.lower().removeprefix("www.")
+        meta.append(f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
+                    f"{escape_text(host)}</a>")
+    meta.append(f"relevance {hit.score:.2f}")
+    return (
+        f"**[{n}] {escape_text(hit.title or hit.doc_id)}**  \n"
+        f'<span class="qa-meta">{" · ".join(meta)}</span>\n\n'
+        f"{passage_markdown(hit)}"
+    )
+
+
+def render_answer(answer) -> str:
+    """The chat reply for an :class:`~qa.answer.compose.Answer`: the short answer (quoted sentence
+    and marker [1]) first, then the numbered sources; or an honest "not answered"."""
+    parts = []
+    if answer.found:
+        parts.append(f'<div class="qa-short">{escape_text(answer.text)}</div>')
+    else:
+        parts.append(f'<div class="qa-short"><strong>{escape_text(answer.text)}</strong></div>')
+    if answer.query and answer.query != answer.question:
+        parts.append(f'<span class="qa-query">Read as a follow-up; searched for: '
+                     f"\u201c{escape_text(answer.query)}\u201d</span>")
+    if answer.citations:
+        sources = "\n\n".join(source_markdown(n, hit) for n, hit in enumerate(answer.citations, start=1))
+        if answer.found:
+            parts.append("**Sources**\n\n" + sources)
+        else:
+            parts.append("<details><summary>The closest passages, none of which answers it</summary>\n\n"
+                         f"{sources}\n\n</details>")
+    return "\n\n".join(parts)

@@ -1,0 +1,158 @@
+"""What the web page calls, with no Gradio in it: answers, the document list, uploads."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from ..answer.retriever import default_retriever
+from ..config import default_corpus_dir, default_index_dir
+from ..errors import IndexCorruptError, IndexMismatchError, QAError, StorageError
+from ..ingest.readers import describe_formats
+from ..store.transaction import UNCHANGED, corpus_update
+from .render import escape_text, render_answer
+from .uploads import UploadError, store_upload
+
+CHAT_SOURCES = 3  # passages shown under each answer
+
+
+class ChatService:
+    """What the web page calls: answers, the document list, uploads. No Gradio in here."""
+
+    def __init__(self, corpus_dir=None, index_dir=None):
+        self.corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
+        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir(self.corpus_dir)
+        self._retriever = None
+        self._upload_lock = threading.Lock()
+
+    def prepare(self):
+        """Build the index, or update it if the corpus changed since; return the retriever."""
+        self._retriever = default_retriever(self.corpus_dir, self.index_dir)
+        return self._retriever
+
+    @property
+    def retriever(self):
+        # The retriever reloads by itself when manifest.json changes (an upload, `qa index`).
+        return self._retriever or self.prepare()
+
+    def answer(self, message: str, history=None):
+        """The :class:`~qa.answer.Answer` to ``message``; a damaged index is rebuilt first."""
+        *_, (answer, _reason) = self._answer_steps(message, history)
+        return answer
+
+    def _answer_steps(self, message, history):
+        """Yields ``(None, reason)`` when the index must be rebuilt before answering (so the
+        asker can be told at once), then ``(answer, reason or "")``."""
+        try:
+            yield self.retriever.answer(message, history=history, k=CHAT_SOURCES), ""
+            return
+        except (IndexCorruptError, IndexMismatchError) as exc:
+            # The index was damaged or replaced while the app runs: prepare() rebuilds it
+            # from the corpus (with a warning in the log), then the question is answered.
+            reason = rebuild_reason(exc)
+        yield None, reason
+        self._retriever = None
+        yield self.retriever.answer(message, history=history, k=CHAT_SOURCES), reason
+
+    def reply_steps(self, message: str, history=None):
+        """The chat's reply as it grows, as Markdown: a notice first when the index has to
+        be rebuilt (which takes a while), then the answer with that notice above it. A
+        problem is reported, not raised."""
+        started = time.perf_counter()
+        try:
+            for answer, reason in self._answer_steps(message, history):
+                if answer is None:
+                    yield (f'<span class="qa-rebuild">Rebuilding the index from the articles before answering: '
+                           f"it cannot be used ({escape_text(reason)}). This can take a minute.</span>")
+                elif reason:
+                    yield (f'<span class="qa-rebuild">The index was rebuilt from the articles in '
+                           f"{time.perf_counter() - started:.0f} s before this answer: it could not be used "
+                           f"({escape_text(reason)}).</span>\n\n{render_answer(answer)}")
+                else:
+                    yield render_answer(answer)
+        except QAError as exc:
+            yield f"**Cannot answer:** {escape_text(str(exc))}"
+
+    def reply(self, message: str, history=None) -> str:
+        """The chat's reply to ``message``, as Markdown; a problem is reported, not raised."""
+        *_, last = self.reply_steps(message, history)
+        return last
+
+    def documents(self) -> list[list]:
+        """One row per indexed article: headline, publisher, date, passages, file, link."""
+        docs = self.retriever.data.documents
+        rows = [
+            [meta.get("title", ""), meta.get("publisher", ""), meta.get("published", ""),
+             int(meta.get("passages", 0)), meta.get("source", doc_id), meta.get("url", "")]
+            for doc_id, meta in docs.items()
+        ]
+        return sorted(rows, key=lambda r: (r[2], r[0]), reverse=True)
+
+    def add_files(self, paths, progress=None) -> str:
+        """Store uploaded articles in the corpus and update the index in place.
+
+        Each file is checked (type, size, readable as an article, not clashing with a
+        corpus file of the same name) before it is stored under a sanitised name. Returns
+        a Markdown report; ``progress(done, total, stage)`` follows the embedding.
+        """
+        paths = [p for p in (paths or []) if p]
+        if not paths:
+            return f"Choose one or more articles ({describe_formats()}) first."
+        with self._upload_lock:
+            lines, added = [], []
+            try:
+                # One transaction: on any error (a full disk, a bug) the corpus and the index
+                # are left as they were, so adding the same files again works.
+                with corpus_update(self.corpus_dir, self.index_dir) as update:
+                    for path in paths:
+                        try:
+                            added.append(store_upload(Path(path), self.corpus_dir, update=update))
+                        except UploadError as exc:
+                            lines.append(f"- **Not added:** {escape_text(str(exc))}")
+                        except FileExistsError as exc:
+                            lines.append(f"- {escape_text(str(exc))}")
+                    report = update.build(progress=progress) if added else None
+            except QAError as exc:
+                message = str(exc) if isinstance(exc, StorageError) else f"{exc}; {UNCHANGED}"
+                return "\n".join(lines + [f"- **Not added:** {_names(added)}the index could not be updated: "
+                                           f"{escape_text(message)}"])
+            except Exception as exc:  # noqa: BLE001 - the page must say what happened, whatever it was
+                return "\n".join(lines + [f"- **Not added:** {_names(added)}the index could not be updated "
+                                           f"({escape_text(type(exc).__name__)}: {escape_text(str(exc))}); "
+                                           f"{UNCHANGED}; try again, and report it if it happens again"])
+            if report is not None:
+                lines.extend(self._report_added(added, report))
+        return "\n".join(lines)
+
+    def _report_added(self, added: list[Path], report) -> list[str]:
+        skipped = dict(report.skipped)
+        lines = []
+        documents = self.retriever.data.documents
+        for path in added:
+            source = path.relative_to(self.corpus_dir).as_posix()
+            if source in skipped:
+                path.unlink(missing_ok=True)  # not in the index (same text as another article): not in the corpus
+                lines.append(f"- **Not added:** {escape_text(path.name)}: {escape_text(skipped[source])}")
+                continue
+            meta = documents.get(path.relative_to(self.corpus_dir).with_suffix("").as_posix(), {})
+            lines.append(
+                f"- **Added** {escape_text(path.name)}: \u201c{escape_text(meta.get('title', ''))}\u201d, "
+                f"{_count(int(meta.get('passages', 0)), 'passage')}"
+            )
+        lines.append(f"\nIndex updated in {report.seconds:.1f} s: {_count(report.passages_embedded, 'passage')} embedded.")
+        return lines
+
+
+def _names(paths: list[Path]) -> str:
+    return f"{escape_text(', '.join(p.name for p in paths))}: " if paths else ""
+
+
+def rebuild_reason(exc: Exception) -> str:
+    """Why an index cannot be used, for people reading the chat (no command to run)."""
+    from ..store.index_files import _REBUILD
+
+    return str(exc).replace(f"; {_REBUILD}", "")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
