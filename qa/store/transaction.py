@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..config import default_index_dir
-from ..errors import IndexLockedError, QAError, StorageError
+from ..errors import QAError, StorageError
 
 UNCHANGED = "nothing was changed: the corpus and the index are as they were"
 
@@ -145,7 +145,7 @@ def clean_index_folder(index_dir: Path) -> None:
     try:
         with index_files.build_lock(index_dir):
             index_files.remove_unreferenced_files(index_dir)
-    except (IndexLockedError, OSError):
+    except (QAError, OSError):  # locked by a running build, or the folder cannot be written
         pass
 
 
