@@ -1,9 +1,11 @@
 """Question answering over news articles: cited passages, no LLM.
 
->>> import qa
->>> report = qa.build_index(corpus_dir="corpus", index_dir="index")
->>> hits = qa.Retriever(index_dir="index").retrieve("when was the improvement notice closed?", k=5)
->>> hits = qa.retrieve("when was the improvement notice closed?")
+The public API, as the README shows it::
+
+    import qa
+    report = qa.build_index(corpus_dir="corpus", index_dir="index")
+    hits = qa.Retriever(index_dir="index").retrieve("when was the improvement notice closed?", k=5)
+    hits = qa.retrieve("when was the improvement notice closed?")   # default index, updated if stale
 
 Heavy libraries (FAISS, torch) load on first use, never on ``import qa``.
 """
@@ -20,6 +22,7 @@ from .errors import (
     QAError,
     QuestionError,
 )
+from .records import DateMention, Passage, Source
 
 __version__ = "0.1.0"
 
@@ -27,12 +30,12 @@ _LAZY = {
     "build_index": ("store.build", "build_index"),
     "BuildReport": ("store.build", "BuildReport"),
     "Retriever": ("answer.retriever", "Retriever"),
-    "Hit": ("answer.retriever", "Hit"),
+    "Hit": ("answer.hits", "Hit"),
     "retrieve": ("answer.retriever", "retrieve"),
     "Answer": ("answer.compose", "Answer"),
-    "Document": ("ingest.documents", "Document"),
+    "Document": ("records", "Document"),
     "load_corpus": ("ingest.documents", "load_corpus"),
-    "read_document": ("ingest.documents", "read_document"),
+    "read_document": ("ingest.readers", "read_document"),
     "get_embedder": ("store.embedder", "get_embedder"),
     "timeline": ("answer.chronology", "timeline"),
     "TimelineEntry": ("answer.chronology", "TimelineEntry"),
@@ -40,7 +43,7 @@ _LAZY = {
 
 __all__ = sorted(list(_LAZY) + [
     "QAError", "CorpusError", "DocumentError", "IndexCorruptError", "IndexLockedError",
-    "IndexMismatchError", "IndexNotFoundError", "ModelError", "QuestionError",
+    "IndexMismatchError", "IndexNotFoundError", "ModelError", "QuestionError", "DateMention", "Passage", "Source",
 ])
 
 

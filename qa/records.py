@@ -1,7 +1,7 @@
 """The typed records that flow between the layers: where a text comes from, a passage as
 the index keeps it, a date found in a text.
 
->>> source = Source.from_metadata({"title": "Notice closed", "publisher": "CYP Now", "published": "2018-07-23"})
+>>> source = Source.from_metadata({"title": "Notice closed", "publisher": "Coast Times", "published": "2018-07-23"})
 >>> source.title, source.published
 ('Notice closed', '2018-07-23')
 >>> p = Passage(passage_id="a#p0", doc_id="a", text="It closed. In May.", start=0, end=18,

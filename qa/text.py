@@ -1,8 +1,17 @@
-"""Word-level text helpers shared by lexical ranking and sentence highlighting."""
+"""Word-level text helpers shared by lexical ranking and sentence highlighting.
+
+>>> content_words("When was the council's notice closed?")
+['council', 'notice', 'closed']
+>>> sorted(content_stems("The notices were closing."))
+['close', 'notic']
+>>> overlap("when was the notice closed?", "The notice closes in May.")
+1.0
+"""
 from __future__ import annotations
 
 import functools
 import re
+import threading
 
 # Function words that carry no topic; question words are kept apart in QUESTION_WORDS.
 STOPWORDS = frozenset(
@@ -52,14 +61,24 @@ def _content_stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in _content_words(text))
 
 
+_STEMMER = threading.local()  # a PyStemmer object is not safe to share between threads
+
+
+def stemmer():
+    """This thread's Snowball English stemmer (PyStemmer), made on first use; BM25
+    (:mod:`qa.store.lexical`) and the word overlap below stem with the same one."""
+    value = getattr(_STEMMER, "value", None)
+    if value is None:
+        import Stemmer
+
+        value = _STEMMER.value = Stemmer.Stemmer("english")
+    return value
+
+
 @functools.lru_cache(maxsize=65536)  # a vocabulary, not a text: most words come back
 def stem(word: str) -> str:
-    """A light suffix stripper, enough to match "closed"/"closing"/"closes" and plurals."""
-    for suffix in ("ations", "ation", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            base = word[: -len(suffix)]
-            return base + "y" if suffix == "ies" else base
-    return word
+    """The Snowball English stem of ``word``: "closed", "closing", "closes" -> "close"."""
+    return stemmer().stemWord(word)
 
 
 def overlap(question: str, sentence: str) -> float:

@@ -91,7 +91,7 @@ def speaks_of_future(sentence: str) -> bool:
 
 def gives_kind(kind: str | None, sentence: str, dates: Iterable = ()) -> bool:
     """Whether ``sentence`` holds an answer of ``kind``. ``dates`` are date mentions already
-    found in it (from :mod:`qa.dates`); any one of them answers a "when" question. A number
+    found in it (from :mod:`qa.ingest.dates`); any one of them answers a "when" question. A number
     or an amount must be more than a year: "in 2016" says when, not how many."""
     if kind is None:
         return False

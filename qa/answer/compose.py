@@ -16,7 +16,7 @@ from .hits import Hit
 from .question import check_question, follow_up_query
 
 # Below this support (the answering sentence's score), nothing answers; it and the other
-# checks are in qa.abstention, calibrated as the README's "Quality" section says.
+# checks are in qa.answer.abstention, calibrated as docs/quality.md says.
 MIN_SCORE = MIN_SUPPORT
 
 
@@ -46,7 +46,7 @@ NOT_FOUND = "The documents do not answer this question."
 
 def compose_answer(question: str, hits: list[Hit], query: str = "", min_score: float = MIN_SCORE) -> Answer:
     """An :class:`Answer` from ranked ``hits``: found only when the best answers what was
-    searched (``query``, else ``question``): see :func:`qa.abstention.abstain_reason`."""
+    searched (``query``, else ``question``): see :func:`qa.answer.abstention.abstain_reason`."""
     if not hits or not is_answered(query or question, hits, min_score):
         return Answer(question=question, found=False, text=NOT_FOUND, citations=hits, query=query or question)
     top = hits[0]
@@ -73,8 +73,10 @@ def date_note(hit) -> str:
     highlighted sentence: the date the sentence gives for the event, or, when it gives none,
     the date the article reported it, saying which it is.
 
-    >>> date_note(hit)  # doctest: +SKIP
-    'date: reported 23 July 2018 (the article\u2019s publication date; the sentence gives no date of its own)'
+    >>> from qa.records import Source
+    >>> hit = Hit("a#p0", "a", "The notice was closed.", 0.8, Source(published="2018-07-23"), 0, 22, (0, 22))
+    >>> print(date_note(hit))
+    date: reported 23 July 2018 (the article's publication date; the sentence gives no date of its own)
     """
     lo, hi = hit.highlight
     in_sentence = [d for d in getattr(hit, "dates", []) or [] if d["start"] >= lo and d["end"] <= hi]

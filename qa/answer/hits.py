@@ -2,7 +2,7 @@
 
 >>> from qa.records import Source
 >>> hit = Hit(passage_id="a#p0", doc_id="a", text="The notice was closed.", score=0.8,
-...           source=Source(title="Notice closed", publisher="CYP Now"), start=0, end=22, highlight=(0, 22))
+...           source=Source(title="Notice closed", publisher="Coast Times"), start=0, end=22, highlight=(0, 22))
 >>> hit.title, hit.highlight_text
 ('Notice closed', 'The notice was closed.')
 """

@@ -2,7 +2,7 @@
 
 A sentence's score is its support (:mod:`qa.answer.support`: its cosine with the question
 plus half its share of the question's content words); a question that asks for a date, a number or an amount ("when", "how many",
-"how much") prefers a sentence that gives one (:mod:`qa.answer_kind`), and a fragment of
+"how much") prefers a sentence that gives one (:mod:`qa.answer.answer_kind`), and a fragment of
 fewer than three content words ("This is the council's top priority.") is marked down.
 
 Ranking needs the answering sentence of every candidate passage (~200 passages and ~500

@@ -1,8 +1,8 @@
 """Which files are articles and how each format is read: one table, used by the corpus
 loader, ``qa add``, the web upload and every help text.
 
-A new format is one module in this folder with a ``read(text, doc)`` function, and one
-:class:`Format` line in :data:`FORMATS`.
+A new format is one module in this folder with a ``read(content, doc)`` function, and one
+:class:`Reader` line in :data:`FORMATS`.
 
 >>> sorted(READERS)
 ['.htm', '.html', '.markdown', '.md', '.txt']
@@ -18,32 +18,32 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..errors import DocumentError
 from ..records import Document
 from . import html, markdown, plaintext
 from .cleaning import decode_text
 
-Reader = Callable[[str, Document], None]  # fills a Document's metadata and body from the file's text
-
-
 @dataclass(frozen=True)
-class Format:
-    """One kind of article file: its suffixes (the first is the one named in messages), the
-    reader, and a hint for people about what the file should hold."""
+class Reader:
+    """How one kind of article file is read: its suffixes (the first is the one named in
+    messages), ``read(content, doc)`` that fills a :class:`Document`'s metadata and body,
+    and a hint for people about what the file should hold. ``read`` gets the decoded text,
+    or the file's bytes when ``binary`` (a format that is not text, such as PDF)."""
 
     suffixes: tuple[str, ...]
-    read: Reader
+    read: Callable[[Any, Document], None]
     hint: str
+    binary: bool = False
 
 
 FORMATS = (
-    Format(plaintext.SUFFIXES, plaintext.read, "headline on the first line"),
-    Format(markdown.SUFFIXES, markdown.read, "YAML front matter: title, publisher, published, url"),
-    Format(html.SUFFIXES, html.read, "a saved news page"),
+    Reader(plaintext.SUFFIXES, plaintext.read, "headline on the first line"),
+    Reader(markdown.SUFFIXES, markdown.read, "YAML front matter: title, publisher, published, url"),
+    Reader(html.SUFFIXES, html.read, "a saved news page"),
 )
-READERS: dict[str, Reader] = {suffix: f.read for f in FORMATS for suffix in f.suffixes}
+READERS: dict[str, Reader] = {suffix: reader for reader in FORMATS for suffix in reader.suffixes}
 SUPPORTED_SUFFIXES = tuple(READERS)
 
 # A long news feature is under 100,000 characters. Beyond these limits a file is not an
@@ -138,7 +138,8 @@ def read_document(path: str | Path, corpus_dir: str | Path | None = None,
     )
     if not data.strip():
         raise DocumentError(path, "is empty")
-    READERS[suffix](decode_text(data, path), doc)
+    reader = READERS[suffix]
+    reader.read(data if reader.binary else decode_text(data, path), doc)
     if not doc.body.strip():
         raise DocumentError(path, "has no article text after removing page furniture")
     if len(doc.body) > max_chars:

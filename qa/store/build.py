@@ -144,10 +144,8 @@ def build_index(
     """Bring ``index_dir`` up to date with ``corpus_dir``; embed only new and changed documents.
 
     While another build holds the index's lock this raises :class:`IndexLockedError`, or
-    with ``wait=True`` waits for it and then brings the index up to date itself.
-
-    >>> report = build_index(corpus_dir="corpus", index_dir="index")
-    >>> report.added, report.updated, report.removed, report.unchanged
+    with ``wait=True`` waits for it and then brings the index up to date itself. The
+    :class:`BuildReport` lists what was added, updated, removed and left unchanged.
     """
     started = time.perf_counter()
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()

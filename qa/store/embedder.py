@@ -18,9 +18,8 @@ weights with transformers; ``auto`` (the default) is ``onnx`` where ONNX Runtime
 installed, falling back to torch with a warning when the export cannot be made. Both give
 the same vectors (cosine above 0.9999), so an index built with one is searched with the other.
 
->>> e = get_embedder("all-MiniLM-L6-v2")
->>> e.encode(["when was the notice closed?"]).shape
-(1, 384)
+``get_embedder("all-MiniLM-L6-v2").encode(["when was the notice closed?"])`` is a
+(1, 384) float32 array of unit rows; the model loads on that first ``encode``.
 """
 from __future__ import annotations
 

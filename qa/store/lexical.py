@@ -19,14 +19,13 @@ Saved as plain files beside the other generation files (JSON and ``.npy``, no pi
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from ..records import Passage
-from ..text import QUESTION_WORDS, STOPWORDS
+from ..text import QUESTION_WORDS, STOPWORDS, stemmer
 from .files import fsync_path
 
 # BM25 saturation and length normalisation: the usual defaults. On SciFact's training
@@ -37,7 +36,6 @@ B = 0.75
 # Single letters are noise, but single digits are not ("10 children", "4 weeks").
 _TOKEN = re.compile(r"[^\W_]{2,}|\d", re.UNICODE)
 _DROP = STOPWORDS | QUESTION_WORDS
-_STEMMER = threading.local()  # a PyStemmer object is not safe to share between threads
 
 # The bm25s file roles and the suffix each gets after "lexical-<gen>".
 FILE_SUFFIXES = {
@@ -49,19 +47,10 @@ FILE_SUFFIXES = {
 }
 
 
-def _stemmer():
-    stemmer = getattr(_STEMMER, "value", None)
-    if stemmer is None:
-        import Stemmer
-
-        stemmer = _STEMMER.value = Stemmer.Stemmer("english")
-    return stemmer
-
-
 def tokenize(text: str) -> list[str]:
     """Stemmed content tokens of ``text``: ``"The councils closed it"`` -> ``["council", "close"]``."""
     kept = [w for w in _TOKEN.findall(text.lower().replace("’", "'")) if w not in _DROP]
-    return _stemmer().stemWords(kept)
+    return stemmer().stemWords(kept)
 
 
 def file_names(generation: int) -> dict[str, str]:

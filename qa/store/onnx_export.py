@@ -12,7 +12,8 @@ seconds) into a cache folder keyed by the weights' sha256::
 against torch on sentences of several lengths, padded in one batch, before it is kept:
 a graph that does not reproduce the model's vectors is never cached.
 
->>> path = onnx_model(Path("model-dir"), weights_sha256="53aa5117...")
+``onnx_model(model_dir, weights_sha256)`` gives the path of the cached ``model.onnx``,
+exporting it first when there is none.
 """
 from __future__ import annotations
 
