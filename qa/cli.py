@@ -227,10 +227,10 @@ def main(argv=None) -> int:
     except QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:  # a write or read the command did not expect to fail
-        from .store.transaction import write_error_message
+    except OSError as exc:  # a write the command did not expect to fail
+        from .errors import StorageError
 
-        print(f"qa: error: {write_error_message(exc, 'the command stopped there')}", file=sys.stderr)
+        print(f"qa: error: {StorageError.from_os_error(exc, 'the command stopped there')}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("qa: interrupted; the index is as it was before this command", file=sys.stderr)

@@ -24,7 +24,6 @@ from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNo
 from .lexical import build_for_passages
 from ..ingest.passages import split_passages, split_sentences
 from ..records import Document
-from .transaction import write_error_message
 
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
 
@@ -208,7 +207,7 @@ def build_index(
             try:
                 store.save_index(data, index_dir)  # removes its own half-written files on failure
             except OSError as exc:
-                raise StorageError(write_error_message(exc)) from exc
+                raise StorageError.from_os_error(exc) from exc
         report.seconds = time.perf_counter() - started
         return report
 

@@ -104,9 +104,8 @@ def build_lock(index_dir: str | Path, wait: bool = False) -> Iterator[None]:
             f"another `qa index` is updating {index_dir}; wait for it to finish and try again"
         ) from exc
     except OSError as exc:  # a read-only folder, a full disk: say so, not a traceback
-        from .transaction import write_error_message
-
-        raise StorageError(write_error_message(exc)) from exc
+        
+        raise StorageError.from_os_error(exc) from exc
     try:
         yield
     finally:

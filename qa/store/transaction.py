@@ -7,15 +7,17 @@ a bug, Ctrl-C) the corpus files it wrote are removed, the files it replaced come
 the index's half-written files are deleted, and an :class:`OSError` becomes a
 :class:`~qa.errors.StorageError` whose message says what happened and what to do.
 
->>> from qa.store.transaction import corpus_update
->>> with corpus_update("corpus", "index") as update:
-...     update.put("ferry.md", data)          # staged beside the corpus, then renamed in
-...     report = update.build()               # the index now describes the new corpus
+Used like this (``data`` being the article's bytes)::
+
+    from qa.store.transaction import corpus_update
+
+    with corpus_update("corpus", "index") as update:
+        update.put("ferry.md", data)      # staged beside the corpus, then renamed in
+        report = update.build()           # the index now describes the new corpus
 """
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import threading
 from pathlib import Path
@@ -23,28 +25,6 @@ from typing import Iterator
 
 from ..config import default_index_dir
 from ..errors import QAError, StorageError
-
-UNCHANGED = "nothing was changed: the corpus and the index are as they were"
-
-# What to do about the write errors a user can fix, by errno.
-_ADVICE = {
-    errno.EFBIG: "the file size limit of this process, `ulimit -f`, is lower than the file; raise it",
-    errno.ENOSPC: "the disk is full; free some space",
-    errno.EDQUOT: "the disk quota is used up; free some space or raise the quota",
-    errno.EROFS: "the folder is on a read-only file system; make it writable or use another folder",
-    errno.EACCES: "this process may not write there; check the folder's owner and permissions",
-    errno.EPERM: "this process may not write there; check the folder's owner and permissions",
-    errno.EIO: "the disk reported an input/output error; check the disk",
-}
-
-
-def write_error_message(exc: OSError, unchanged: str = UNCHANGED) -> str:
-    """What failed, why, what is left (nothing changed) and what to do."""
-    target = exc.filename or "a file"
-    reason = exc.strerror or str(exc) or type(exc).__name__
-    advice = _ADVICE.get(exc.errno or 0, "find out why the file cannot be written")
-    return f"could not write {target}: {reason} ({advice}). {unchanged[0].upper()}{unchanged[1:]}; fix that and try again"
-
 
 class CorpusUpdate:
     """Files staged into one corpus folder, undone by :meth:`rollback` unless built in."""
@@ -130,7 +110,7 @@ def corpus_update(corpus_dir, index_dir=None) -> Iterator[CorpusUpdate]:
     except BaseException as exc:
         update.rollback()
         if isinstance(exc, OSError):
-            raise StorageError(write_error_message(exc)) from exc
+            raise StorageError.from_os_error(exc) from exc
         raise
     update.commit()
 

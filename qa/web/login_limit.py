@@ -6,7 +6,9 @@ failed attempts of each client address over the last minute and, past the limit,
 ``429 Too Many Requests`` with a message saying when to try again, without asking Gradio.
 Successful logins are not counted (the load script logs in 20 users at once).
 
->>> app.launch(auth=("ann", "secret"), app_kwargs={"middleware": [login_limit_middleware()]})
+Added when the app is launched::
+
+    app.launch(auth=("ann", "secret"), app_kwargs={"middleware": [login_limit_middleware()]})
 """
 from __future__ import annotations
 

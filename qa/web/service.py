@@ -7,9 +7,9 @@ from pathlib import Path
 
 from ..answer.retriever import default_retriever
 from ..config import default_corpus_dir, default_index_dir
-from ..errors import IndexCorruptError, IndexMismatchError, QAError, StorageError
+from ..errors import UNCHANGED, IndexCorruptError, IndexMismatchError, QAError, StorageError
 from ..ingest.readers import describe_formats
-from ..store.transaction import UNCHANGED, corpus_update
+from ..store.transaction import corpus_update
 from .render import escape_text, render_answer
 from .uploads import UploadError, store_upload
 
