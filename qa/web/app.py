@@ -17,13 +17,15 @@ from ..answer.chronology import timeline_of
 from ..errors import QAError
 from ..ingest.readers import SUPPORTED_SUFFIXES, describe_formats_with_hints
 from .components import question_as_text_chatbot, question_box
-from .login_limit import login_limit_middleware
+from .login_limit import MAX_FAILURES, WINDOW_S, login_limit_middleware
 from .render import format_date, safe_url
 from .service import ChatService
 from .uploads import MAX_UPLOAD_BYTES, delete_uploaded
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+LOGIN_RULE = (f"After {MAX_FAILURES} failed logins within {WINDOW_S:.0f} seconds from one address, "
+              "logins from it are refused until a minute has passed.")
 EXAMPLES = [
     "When was the improvement notice closed?",
     "When was the improvement notice issued?",
@@ -274,7 +276,9 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, in
     middleware = [login_limit_middleware()] if auth else []
     app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=True,
                max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, css=CSS, js=SCROLL_JS, theme=theme(),
-               auth=auth, app_kwargs={"middleware": middleware})
+               auth=auth, app_kwargs={"middleware": middleware},
+               # Gradio's login page shows nothing on a refusal (429), so the rule is stated up front.
+               auth_message=LOGIN_RULE if auth else None)
     return app
 
 
