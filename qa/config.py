@@ -31,3 +31,10 @@ def default_index_dir(corpus_dir: str | os.PathLike | None = None) -> Path:
 def default_model() -> str:
     """``QA_MODEL`` (a sentence-transformers name or path), else all-MiniLM-L6-v2."""
     return os.environ.get("QA_MODEL") or DEFAULT_MODEL
+
+
+def default_vector_store() -> str:
+    """``QA_VECTOR_STORE`` (a store kind, or a URI whose scheme is the kind), else ``faiss``:
+    where a new index keeps its passage vectors. An existing index keeps the store its
+    manifest names."""
+    return os.environ.get("QA_VECTOR_STORE") or "faiss"

@@ -8,7 +8,7 @@ import pytest
 
 from qa.store import faiss_store
 from qa.store.faiss_store import FaissStore, HalfPrecisionScan
-from qa.store.vectors import VectorStore, load_vector_store, new_vector_store, store_kind
+from qa.store.vectors import VectorStore, load_vector_store, open_vector_store, store_kind
 from qa.errors import IndexMismatchError
 
 
@@ -31,7 +31,7 @@ def large():
 
 def test_faiss_store_is_a_vector_store():
     assert isinstance(FaissStore.empty(8), VectorStore)
-    assert isinstance(new_vector_store("faiss", 8), FaissStore)
+    assert isinstance(open_vector_store("faiss", 8), FaissStore)
 
 
 def test_float16_scan_finds_the_exact_top_100_with_exact_scores(large):
@@ -88,4 +88,16 @@ def test_save_load_round_trip_keeps_ids_and_vectors(tmp_path, large):
 def test_an_unknown_store_kind_says_what_to_do():
     assert store_kind("faiss") == store_kind("faiss://") == "faiss"
     with pytest.raises(IndexMismatchError, match="not one this version supports.*qa index --rebuild"):
-        store_kind("cassandra://host:9042/passages")
+        store_kind("elsewhere://host:9042/passages")
+
+
+def test_a_new_index_takes_its_store_from_the_environment(tiny_corpus, tmp_path, hash_embedder, monkeypatch):
+    from qa.store.build import build_index
+    from qa.store.index_files import read_manifest
+
+    monkeypatch.setenv("QA_VECTOR_STORE", "faiss://")
+    build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
+    assert read_manifest(tmp_path / "index")["store"]["kind"] == "faiss"
+    monkeypatch.setenv("QA_VECTOR_STORE", "elsewhere://host:9042/passages")
+    with pytest.raises(IndexMismatchError, match="vector store 'elsewhere' is not one this version supports"):
+        build_index(tiny_corpus, tmp_path / "other", embedder=hash_embedder)

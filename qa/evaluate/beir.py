@@ -21,7 +21,7 @@ from ..config import default_model
 from ..errors import QAError
 from ..store.embedder import get_embedder
 from ..store.lexical import LexicalIndex
-from ..store.vectors import new_vector_store
+from ..store.vectors import open_vector_store
 from .metrics import ndcg_at_k, recall_at_k
 
 Log = Callable[[str], None]
@@ -205,7 +205,7 @@ def prepare_beir(folder: str | Path, split: str = "test", model: str | None = No
     seconds["embedding"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    vector_store = new_vector_store(dimension=vectors.shape[1])
+    vector_store = open_vector_store(dimension=vectors.shape[1])
     row_ids = np.arange(len(texts), dtype=np.int64)
     vector_store.add(row_ids, vectors)
     lexical = LexicalIndex.build(texts)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..ingest import dates as date_finder
 from . import index_files as store
-from ..config import default_corpus_dir, default_index_dir
+from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.readers import describe_formats
 from .embedder import Embedder, get_embedder
@@ -179,8 +179,8 @@ def build_index(
             detail = "; ".join(f"{p}: {r}" for p, r in state.skipped) or f"it has no {describe_formats()} files"
             raise CorpusError(f"nothing to index in {corpus_dir} ({detail}); add articles and run `qa index` again")
         if reason:
-            data = store.IndexData.empty(embedder.name, embedder.dimension, splitter=SPLITTER,
-                                         dates=date_finder.VERSION)
+            data = store.IndexData.empty(embedder.name, embedder.dimension, store=default_vector_store(),
+                                         splitter=SPLITTER, dates=date_finder.VERSION)
             report.added = [d.doc_id for d in state.documents]
             to_embed = state.documents
         else:

@@ -29,7 +29,7 @@ from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, In
 from ..records import Passage
 from .files import file_sha256, fsync_path, write_atomic
 from .lexical import FILE_SUFFIXES, LexicalIndex, build_for_passages
-from .vectors import DEFAULT_KIND, VectorStore, load_vector_store, new_vector_store
+from .vectors import DEFAULT_KIND, VectorStore, load_vector_store, open_vector_store
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 1
@@ -70,7 +70,7 @@ class IndexData:
         return cls(
             model=model,
             dimension=dimension,
-            vector_store=new_vector_store(store, dimension),
+            vector_store=open_vector_store(store, dimension),
             passages=[],
             sentence_vectors=np.zeros((0, dimension), dtype=np.float32),
             extra=dict(extra),

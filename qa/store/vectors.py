@@ -3,11 +3,12 @@
 Ranking (:mod:`qa.answer`) and the index folder (:mod:`qa.store.index_files`) call a store
 only through :class:`VectorStore`; which store an index uses is recorded in its manifest
 (``manifest["store"]["kind"]``) and resolved here. FAISS (:mod:`qa.store.faiss_store`) is
-the one store today. Another store is one module beside it with the same methods, plus one
-entry in :data:`STORE_KINDS`.
+the one store today. Another store is one module beside it with the same methods (subclass
+:class:`VectorStore` to inherit the defaults of ``fit_to_size``, ``warm`` and ``describe``),
+plus its kind in :data:`STORE_KINDS` and in the two factories below.
 
 >>> import numpy as np
->>> store = new_vector_store("faiss", dimension=4)
+>>> store = open_vector_store("faiss", dimension=4)
 >>> store.add(np.array([3]), np.eye(4, dtype=np.float32)[:1]); len(store)
 1
 """
@@ -58,22 +59,28 @@ class VectorStore(Protocol):
         """Every stored id, int64: the index checks them against its passage table."""
         ...
 
+    def save(self, path: str | Path) -> None:
+        """Write the store to ``path`` (atomically: a crash leaves the old file or the new).
+        A store kept elsewhere (a server) writes what reaches it again: its address."""
+        ...
+
+    @classmethod
+    def load(cls, path: str | Path) -> "VectorStore":
+        """The store :meth:`save` wrote to ``path``."""
+        ...
+
+    # Defaults a store class inherits by subclassing VectorStore.
     def fit_to_size(self) -> bool:
         """Adapt the store's structure to how many vectors it holds (FAISS: exact or IVF);
-        True when it changed. A store that needs nothing returns False."""
-        ...
+        True when it changed."""
+        return False
 
     def warm(self) -> None:
         """Do now what the first search would otherwise do (a server calls it at start)."""
-        ...
 
     def describe(self) -> dict[str, Any]:
-        """What the manifest records: at least ``{"kind": ...}``."""
-        ...
-
-    def save(self, path: str | Path) -> None:
-        """Write the store to ``path`` (atomically: a crash leaves the old file or the new)."""
-        ...
+        """What the manifest records as ``manifest["store"]``: at least ``{"kind": ...}``."""
+        return {"kind": self.kind}
 
 
 def store_kind(spec: str) -> str:
@@ -89,8 +96,9 @@ def store_kind(spec: str) -> str:
     return kind
 
 
-def new_vector_store(spec: str = DEFAULT_KIND, dimension: int = 0) -> VectorStore:
-    """An empty store of the kind ``spec`` names, for vectors of ``dimension``."""
+def open_vector_store(spec: str = DEFAULT_KIND, dimension: int = 0) -> VectorStore:
+    """A new, empty store of the kind ``spec`` names (a kind, or a URI whose scheme is the
+    kind), for vectors of ``dimension``."""
     store_kind(spec)
     from .faiss_store import FaissStore
 
