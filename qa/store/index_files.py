@@ -104,7 +104,6 @@ def build_lock(index_dir: str | Path, wait: bool = False) -> Iterator[None]:
             f"another `qa index` is updating {index_dir}; wait for it to finish and try again"
         ) from exc
     except OSError as exc:  # a read-only folder, a full disk: say so, not a traceback
-        
         raise StorageError.from_os_error(exc) from exc
     try:
         yield
@@ -115,11 +114,29 @@ def build_lock(index_dir: str | Path, wait: bool = False) -> Iterator[None]:
 # --- saving -----------------------------------------------------------------------------
 
 def save_index(data: IndexData, index_dir: str | Path) -> Path:
-    """Write ``data`` as a new generation and switch ``manifest.json`` to it atomically."""
+    """Write ``data`` as a new generation and switch ``manifest.json`` to it atomically.
+
+    If anything fails before the switch (a full disk, a file size limit), this generation's
+    files are deleted again: the folder holds the previous index and nothing else."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = _read_manifest_quietly(index_dir)
     generation = max(data.generation, previous.get("generation", 0) if previous else 0) + 1
+    try:
+        names = _write_generation(data, index_dir, generation, previous)
+    except BaseException:
+        current = _read_manifest_quietly(index_dir)
+        if current is None or current.get("generation") != generation:
+            _remove_generation(index_dir, generation)
+        # else: interrupted just after the switch, and these files are the index now
+        raise
+    data.generation = generation
+    _remove_unreferenced(index_dir, set(names.values()))
+    return index_dir / MANIFEST
+
+
+def _write_generation(data: IndexData, index_dir: Path, generation: int, previous: dict | None) -> dict[str, str]:
+    """Write generation ``generation``'s data files, then the manifest naming them; their names by key."""
     names = {
         "vectors": f"vectors-{generation}.faiss",
         "passages": f"passages-{generation}.jsonl",
@@ -131,55 +148,49 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
         for passage in data.passages:
             fh.write(json.dumps(passage.to_json(), ensure_ascii=False).encode("utf-8") + b"\n")
 
-    try:
-        data.vector_store.save(index_dir / names["vectors"])
-        write_atomic(index_dir / names["passages"], write_passages)
-        write_atomic(
-            index_dir / names["sentence_vectors"],
-            lambda fh: np.save(fh, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32), allow_pickle=False),
-        )
-        lexical_paths = lexical.save(index_dir, generation)
-        names.update({f"lexical_{role}": path.name for role, path in lexical_paths.items()})
-        files = {
-            key: {"name": name, "bytes": (index_dir / name).stat().st_size, "sha256": file_sha256(index_dir / name)}
-            for key, name in names.items()
-        }
-        now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-        manifest = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "generation": generation,
-            "created": (previous or {}).get("created", now) if previous else now,
-            "updated": now,
-            "model": {"name": data.model, "dimension": data.dimension, "normalized": True},
-            "store": data.vector_store.describe(),
-            "libraries": library_versions(),
-            "next_id": data.next_id,
-            "counts": {
-                "documents": len(data.documents),
-                "passages": len(data.passages),
-                "sentences": int(data.sentence_vectors.shape[0]),
-            },
-            "files": files,
-            "documents": data.documents,
-            **data.extra,
-        }
-        _commit_manifest(index_dir, manifest)
-    except BaseException:
-        current = _read_manifest_quietly(index_dir)
-        if current is not None and current.get("generation") == generation:
-            raise  # interrupted just after the switch: these files are the index now
-        # The manifest still names the previous generation: this one's files are litter.
-        from .lexical import file_names
+    data.vector_store.save(index_dir / names["vectors"])
+    write_atomic(index_dir / names["passages"], write_passages)
+    write_atomic(
+        index_dir / names["sentence_vectors"],
+        lambda fh: np.save(fh, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32), allow_pickle=False),
+    )
+    lexical_paths = lexical.save(index_dir, generation)
+    names.update({f"lexical_{role}": path.name for role, path in lexical_paths.items()})
+    files = {
+        key: {"name": name, "bytes": (index_dir / name).stat().st_size, "sha256": file_sha256(index_dir / name)}
+        for key, name in names.items()
+    }
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generation": generation,
+        "created": (previous or {}).get("created", now) if previous else now,
+        "updated": now,
+        "model": {"name": data.model, "dimension": data.dimension, "normalized": True},
+        "store": data.vector_store.describe(),
+        "libraries": library_versions(),
+        "next_id": data.next_id,
+        "counts": {
+            "documents": len(data.documents),
+            "passages": len(data.passages),
+            "sentences": int(data.sentence_vectors.shape[0]),
+        },
+        "files": files,
+        "documents": data.documents,
+        **data.extra,
+    }
+    _commit_manifest(index_dir, manifest)
+    return names
 
-        for name in [*names.values(), *file_names(generation).values()]:
-            for path in (index_dir / name, index_dir / f"{name}.tmp"):
-                with contextlib.suppress(OSError):
-                    path.unlink()
-        raise
-    data.generation = generation
-    _remove_unreferenced(index_dir, set(names.values()))
-    return index_dir / MANIFEST
+
+def _remove_generation(index_dir: Path, generation: int) -> None:
+    """Delete generation ``generation``'s data files, whole or half-written (``*.tmp``)."""
+    for path in index_dir.iterdir():
+        stem, _, rest = path.name.partition("-")
+        if stem in _DATA_STEMS and rest.split(".", 1)[0] == str(generation) and not path.is_symlink():
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def _commit_manifest(index_dir: Path, manifest: dict) -> None:

@@ -26,6 +26,7 @@ from typing import Iterator
 from ..config import default_index_dir
 from ..errors import QAError, StorageError
 
+
 class CorpusUpdate:
     """Files staged into one corpus folder, undone by :meth:`rollback` unless built in."""
 
@@ -81,11 +82,14 @@ class CorpusUpdate:
         """Put the corpus back as it was (unless the index already describes the new one)
         and remove the index files no manifest names."""
         if not self.built():
+            # Best effort, step by step: one step failing must not hide the error that
+            # caused the rollback, nor stop the other files from coming back.
             for path in self.written:
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):
                     path.unlink()
             for path, backup in self.backups.items():
-                os.replace(backup, path)
+                with contextlib.suppress(OSError):
+                    os.replace(backup, path)
             self.written, self.backups = [], {}
         self.commit()
         clean_index_folder(self.index_dir)
