@@ -224,3 +224,22 @@ def test_every_qa_index_removes_files_no_manifest_names(tmp_path, monkeypatch, c
     remaining = {p.name for p in index.iterdir()}
     assert remaining == named | {"manifest.json", ".lock", "notes.txt"}
     assert len(load_index(index).documents) == 2
+
+
+def test_qa_index_into_a_read_only_index_folder_says_so(tmp_path, monkeypatch):
+    corpus, index, new = site(tmp_path, monkeypatch)
+    why_not = _read_only_bind_works(index)
+    if why_not:
+        pytest.skip(why_not)
+    shutil.copy(new, corpus / new.name)
+    corpus_before, index_before = snapshot(corpus), snapshot(index)
+    code = (f"from qa.cli import main; sys.exit(main(['index', '--corpus', {str(corpus)!r}, "
+            f"'--index', {str(index)!r}]))")
+    script = (f"mount --bind {index} {index} && mount -o remount,ro,bind {index} {index} && "
+              f"exec {sys.executable} -c \"$0\" 100000000 \"$1\"")
+    child = subprocess.run(["unshare", "-m", "sh", "-c", script, LIMITED, code], capture_output=True,
+                           text=True, timeout=120, env=child_env(), cwd=ROOT)
+    assert child.returncode == 1 and "Traceback" not in child.stderr, child.stderr
+    last = child.stderr.strip().splitlines()[-1]
+    assert last.startswith("qa: error: could not write ") and "read-only file system" in last, last
+    assert_as_before(corpus, index, corpus_before, index_before)
