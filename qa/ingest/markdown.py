@@ -62,8 +62,8 @@ def _fields_line_by_line(text: str) -> dict[str, str]:
 
 
 def has_front_matter(text: str) -> bool:
-    """Whether ``text`` opens with a ``---`` ... ``---`` block (any line endings)."""
-    return bool(_FRONT_MATTER.match(text.replace("\r\n", "\n").replace("\r", "\n")))
+    """Whether ``text`` opens with a ``---`` front matter block."""
+    return bool(_FRONT_MATTER.match(text))
 
 
 def read(text: str, doc: Document) -> None:

@@ -37,12 +37,13 @@ def _iso_date(text: str) -> str:
 
 def read(text: str, doc: Document) -> None:
     """Fill ``doc``'s headline, byline, date and body from the plain ``text``."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if markdown.has_front_matter(text):
         # A Markdown article saved as .txt: read as plain text its front matter would be the
         # body and "---" the headline, and the copy would outrank the original.
         markdown.read(text, doc)
         return
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = text.split("\n")
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
     if not nonblank:
         doc.body = ""
