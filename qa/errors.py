@@ -35,14 +35,6 @@ class IndexLockedError(QAError):
     """Another process is building the index."""
 
 
-class QuestionError(QAError, ValueError):
-    """The question cannot be searched (empty, too long, no words)."""
-
-
-class ModelError(QAError):
-    """The embedding model cannot be loaded."""
-
-
 UNCHANGED = "nothing was changed: the corpus and the index are as they were"
 
 # What to do about the write errors a person can fix, by errno.
@@ -72,3 +64,12 @@ class StorageError(QAError):
         advice = _WRITE_ADVICE.get(exc.errno or 0, "find out why the file cannot be written")
         return cls(f"could not write {target}: {reason} ({advice}). {unchanged[0].upper()}{unchanged[1:]}; "
                    "fix that and try again")
+
+
+class QuestionError(QAError, ValueError):
+    """The question cannot be searched (empty, too long, no words)."""
+
+
+class ModelError(QAError):
+    """The embedding model cannot be loaded."""
+
