@@ -7,6 +7,7 @@ writes past it with EFBIG), and a corpus folder bind-mounted read-only in a priv
 namespace (as root, chmod does not stop writes)."""
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import subprocess
@@ -176,7 +177,8 @@ def test_web_upload_into_a_read_only_corpus_changes_nothing(tmp_path, monkeypatc
     child = subprocess.run(["unshare", "-m", "sh", "-c", script, LIMITED, code], capture_output=True,
                            text=True, timeout=120, env=child_env(), cwd=ROOT)
     assert child.returncode == 0, child.stderr
-    assert "**Not added:**" in child.stdout and "read-only" in child.stdout, child.stdout
+    report = html.unescape(child.stdout)  # the page's Markdown escapes "_" and the like
+    assert f"**Not added:** could not write {corpus / 'ferry.md'}: Read-only file system" in report, report
     assert_as_before(corpus, index, corpus_before, index_before)
 
 
@@ -242,4 +244,15 @@ def test_qa_index_into_a_read_only_index_folder_says_so(tmp_path, monkeypatch):
     assert child.returncode == 1 and "Traceback" not in child.stderr, child.stderr
     last = child.stderr.strip().splitlines()[-1]
     assert last.startswith("qa: error: could not write ") and "read-only file system" in last, last
+    assert_as_before(corpus, index, corpus_before, index_before)
+
+
+def test_web_upload_whose_check_copy_fails_names_the_article(tmp_path, monkeypatch):
+    corpus, index, new = site(tmp_path, monkeypatch)
+    corpus_before, index_before = snapshot(corpus), snapshot(index)
+    child = run_limited(200, "from qa.web import ChatService\n"
+                             f"print(ChatService({str(corpus)!r}, {str(index)!r}).add_files([{str(new)!r}]))")
+    assert child.returncode == 0, child.stderr
+    assert "**Not added:** could not write a temporary copy of ferry.md (to check it): File too large" in child.stdout, \
+        child.stdout
     assert_as_before(corpus, index, corpus_before, index_before)

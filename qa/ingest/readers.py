@@ -172,5 +172,9 @@ def check_candidate(path: str | Path, name: str | None = None, max_bytes: int = 
     # Read under its corpus name, in a folder of its own, exactly as the corpus will read it.
     with tempfile.TemporaryDirectory() as staging:
         staged = Path(staging) / name
-        staged.write_bytes(path.read_bytes())
+        try:
+            staged.write_bytes(path.read_bytes())
+        except OSError as exc:  # a full /tmp or a file size limit: the message names the article
+            exc.filename = f"a temporary copy of {name} (to check it)"
+            raise
         return read_document(staged, staging, max_bytes=max_bytes)

@@ -63,8 +63,12 @@ class CorpusUpdate:
             else:
                 self.written.append(dest)
             os.replace(staged, dest)
+        except OSError as exc:
+            if exc.filename is None or os.fspath(exc.filename) == os.fspath(staged):
+                exc.filename = str(dest)  # the message names the article, not the staging file
+            raise
         finally:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # gone once renamed; on a read-only folder never made
                 staged.unlink()
         return dest
 
@@ -97,7 +101,7 @@ class CorpusUpdate:
     def commit(self) -> None:
         """Keep what was written: drop the old versions of replaced files."""
         for backup in self.backups.values():
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # a hidden leftover is harmless; the update stands
                 backup.unlink()
         self.backups = {}
 

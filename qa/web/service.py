@@ -112,10 +112,11 @@ class ChatService:
                         except FileExistsError as exc:
                             lines.append(f"- {escape_text(str(exc))}")
                     report = update.build(progress=progress) if added else None
+            except StorageError as exc:  # says what was written where, and that nothing changed
+                return "\n".join(lines + [f"- **Not added:** {_names(added)}{escape_text(str(exc))}"])
             except QAError as exc:
-                message = str(exc) if isinstance(exc, StorageError) else f"{exc}; {UNCHANGED}"
                 return "\n".join(lines + [f"- **Not added:** {_names(added)}the index could not be updated: "
-                                           f"{escape_text(message)}"])
+                                           f"{escape_text(str(exc))}; {UNCHANGED}"])
             except Exception as exc:  # noqa: BLE001 - the page must say what happened, whatever it was
                 return "\n".join(lines + [f"- **Not added:** {_names(added)}the index could not be updated "
                                            f"({escape_text(type(exc).__name__)}: {escape_text(str(exc))}); "
