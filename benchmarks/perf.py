@@ -1,4 +1,4 @@
-"""This project beside the naive pipeline, in one run: the table in README "Performance".
+"""This project beside the naive pipeline, in one run: the table in docs/performance.md.
 
     python benchmarks/perf.py                        # everything, ~15 minutes on 2 cores
     python benchmarks/perf.py --part answer --docs 500 --queries 50

@@ -1,6 +1,6 @@
 """Other runtimes and precisions for the embedder, against this project's ONNX Runtime path:
 seconds to embed the 200-abstract sample's passages and the lowest and mean cosine of their
-vectors with the float32 ones. None of these is used by the project (README "Performance").
+vectors with the float32 ones. None of these is used by the project (docs/tried.md).
 
     python benchmarks/try_runtimes.py                # needs the sample: qa bench --part indexing
     python benchmarks/try_runtimes.py --limit 200    # fewer passages, quicker

@@ -93,3 +93,22 @@ def test_unsupported_type_is_refused(tmp_path):
     (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
     with pytest.raises(DocumentError, match="unsupported type .pdf"):
         read_document(tmp_path / "a.pdf", tmp_path)
+
+
+def test_one_reader_table_serves_the_loader_qa_add_uploads_and_messages(tmp_path, monkeypatch):
+    """A format added to READERS is read by the corpus loader, passes the checks of `qa add`
+    and the web upload, and is named wherever the formats are listed."""
+    from qa.ingest import plaintext
+    from qa.ingest.documents import load_corpus
+    from qa.ingest.readers import READERS, Reader, check_candidate, describe_formats
+    from qa.web.uploads import safe_filename
+
+    monkeypatch.setitem(READERS, ".rst", Reader((".rst",), plaintext.read, "headline on the first line"))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ferry.rst").write_text("Ferry sinks at dawn\n\nAll forty passengers were rescued by lifeboats.\n")
+    documents, problems = load_corpus(corpus)
+    assert [d.title for d in documents] == ["Ferry sinks at dawn"] and not problems
+    assert check_candidate(corpus / "ferry.rst").title == "Ferry sinks at dawn"
+    assert safe_filename("Ferry.RST") == "Ferry.rst"
+    assert describe_formats() == ".txt, .md, .html or .rst"

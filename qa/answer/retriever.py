@@ -26,6 +26,7 @@ from .hits import Hit
 from .question import MAX_QUESTION_CHARS, check_question  # noqa: F401  (MAX_QUESTION_CHARS: part of this API)
 from .sentence_choice import SentenceChooser, choose_sentence  # noqa: F401  (choose_sentence: the plain rule)
 from .support import support
+
 # Candidates taken from each of the dense and BM25 rankings before fusion.
 HYBRID_DEPTH = 100
 # Weight of the answering sentence's score beside the fused passage score (at most 1 with

@@ -43,8 +43,10 @@ FORMATS = (
     Reader(markdown.SUFFIXES, markdown.read, "YAML front matter: title, publisher, published, url"),
     Reader(html.SUFFIXES, html.read, "a saved news page"),
 )
+# Everything that asks which files are articles reads this table when it asks, so a reader
+# added here (or by a plug-in at start-up) is known to all of them.
 READERS: dict[str, Reader] = {suffix: reader for reader in FORMATS for suffix in reader.suffixes}
-SUPPORTED_SUFFIXES = tuple(READERS)
+SUPPORTED_SUFFIXES = tuple(READERS)  # the suffixes as shipped; code asks READERS itself
 
 # A long news feature is under 100,000 characters. Beyond these limits a file is not an
 # article (a book, a database dump) and embedding it would take many minutes, so it is
@@ -53,16 +55,22 @@ MAX_FILE_BYTES = 5 * 1024 * 1024  # what is read at all, from the corpus, `qa ad
 MAX_BODY_CHARS = 200_000  # article text after cleaning: about 33,000 words
 
 
-def describe_formats(markup: str = "") -> str:
-    """The formats for a message: ``".txt, .md or .html"``; ``markup="**"`` makes them bold."""
-    names = [f"{markup}{f.suffixes[0]}{markup}" for f in FORMATS]
+def _readers() -> list[Reader]:
+    return list(dict.fromkeys(READERS.values()))  # each reader once, in table order
+
+
+def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def describe_formats() -> str:
+    """The formats for a message: ``".txt, .md or .html"``."""
+    return _listed([reader.suffixes[0] for reader in _readers()])
 
 
 def describe_formats_with_hints() -> str:
     """The formats with what each should hold, for an upload form."""
-    names = [f"**{f.suffixes[0]}** ({f.hint})" for f in FORMATS]
-    return f"{', '.join(names[:-1])} or {names[-1]}"
+    return _listed([f"**{reader.suffixes[0]}** ({reader.hint})" for reader in _readers()])
 
 
 def doc_id_for(path: Path, corpus_dir: Path) -> str:

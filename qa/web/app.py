@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from ..answer.chronology import timeline_of
 from ..errors import QAError
-from ..ingest.readers import SUPPORTED_SUFFIXES, describe_formats_with_hints
+from ..ingest.readers import READERS, describe_formats_with_hints
 from .components import question_as_text_chatbot, question_box
 from .login_limit import MAX_FAILURES, WINDOW_S, login_limit_middleware
 from .render import format_date, safe_url
@@ -134,7 +134,7 @@ def documents_tab(service: ChatService, app):
         f"Add articles as {describe_formats_with_hints()}, up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB each. "
         "They are stored in the corpus folder and the index is updated in place."
     )
-    files = gr.File(label="Articles to add", file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
+    files = gr.File(label="Articles to add", file_count="multiple", file_types=list(READERS),
                     type="filepath", height=150, elem_id="upload")
     with gr.Row():
         add = gr.Button("Add to the index", variant="primary", scale=0, min_width=200)

@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import DocumentError, QAError
-from ..ingest.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, check_candidate, describe_formats
+from ..ingest.readers import MAX_FILE_BYTES, READERS, check_candidate, describe_formats
 
 # One limit for every new article, whether it comes from `qa add`, an upload or the corpus.
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES
@@ -26,7 +26,7 @@ def safe_filename(name: str) -> str:
     base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
     stem, dot, suffix = base.rpartition(".")
     suffix = f".{suffix.lower()}" if dot else ""
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix not in READERS:
         raise UploadError(
             f"{base or name!r} is not a {describe_formats()} file (type {suffix or 'none'}); save the article as one of those"
         )
