@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -47,9 +47,18 @@ def _format_hit(n: int, hit, width: int = 88) -> str:
     date = hit.published or "date unknown"
     if hit.published_note:
         date += " (date not stated in the article)"
-    lines = [f"[{n}] {hit.title}", f"    {hit.publisher or 'publisher unknown'}, {date}"]
+    where = [hit.publisher or "publisher unknown"]
+    if hit.author:
+        where.append(f"by {hit.author}")
+    where.append(date)
+    if hit.page is not None:
+        where.append(f"p. {hit.page}")
+    lines = [f"[{n}] {hit.title}", f"    {', '.join(where)}"]
     if hit.url:
         lines.append(f"    {hit.url}")
+    for copy in hit.also_published:
+        also = ", ".join(x for x in (copy.publisher or copy.title, copy.published or "date unknown", copy.url) if x)
+        lines.append(f"    also in: {also}")
     lines.append(f"    relevance {hit.score:.2f} · passage {hit.passage_id} · characters {hit.start}-{hit.end}")
     for para in marked.split("\n"):
         if para.strip():
@@ -78,25 +87,43 @@ def cmd_ask(args) -> int:
 
 
 def cmd_add(args) -> int:
+    """Files, web addresses and feeds, each through qa.ingest.adding's checks, then one index update."""
     from .config import default_corpus_dir
-    from .ingest.readers import check_candidate, describe_formats
+    from .ingest.adding import AlreadyInCorpus, add_web_page, store_article
+    from .ingest.readers import describe_formats
     from .store.transaction import corpus_update
 
+    if not args.files and not args.feed:
+        raise QAError("give articles to add: files, web addresses (https://...) or --feed ADDRESS")
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
-    # One transaction for every file and the index update: on any error the corpus and
-    # the index are left as they were, so running the same command again works.
+    # One transaction for every article and the index update: on any error (a refusal, a
+    # full disk, Ctrl-C) the corpus and the index are left as they were, so running the
+    # same command again works.
     with corpus_update(corpus, args.index) as update:
         for name in args.files:
+            if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", name):
+                try:
+                    path = add_web_page(name, corpus, put=update.put)
+                except AlreadyInCorpus as exc:
+                    print(f"unchanged {exc}")
+                    continue
+                print(f"fetched   {name} -> {path}")
+                continue
             src = Path(name)
             if not src.is_file():
-                raise QAError(f"{src} is not a file; give the path of an article ({describe_formats()})")
-            check_candidate(src)  # refuse an unusable article before it enters the corpus
-            data = src.read_bytes()
-            dest = corpus / src.name
-            if os.path.lexists(dest) and not args.replace and (not dest.is_file() or dest.read_bytes() != data):
-                raise QAError(f"{dest} already exists with other content; rename the file or pass --replace")
-            update.put(src.name, data)
-            print(f"copied    {src} -> {dest}")
+                raise QAError(f"{src} is not a file; give the path of an article ({describe_formats()}) "
+                              "or a web address (https://...)")
+            try:
+                path = store_article(src.name, src.read_bytes(), corpus, replace=args.replace, put=update.put)
+            except AlreadyInCorpus:
+                print(f"unchanged {src}: already in {corpus}")
+                continue
+            print(f"copied    {src} -> {path}")
+        if args.feed:
+            from .ingest.feeds import add_feed
+
+            feed_report = add_feed(args.feed, corpus, put=update.put)
+            print(feed_report.summary())
         report = update.build(progress=_progress_bar())
     print(report.summary())
     return 0
@@ -177,8 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .ingest.readers import describe_formats  # light: the readers import their libraries on first use
 
-    p = sub.add_parser("add", help=f"copy articles ({describe_formats()}) into the corpus and update the index")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = sub.add_parser("add", help="add articles (files, web addresses, a feed) to the corpus and update the index")
+    p.add_argument("files", nargs="*", metavar="FILE_OR_URL",
+                   help=f"article files ({describe_formats()}) or web addresses of articles (https://...)")
+    p.add_argument("--feed", metavar="URL", help="an RSS or Atom feed: add every item not yet in the corpus")
     p.add_argument("--replace", action="store_true", help="overwrite a corpus file of the same name")
     dirs(p)
     p.set_defaults(func=cmd_add)

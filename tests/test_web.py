@@ -134,9 +134,9 @@ def test_upload_names_are_sanitised_to_a_plain_basename(name, expected):
     assert safe_filename(name) == expected
 
 
-@pytest.mark.parametrize("name", ["notes.pdf", "archive.tar.gz", "noext", "evil.md.exe", ""])
+@pytest.mark.parametrize("name", ["notes.docx", "archive.tar.gz", "noext", "evil.md.exe", ""])
 def test_uploads_of_other_types_are_refused(name):
-    with pytest.raises(UploadError, match="not a .txt, .md or .html file"):
+    with pytest.raises(UploadError, match="not a .txt, .md, .html or .pdf file"):
         safe_filename(name)
 
 
@@ -185,7 +185,7 @@ def test_service_adds_uploads_and_lists_documents(tiny_corpus, tmp_path, hash_em
     service.prepare()
     upload = tmp_path / "kingsport.txt"
     upload.write_text(BRIDGE)
-    bad = tmp_path / "notes.pdf"
+    bad = tmp_path / "notes.docx"
     bad.write_text("x")
     duplicate = tmp_path / "copy-of-harbour.md"
     duplicate.write_text((tiny_corpus / "harbour.md").read_text())
@@ -193,7 +193,7 @@ def test_service_adds_uploads_and_lists_documents(tiny_corpus, tmp_path, hash_em
 
     report = service.add_files([str(upload), str(bad), str(duplicate)], progress=lambda *a: seen.append(a))
     assert "**Added** kingsport.txt: \u201cKingsport harbour bridge reopens after cable repairs\u201d" in report
-    assert "**Not added:** 'notes.pdf' is not a .txt, .md or .html file" in report
+    assert "**Not added:** 'notes.docx' is not a .txt, .md, .html or .pdf file" in report
     assert "**Not added:** copy-of-harbour.md: same text as harbour.md" in report
     assert not (tiny_corpus / "copy-of-harbour.md").exists()  # the corpus stays as the index describes it
     assert seen and seen[-1][0] == seen[-1][1]
@@ -203,7 +203,7 @@ def test_service_adds_uploads_and_lists_documents(tiny_corpus, tmp_path, hash_em
     assert rows["kingsport.txt"][3] >= 1
     answer = service.answer("which ferry operators carried Kingsport commuters?")
     assert answer.citations[0].doc_id == "kingsport"
-    assert service.add_files([]) == "Choose one or more articles (.txt, .md or .html) first."
+    assert service.add_files([]) == "Choose one or more articles (.txt, .md, .html or .pdf) first."
 
 
 def test_an_upload_whose_index_update_fails_leaves_the_corpus_as_it_was(tiny_corpus, tmp_path, hash_embedder,

@@ -37,6 +37,7 @@ class Hit(Cited):
     sentence_score: float = 0.0
     dates: list[dict] = field(default_factory=list)  # qa.records.DateMention.to_dict(), offsets within text
     support: float = 0.0
+    page: int | None = None  # 1-based page of a PDF; None for an article without pages
 
     @property
     def highlight_text(self) -> str:
@@ -57,6 +58,10 @@ class Hit(Cited):
             "end": self.end,
             "highlight": list(self.highlight),
             "published_note": self.published_note,
+            "published_source": self.published_source,
+            "author": self.author,
+            "page": self.page,
+            "also_published": [copy.citation() for copy in self.also_published],
             "rank": self.rank,
             "sentence_score": self.sentence_score,
             "dates": [dict(d) for d in self.dates],

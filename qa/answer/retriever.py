@@ -218,6 +218,7 @@ class Retriever:
             sentence_score=best_score,
             dates=[d.to_dict() for d in passage.dates],
             support=support(cosine, question, passage.text[start:end]),
+            page=passage.page,
         )
 
 

@@ -22,10 +22,14 @@ from ..ingest.readers import describe_formats
 from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
 from .lexical import build_for_passages
-from ..ingest.passages import split_passages, split_sentences
+from ..ingest.passages import split_paged_passages, split_passages, split_sentences
 from ..records import Document
 
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
+# Stored with the index: when reading articles changes what a body or its metadata holds
+# (2: dates only from what a page states, bylines, captions and list markers cleaned, PDF
+# pages), an index of an older version is rebuilt in full.
+READER_VERSION = 2
 
 BuildProgress = Callable[[int, int, str], None]  # (done, total, what is being done)
 
@@ -40,6 +44,8 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    copies: list[tuple[str, str]] = field(default_factory=list)  # (copy's file, canonical article's file)
+    relisted: list[str] = field(default_factory=list)  # unchanged articles whose list of copies changed
     full_rebuild: bool = False
     reason: str = ""  # why a full build happened
     passages_embedded: int = 0
@@ -49,7 +55,7 @@ class BuildReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.full_rebuild)
+        return bool(self.added or self.updated or self.removed or self.relisted or self.full_rebuild)
 
     def summary(self) -> str:
         lines = []
@@ -59,6 +65,8 @@ class BuildReport:
             lines.extend(f"{label:9} {doc_id}" for doc_id in ids)
         for path, reason in self.skipped:
             lines.append(f"skipped   {path}: {reason}")
+        for copy, canonical in self.copies:
+            lines.append(f"copy      {copy}: the same story as {canonical}; cited with it as also published")
         for path, reason in self.warnings:
             lines.append(f"warning   {path}: {reason}")
         lines.append(
@@ -80,6 +88,9 @@ class CorpusState:
     unchanged: list[str]
     skipped: list[tuple[str, str]]
     full_reason: str = ""
+    # Syndicated copies, (copy's file, canonical article's file): listed under the canonical
+    # article as also published, not ranked on their own.
+    copies: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
@@ -103,6 +114,7 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
             skipped.append((doc.source, f"same text as {first.source}; not indexed twice"))
             continue
         unique.append(doc)
+    unique, copies = _syndicated_copies(unique, before)
     full_reason = ""
     indexed: dict[str, dict] = {}
     if manifest is None:
@@ -113,11 +125,13 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
         full_reason = "passage splitting settings changed"
     elif manifest.get("dates") != date_finder.VERSION:
         full_reason = "the index was built without the current date resolution (passages store resolved dates)"
+    elif manifest.get("reader") != READER_VERSION:
+        full_reason = "articles are read differently now (publication dates, bylines, captions, PDF pages)"
     else:
         indexed = manifest["documents"]
     current = {d.doc_id for d in unique}
     state = CorpusState(documents=unique, added=[], updated=[], removed=[], unchanged=[], skipped=skipped,
-                        full_reason=full_reason)
+                        full_reason=full_reason, copies=copies)
     for doc in unique:
         old = indexed.get(doc.doc_id)
         if old is None:
@@ -128,6 +142,24 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
             state.unchanged.append(doc.doc_id)
     state.removed = sorted(set(indexed) - current)
     return state
+
+
+def _syndicated_copies(documents: list[Document], indexed: set[str]) -> tuple[list[Document], list[tuple[str, str]]]:
+    """``documents`` less their syndicated copies, each listed in its canonical article's
+    ``also_published``; and (copy, canonical) file pairs. The canonical article of a story
+    is one already indexed, else the earliest dated, else the first by id, so that adding
+    a copy never moves the story's citations."""
+    from ..ingest.syndication import copy_record, group_copies
+
+    order = sorted(documents, key=lambda d: (d.doc_id not in indexed, not d.published, d.published, d.doc_id))
+    kept, copies = [], []
+    for group in group_copies([d.body for d in order]):
+        canonical = order[group.canonical]
+        canonical.also_published = [copy_record(order[i].metadata()) for i in group.copies]
+        copies.extend((order[i].source, canonical.source) for i in group.copies)
+        kept.append(canonical)
+    ids = {d.doc_id for d in kept}
+    return [d for d in documents if d.doc_id in ids], copies
 
 
 def build_index(
@@ -163,7 +195,7 @@ def build_index(
         manifest = None
         if old is not None and not rebuild:
             manifest = {"model": {"name": old.model}, "documents": old.documents, "splitter": old.extra.get("splitter"),
-                        "dates": old.extra.get("dates")}
+                        "dates": old.extra.get("dates"), "reader": old.extra.get("reader")}
         state = corpus_state(corpus_dir, manifest, model=embedder.name)
         if rebuild:
             reason = "asked for with --rebuild"
@@ -174,6 +206,7 @@ def build_index(
             full_rebuild=bool(reason),
             reason=reason,
             index_dir=str(index_dir),
+            copies=state.copies,
         )
         if not state.documents:
             detail = "; ".join(f"{p}: {r}" for p, r in state.skipped) or f"it has no {describe_formats()} files"
@@ -191,7 +224,16 @@ def build_index(
             _drop_documents(data, set(state.updated) | set(state.removed))
             changed = set(state.added) | set(state.updated)
             to_embed = [d for d in state.documents if d.doc_id in changed]
-        if not (to_embed or report.removed or reason):
+            # A copy added, edited away or removed changes its canonical article's list of
+            # copies while the canonical file stays as it was: its metadata is rewritten,
+            # its passages kept.
+            for doc in state.documents:
+                if doc.doc_id in state.unchanged:
+                    meta = dict(doc.metadata(), passages=data.documents[doc.doc_id].get("passages", 0))
+                    if meta != data.documents[doc.doc_id]:
+                        data.documents[doc.doc_id] = meta
+                        report.relisted.append(doc.doc_id)
+        if not (to_embed or report.removed or report.relisted or reason):
             # Nothing to write, but a build killed after its manifest switch (or one that
             # failed) may have left files behind: every `qa index` clears them.
             store.remove_unreferenced_files(index_dir)
@@ -199,6 +241,7 @@ def build_index(
             _embed_documents(data, to_embed, embedder, progress, report, batch_size)
             data.extra["splitter"] = SPLITTER
             data.extra["dates"] = date_finder.VERSION
+            data.extra["reader"] = READER_VERSION
             # BM25 is rebuilt from every kept passage text on each save: over a few thousand
             # passages that takes well under a second, while embeddings (the expensive part)
             # stay incremental. A removed document's passages are then gone from BM25 too.
@@ -246,7 +289,8 @@ def _embed_documents(data, documents, embedder, progress, report, batch_size) ->
         first_row = data.sentence_vectors.shape[0] + len(sentence_texts)
         row_of = {span: first_row + i for i, span in enumerate(spans)}
         sentence_texts.extend(doc.body[s:e] for s, e in spans)
-        doc_passages = split_passages(doc.doc_id, doc.body, **SPLITTER)
+        doc_passages = (split_paged_passages(doc.doc_id, doc.body, doc.pages, **SPLITTER) if doc.pages
+                        else split_passages(doc.doc_id, doc.body, **SPLITTER))
         # Resolved once per article against its publication date; each passage keeps its own.
         mentions = date_finder.find_dates(doc.body, doc.published, doc.published_note)
         for p in doc_passages:

@@ -131,8 +131,10 @@ def documents_tab(service: ChatService, app):
 
     headers = ["Headline", "Publisher", "Published", "Passages", "File", "Link"]
     gr.Markdown(
-        f"Add articles as {describe_formats_with_hints()}, up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB each. "
-        "They are stored in the corpus folder and the index is updated in place."
+        f"Add articles as {describe_formats_with_hints()}, up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB each, "
+        "or by web address. They are stored in the corpus folder and the index is updated in place. A "
+        "publication date is taken only from what an article states about itself; otherwise it shows as "
+        "\u201cdate unknown\u201d."
     )
     files = gr.File(label="Articles to add", file_count="multiple", file_types=list(READERS),
                     type="filepath", height=150, elem_id="upload")
@@ -156,6 +158,25 @@ def documents_tab(service: ChatService, app):
 
     add.click(add_files, inputs=files, outputs=[status, files, table], api_name="add_documents",
               concurrency_limit=1)
+    with gr.Row(equal_height=True):
+        address = gr.Textbox(label="Web address of an article, or of a news feed (RSS or Atom)",
+                             placeholder="https://", max_length=2000, scale=4, elem_id="address")
+        add_page = gr.Button("Add the article", scale=0, min_width=160, elem_id="add-page")
+        add_items = gr.Button("Add the feed's new items", scale=0, min_width=200, elem_id="add-feed")
+
+    def add_from(feed: bool):
+        def run(url, progress=gr.Progress()):
+            def report(done: int, total: int, stage: str) -> None:
+                progress((done, total), desc=stage, unit="texts")
+
+            progress(0, desc="fetching " + ("the feed" if feed else "the page"))
+            return service.add_address(url, feed=feed, progress=report), service.documents()
+        return run
+
+    add_page.click(add_from(False), inputs=address, outputs=[status, table], api_name="add_address",
+                   concurrency_limit=1)
+    add_items.click(add_from(True), inputs=address, outputs=[status, table], api_name="add_feed",
+                    concurrency_limit=1)
     app.load(service.documents, outputs=table, api_visibility="undocumented")
     return table
 

@@ -81,19 +81,39 @@ def passage_markdown(hit) -> str:
 
 
 def source_markdown(n: int, hit) -> str:
-    """One numbered source: headline, then publisher · date · link · relevance, then the passage."""
-    meta = [escape_text(hit.publisher or "publisher unknown"), escape_text(format_date(hit.published, hit.published_note))]
+    """One numbered source: headline, then publisher · author · date · page · link · relevance,
+    the syndicated copies ("also in: ..."), then the passage."""
+    meta = [escape_text(hit.publisher or "publisher unknown")]
+    if hit.author:
+        meta.append(f"by {escape_text(hit.author)}")
+    meta.append(escape_text(format_date(hit.published, hit.published_note)))
+    if hit.page is not None:
+        meta.append(f"p. {int(hit.page)}")
     url = safe_url(hit.url)
     if url:
-        host = urlsplit(url).netloc.lower().removeprefix("www.")
-        meta.append(f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-                    f"{escape_text(host)}</a>")
+        meta.append(_link(url))
     meta.append(f"relevance {hit.score:.2f}")
+    also = ""
+    if hit.also_published:
+        copies = []
+        for copy in hit.also_published:
+            name = escape_text(copy.publisher or copy.title or "another publisher")
+            link = safe_url(copy.url)
+            if link:
+                name = f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">{name}</a>'
+            copies.append(f"{name} ({escape_text(format_date(copy.published))})")
+        also = f'  \n<span class="qa-meta qa-also">also in: {"; ".join(copies)}</span>'
     return (
         f"**[{n}] {escape_text(hit.title or hit.doc_id)}**  \n"
-        f'<span class="qa-meta">{" · ".join(meta)}</span>\n\n'
+        f'<span class="qa-meta">{" · ".join(meta)}</span>{also}\n\n'
         f"{passage_markdown(hit)}"
     )
+
+
+def _link(url: str) -> str:
+    host = urlsplit(url).netloc.lower().removeprefix("www.")
+    return (f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
+            f"{escape_text(host)}</a>")
 
 
 def render_answer(answer) -> str:

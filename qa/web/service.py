@@ -58,8 +58,17 @@ class ChatService:
         """The chat's reply as it grows, as Markdown: a notice first when the index has to
         be rebuilt (which takes a while), then the answer with that notice above it. A
         problem is reported, not raised."""
+        from ..answer.events import events_topic
+
         started = time.perf_counter()
         try:
+            topic = events_topic(message)  # "timeline of the improvement notice": the events, cited
+            found = self.events(query=topic) if topic is not None else []
+            if found:
+                from .events_view import events_reply
+
+                yield events_reply(topic, found)
+                return
             for answer, reason in self._answer_steps(message, history):
                 if answer is None:
                     yield (f'<span class="qa-rebuild">Rebuilding the index from the articles before answering: '
@@ -78,15 +87,22 @@ class ChatService:
         *_, last = self.reply_steps(message, history)
         return last
 
+    def events(self, query: str | None = None, doc_id: str | None = None):
+        """The events of the indexed articles (see :func:`qa.events`)."""
+        from ..answer.events import events_of
+
+        return events_of(self.retriever.data, query=query, doc_id=doc_id, where=str(self.index_dir))
+
     def documents(self) -> list[list]:
         """One row per indexed article: headline, publisher, date, passages, file, link."""
         docs = self.retriever.data.documents
-        rows = [
-            [meta.get("title", ""), meta.get("publisher", ""), meta.get("published", ""),
+        ordered = sorted(docs.items(), key=lambda item: (item[1].get("published", ""), item[1].get("title", "")),
+                         reverse=True)
+        return [
+            [meta.get("title", ""), meta.get("publisher", ""), meta.get("published", "") or "date unknown",
              int(meta.get("passages", 0)), meta.get("source", doc_id), meta.get("url", "")]
-            for doc_id, meta in docs.items()
+            for doc_id, meta in ordered
         ]
-        return sorted(rows, key=lambda r: (r[2], r[0]), reverse=True)
 
     def add_files(self, paths, progress=None) -> str:
         """Store uploaded articles in the corpus and update the index in place.
@@ -98,27 +114,71 @@ class ChatService:
         paths = [p for p in (paths or []) if p]
         if not paths:
             return f"Choose one or more articles ({describe_formats()}) first."
+        lines: list[str] = []
+
+        def store(put) -> list[Path]:
+            added = []
+            for path in paths:
+                try:
+                    added.append(store_upload(Path(path), self.corpus_dir, put=put))
+                except UploadError as exc:
+                    lines.append(f"- **Not added:** {escape_text(str(exc))}")
+                except FileExistsError as exc:
+                    lines.append(f"- {escape_text(str(exc))}")
+            return added
+
+        return self._add(store, lines, progress)
+
+    def add_address(self, url: str, feed: bool = False, progress=None) -> str:
+        """Fetch the article at ``url`` (or, with ``feed``, every new item of the feed at
+        ``url``), store it in the corpus and update the index; a Markdown report. Refusals
+        (time-out, not a page, too big, a redirect to another scheme) are reported and
+        leave the corpus as it was."""
+        from ..ingest.adding import AlreadyInCorpus, add_web_page
+        from ..ingest.feeds import add_feed
+
+        url = (url or "").strip()
+        if not url:
+            return "Paste the web address of an article" + (" feed" if feed else "") + " first."
+        lines: list[str] = []
+
+        def store(put) -> list[Path]:
+            if not feed:
+                return [add_web_page(url, self.corpus_dir, put=put)]
+            report = add_feed(url, self.corpus_dir, put=put)
+            lines.append(f"Feed \u201c{escape_text(report.title or url)}\u201d: "
+                         f"{len(report.added)} new, {len(report.skipped)} skipped.")
+            lines.extend(f"- Skipped {escape_text(item)}: {escape_text(reason)}" for item, reason in report.skipped)
+            return report.added
+
+        return self._add(store, lines, progress)
+
+    def _add(self, store, lines: list[str], progress) -> str:
+        """Run ``store(put)`` (it stores articles through ``put`` and returns their paths) and
+        the index update as one transaction (:mod:`qa.store.transaction`): on any error the
+        corpus and the index are left as they were, so the same action works again later.
+        ``lines`` (what ``store`` reported) and the outcome, as Markdown."""
+        from ..ingest.adding import AlreadyInCorpus
+
+        added: list[Path] = []
+        building = False
         with self._upload_lock:
-            lines, added = [], []
             try:
-                # One transaction: on any error (a full disk, a bug) the corpus and the index
-                # are left as they were, so adding the same files again works.
                 with corpus_update(self.corpus_dir, self.index_dir) as update:
-                    for path in paths:
-                        try:
-                            added.append(store_upload(Path(path), self.corpus_dir, update=update))
-                        except UploadError as exc:
-                            lines.append(f"- **Not added:** {escape_text(str(exc))}")
-                        except FileExistsError as exc:
-                            lines.append(f"- {escape_text(str(exc))}")
+                    added = store(update.put)
+                    building = True
                     report = update.build(progress=progress) if added else None
-            except StorageError as exc:  # says what was written where, and that nothing changed
+            except AlreadyInCorpus as exc:
+                return "\n".join(lines + [f"- {escape_text(str(exc))}"])
+            except StorageError as exc:  # says what could not be written, and that nothing changed
                 return "\n".join(lines + [f"- **Not added:** {_names(added)}{escape_text(str(exc))}"])
             except QAError as exc:
+                if not building:  # refused (a fetch, a feed): nothing was stored
+                    return "\n".join(lines + [f"- **Not added:** {escape_text(str(exc))}"])
                 return "\n".join(lines + [f"- **Not added:** {_names(added)}the index could not be updated: "
                                            f"{escape_text(str(exc))}; {UNCHANGED}"])
             except Exception as exc:  # noqa: BLE001 - the page must say what happened, whatever it was
-                return "\n".join(lines + [f"- **Not added:** {_names(added)}the index could not be updated "
+                return "\n".join(lines + [f"- **Not added:** {_names(added)}could not be stored and indexed "
                                            f"({escape_text(type(exc).__name__)}: {escape_text(str(exc))}); "
                                            f"{UNCHANGED}; try again, and report it if it happens again"])
             if report is not None:
@@ -127,6 +187,7 @@ class ChatService:
 
     def _report_added(self, added: list[Path], report) -> list[str]:
         skipped = dict(report.skipped)
+        copies = dict(report.copies)
         lines = []
         documents = self.retriever.data.documents
         for path in added:
@@ -134,6 +195,10 @@ class ChatService:
             if source in skipped:
                 path.unlink(missing_ok=True)  # not in the index (same text as another article): not in the corpus
                 lines.append(f"- **Not added:** {escape_text(path.name)}: {escape_text(skipped[source])}")
+                continue
+            if source in copies:
+                lines.append(f"- **Added** {escape_text(path.name)} as a copy of {escape_text(copies[source])}: "
+                             "the same story, cited with it as also published")
                 continue
             meta = documents.get(path.relative_to(self.corpus_dir).with_suffix("").as_posix(), {})
             lines.append(
