@@ -35,7 +35,7 @@ def cmd_index(args) -> int:
     from .store.build import build_index
 
     report = build_index(corpus_dir=args.corpus, index_dir=args.index, model=args.model, rebuild=args.rebuild,
-                         progress=_progress_bar())
+                         progress=_progress_bar(), store=args.store)
     print(report.summary())
     print(f"index: {report.index_dir}")
     return 0
@@ -59,7 +59,7 @@ def _format_hit(n: int, hit, width: int = 88) -> str:
     for copy in hit.also_published:
         also = ", ".join(x for x in (copy.publisher or copy.title, copy.published or "date unknown", copy.url) if x)
         lines.append(f"    also in: {also}")
-    lines.append(f"    relevance {hit.score:.2f} · passage {hit.passage_id} · characters {hit.start}-{hit.end}")
+    lines.append(f"    relevance {hit.relevance:.2f} · passage {hit.passage_id} · characters {hit.start}-{hit.end}")
     for para in marked.split("\n"):
         if para.strip():
             lines.append(textwrap.fill(para, width=width, initial_indent="    ", subsequent_indent="    "))
@@ -154,6 +154,13 @@ def cmd_eval(args) -> int:
         report = evaluate_beir(args.beir, split=args.split, model=args.model, cache_dir=cache, log=log)
         print(report.table())
         return 0
+    if Path(args.questions).is_dir():  # a reader-style folder: articles/, questions.jsonl, followups.jsonl
+        from .evaluate.newsqa import evaluate_folder
+
+        cache = None if args.no_cache else args.cache
+        report = evaluate_folder(args.questions, cache_dir=cache, model=args.model, k=args.k)
+        print(report.table(verbose=args.verbose))
+        return 0
     from .evaluate.questions import evaluate_questions
     from .answer.retriever import Retriever, default_retriever
 
@@ -193,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     dirs(p)
     p.add_argument("--rebuild", action="store_true", help="embed every article again")
     p.add_argument("--model", help="sentence-transformers model name or path (default: $QA_MODEL or all-MiniLM-L6-v2)")
+    p.add_argument("--store", metavar="URI",
+                   help="where passage vectors live: faiss (default, in the index folder), "
+                        "milvus:///abs/path/qa.db (Milvus Lite) or http://host:19530 (a Milvus server, "
+                        "credentials in $QA_MILVUS_TOKEN); kept by later updates")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question with ranked, cited passages")
@@ -222,16 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
         "eval", help="measure retrieval: hit@1, hit@3, MRR on a question set, or nDCG@10 on a BEIR benchmark",
         description="qa eval QUESTIONS.jsonl: lines of {\"q\": ..., \"expect\": phrase of the answering passage "
                     "or null}; prints hit@1, hit@3, MRR and answered/abstained counts. "
+                    "qa eval DIR (articles/, questions.jsonl, followups.jsonl): indexes the articles and prints "
+                    "right / wrong confident answers by kind, on the tune and report halves, and risk-coverage. "
                     "qa eval --beir DIR: nDCG@10 and Recall@100 of dense, BM25 and hybrid ranking.",
     )
-    p.add_argument("questions", nargs="?", metavar="QUESTIONS.jsonl")
+    p.add_argument("questions", nargs="?", metavar="QUESTIONS.jsonl|DIR")
     p.add_argument("-k", type=int, default=5, help="passages retrieved per question (default 5)")
     p.add_argument("--verbose", "-v", action="store_true", help="list every question, not only the misses")
     p.add_argument("--beir", metavar="DIR", help="a BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv")
     p.add_argument("--split", default="test", help="qrels file to judge by (default test; tune on train)")
-    p.add_argument("--model", help="embedding model for --beir (default: $QA_MODEL or all-MiniLM-L6-v2)")
+    p.add_argument("--model", help="embedding model for --beir or a DIR (default: $QA_MODEL or all-MiniLM-L6-v2)")
     p.add_argument("--cache", default="benchmarks/.cache",
-                   help="where --beir keeps corpus vectors between runs (default benchmarks/.cache)")
+                   help="where --beir keeps corpus vectors, and DIR its index, between runs (default benchmarks/.cache)")
     p.add_argument("--no-cache", action="store_true", help="embed the benchmark again and keep nothing")
     p.add_argument("--tune", action="store_true", help="with --beir: score every fusion setting (use --split train)")
     dirs(p)

@@ -49,8 +49,9 @@ _WRITE_ADVICE = {
 }
 
 
-class StorageError(QAError):
-    """A file of the corpus or the index could not be written; nothing was changed."""
+class StorageError(QAError, OSError):
+    """A file of the corpus or the index could not be written; nothing was changed. Also an
+    :class:`OSError`, which it was, so that callers catching that still catch it."""
 
     @classmethod
     def from_os_error(cls, exc: OSError, unchanged: str = UNCHANGED) -> "StorageError":
@@ -73,3 +74,7 @@ class QuestionError(QAError, ValueError):
 class ModelError(QAError):
     """The embedding model cannot be loaded."""
 
+
+class VectorStoreError(QAError):
+    """The vector store an index names (a Milvus server, a Milvus Lite file) cannot be reached
+    or opened; rebuilding the index would not help."""

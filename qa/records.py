@@ -11,7 +11,7 @@ True
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Mapping
 
 # What an article says about itself; the index manifest keeps these per document.
@@ -98,10 +98,11 @@ class DateMention:
     start: int
     end: int
     value: str  # ISO at its precision: 2016-08-11, 2018-05, 2015
-    precision: str  # "day", "month" or "year"
+    precision: str  # "day", "week" (2016-W31), "month" or "year"
     relative: bool = False
     approximate: bool = False
     relation: str = ""  # "since", "until", "by", "before", "after", "from"; "" for the date itself
+    future: bool = False  # said as a plan ("will meet on August 25"), or after the article's date
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,8 +113,7 @@ class DateMention:
 
     def shifted(self, offset: int) -> "DateMention":
         """The same mention with offsets moved back by ``offset`` (into a passage)."""
-        return DateMention(self.text, self.start - offset, self.end - offset, self.value, self.precision,
-                           self.relative, self.approximate, self.relation)
+        return replace(self, start=self.start - offset, end=self.end - offset)
 
 
 @dataclass

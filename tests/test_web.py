@@ -63,10 +63,14 @@ def test_reply_opens_with_the_quoted_answer_then_numbered_sources():
     hit = make_hit()
     reply = render_answer(Answer(question="q", found=True, text=f"\u201c{hit.highlight_text}\u201d [1]",
                                  citations=[hit, make_hit(title="Second", score=0.4)], query="q"))
-    assert reply.index("\u201cThe notice was closed in July 2018.\u201d &#91;1&#93;") < reply.index("Sources")
+    # The marker reads as "[1]" in plain Markdown (the /chat API), not as an entity.
+    assert reply.index("\u201cThe notice was closed in July 2018.\u201d [1]") < reply.index("Sources")
+    assert "&#91;1&#93;" not in reply
     assert "**[1] Headline**" in reply and "**[2] Second**" in reply
     assert "<mark>The notice was closed in July 2018.</mark>" in reply
-    assert "Publisher · 23 July 2018" in reply and "relevance 0.61" in reply
+    # relevance: the ranking score 0.61 on a 0..1 scale (0.61 / 1.61), sources in its order
+    assert "Publisher · 23 July 2018" in reply and "relevance 0.38" in reply and "relevance 0.29" in reply
+    assert reply.index("relevance 0.38") < reply.index("relevance 0.29")
     assert '<a href="https://example.org/a"' in reply and ">example.org</a>" in reply
     assert "follow-up" not in reply
 
@@ -82,6 +86,18 @@ def test_reply_when_nothing_answers_says_so_and_keeps_the_passages_folded_away()
                                  citations=[make_hit()], query="q"))
     assert reply.startswith('<div class="qa-short"><strong>The documents do not answer this question.')
     assert "<details>" in reply and "Sources" not in reply
+
+
+def test_only_the_answer_marker_is_left_unescaped():
+    text = "The fund [1] costs *£5m*."
+    hit = make_hit(text=text, highlight=(0, len(text)))
+    reply = render_answer(Answer(question="q", found=True, text=f"\u201c{text}\u201d [1] \u2014 date: [x](y)",
+                                 citations=[hit]))
+    short = reply.split("</div>")[0]
+    assert short.endswith("\u201cThe fund &#91;1&#93; costs &#42;£5m&#42;.\u201d [1] \u2014 date: &#91;x&#93;(y)")
+    # an answer text that does not quote the first citation is escaped whole
+    other = render_answer(Answer(question="q", found=True, text="[1] other", citations=[hit]))
+    assert other.startswith('<div class="qa-short">&#91;1&#93; other')
 
 
 def test_article_markup_is_shown_as_text():
@@ -358,3 +374,11 @@ def test_the_chat_is_callable_from_gradio_client(server):
     reply = client.predict(EXAMPLE, api_name="/chat")
     assert isinstance(reply, str)
     assert CLOSED in reply and "<mark>" in reply and CYP_NOW.replace("&", "&amp;") in reply
+    assert "\u201d [1]" in reply and "&#91;1&#93;" not in reply  # plain Markdown marker
+
+
+@pytest.mark.browser
+def test_the_server_prints_its_address_and_no_public_link_hint(server):
+    log = (server["base"] / "server.log").read_text()
+    assert f"Running on {server['url'].rstrip('/')}" in log
+    assert "share=True" not in log and "public link" not in log

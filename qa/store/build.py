@@ -3,7 +3,9 @@
 ``build_index`` compares the corpus with the manifest's sha256 per document: new and
 changed documents are split and embedded, the passages of changed and deleted ones are
 dropped, everything else is carried over untouched. A different model or splitter
-forces a full build and the report says why.
+forces a full build and the report says why. The vector store (FAISS in the index folder,
+or Milvus: see docs/scaling.md) is chosen by the first build's ``store`` and kept by later
+ones; naming another one moves the index there, copying its vectors.
 """
 from __future__ import annotations
 
@@ -15,13 +17,14 @@ from typing import Callable
 import numpy as np
 
 from ..ingest import dates as date_finder
-from . import index_files as store
+from . import index_files as files
 from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.readers import describe_formats
 from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
 from .lexical import build_for_passages
+from .vectors import open_vector_store, same_store, store_kind, store_spec
 from ..ingest.passages import split_paged_passages, split_passages, split_sentences
 from ..records import Document
 
@@ -48,6 +51,7 @@ class BuildReport:
     relisted: list[str] = field(default_factory=list)  # unchanged articles whose list of copies changed
     full_rebuild: bool = False
     reason: str = ""  # why a full build happened
+    moved_store: str = ""  # "from -> to" when the vectors were copied to another store
     passages_embedded: int = 0
     sentences_embedded: int = 0
     seconds: float = 0.0
@@ -55,12 +59,15 @@ class BuildReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.relisted or self.full_rebuild)
+        return bool(self.added or self.updated or self.removed or self.relisted or self.full_rebuild
+                    or self.moved_store)
 
     def summary(self) -> str:
         lines = []
         if self.reason:
             lines.append(f"full rebuild: {self.reason}")
+        if self.moved_store:
+            lines.append(f"vector store: {self.moved_store} (vectors copied, none embedded again)")
         for label, ids in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines.extend(f"{label:9} {doc_id}" for doc_id in ids)
         for path, reason in self.skipped:
@@ -171,8 +178,15 @@ def build_index(
     embedder: Embedder | None = None,
     batch_size: int = 32,
     wait: bool = False,
+    store: str | None = None,
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``; embed only new and changed documents.
+
+    ``store`` names where the passage vectors live: ``"faiss"`` (a file in the index
+    folder), ``"milvus:///abs/path/qa.db"`` (Milvus Lite) or ``"http://host:19530"`` (a
+    Milvus server; credentials from ``QA_MILVUS_TOKEN``). None keeps the index's store
+    (for a new index: ``QA_VECTOR_STORE``, else FAISS); another store than the index's
+    moves the index there, copying its vectors.
 
     While another build holds the index's lock this raises :class:`IndexLockedError`, or
     with ``wait=True`` waits for it and then brings the index up to date itself. The
@@ -181,13 +195,15 @@ def build_index(
     started = time.perf_counter()
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
     index_dir = Path(index_dir) if index_dir is not None else default_index_dir(corpus_dir)
+    if store is not None:
+        store_kind(store)  # an unknown store is refused before any work
     if embedder is None:
         embedder = get_embedder(model or _indexed_model(index_dir))
-    with store.build_lock(index_dir, wait=wait):
-        old: store.IndexData | None = None
+    with files.build_lock(index_dir, wait=wait):
+        old: files.IndexData | None = None
         reason = ""
         try:
-            old = store.load_index(index_dir)
+            old = files.load_index(index_dir)
         except IndexNotFoundError:
             reason = "no index yet"
         except (IndexCorruptError, IndexMismatchError) as exc:
@@ -199,6 +215,12 @@ def build_index(
         state = corpus_state(corpus_dir, manifest, model=embedder.name)
         if rebuild:
             reason = "asked for with --rebuild"
+        indexed_store = old.vector_store.describe() if old is not None else _indexed_store(index_dir)
+        move = False
+        if store is None:
+            store = store_spec(indexed_store) if indexed_store else default_vector_store()
+        elif old is not None and not same_store(indexed_store, store):
+            move = True  # copied over below when nothing else calls for a full build
         reason = reason or state.full_reason
         report = BuildReport(
             skipped=state.skipped,
@@ -211,8 +233,14 @@ def build_index(
         if not state.documents:
             detail = "; ".join(f"{p}: {r}" for p, r in state.skipped) or f"it has no {describe_formats()} files"
             raise CorpusError(f"nothing to index in {corpus_dir} ({detail}); add articles and run `qa index` again")
+        # The store an index moves away from: dropped (a Milvus collection) once the new
+        # manifest is in place. Without a full build, its vectors are copied, not embedded.
+        retired = old.vector_store if move else None
+        if move and not reason:
+            report.moved_store = f"{store_spec(indexed_store)} -> {store}"
         if reason:
-            data = store.IndexData.empty(embedder.name, embedder.dimension, store=default_vector_store(),
+            data = files.IndexData.empty(embedder.name, embedder.dimension, store=store,
+                                         replaces=old.vector_store if old is not None else None,
                                          splitter=SPLITTER, dates=date_finder.VERSION)
             report.added = [d.doc_id for d in state.documents]
             to_embed = state.documents
@@ -233,24 +261,40 @@ def build_index(
                     if meta != data.documents[doc.doc_id]:
                         data.documents[doc.doc_id] = meta
                         report.relisted.append(doc.doc_id)
-        if not (to_embed or report.removed or report.relisted or reason):
+        if not (to_embed or report.removed or report.relisted or reason or retired is not None):
             # Nothing to write, but a build killed after its manifest switch (or one that
             # failed) may have left files behind: every `qa index` clears them.
-            store.remove_unreferenced_files(index_dir)
+            files.remove_unreferenced_files(index_dir)
         else:
-            _embed_documents(data, to_embed, embedder, progress, report, batch_size)
-            data.extra["splitter"] = SPLITTER
-            data.extra["dates"] = date_finder.VERSION
-            data.extra["reader"] = READER_VERSION
-            # BM25 is rebuilt from every kept passage text on each save: over a few thousand
-            # passages that takes well under a second, while embeddings (the expensive part)
-            # stay incremental. A removed document's passages are then gone from BM25 too.
-            data.lexical = build_for_passages(data.passages)
-            data.vector_store.fit_to_size()  # FAISS: exact search while small, IVF once large
+            committed = data.generation
+            made = data.vector_store if reason else None  # a store this build creates
             try:
-                store.save_index(data, index_dir)  # removes its own half-written files on failure
-            except OSError as exc:
-                raise StorageError.from_os_error(exc) from exc
+                if report.moved_store:
+                    made = open_vector_store(store, data.dimension, replaces=data.vector_store)
+                    _copy_vectors(data.vector_store, made, [p.id for p in data.passages])
+                    data.vector_store = made
+                _embed_documents(data, to_embed, embedder, progress, report, batch_size)
+                data.extra["splitter"] = SPLITTER
+                data.extra["dates"] = date_finder.VERSION
+                data.extra["reader"] = READER_VERSION
+                # BM25 is rebuilt from every kept passage text on each save: over a few thousand
+                # passages that takes well under a second, while embeddings (the expensive part)
+                # stay incremental. A removed document's passages are then gone from BM25 too.
+                data.lexical = build_for_passages(data.passages)
+                data.vector_store.fit_to_size()  # FAISS: exact search while small, IVF once large
+                files.save_index(data, index_dir)  # removes its own half-written files on failure
+            except BaseException as exc:
+                # A full build or a move that never switched the manifest leaves its new
+                # Milvus collection to nobody: drop it. (An update's rows stay, unread, until
+                # the next update deletes them; see qa.store.milvus_store.)
+                if made is not None and data.generation == committed:
+                    made.drop()
+                if isinstance(exc, OSError) and data.generation == committed:
+                    # A full disk, a size limit before the switch: the index is as it was.
+                    raise StorageError.from_os_error(exc) from exc
+                raise
+            if retired is not None:
+                retired.drop()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -258,12 +302,29 @@ def build_index(
 def _indexed_model(index_dir: Path) -> str | None:
     """The model an existing index was built with, so that updates keep using it."""
     try:
-        return store.read_manifest(index_dir)["model"]["name"]
+        return files.read_manifest(index_dir)["model"]["name"]
     except Exception:
         return None
 
 
-def _drop_documents(data: store.IndexData, doc_ids: set[str]) -> None:
+def _copy_vectors(source, target, ids: list[int], batch: int = 10_000) -> None:
+    """``source``'s vectors of ``ids`` into ``target`` under the same ids, a batch at a
+    time: moving an index between FAISS and Milvus embeds nothing again."""
+    ids = np.array(sorted(ids), dtype=np.int64)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        target.add(chunk, source.reconstruct(chunk))
+
+
+def _indexed_store(index_dir: Path) -> dict | None:
+    """The store an index that cannot be loaded says it uses, so that its rebuild keeps it."""
+    try:
+        return files.read_manifest(index_dir).get("store")
+    except Exception:
+        return None
+
+
+def _drop_documents(data: files.IndexData, doc_ids: set[str]) -> None:
     """Remove the passages and sentence vectors of ``doc_ids``; nothing else moves in the vector store."""
     if not doc_ids:
         return

@@ -117,7 +117,7 @@ def corpus_update(corpus_dir, index_dir=None) -> Iterator[CorpusUpdate]:
         yield update
     except BaseException as exc:
         update.rollback()
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and not isinstance(exc, StorageError):
             raise StorageError.from_os_error(exc) from exc
         raise
     update.commit()

@@ -229,30 +229,58 @@ def timeline_html(service: ChatService, doc_id: str | None = None) -> str:
     return f'<ol class="qa-timeline" style="list-style:none;padding-left:0">{"".join(items)}</ol>'
 
 
+def events_view(service: ChatService, doc_id: str | None = None, query: str = ""):
+    """The events chart (a Plotly figure, or None) and list (HTML) for the tab's filters."""
+    from .events_view import events_figure, events_html
+
+    doc_id = None if doc_id in (None, "", ALL_ARTICLES) else doc_id
+    try:
+        found = service.events(query=query.strip() or None, doc_id=doc_id)
+    except QAError as exc:
+        return None, f'<p class="qa-events-error"><strong>Cannot show the events:</strong> {html.escape(str(exc))}</p>'
+    empty = f"No dated events about \u201c{query.strip()}\u201d." if query.strip() else "No dated events in these articles."
+    return (events_figure(found) if found else None), events_html(found, empty=empty)
+
+
 def timeline_tab(service: ChatService, app, tab=None):
-    """Every dated sentence across the articles in date order, filterable by article.
-    Refreshed when the page loads and whenever the tab is opened (after an upload)."""
+    """The happenings across the articles as a chart and a list (each with every source and
+    the dates sources disagree on), then every dated sentence in date order; filtered by
+    article and by what the events are about. Refreshed when the page loads and whenever the
+    tab is opened (after an upload)."""
     import gradio as gr
 
     gr.Markdown(
-        "Every dated sentence in the articles, oldest first, with its source. A date without a "
-        "year (\u201cin May\u201d) is read against the article's publication date; \u201cabout\u201d "
-        "marks a date that rests on a publication date the article does not state."
+        "What happened, oldest first: one entry per happening with every article that reports it, "
+        "and the dates sources disagree on. Diamonds are plans. A date without a year "
+        "(\u201cin May\u201d) is read against the article's publication date; \u201cabout\u201d marks a "
+        "date that rests on a publication date the article does not state; an article without a "
+        "publication date gives only its full dates."
     )
-    choice = gr.Dropdown(choices=[("All articles", ALL_ARTICLES)], value=ALL_ARTICLES, label="Article",
-                         interactive=True, elem_id="timeline-filter")
+    with gr.Row():
+        choice = gr.Dropdown(choices=[("All articles", ALL_ARTICLES)], value=ALL_ARTICLES, label="Article",
+                             interactive=True, elem_id="timeline-filter", scale=2)
+        query = gr.Textbox(label="About", placeholder="improvement notice", elem_id="events-query", scale=1,
+                           max_length=200)
+    chart = gr.Plot(label="Events", elem_id="events-chart", show_label=False)
+    listing = gr.HTML(elem_id="events")
+    gr.Markdown("#### Every dated sentence")
     entries = gr.HTML(elem_id="timeline")
 
-    def refresh(doc_id):
+    def show(doc_id, about):
+        figure, events_list = events_view(service, doc_id, about or "")
+        return figure, events_list, timeline_html(service, doc_id)
+
+    def refresh(doc_id, about):
         choices = timeline_choices(service)
         doc_id = doc_id if doc_id in {value for _, value in choices} else ALL_ARTICLES
-        return gr.Dropdown(choices=choices, value=doc_id), timeline_html(service, doc_id)
+        return (gr.Dropdown(choices=choices, value=doc_id),) + show(doc_id, about)
 
-    choice.input(lambda doc_id: timeline_html(service, doc_id), inputs=choice, outputs=entries,
-                 api_name="timeline")
-    app.load(refresh, inputs=choice, outputs=[choice, entries], api_visibility="undocumented")
+    outputs = [chart, listing, entries]
+    choice.input(show, inputs=[choice, query], outputs=outputs, api_name="timeline")
+    query.submit(show, inputs=[choice, query], outputs=outputs, api_visibility="undocumented")
+    app.load(refresh, inputs=[choice, query], outputs=[choice] + outputs, api_visibility="undocumented")
     if tab is not None:
-        tab.select(refresh, inputs=choice, outputs=[choice, entries], api_visibility="undocumented")
+        tab.select(refresh, inputs=[choice, query], outputs=[choice] + outputs, api_visibility="undocumented")
     return entries
 
 
@@ -295,11 +323,16 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, in
     app.queue(default_concurrency_limit=4)
     # Failed logins are limited per client address (Gradio's login has no limit of its own).
     middleware = [login_limit_middleware()] if auth else []
-    app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=True,
+    # quiet: Gradio's own banner ends with a hint to make a public link (share=True), which
+    # this app never does; the address is printed here instead.
+    app.launch(server_name=host, server_port=port, prevent_thread_lock=True, show_error=True,
                max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, css=CSS, js=SCROLL_JS, theme=theme(),
-               auth=auth, app_kwargs={"middleware": middleware},
+               auth=auth, quiet=True, app_kwargs={"middleware": middleware},
                # Gradio's login page shows nothing on a refusal (429), so the rule is stated up front.
                auth_message=LOGIN_RULE if auth else None)
+    print(f"Running on {app.local_url}  (Ctrl+C stops it)", flush=True)
+    if block:
+        app.block_thread()
     return app
 
 

@@ -92,7 +92,7 @@ def source_markdown(n: int, hit) -> str:
     url = safe_url(hit.url)
     if url:
         meta.append(_link(url))
-    meta.append(f"relevance {hit.score:.2f}")
+    meta.append(f"relevance {hit.relevance:.2f}")
     also = ""
     if hit.also_published:
         copies = []
@@ -116,12 +116,22 @@ def _link(url: str) -> str:
             f"{escape_text(host)}</a>")
 
 
+def short_answer_markdown(answer) -> str:
+    """The short answer with its marker "[1]" as written (a plain-Markdown reader sees
+    "[1]", not "&#91;1&#93;") and everything from the article escaped."""
+    quoted = f"\u201c{answer.citations[0].highlight_text}\u201d [1]" if answer.citations else None
+    if quoted is None or not answer.text.startswith(quoted):
+        return escape_text(answer.text)
+    sentence = escape_text(answer.citations[0].highlight_text)
+    return f"\u201c{sentence}\u201d [1]{escape_text(answer.text[len(quoted):])}"
+
+
 def render_answer(answer) -> str:
     """The chat reply for an :class:`~qa.answer.compose.Answer`: the short answer (quoted sentence
     and marker [1]) first, then the numbered sources; or an honest "not answered"."""
     parts = []
     if answer.found:
-        parts.append(f'<div class="qa-short">{escape_text(answer.text)}</div>')
+        parts.append(f'<div class="qa-short">{short_answer_markdown(answer)}</div>')
     else:
         parts.append(f'<div class="qa-short"><strong>{escape_text(answer.text)}</strong></div>')
     if answer.query and answer.query != answer.question:
