@@ -256,3 +256,54 @@ def test_web_upload_whose_check_copy_fails_names_the_article(tmp_path, monkeypat
     assert "**Not added:** could not write a temporary copy of ferry.md (to check it): File too large" in child.stdout, \
         child.stdout
     assert_as_before(corpus, index, corpus_before, index_before)
+
+
+PAGE = ("<html><head><title>Ferry service resumes after the storm</title></head><body><article>"
+        "<h1>Ferry service resumes after the storm</h1>"
+        "<p>The island ferry service resumed on Monday after the storm damaged the pier. Engineers worked "
+        "through the weekend to repair the landing ramp and the mooring posts.</p>"
+        "<p>The operator said the first crossing left at seven in the morning with forty passengers on board.</p>"
+        "</article></body></html>")
+
+
+@pytest.fixture
+def page_server():
+    """One article page on 127.0.0.1, served from this test process."""
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            body = PAGE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/ferry"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_web_address_added_under_a_write_error_changes_nothing_and_works_once_it_is_gone(
+        tmp_path, monkeypatch, page_server):
+    from qa.web import ChatService
+
+    corpus, index, _ = site(tmp_path, monkeypatch)
+    assert len(PAGE) < 1000
+    corpus_before, index_before = snapshot(corpus), snapshot(index)
+    child = run_limited(1000, "from qa.web import ChatService\n"
+                              f"print(ChatService({str(corpus)!r}, {str(index)!r}).add_address({page_server!r}))")
+    assert child.returncode == 0, child.stderr
+    report = html.unescape(child.stdout)
+    assert "**Not added:**" in report and "file size limit" in report and "as they were" in report, report
+    assert_as_before(corpus, index, corpus_before, index_before)
+
+    report = ChatService(corpus, index).add_address(page_server)
+    assert "**Added**" in report and "Ferry service resumes" in report, report
