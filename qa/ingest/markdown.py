@@ -68,7 +68,6 @@ def has_front_matter(text: str) -> bool:
 
 def read(text: str, doc: Document) -> None:
     """Fill ``doc``'s metadata and body from the Markdown ``text``."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")  # a front matter saved with CRLF is still one
     match = _FRONT_MATTER.match(text)
     body = text
     if match:
