@@ -38,11 +38,8 @@ from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES
 from .vectors import VectorStore, load_vector_store, open_vector_store
 
 FORMAT = "qa-index"
-# 2: passage vectors derived from their sentences' vectors (qa.store.build), no longer
-# embedded apart; an index of format 1 is rebuilt, not mixed with the new vectors.
 FORMAT_VERSION = 2
-# Why an index of an older format cannot be read, said when it is refused.
-FORMAT_CHANGES = {2: "passage vectors are now made from their sentences' vectors"}
+FORMAT_CHANGES = {2: "passage vectors are now made from their sentences' vectors"}  # said when refusing an older index
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 _REBUILD = "run `qa index --rebuild` to build it again from the corpus"
@@ -258,8 +255,8 @@ def read_manifest(index_dir: str | Path) -> dict:
         raise IndexCorruptError(f"{path} is not a qa index manifest; {_REBUILD}")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
-            f"{index_dir} has index format {manifest.get('format_version')}, this version reads {FORMAT_VERSION}"
-            + (f" ({FORMAT_CHANGES[FORMAT_VERSION]})" if FORMAT_CHANGES.get(FORMAT_VERSION) else "") + f"; {_REBUILD}"
+            f"{index_dir} has index format {manifest.get('format_version')}, this version reads {FORMAT_VERSION} "
+            f"({FORMAT_CHANGES[FORMAT_VERSION]}); {_REBUILD}"
         )
     for key in ("model", "files", "documents", "next_id"):
         if key not in manifest:
