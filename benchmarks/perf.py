@@ -10,7 +10,9 @@ Parts (``--part``, repeatable; default all):
   ``qa ask`` (bench_query.py);
 * ``indexing``: throughput and peak memory on a sample of SciFact, and the cost of adding
   one article to a ``--docs`` index as a share of a full build (bench_indexing.py);
-* ``scale``: a million passages, exact search against the IVF index (bench_ann.py).
+* ``scale``: a million passages, exact search against the IVF index (bench_ann.py);
+* ``milvus`` (only when asked for): Milvus Lite against FAISS at 100,000 vectors, and
+  Milvus's BM25 against bm25s (bench_milvus_scale.py, bench_milvus_bm25.py; docs/scaling.md).
 
 The naive pipeline is sentence-transformers on torch, FAISS ``IndexFlatIP`` and nothing
 cached, run over the same passages. Timings are noisy on a shared machine: each ratio
@@ -31,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import Results, log  # noqa: E402
 
-PARTS = ("indexing", "answer", "scale")
+PARTS = ("indexing", "answer", "scale", "milvus")
+DEFAULT_PARTS = ("indexing", "answer", "scale")  # milvus only when asked for: it is no speed target
 
 
 def parse(argv=None) -> argparse.Namespace:
@@ -55,7 +58,7 @@ def parse(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse(argv)
-    parts = args.part or list(PARTS)
+    parts = args.part or list(DEFAULT_PARTS)
     results = Results()
     started = time.perf_counter()
     if "indexing" in parts:
@@ -70,6 +73,12 @@ def main(argv=None) -> int:
         import bench_ann
 
         bench_ann.run(results, args.vectors, 300, 30, args.docs)
+    if "milvus" in parts:
+        import bench_milvus_bm25
+        import bench_milvus_scale
+
+        bench_milvus_scale.run(results)
+        bench_milvus_bm25.run(results)
     minutes = (time.perf_counter() - started) / 60
     command = "qa bench" + ("" if argv is None else " " + " ".join(argv))
     print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "

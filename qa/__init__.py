@@ -39,6 +39,8 @@ _LAZY = {
     "get_embedder": ("store.embedder", "get_embedder"),
     "timeline": ("answer.chronology", "timeline"),
     "TimelineEntry": ("answer.chronology", "TimelineEntry"),
+    "events": ("answer.events", "events"),
+    "Event": ("answer.events", "Event"),
 }
 
 __all__ = sorted(list(_LAZY) + [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -35,7 +35,7 @@ def cmd_index(args) -> int:
     from .store.build import build_index
 
     report = build_index(corpus_dir=args.corpus, index_dir=args.index, model=args.model, rebuild=args.rebuild,
-                         progress=_progress_bar())
+                         progress=_progress_bar(), store=args.store)
     print(report.summary())
     print(f"index: {report.index_dir}")
     return 0
@@ -47,10 +47,19 @@ def _format_hit(n: int, hit, width: int = 88) -> str:
     date = hit.published or "date unknown"
     if hit.published_note:
         date += " (date not stated in the article)"
-    lines = [f"[{n}] {hit.title}", f"    {hit.publisher or 'publisher unknown'}, {date}"]
+    where = [hit.publisher or "publisher unknown"]
+    if hit.author:
+        where.append(f"by {hit.author}")
+    where.append(date)
+    if hit.page is not None:
+        where.append(f"p. {hit.page}")
+    lines = [f"[{n}] {hit.title}", f"    {', '.join(where)}"]
     if hit.url:
         lines.append(f"    {hit.url}")
-    lines.append(f"    relevance {hit.score:.2f} · passage {hit.passage_id} · characters {hit.start}-{hit.end}")
+    for copy in hit.also_published:
+        also = ", ".join(x for x in (copy.publisher or copy.title, copy.published or "date unknown", copy.url) if x)
+        lines.append(f"    also in: {also}")
+    lines.append(f"    relevance {hit.relevance:.2f} · passage {hit.passage_id} · characters {hit.start}-{hit.end}")
     for para in marked.split("\n"):
         if para.strip():
             lines.append(textwrap.fill(para, width=width, initial_indent="    ", subsequent_indent="    "))
@@ -78,23 +87,51 @@ def cmd_ask(args) -> int:
 
 
 def cmd_add(args) -> int:
+    """Files, web addresses and feeds, each through qa.ingest.adding's checks, then one index update."""
     from .config import default_corpus_dir
-    from .ingest.readers import check_candidate, describe_formats
+    from .ingest.adding import AlreadyInCorpus, add_web_page, store_article
+    from .ingest.readers import describe_formats
     from .store.build import build_index
 
+    if not args.files and not args.feed:
+        raise QAError("give articles to add: files, web addresses (https://...) or --feed ADDRESS")
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
-    corpus.mkdir(parents=True, exist_ok=True)
-    for name in args.files:
-        src = Path(name)
-        if not src.is_file():
-            raise QAError(f"{src} is not a file; give the path of an article ({describe_formats()})")
-        check_candidate(src)  # refuse an unusable article before it enters the corpus
-        dest = corpus / src.name
-        if dest.exists() and dest.read_bytes() != src.read_bytes() and not args.replace:
-            raise QAError(f"{dest} already exists with other content; rename the file or pass --replace")
-        shutil.copyfile(src, dest)
-        print(f"copied    {src} -> {dest}")
-    report = build_index(corpus_dir=corpus, index_dir=args.index, progress=_progress_bar())
+    added: list[Path] = []
+    try:
+        for name in args.files:
+            if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", name):
+                try:
+                    path = add_web_page(name, corpus)
+                except AlreadyInCorpus as exc:
+                    print(f"unchanged {exc}")
+                    continue
+                added.append(path)
+                print(f"fetched   {name} -> {path}")
+                continue
+            src = Path(name)
+            if not src.is_file():
+                raise QAError(f"{src} is not a file; give the path of an article ({describe_formats()}) "
+                              "or a web address (https://...)")
+            existed = (corpus / src.name).exists()
+            try:
+                path = store_article(src.name, src.read_bytes(), corpus, replace=args.replace)
+            except AlreadyInCorpus:
+                print(f"unchanged {src}: already in {corpus}")
+                continue
+            if not existed:
+                added.append(path)
+            print(f"copied    {src} -> {path}")
+        if args.feed:
+            from .ingest.feeds import add_feed
+
+            report = add_feed(args.feed, corpus)
+            added.extend(report.added)
+            print(report.summary())
+        report = build_index(corpus_dir=corpus, index_dir=args.index, progress=_progress_bar())
+    except BaseException:
+        for path in added:  # an add that fails leaves the corpus as it was
+            path.unlink(missing_ok=True)
+        raise
     print(report.summary())
     return 0
 
@@ -117,6 +154,13 @@ def cmd_eval(args) -> int:
         report = evaluate_beir(args.beir, split=args.split, model=args.model, cache_dir=cache,
                                passages=args.passages, log=log)
         print(report.table())
+        return 0
+    if Path(args.questions).is_dir():  # a reader-style folder: articles/, questions.jsonl, followups.jsonl
+        from .evaluate.newsqa import evaluate_folder
+
+        cache = None if args.no_cache else args.cache
+        report = evaluate_folder(args.questions, cache_dir=cache, model=args.model, k=args.k)
+        print(report.table(verbose=args.verbose))
         return 0
     from .evaluate.questions import evaluate_questions
     from .answer.retriever import Retriever, default_retriever
@@ -157,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     dirs(p)
     p.add_argument("--rebuild", action="store_true", help="embed every article again")
     p.add_argument("--model", help="sentence-transformers model name or path (default: $QA_MODEL or all-MiniLM-L6-v2)")
+    p.add_argument("--store", metavar="URI",
+                   help="where passage vectors live: faiss (default, in the index folder), "
+                        "milvus:///abs/path/qa.db (Milvus Lite) or http://host:19530 (a Milvus server, "
+                        "credentials in $QA_MILVUS_TOKEN); kept by later updates")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question with ranked, cited passages")
@@ -168,8 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .ingest.readers import describe_formats  # light: the readers import their libraries on first use
 
-    p = sub.add_parser("add", help=f"copy articles ({describe_formats()}) into the corpus and update the index")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = sub.add_parser("add", help="add articles (files, web addresses, a feed) to the corpus and update the index")
+    p.add_argument("files", nargs="*", metavar="FILE_OR_URL",
+                   help=f"article files ({describe_formats()}) or web addresses of articles (https://...)")
+    p.add_argument("--feed", metavar="URL", help="an RSS or Atom feed: add every item not yet in the corpus")
     p.add_argument("--replace", action="store_true", help="overwrite a corpus file of the same name")
     dirs(p)
     p.set_defaults(func=cmd_add)
@@ -184,17 +234,20 @@ def build_parser() -> argparse.ArgumentParser:
         "eval", help="measure retrieval: hit@1, hit@3, MRR on a question set, or nDCG@10 on a BEIR benchmark",
         description="qa eval QUESTIONS.jsonl: lines of {\"q\": ..., \"expect\": phrase of the answering passage "
                     "or null}; prints hit@1, hit@3, MRR and answered/abstained counts. "
+                    "qa eval DIR (articles/, questions.jsonl, followups.jsonl): indexes the articles and prints "
+                    "right / wrong confident answers by kind, on the tune and report halves, and risk-coverage. "
                     "qa eval --beir DIR: indexes the benchmark as articles and prints nDCG@10 and Recall@100 of "
                     "the product's ranking (qa.Retriever), and of dense and BM25 alone.",
     )
-    p.add_argument("questions", nargs="?", metavar="QUESTIONS.jsonl")
+    p.add_argument("questions", nargs="?", metavar="QUESTIONS.jsonl|DIR")
     p.add_argument("-k", type=int, default=5, help="passages retrieved per question (default 5)")
     p.add_argument("--verbose", "-v", action="store_true", help="list every question, not only the misses")
     p.add_argument("--beir", metavar="DIR", help="a BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv")
     p.add_argument("--split", default="test", help="qrels file to judge by (default test; tune on train)")
-    p.add_argument("--model", help="embedding model for --beir (default: $QA_MODEL or all-MiniLM-L6-v2)")
+    p.add_argument("--model", help="embedding model for --beir or a DIR (default: $QA_MODEL or all-MiniLM-L6-v2)")
     p.add_argument("--cache", default="benchmarks/.cache",
-                   help="where --beir keeps the benchmark's corpus and index between runs (default benchmarks/.cache)")
+                   help="where --beir and DIR keep the benchmark's corpus and index between runs "
+                        "(default benchmarks/.cache)")
     p.add_argument("--no-cache", action="store_true", help="index the benchmark again and keep nothing")
     p.add_argument("--passages", type=int, default=400,
                    help="with --beir: passages ranked per query; documents rank by their best (default 400)")

@@ -40,3 +40,8 @@ class QuestionError(QAError, ValueError):
 
 class ModelError(QAError):
     """The embedding model cannot be loaded."""
+
+
+class VectorStoreError(QAError):
+    """The vector store an index names (a Milvus server, a Milvus Lite file) cannot be reached
+    or opened; rebuilding the index would not help."""

@@ -11,18 +11,22 @@ True
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Mapping
 
 # What an article says about itself; the index manifest keeps these per document.
-SOURCE_FIELDS = ("title", "publisher", "author", "published", "published_note", "url")
+SOURCE_FIELDS = ("title", "publisher", "author", "published", "published_note", "published_source", "url")
+# Where a publication date may be read (qa.ingest.metadata); '' when the article states none.
+PUBLISHED_SOURCES = ("front matter", "html meta", "json-ld", "time element", "dateline", "feed", "pdf metadata", "")
 
 
 @dataclass(frozen=True)
 class Source:
     """Where a passage comes from, as a citation shows it. ``published`` is ISO at the
     precision known (2018-07-23, 2016-08, 2016); ``published_note`` says why it is
-    uncertain, when it is."""
+    uncertain, when it is; ``published_source`` where it was read ('' when the article
+    states no date: never guessed). ``also_published`` are syndicated copies of the
+    article elsewhere (qa.ingest.syndication), cited with it."""
 
     title: str = ""
     publisher: str = ""
@@ -30,12 +34,19 @@ class Source:
     published: str = ""
     published_note: str = ""
     url: str = ""
+    published_source: str = ""
+    also_published: tuple["Source", ...] = ()
 
     @classmethod
     def from_metadata(cls, meta: Mapping[str, Any] | None) -> "Source":
         """The source fields of a document's metadata (a manifest entry); others are ignored."""
         meta = meta or {}
-        return cls(**{name: str(meta.get(name) or "") for name in SOURCE_FIELDS})
+        copies = tuple(cls.from_metadata(copy) for copy in meta.get("also_published") or () if isinstance(copy, Mapping))
+        return cls(**{name: str(meta.get(name) or "") for name in SOURCE_FIELDS}, also_published=copies)
+
+    def citation(self) -> dict[str, str]:
+        """Title, publisher, published and url: what a citation of a copy shows."""
+        return {"title": self.title, "publisher": self.publisher, "published": self.published, "url": self.url}
 
 
 class Cited:
@@ -68,6 +79,14 @@ class Cited:
     def url(self) -> str:
         return self.source.url
 
+    @property
+    def published_source(self) -> str:
+        return self.source.published_source
+
+    @property
+    def also_published(self) -> tuple[Source, ...]:
+        return self.source.also_published
+
 
 @dataclass
 class DateMention:
@@ -79,10 +98,11 @@ class DateMention:
     start: int
     end: int
     value: str  # ISO at its precision: 2016-08-11, 2018-05, 2015
-    precision: str  # "day", "month" or "year"
+    precision: str  # "day", "week" (2016-W31), "month" or "year"
     relative: bool = False
     approximate: bool = False
     relation: str = ""  # "since", "until", "by", "before", "after", "from"; "" for the date itself
+    future: bool = False  # said as a plan ("will meet on August 25"), or after the article's date
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,8 +113,7 @@ class DateMention:
 
     def shifted(self, offset: int) -> "DateMention":
         """The same mention with offsets moved back by ``offset`` (into a passage)."""
-        return DateMention(self.text, self.start - offset, self.end - offset, self.value, self.precision,
-                           self.relative, self.approximate, self.relation)
+        return replace(self, start=self.start - offset, end=self.end - offset)
 
 
 @dataclass
@@ -113,12 +132,23 @@ class Document:
     sha256: str = ""  # of the file's bytes: what decides whether it changed
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    published_source: str = ""  # one of PUBLISHED_SOURCES
+    # (start, end) of each page in ``body`` for paged documents (PDF), page 1 first; empty
+    # for articles without pages. Passages never run across two pages.
+    pages: list[tuple[int, int]] = field(default_factory=list)
+    # Syndicated copies of this article in the corpus (title, publisher, published, url,
+    # source each), found when the index is built; see qa.ingest.syndication.
+    also_published: list[dict[str, str]] = field(default_factory=list)
 
     def metadata(self) -> dict[str, Any]:
         meta = {name: getattr(self, name) for name in SOURCE_FIELDS}
         meta.update(source=self.source, sha256=self.sha256)
         if self.extra:
             meta["extra"] = self.extra
+        if self.pages:
+            meta["pages"] = len(self.pages)
+        if self.also_published:
+            meta["also_published"] = self.also_published
         return meta
 
 
@@ -141,6 +171,7 @@ class Passage:
     id: int = -1
     sentence_rows: list[int] = field(default_factory=list)
     dates: list[DateMention] = field(default_factory=list)
+    page: int | None = None  # 1-based page of a paged document (PDF); None for an article
 
     def sentence(self, i: int) -> str:
         s, e = self.sentences[i]
@@ -158,6 +189,7 @@ class Passage:
             "sentence_rows": list(self.sentence_rows),
             "dates": [d.to_dict() for d in self.dates],
             "id": self.id,
+            **({"page": self.page} if self.page is not None else {}),
         }
 
     @classmethod
@@ -176,4 +208,5 @@ class Passage:
             id=int(row["id"]),
             sentence_rows=[int(r) for r in row["sentence_rows"]],
             dates=[DateMention.from_dict(d) for d in row.get("dates", [])],
+            page=int(row["page"]) if row.get("page") is not None else None,
         )

@@ -107,3 +107,22 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def milvus_uri(tmp_path):
+    """A Milvus Lite store in this test's folder, served in this process on 127.0.0.1."""
+    pytest.importorskip("milvus_lite")
+    from qa.store.milvus_client import release
+
+    uri = f"milvus://{tmp_path / 'milvus' / 'qa.db'}"
+    yield uri
+    release(uri)
+
+
+@pytest.fixture(params=["faiss", "milvus"])
+def store_uri(request):
+    """Each vector store in turn, for the core tests: None (FAISS, the default) or Milvus Lite."""
+    if request.param == "faiss":
+        return None
+    return request.getfixturevalue("milvus_uri")

@@ -110,3 +110,107 @@ def test_retriever_answer_refuses_an_empty_question(tiny_corpus, tmp_path, hash_
     retriever = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder)
     with pytest.raises(QuestionError, match="empty"):
         retriever.answer("   ", history=["when did the harbour bridge reopen?"])
+
+
+def test_a_follow_up_carries_the_earlier_names_not_the_earlier_predicate():
+    query = follow_up_query("And what rating did it end up with?", ["When did Ofsted inspect Heckmondwike Primary?"])
+    assert query == "And what rating did it end up with? Ofsted Heckmondwike Primary"
+    # "what about X" asks the earlier question again of X
+    assert follow_up_query("What about Midlothian?", ["How many teaching jobs does Glasgow want to cut?"]) == \
+        "How many teaching jobs does Midlothian want to cut?"
+
+
+class _Recorder:
+    """A retriever that records what it was asked and answers from fixed hits per article."""
+
+    def __init__(self, hits):
+        self.hits, self.calls = hits, []
+
+    def retrieve(self, query, k=5, doc_ids=None):
+        self.calls.append((query, None if doc_ids is None else set(doc_ids)))
+        return [h for h in self.hits if doc_ids is None or h.doc_id in doc_ids][:k]
+
+
+def _hit(doc_id, text, support, missing=()):
+    from qa.answer.hits import Hit
+    from qa.records import Source
+
+    return Hit(f"{doc_id}#p0", doc_id, text, support, Source(title=doc_id), 0, len(text), (0, len(text)),
+               support=support, missing_names=list(missing))
+
+
+def test_a_follow_up_without_names_is_answered_from_the_conversations_article_first():
+    # The earlier question's best hit misses its name; the second names it: that article is the topic.
+    hits = [_hit("other", "Riverton council paid for the bridge in 2019.", 0.9, missing=["Kingsport"]),
+            _hit("kingsport", "Kingsport Council paid for the library in 2020.", 0.8)]
+    retriever = _Recorder(hits)
+    answer = qa.answer.compose.answer(retriever, "and who paid for it?", history=["When did the Kingsport library open?"])
+    assert retriever.calls[0] == ("When did the Kingsport library open?", None)  # where the conversation is
+    assert retriever.calls[1][1] == {"kingsport"}
+    assert answer.found and answer.citations[0].doc_id == "kingsport"
+    assert len(retriever.calls) == 2  # answered there: no search of every article
+
+    # Nothing answers in that article: every article is searched.
+    weak = _Recorder([_hit("other", "Riverton council paid for the bridge.", 0.9, missing=["Kingsport"]),
+                      _hit("kingsport", "Kingsport library.", 0.1)])
+    qa.answer.compose.answer(weak, "and who paid for it?", history=["When did the Kingsport library open?"])
+    assert [doc_ids for _, doc_ids in weak.calls] == [None, {"kingsport"}, None]
+
+    # A follow-up with a name of its own is searched everywhere at once.
+    named = _Recorder(hits)
+    qa.answer.compose.answer(named, "What about Riverton?", history=["When did the Kingsport library open?"])
+    assert [doc_ids for _, doc_ids in named.calls] == [None]
+
+
+def test_hit_scores_are_never_negative_and_relevance_follows_the_ranking(seed_corpus, tmp_path, hash_embedder):
+    qa.build_index(seed_corpus, tmp_path / "index", embedder=hash_embedder)
+    retriever = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder)
+    for question in ("When was the improvement notice closed?", "Which submarine sank?", "budget"):
+        hits = retriever.retrieve(question, k=8)
+        scores = [h.score for h in hits]
+        relevance = [h.relevance for h in hits]
+        assert all(s >= 0 for s in scores) and scores == sorted(scores, reverse=True)
+        assert all(0 <= r < 1 for r in relevance) and relevance == sorted(relevance, reverse=True)
+
+
+def test_a_when_answer_lists_a_date_it_cannot_resolve_instead_of_choosing_another():
+    from qa.answer.compose import date_note
+    from qa.answer.hits import Hit
+    from qa.ingest.dates import find_dates
+    from qa.records import Source
+
+    text = "On 19 November, the authority received a challenge to a closure date of 31 August 2025."
+    undated = Hit("a#p0", "a", text, 1.0, Source(), 0, len(text), (0, len(text)),
+                  dates=[d.to_dict() for d in find_dates(text, "")])
+    assert date_note(undated) == (
+        "dates in the sentence: \u201c19 November\u201d (its year is not stated and the article's date is not "
+        "known); 31 August 2025 (as stated in the sentence)")
+    dated = Hit("a#p0", "a", text, 1.0, Source(published="2024-12-01"), 0, len(text), (0, len(text)),
+                dates=[d.to_dict() for d in find_dates(text, "2024-12-01")])
+    assert date_note(dated).startswith("dates of the events, as stated in the sentence: 19 November 2024")
+
+
+def test_a_question_about_now_prefers_the_newest_article_that_names_its_subject(tmp_path, hash_embedder, monkeypatch):
+    from tests.conftest import write_articles
+
+    article = """\
+        ---
+        title: Riverton library news
+        publisher: Coast Times
+        published: {date}
+        ---
+
+        The Riverton library is closed on Sundays. {other}
+        """
+    corpus = write_articles(tmp_path / "corpus", {
+        "a-2018.md": article.format(date="2018-05-01", other="Volunteers run the reading group."),
+        "b-2016.md": article.format(date="2016-05-01", other="It is still closed on Sundays in winter."),
+        "c-2020.md": article.replace("Riverton", "Kingsport").format(date="2020-05-01", other="It has a cafe."),
+    })
+    qa.build_index(corpus, tmp_path / "index", embedder=hash_embedder)
+    retriever = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder)
+    now = retriever.retrieve("Is the Riverton library still closed on Sundays?", k=3)
+    assert now[0].doc_id == "a-2018"  # the newest article naming Riverton (2020's names Kingsport)
+    assert {h.doc_id for h in now} == {"a-2018", "b-2016", "c-2020"}
+    monkeypatch.setattr("qa.answer.retriever.RECENT_WEIGHT", 0.0)
+    assert retriever.retrieve("Is the Riverton library still closed on Sundays?", k=3)[0].doc_id == "b-2016"

@@ -32,17 +32,18 @@ def test_first_build_embeds_everything(tiny_corpus, tmp_path, hash_embedder):
     assert report.updated == report.removed == report.unchanged == []
 
 
-def test_unchanged_corpus_embeds_nothing(tiny_corpus, tmp_path, hash_embedder):
-    build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
+def test_unchanged_corpus_embeds_nothing(tiny_corpus, tmp_path, hash_embedder, store_uri):
+    build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder, store=store_uri)
     hash_embedder.calls.clear()
     report = build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
     assert hash_embedder.calls == []
     assert sorted(report.unchanged) == ["harbour", "library"] and not report.changed
 
 
-def test_add_edit_delete_touch_only_that_article(tiny_corpus, tmp_path, hash_embedder):
+def test_add_edit_delete_touch_only_that_article(tiny_corpus, tmp_path, hash_embedder, store_uri):
+    """On each vector store; later builds are not told the store again: the index keeps it."""
     index = tmp_path / "index"
-    build_index(tiny_corpus, index, embedder=hash_embedder)
+    build_index(tiny_corpus, index, embedder=hash_embedder, store=store_uri)
     before = {p.passage_id: p.id for p in qa.store.index_files.load_index(index).passages}
 
     # add: exactly the new article's passage and sentence texts reach the embedder
@@ -57,7 +58,7 @@ def test_add_edit_delete_touch_only_that_article(tiny_corpus, tmp_path, hash_emb
     assert embedded_texts(hash_embedder) == [p.text for p in passages] + sentences
     data = qa.store.index_files.load_index(index)
     kept = {p.passage_id: p.id for p in data.passages if p.doc_id != "ferry"}
-    assert kept == before  # untouched passages keep their FAISS ids
+    assert kept == before  # untouched passages keep their ids in the vector store
     hits = qa.Retriever(index, embedder=hash_embedder).retrieve("ferry suspended gales", k=1)
     assert hits[0].doc_id == "ferry" and hits[0].title == "Ferry service suspended in storm"
 
@@ -72,7 +73,7 @@ def test_add_edit_delete_touch_only_that_article(tiny_corpus, tmp_path, hash_emb
     hits = qa.Retriever(index, embedder=hash_embedder).retrieve("gales eighty miles", k=1)
     assert "eighty miles" in hits[0].text
 
-    # delete: its passages leave FAISS, the table and the manifest
+    # delete: its passages leave the vector store, the table and the manifest
     (tiny_corpus / "ferry.md").unlink()
     hash_embedder.calls.clear()
     report = build_index(tiny_corpus, index, embedder=hash_embedder)
@@ -85,15 +86,16 @@ def test_add_edit_delete_touch_only_that_article(tiny_corpus, tmp_path, hash_emb
     assert all(h.doc_id != "ferry" for h in hits)
 
 
-def test_rebuild_flag_and_model_change_force_full_builds(tiny_corpus, tmp_path, hash_embedder):
+def test_rebuild_flag_and_model_change_force_full_builds(tiny_corpus, tmp_path, hash_embedder, store_uri):
     index = tmp_path / "index"
-    build_index(tiny_corpus, index, embedder=hash_embedder)
+    build_index(tiny_corpus, index, embedder=hash_embedder, store=store_uri)
     report = build_index(tiny_corpus, index, embedder=hash_embedder, rebuild=True)
     assert report.full_rebuild and "--rebuild" in report.reason
     other = qa.store.embedder.HashingEmbedder(32)
     report = build_index(tiny_corpus, index, embedder=other)
     assert report.full_rebuild and "hash:64" in report.reason and "hash:32" in report.reason
-    assert qa.store.index_files.load_index(index).dimension == 32
+    data = qa.store.index_files.load_index(index)
+    assert data.dimension == 32 and data.vector_store.kind == (store_uri or "faiss").split(":")[0]
 
 
 def test_empty_corpus_is_an_error_that_says_what_to_do(tmp_path, hash_embedder):
@@ -103,9 +105,9 @@ def test_empty_corpus_is_an_error_that_says_what_to_do(tmp_path, hash_embedder):
     assert not (tmp_path / "index" / "manifest.json").exists()
 
 
-def test_failed_embedding_leaves_previous_index(tiny_corpus, tmp_path, hash_embedder):
+def test_failed_embedding_leaves_previous_index(tiny_corpus, tmp_path, hash_embedder, store_uri):
     index = tmp_path / "index"
-    build_index(tiny_corpus, index, embedder=hash_embedder)
+    build_index(tiny_corpus, index, embedder=hash_embedder, store=store_uri)
     before = (index / "manifest.json").read_bytes()
 
     class Broken(qa.store.embedder.HashingEmbedder):

@@ -71,6 +71,13 @@ def test_seed_article_2016_dates_are_approximate_because_its_own_date_is():
     ("It was busy last year.", "2018-07-23", ("last year", "2017", "year")),
     ("It opens next month.", "2018-07-23", ("next month", "2018-08", "month")),
     ("he left yesterday", "2018-07-23", ("yesterday", "2018-07-22", "day")),
+    ("It will return to normal next week.", "2018-07-23", ("next week", "2018-W31", "week")),
+    ("Inspectors came last week.", "2016-08-12", ("last week", "2016-W31", "week")),
+    ("Earlier this month it closed.", "2016-08-12", ("this month", "2016-08", "month")),
+    ("Elections are due next year.", "2016-08-12", ("next year", "2017", "year")),
+    ("The board will meet on August 25.", "2016-08-12", ("August 25", "2016-08-25", "day")),
+    ("The board met on August 25.", "2016-08-12", ("August 25", "2015-08-25", "day")),
+    ("A review is due in March.", "2016-08-12", ("March", "2017-03", "month")),
     ("plans for mid-2015", "2018-07-23", ("2015", "2015", "year")),
     ("the report of 2016-08-11 said", "", ("2016-08-11", "2016-08-11", "day")),
 ])
@@ -86,7 +93,6 @@ def test_expressions_resolve_with_their_precision(text, published, expected):
     "The 2000 people came.",  # a count
     "Prices rose 2015% and cost £2015.",
     "on Good Friday",
-    "It will return to normal next week.",  # a week fits no precision of ours
     "in 31 February 2016",
 ])
 def test_words_that_only_look_like_dates_are_not_dates(text):
@@ -258,3 +264,15 @@ def test_weekday_of_the_publication_day_is_that_day():
     # 13 March 2020 was a Friday: "on Friday" in that day's paper is the same day, "on Monday" the 9th.
     found = {d.text: d.value for d in find_dates("It reopened on Friday after closing on Monday.", "2020-03-13")}
     assert found == {"Friday": "2020-03-13", "Monday": "2020-03-09"}
+
+
+def test_a_plan_is_marked_future_and_a_week_is_a_period():
+    [plan] = find_dates("The board will meet on August 25.", "2016-08-12")
+    [past] = find_dates("The board met on August 11.", "2016-08-12")
+    assert plan.future and not past.future
+    week = parse_period("2016-W31")
+    assert (week.precision, week.first, week.last) == ("week", dt.date(2016, 8, 1), dt.date(2016, 8, 7))
+    assert format_date("2016-W31") == "the week of 1 August 2016"
+    assert parse_period("2016-W54") is None
+    # Without a publication date a plan's "August 25" cannot be placed either.
+    assert find_dates("The board will meet on August 25.", "") == []

@@ -80,7 +80,7 @@ def tmp_corpus_with_problems(tmp_path):
     (tmp_path / "good.md").write_text("---\ntitle: Good\n---\n\nA real article. It has words.\n")
     (tmp_path / "empty.md").write_text("")
     (tmp_path / "blob.txt").write_bytes(b"\x00\x01\x02binary")
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF")  # not an article type: ignored, not an error
+    (tmp_path / "notes.docx").write_bytes(b"%PDF")  # not an article type: ignored, not an error
     return tmp_path
 
 
@@ -90,9 +90,9 @@ def test_missing_corpus_says_what_to_do(tmp_path):
 
 
 def test_unsupported_type_is_refused(tmp_path):
-    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
-    with pytest.raises(DocumentError, match="unsupported type .pdf"):
-        read_document(tmp_path / "a.pdf", tmp_path)
+    (tmp_path / "a.docx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(DocumentError, match="unsupported type .docx"):
+        read_document(tmp_path / "a.docx", tmp_path)
 
 
 def test_one_reader_table_serves_the_loader_qa_add_uploads_and_messages(tmp_path, monkeypatch):
@@ -111,4 +111,4 @@ def test_one_reader_table_serves_the_loader_qa_add_uploads_and_messages(tmp_path
     assert [d.title for d in documents] == ["Ferry sinks at dawn"] and not problems
     assert check_candidate(corpus / "ferry.rst").title == "Ferry sinks at dawn"
     assert safe_filename("Ferry.RST") == "Ferry.rst"
-    assert describe_formats() == ".txt, .md, .html or .rst"
+    assert describe_formats() == ".txt, .md, .html, .pdf or .rst"

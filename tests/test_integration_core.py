@@ -21,7 +21,7 @@ def test_cli_ask_marks_the_closing_sentence(real_index, capsys):
     out = capsys.readouterr().out
     first = out.split("[2]")[0]
     assert "[1] London borough moves out of 'inadequate' following Ofsted inspection" in first
-    assert "Children & Young People Now (CYP Now), 2018-07-23" in first
+    assert "Children & Young People Now (CYP Now), by Joe Lepper, 2018-07-23" in first
     marked = first.split(">>>")[1].split("<<<")[0]
     assert "closed following Ofsted's latest visit" in " ".join(marked.split())
 

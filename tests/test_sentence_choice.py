@@ -1,33 +1,38 @@
 """The answering sentence chosen for many passages at once (SentenceChooser) is the one the
-plain rule (choose_sentence) chooses, with the same score."""
+plain rule (choose_sentence) chooses, with the same support; names are looked for in the
+whole article (ArticleWords)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from qa.answer.question import strip_names
+from qa.answer.sentence_choice import ArticleWords, SentenceChooser, choose_sentence
+from qa.answer.support import COSINE_WEIGHT, OVERLAP_WEIGHT, TYPE_PENALTY, UNNAMED_WEIGHT
+from qa.records import Passage
 from qa.store.build import build_index
 from qa.store.index_files import load_index
-from qa.records import Passage
-from qa.answer.sentence_choice import FRAGMENT_PENALTY, KIND_BONUS, SentenceChooser, choose_sentence
 
 QUESTIONS = [
     "when was the improvement notice closed?",  # asks for a date
-    "how many children were seen by a social worker?",  # a number
-    "how much did the council spend?",  # an amount
-    "what did Ofsted say about the leadership of children's services?",
+    "how many children were seen by a social worker?",  # a count
+    "how much did the council spend?",  # money
+    "what did Ofsted say about the leadership of children's services?",  # names
+    "Who leads Wandsworth Council?",  # an agent, and names
     "Wandsworth",  # one word
     "the of and",  # no content words at all
 ]
 
 
-def _passage(pid: int, *sentences: str, dates=()) -> Passage:
+def _passage(pid: int, *sentences: str, doc: str = "d", at: int = 500) -> Passage:
+    """A passage of ``sentences``, from offset ``at`` in its article (0: it opens the article)."""
     text, spans = "", []
     for sentence in sentences:
         start = len(text) + (1 if text else 0)
         text = f"{text} {sentence}" if text else sentence
         spans.append((start, start + len(sentence)))
-    return Passage(passage_id=f"d#p{pid}", doc_id="d", text=text, start=0, end=len(text), sentences=spans,
-                   id=pid, sentence_rows=list(range(len(spans))), dates=list(dates))
+    return Passage(passage_id=f"{doc}#p{pid}", doc_id=doc, text=text, start=at, end=at + len(text), sentences=spans,
+                   id=pid, sentence_rows=list(range(len(spans))))
 
 
 @pytest.fixture
@@ -38,42 +43,53 @@ def seed_data(seed_corpus, tmp_path, hash_embedder):
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_every_seed_passage_gets_the_plain_rules_sentence_and_score(seed_data, question):
+def test_every_seed_passage_gets_the_plain_rules_sentence_and_support(seed_data, question):
     data, embedder = seed_data
-    q = embedder.encode([question])[0]
+    q, q_unnamed = embedder.encode([question, strip_names(question)])
     passages = data.passages
     rows = [r for p in passages for r in p.sentence_rows]
-    cosines = data.sentence_vectors[rows] @ q
-    chosen = SentenceChooser().choose(question, passages, cosines)
+    cosines, unnamed = data.sentence_vectors[rows] @ q, data.sentence_vectors[rows] @ q_unnamed
+    share = ArticleWords(data.documents, passages).name_share(question, [p.doc_id for p in passages])
+    chosen = SentenceChooser().choose(question, passages, cosines, unnamed, share)
     ends = np.cumsum([len(p.sentence_rows) for p in passages])
-    plain = [choose_sentence(question, q, p, data.sentence_vectors, dense=cosines[end - len(p.sentence_rows):end])
-             for p, end in zip(passages, ends)]
-    assert chosen == plain  # same sentence, same score to the last bit
-    assert [b for b, _ in chosen] == [choose_sentence(question, q, p, data.sentence_vectors)[0] for p in passages]
-    assert any(p.dates for p in passages)  # the date preference was exercised
+    plain = [choose_sentence(question, p, cosines[end - len(p.sentence_rows):end],
+                             unnamed[end - len(p.sentence_rows):end], s)
+             for p, end, s in zip(passages, ends, share)]
+    assert chosen == plain  # same sentence, same support to the last bit
 
 
-def test_a_when_question_prefers_the_sentence_that_gives_a_date():
+def test_the_name_is_matched_in_the_article_and_the_sentence_by_the_rest():
+    # The naming sentence is closer to the whole question; the answering one to the question
+    # without the name, and the article holds the name in its headline.
+    passage = _passage(1, "Inspectors visited Heckmondwike Primary School in May.",
+                       "A significant number of pupils are persistently absent.")
+    articles = ArticleWords({"d": {"title": "Heckmondwike school told to improve", "published": "2024-05-01"}},
+                            [passage])
+    question = "Do many children at Heckmondwike miss school?"
+    assert articles.missing_names(question, "d") == []
+    assert articles.missing_names("Do many children at Dewsbury miss school?", "d") == ["Dewsbury"]
+    assert articles.missing_names("What did the 2024 report find?", "d") == []  # the publication year
+    share = articles.name_share(question, ["d"])
+    assert share.tolist() == [1.0]
+    [(best, score)] = SentenceChooser().choose(question, [passage], np.array([0.6, 0.4], dtype=np.float32),
+                                               np.array([0.3, 0.6], dtype=np.float32), share)
+    assert best == 1
+    assert score == pytest.approx(COSINE_WEIGHT * 0.4 + UNNAMED_WEIGHT * 0.6 + OVERLAP_WEIGHT * 0.0, abs=1e-6)
+
+
+def test_a_sentence_without_the_type_asked_for_is_marked_down_and_ties_go_first():
     passage = _passage(7, "The council improved its children's services greatly.",
                        "Ofsted closed the improvement notice in May 2018.")
     cosines = np.array([0.60, 0.55], dtype=np.float32)
     chooser = SentenceChooser()
-    [(best, score)] = chooser.choose("when was the notice closed?", [passage], cosines)
-    assert best == 1
-    assert score == pytest.approx(0.55 + 0.5 * 1.0 + KIND_BONUS)  # "notice", "closed" both shared
-    [(best, _)] = chooser.choose("what improved?", [passage], cosines)  # no date asked: cosine and words
-    assert best == 0
-
-
-def test_a_fragment_is_marked_down_and_ties_go_to_the_first_sentence():
-    passage = _passage(1, "This is the priority.", "Social workers visit every child each month.")
-    cosines = np.array([0.70, 0.65], dtype=np.float32)
-    [(best, score)] = SentenceChooser().choose("anything new?", [passage], cosines)
-    assert best == 1 and score == pytest.approx(0.65)
-    assert float(np.float32(0.70)) - FRAGMENT_PENALTY < 0.65
-
+    [(best, score)] = chooser.choose("when was the notice closed?", [passage], cosines, cosines, np.ones(1))
+    assert best == 1  # "notice", "closed" shared, and a date
+    assert score == pytest.approx((COSINE_WEIGHT + UNNAMED_WEIGHT) * 0.55 + OVERLAP_WEIGHT * 1.0, abs=1e-6)
+    [(best, score)] = chooser.choose("what improved?", [passage], cosines, cosines, np.ones(1))
+    assert best == 0 and TYPE_PENALTY > 0
     twice = _passage(2, "Social workers visit every child.", "Social workers visit every child.")
-    assert SentenceChooser().choose("who visits?", [twice], np.array([0.5, 0.5], dtype=np.float32))[0][0] == 0
+    same = np.array([0.5, 0.5], dtype=np.float32)
+    assert SentenceChooser().choose("who visits?", [twice], same, same, np.ones(1))[0][0] == 0
 
 
 def test_a_full_cache_starts_again_and_answers_stay_the_same():
@@ -82,14 +98,17 @@ def test_a_full_cache_starts_again_and_answers_stay_the_same():
     cosines = np.tile(np.array([0.3, 0.4], dtype=np.float32), 5)
     small, large = SentenceChooser(max_passages=2), SentenceChooser()
     for _ in range(2):
-        assert small.choose("how much is the budget?", passages, cosines) == large.choose(
-            "how much is the budget?", passages, cosines)
+        question = "how much is the budget?"
+        assert small.choose(question, passages, cosines, cosines, np.ones(5)) == large.choose(
+            question, passages, cosines, cosines, np.ones(5))
         assert len(small) <= 2 and len(large) == 5
     assert large.prepare(passages) == 5
 
 
 def test_cosines_that_do_not_match_the_sentences_are_refused():
     passage = _passage(3, "One sentence.", "Two sentences.")
+    one = np.array([0.1], dtype=np.float32)
     with pytest.raises(ValueError, match="one cosine per sentence"):
-        SentenceChooser().choose("what?", [passage], np.array([0.1], dtype=np.float32))
-    assert SentenceChooser().choose("what?", [], np.zeros(0, dtype=np.float32)) == []
+        SentenceChooser().choose("what?", [passage], one, one, np.ones(1))
+    empty = np.zeros(0, dtype=np.float32)
+    assert SentenceChooser().choose("what?", [], empty, empty, np.ones(0)) == []

@@ -63,10 +63,14 @@ def test_reply_opens_with_the_quoted_answer_then_numbered_sources():
     hit = make_hit()
     reply = render_answer(Answer(question="q", found=True, text=f"\u201c{hit.highlight_text}\u201d [1]",
                                  citations=[hit, make_hit(title="Second", score=0.4)], query="q"))
-    assert reply.index("\u201cThe notice was closed in July 2018.\u201d &#91;1&#93;") < reply.index("Sources")
+    # The marker reads as "[1]" in plain Markdown (the /chat API), not as an entity.
+    assert reply.index("\u201cThe notice was closed in July 2018.\u201d [1]") < reply.index("Sources")
+    assert "&#91;1&#93;" not in reply
     assert "**[1] Headline**" in reply and "**[2] Second**" in reply
     assert "<mark>The notice was closed in July 2018.</mark>" in reply
-    assert "Publisher · 23 July 2018" in reply and "relevance 0.61" in reply
+    # relevance: the ranking score 0.61 on a 0..1 scale (0.61 / 1.61), sources in its order
+    assert "Publisher · 23 July 2018" in reply and "relevance 0.38" in reply and "relevance 0.29" in reply
+    assert reply.index("relevance 0.38") < reply.index("relevance 0.29")
     assert '<a href="https://example.org/a"' in reply and ">example.org</a>" in reply
     assert "follow-up" not in reply
 
@@ -82,6 +86,18 @@ def test_reply_when_nothing_answers_says_so_and_keeps_the_passages_folded_away()
                                  citations=[make_hit()], query="q"))
     assert reply.startswith('<div class="qa-short"><strong>The documents do not answer this question.')
     assert "<details>" in reply and "Sources" not in reply
+
+
+def test_only_the_answer_marker_is_left_unescaped():
+    text = "The fund [1] costs *£5m*."
+    hit = make_hit(text=text, highlight=(0, len(text)))
+    reply = render_answer(Answer(question="q", found=True, text=f"\u201c{text}\u201d [1] \u2014 date: [x](y)",
+                                 citations=[hit]))
+    short = reply.split("</div>")[0]
+    assert short.endswith("\u201cThe fund &#91;1&#93; costs &#42;£5m&#42;.\u201d [1] \u2014 date: &#91;x&#93;(y)")
+    # an answer text that does not quote the first citation is escaped whole
+    other = render_answer(Answer(question="q", found=True, text="[1] other", citations=[hit]))
+    assert other.startswith('<div class="qa-short">&#91;1&#93; other')
 
 
 def test_article_markup_is_shown_as_text():
@@ -134,9 +150,9 @@ def test_upload_names_are_sanitised_to_a_plain_basename(name, expected):
     assert safe_filename(name) == expected
 
 
-@pytest.mark.parametrize("name", ["notes.pdf", "archive.tar.gz", "noext", "evil.md.exe", ""])
+@pytest.mark.parametrize("name", ["notes.docx", "archive.tar.gz", "noext", "evil.md.exe", ""])
 def test_uploads_of_other_types_are_refused(name):
-    with pytest.raises(UploadError, match="not a .txt, .md or .html file"):
+    with pytest.raises(UploadError, match="not a .txt, .md, .html or .pdf file"):
         safe_filename(name)
 
 
@@ -185,7 +201,7 @@ def test_service_adds_uploads_and_lists_documents(tiny_corpus, tmp_path, hash_em
     service.prepare()
     upload = tmp_path / "kingsport.txt"
     upload.write_text(BRIDGE)
-    bad = tmp_path / "notes.pdf"
+    bad = tmp_path / "notes.docx"
     bad.write_text("x")
     duplicate = tmp_path / "copy-of-harbour.md"
     duplicate.write_text((tiny_corpus / "harbour.md").read_text())
@@ -193,7 +209,7 @@ def test_service_adds_uploads_and_lists_documents(tiny_corpus, tmp_path, hash_em
 
     report = service.add_files([str(upload), str(bad), str(duplicate)], progress=lambda *a: seen.append(a))
     assert "**Added** kingsport.txt: \u201cKingsport harbour bridge reopens after cable repairs\u201d" in report
-    assert "**Not added:** 'notes.pdf' is not a .txt, .md or .html file" in report
+    assert "**Not added:** 'notes.docx' is not a .txt, .md, .html or .pdf file" in report
     assert "**Not added:** copy-of-harbour.md: same text as harbour.md" in report
     assert not (tiny_corpus / "copy-of-harbour.md").exists()  # the corpus stays as the index describes it
     assert seen and seen[-1][0] == seen[-1][1]
@@ -203,7 +219,7 @@ def test_service_adds_uploads_and_lists_documents(tiny_corpus, tmp_path, hash_em
     assert rows["kingsport.txt"][3] >= 1
     answer = service.answer("which ferry operators carried Kingsport commuters?")
     assert answer.citations[0].doc_id == "kingsport"
-    assert service.add_files([]) == "Choose one or more articles (.txt, .md or .html) first."
+    assert service.add_files([]) == "Choose one or more articles (.txt, .md, .html or .pdf) first."
 
 
 def test_an_upload_whose_index_update_fails_leaves_the_corpus_as_it_was(tiny_corpus, tmp_path, hash_embedder,
@@ -357,3 +373,11 @@ def test_the_chat_is_callable_from_gradio_client(server):
     reply = client.predict(EXAMPLE, api_name="/chat")
     assert isinstance(reply, str)
     assert CLOSED in reply and "<mark>" in reply and CYP_NOW.replace("&", "&amp;") in reply
+    assert "\u201d [1]" in reply and "&#91;1&#93;" not in reply  # plain Markdown marker
+
+
+@pytest.mark.browser
+def test_the_server_prints_its_address_and_no_public_link_hint(server):
+    log = (server["base"] / "server.log").read_text()
+    assert f"Running on {server['url'].rstrip('/')}" in log
+    assert "share=True" not in log and "public link" not in log

@@ -84,6 +84,22 @@ def asks_about_future(question: str) -> bool:
     return bool(_FUTURE_QUESTION.search(question))
 
 
+_PRESENT_QUESTION = re.compile(r"\b(?:still|now|currently|current|latest|at present|these days|this time|any more|anymore)\b",
+                               re.I)
+
+
+def asks_about_present(question: str) -> bool:
+    """Whether ``question`` asks how things stand now ("are ... still rated inadequate?",
+    "what grade did it get this time?"): the newest article on the subject answers it.
+
+    >>> asks_about_present("Are Wandsworth's children's services still rated inadequate?")
+    True
+    >>> asks_about_present("When was the notice issued?")
+    False
+    """
+    return bool(_PRESENT_QUESTION.search(question))
+
+
 def speaks_of_future(sentence: str) -> bool:
     """Whether ``sentence`` states a plan, a requirement or an expectation (will, must, plans...)."""
     return bool(_FUTURE_SENTENCE.search(sentence))

@@ -145,7 +145,7 @@ def _entry(meta: dict, doc_id: str, kind: str, text: str, start: int, end: int, 
     )
 
 
-_COARSE_FIRST = {"year": 0, "month": 1, "day": 2}
+_COARSE_FIRST = {"year": 0, "month": 1, "week": 2, "day": 3}
 
 
 def _order(entry: TimelineEntry):

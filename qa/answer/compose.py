@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..ingest.dates import format_date, parse_period
+from ..ingest.dates import format_date, parse_period, unresolved_dates
 from .abstention import MIN_SUPPORT, is_answered
 from .answer_kind import is_when_question
 from .hits import Hit
-from .question import check_question, follow_up_query
+from .question import check_question, follow_up_query, is_follow_up, question_names, user_questions
 
 # Below this support (the answering sentence's score), nothing answers; it and the other
 # checks are in qa.answer.abstention, calibrated as docs/quality.md says.
@@ -59,11 +59,33 @@ def compose_answer(question: str, hits: list[Hit], query: str = "", min_score: f
 
 def answer(retriever, question: str, history: Iterable | None = None, k: int = 5) -> Answer:
     """A short cited answer to ``question`` from ``retriever``; a follow-up is read in the
-    light of the earlier questions in ``history`` (see :func:`follow_up_query`)."""
+    light of the earlier questions in ``history`` (see :func:`follow_up_query`).
+
+    A follow-up that names nothing of its own ("and what rating did it get?") is about the
+    article the conversation is in (:func:`conversation_article`): it is answered from that
+    article first, and from every article when that one gives no answer. One with a name of
+    its own ("what about Midlothian?") is searched everywhere."""
     question = check_question(question)
-    query = follow_up_query(question, history)
+    earlier = user_questions(history)
+    query = follow_up_query(question, earlier)
+    if earlier and is_follow_up(question) and not question_names(question):
+        said = conversation_hit(retriever, follow_up_query(earlier[-1], earlier[:-1]), k)
+        if said is not None:
+            found = compose_answer(question, retriever.retrieve(query, k=k, doc_ids={said.doc_id}), query=query)
+            if found.found:
+                return found
     hits = retriever.retrieve(query, k=k)
     return compose_answer(question, hits, query=query)
+
+
+def conversation_hit(retriever, previous_query: str, k: int = 5) -> Hit | None:
+    """Where the earlier question was answered: its best hit whose article mentions every
+    name the earlier question gives (even when that answer was withheld, the article is the
+    subject); None when no hit's article does."""
+    for hit in retriever.retrieve(previous_query, k=k):
+        if not hit.missing_names:
+            return hit
+    return None
 
 
 # --- the date beside an answer --------------------------------------------------------------
@@ -81,6 +103,15 @@ def date_note(hit) -> str:
     lo, hi = hit.highlight
     in_sentence = [d for d in getattr(hit, "dates", []) or [] if d["start"] >= lo and d["end"] <= hi]
     events = [d for d in in_sentence if not d.get("relation")]
+    unknown = unresolved_dates(hit.text[lo:hi], hit.published)
+    if unknown:
+        # "On 19 November ..." in an undated article: its date cannot be given, and a resolved
+        # date beside it may belong to something else, so every date is listed, none chosen.
+        sentence = hit.text[lo:hi]
+        listed = [(d["start"] - lo, f"{_describe(d)} ({_source(d, hit)})") for d in events]
+        listed += [(sentence.find(text), f"\u201c{text}\u201d (its year is not stated and the article's date is not known)")
+                   for text in unknown]
+        return f"dates in the sentence: {'; '.join(label for _, label in sorted(listed))}"
     if events:
         parts = [_describe(d) for d in events]
         if len(parts) == 1:

@@ -18,11 +18,12 @@ class Hit(Cited):
     """One retrieved passage with its citation. ``start``/``end`` are offsets into the
     article body; ``highlight`` is the (start, end) of the answering sentence within ``text``.
 
-    Three scores, each for its own use: ``score`` is the passage's cosine with the question
-    (shown as relevance); ``sentence_score`` is what chose the answering sentence (its
-    support plus the preferences for a date or a number, :mod:`qa.answer.sentence_choice`);
+    ``score`` is the ranking score (the answering sentence's support plus half the fused
+    passage score, :mod:`qa.answer.retriever`), never negative: the hits are in its order.
     ``support`` is the evidence that the sentence answers (:mod:`qa.answer.support`), which
-    :mod:`qa.answer.abstention` thresholds.
+    chose it and which :mod:`qa.answer.abstention` thresholds; ``sentence_score`` is the same
+    number. ``missing_names`` are the question's names that the hit's article (headline and
+    text) never mentions; None when not worked out.
     """
 
     passage_id: str
@@ -37,6 +38,18 @@ class Hit(Cited):
     sentence_score: float = 0.0
     dates: list[dict] = field(default_factory=list)  # qa.records.DateMention.to_dict(), offsets within text
     support: float = 0.0
+    missing_names: list[str] | None = None
+    page: int | None = None  # 1-based page of a PDF; None for an article without pages
+
+    @property
+    def relevance(self) -> float:
+        """``score`` on a 0..1 scale for display: ``score / (1 + score)``, in the same order
+        (a strong answer scores about 1.3, shown 0.57; a passage with nothing to say, 0).
+
+        >>> Hit("a#p0", "a", "x", 1.0, Source(), 0, 1, (0, 1)).relevance
+        0.5
+        """
+        return max(0.0, self.score) / (1.0 + max(0.0, self.score))
 
     @property
     def highlight_text(self) -> str:
@@ -57,9 +70,15 @@ class Hit(Cited):
             "end": self.end,
             "highlight": list(self.highlight),
             "published_note": self.published_note,
+            "published_source": self.published_source,
+            "author": self.author,
+            "page": self.page,
+            "also_published": [copy.citation() for copy in self.also_published],
             "rank": self.rank,
             "sentence_score": self.sentence_score,
             "dates": [dict(d) for d in self.dates],
             "support": self.support,
+            "relevance": self.relevance,
+            "missing_names": self.missing_names,
             "highlight_text": self.highlight_text,
         }

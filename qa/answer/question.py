@@ -3,10 +3,17 @@ questions before it.
 
 A question can lean on the conversation ("and when was it closed?" after "when was the
 notice issued?"). No LLM rewrites it: :func:`follow_up_query` applies a rule you can read
-and folds the earlier question's topic words into what is searched.
+and carries the earlier question's topic (its names, else its content words) into what is
+searched, not its predicate.
+
+A question's **names** (capitalised words after the first) and years say which article it
+is about; the rest says which sentence answers (:func:`strip_names`, used by
+:mod:`qa.answer.support`).
 
 >>> follow_up_query("and when was it closed?", history=["when was the notice issued?"])
 'and when was it closed? notice issued'
+>>> follow_up_query("What about Midlothian?", history=["How many teaching jobs does Glasgow want to cut?"])
+'How many teaching jobs does Midlothian want to cut?'
 >>> check_question("  when was the notice closed?  ")
 'when was the notice closed?'
 """
@@ -20,6 +27,8 @@ from ..errors import QuestionError
 from ..text import content_words, stem, words
 
 MAX_QUESTION_CHARS = 1000
+_PUNCTUATION = "?!.,;:()[]\"“”‘’'"
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 def check_question(question) -> str:
@@ -46,6 +55,56 @@ def check_question(question) -> str:
     if not words(question):
         raise QuestionError("the question has no words to search for; ask it in words")
     return question
+
+
+# --- what a question names ----------------------------------------------------------------
+
+def question_names(question: str) -> list[str]:
+    """Capitalised words after the first, possessives dropped: the names a question is about.
+
+    >>> question_names("How did Lambeth's services do in the last Ofsted inspection?")
+    ['Lambeth', 'Ofsted']
+    """
+    names = []
+    for token in question.split()[1:]:
+        word = re.sub(r"['’]s$", "", token.strip(_PUNCTUATION))
+        if len(word) > 1 and word[0].isupper():
+            names.append(word)
+    return names
+
+
+def context_names(question: str) -> list[str]:
+    """The names and years ("the 2018 report") of a question: what its article must hold,
+    in its text or, for a year, its publication date."""
+    return [*question_names(question), *_YEAR.findall(question)]
+
+
+def strip_names(question: str) -> str:
+    """``question`` without its names and years (:func:`context_names`); the question
+    itself when nothing else would be left. News names its subject once and then says "the
+    school": the rest of the question is what the answering sentence says.
+
+    >>> strip_names("Do a lot of the children at Heckmondwike regularly miss school?")
+    'Do a lot of the children at regularly miss school?'
+    """
+    names = set(context_names(question))
+    if not names:
+        return question
+    kept: list[str] = []
+    for i, token in enumerate(question.split()):
+        word = re.sub(r"['’]s$", "", token.strip(_PUNCTUATION))
+        if i > 0 and word in names:
+            if token.endswith("?") and kept:
+                kept[-1] += "?"
+            continue
+        kept.append(token)
+    stripped = " ".join(kept)
+    return stripped if words(stripped) and stripped != question else question
+
+
+def name_stems(question: str) -> frozenset[str]:
+    """The stems of the words of the question's names and years."""
+    return frozenset(stem(w) for name in context_names(question) for w in words(name))
 
 
 # --- follow-up questions ----------------------------------------------------------------
@@ -77,8 +136,44 @@ def is_follow_up(question: str) -> bool:
     return len(own) <= MAX_OWN_WORDS and any(t in ANAPHORA for t in tokens)
 
 
+_WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b", re.I)
+
+
+def topic_query(question: str, previous: str) -> str | None:
+    """The query for follow-up ``question`` after ``previous`` when the earlier question names
+    its topic, else None. After "When did Ofsted inspect Heckmondwike Primary?", "And what
+    rating did it end up with?" is about Heckmondwike Primary, not about inspecting: the
+    earlier names are carried, not its predicate; "What about X?" with a name of its own
+    asks the earlier question again of X.
+
+    >>> topic_query("And what rating did it end up with?", "When did Ofsted inspect Heckmondwike Primary?")
+    'And what rating did it end up with? Ofsted Heckmondwike Primary'
+    """
+    earlier = question_names(previous)
+    if not earlier:
+        return None
+    own = question_names(question)
+    if _WHAT_ABOUT.search(question) and own:
+        # The earlier names (adjacent ones together) replaced by the new one.
+        replaced, done = previous, False
+        for name in earlier:
+            pattern = rf"(?<!\w){re.escape(name)}(?:['’]s)?(?!\w)"
+            if re.search(pattern, replaced):
+                replaced = re.sub(pattern, "" if done else " ".join(own), replaced, count=1)
+                done = True
+        return re.sub(r"\s+", " ", replaced).strip()
+    have = {n.lower() for n in own}
+    extra = [n for n in earlier if n.lower() not in have]
+    return f"{question} {' '.join(extra)}" if extra else question
+
+
 def fold_query(question: str, previous_query: str) -> str:
-    """``question`` followed by the earlier query's content words that it does not already have."""
+    """What to search for the follow-up ``question`` after ``previous_query``: the earlier
+    topic (:func:`topic_query`) when it names one, else ``question`` followed by the
+    earlier query's content words that it does not already have."""
+    carried = topic_query(question, previous_query)
+    if carried is not None:
+        return carried if len(carried) <= MAX_QUESTION_CHARS else question
     have = {stem(w) for w in content_words(question)}
     extra: list[str] = []
     for w in content_words(previous_query):

@@ -3,7 +3,8 @@
 ``Retriever(index_dir="index").retrieve("when was the improvement notice closed?", k=5)``
 gives :class:`~qa.answer.hits.Hit` objects, best first, each with its answering sentence
 (``hit.highlight_text``). The ranking: BM25 and dense candidates (:mod:`qa.answer.fusion`),
-fused, plus the score of each passage's answering sentence (:mod:`qa.answer.sentence_choice`).
+fused, plus the support of each passage's answering sentence (:mod:`qa.answer.support`,
+chosen by :mod:`qa.answer.sentence_choice`).
 """
 from __future__ import annotations
 
@@ -15,23 +16,25 @@ import numpy as np
 
 from ..config import default_corpus_dir, default_index_dir
 from ..errors import IndexCorruptError, IndexMismatchError, QAError, QuestionError
-from ..ingest.dates import check_index_dates, publication_bound, published_between
+from ..ingest.dates import check_index_dates, parse_period, publication_bound, published_between
 from ..records import Passage, Source
 from ..store import index_files as store
 from ..store.build import build_index, corpus_state
 from ..store.cache import QuestionCache
 from ..store.embedder import Embedder, get_embedder
+from .answer_kind import asks_about_present
 from .fusion import DEFAULT_FUSION, candidates
 from .hits import Hit
-from .question import MAX_QUESTION_CHARS, check_question  # noqa: F401  (MAX_QUESTION_CHARS: part of this API)
-from .sentence_choice import SentenceChooser, choose_sentence  # noqa: F401  (choose_sentence: the plain rule)
-from .support import support
+from .question import MAX_QUESTION_CHARS, check_question, strip_names  # noqa: F401  (MAX_QUESTION_CHARS: part of this API)
+from .sentence_choice import ArticleWords, SentenceChooser, choose_sentence  # noqa: F401  (choose_sentence: the plain rule)
+from .support import PASSAGE_WEIGHT
 
 # Candidates taken from each of the dense and BM25 rankings before fusion.
 HYBRID_DEPTH = 100
-# Weight of the answering sentence's score beside the fused passage score (at most 1 with
-# the default fusion). Chosen on the development questions: 0 -> hit@1 0.78, 0.5 -> 0.89.
-SENTENCE_WEIGHT = 0.5
+# A question about how things stand now ("still", "latest") ranks the newest article holding
+# its names this much higher: with a 2016 and a 2018 article on one story, "Are the services
+# still rated inadequate?" is answered by 2018's, though 2016's repeats the words.
+RECENT_WEIGHT = 0.2
 
 
 class Retriever:
@@ -45,7 +48,7 @@ class Retriever:
         self._model = model
         self._data: store.IndexData | None = None
         self._row_ids: tuple[store.IndexData, np.ndarray] | None = None  # vector-store id per BM25 row
-        self._chooser: tuple[store.IndexData, SentenceChooser] | None = None
+        self._chooser: tuple[store.IndexData, SentenceChooser, ArticleWords] | None = None
         self._stamp = None
         self._lock = threading.Lock()
         self.question_vectors = QuestionCache()  # see qa.store.cache: repeated questions skip the model
@@ -89,19 +92,21 @@ class Retriever:
         questions are answered as fast as later ones: a server calls this at startup.
 
         Ranking weighs each candidate passage's sentences by the words they share with the
-        question; worked out on first sight, that is most of a new question's time on a
+        question and the type of answer they give; worked out on first sight, that is most of a new question's time on a
         large index. Up front it is ~1 s per 15,000 passages, up to
         :data:`qa.answer.sentence_choice.MAX_CACHED_PASSAGES`.
         """
         self.embedder.encode(["warm up"])
         data = self.data
-        self._sentence_chooser(data).prepare(data.passages)
+        self._sentence_chooser(data)[0].prepare(data.passages)
         data.vector_store.warm()
 
-    def _sentence_chooser(self, data: store.IndexData) -> SentenceChooser:
-        if self._chooser is None or self._chooser[0] is not data:
-            self._chooser = (data, SentenceChooser())
-        return self._chooser[1]
+    def _sentence_chooser(self, data: store.IndexData) -> tuple[SentenceChooser, ArticleWords]:
+        """The per-index caches of sentence choice: each passage's sentence features, each article's words."""
+        chooser = self._chooser
+        if chooser is None or chooser[0] is not data:
+            chooser = self._chooser = (data, SentenceChooser(), ArticleWords(data.documents, data.passages))
+        return chooser[1], chooser[2]
 
     # -- searching -------------------------------------------------------------------
     def encode_question(self, question: str) -> np.ndarray:
@@ -110,6 +115,22 @@ class Retriever:
         q = self.question_vectors.get(key)
         if q is None:
             q = self.question_vectors.put(key, self.embedder.encode([question])[0])
+        self._check_dimension(q)
+        return q
+
+    def encode_questions(self, questions: list[str]) -> list[np.ndarray]:
+        """:meth:`encode_question` for several texts, the ones not cached embedded in one batch."""
+        name = self.embedder.name
+        found = {t: self.question_vectors.get((name, t)) for t in dict.fromkeys(questions)}
+        missing = [t for t, v in found.items() if v is None]
+        if missing:
+            for text, vector in zip(missing, self.embedder.encode(missing)):
+                found[text] = self.question_vectors.put((name, text), vector)
+        for vector in found.values():
+            self._check_dimension(vector)
+        return [found[t] for t in questions]
+
+    def _check_dimension(self, q: np.ndarray) -> None:
         # Same model name, other vectors (a model folder replaced in place): the vector store
         # would abort on the mismatch, so it is caught here with a way out.
         if q.shape[0] != self.data.dimension:
@@ -117,33 +138,38 @@ class Retriever:
                 f"{self.index_dir} holds {self.data.dimension}-dimensional vectors but model "
                 f"{self.embedder.name!r} now gives {q.shape[0]}; run `qa index --rebuild`"
             )
-        return q
 
-    def retrieve(self, question: str, k: int = 5, published_after=None, published_before=None) -> list[Hit]:
+    def retrieve(self, question: str, k: int = 5, published_after=None, published_before=None,
+                 doc_ids=None) -> list[Hit]:
         """The ``k`` passages that best answer ``question``, best first, each cited.
 
         ``published_after`` (inclusive) and ``published_before`` (exclusive) keep only
         articles published in that range: a ``datetime.date`` or ISO text, where a partial
         date means its first day (``published_before="2017"`` is before 1 January 2017).
+        ``doc_ids`` keeps only those articles (a follow-up searched in the conversation's article).
         """
         question = check_question(question)
         if not isinstance(k, int) or k < 1:
             raise QuestionError(f"k must be a positive whole number, not {k!r}")
         data = self.data
         allowed = _allowed_docs(data, published_after, published_before)
+        if doc_ids is not None:
+            allowed = set(doc_ids) if allowed is None else allowed & set(doc_ids)
         if len(data.vector_store) == 0 or allowed == set():
             return []
-        q = self.encode_question(question)
+        # The question and the question without its names (qa.answer.support), one batch.
+        unnamed = strip_names(question)
+        q, q_unnamed = self.encode_questions([question, unnamed])
         # Overlapping passages often share their best sentence: fetch extra, show each sentence once.
         depth = max(HYBRID_DEPTH, k * 3)
         if allowed is not None:  # the filter drops candidates: rank every passage instead
             depth = len(data.vector_store)
         hits: list[Hit] = []
         shown: set[tuple[str, int, int]] = set()
-        for pid, score, sentence in self._rank(data, question, q, depth):
+        for pid, score, sentence in self._rank(data, question, q, q_unnamed, depth):
             if allowed is not None and data.passage(pid).doc_id not in allowed:
                 continue
-            hit = self._hit(data, data.passage(pid), float(score), len(hits) + 1, question, q, sentence)
+            hit = self._hit(data, data.passage(pid), float(score), len(hits) + 1, question, sentence)
             key = (hit.doc_id, hit.start + hit.highlight[0], hit.start + hit.highlight[1])
             if key in shown:
                 continue
@@ -153,21 +179,20 @@ class Retriever:
                 break
         return hits
 
-    def _rank(self, data: store.IndexData, question: str, q: np.ndarray,
+    def _rank(self, data: store.IndexData, question: str, q: np.ndarray, q_unnamed: np.ndarray,
               depth: int) -> list[tuple[int, float, tuple[int, float]]]:
-        """``(vector id, passage cosine, (answering sentence, its score))`` best first: BM25 and
-        dense candidates, fused (:mod:`qa.answer.fusion`), plus ``SENTENCE_WEIGHT`` x the score
-        of the passage's answering sentence (:func:`choose_sentence`).
+        """``(vector id, ranking score, (answering sentence, its support))`` best first: BM25
+        and dense candidates, fused (:mod:`qa.answer.fusion`), plus the support of the
+        passage's answering sentence (:mod:`qa.answer.support`): ``final = support +
+        PASSAGE_WEIGHT x fused``. A passage is shown for its answering sentence, so how well
+        that sentence answers is most of its rank.
 
         The dense side of a passage is the mean of its own cosine and its best sentence's:
-        a passage is shown for the one sentence that answers, and a four-sentence vector
-        blurs that sentence. The plain passage cosine is what a hit's ``score`` (shown as
-        relevance) is.
+        a four-sentence vector blurs the one sentence that answers.
         """
         if self._row_ids is None or self._row_ids[0] is not data:
             self._row_ids = (data, np.array([p.id for p in data.passages], dtype=np.int64))
         pool = candidates(q, question, data.vector_store, data.lexical, self._row_ids[1], depth)
-        passage_cosine = pool.dense.copy()
         pids = pool.ids.tolist()
         passages = [data.passage(pid) for pid in pids]
         # Every candidate sentence's cosine from one matrix product, in passage order
@@ -175,16 +200,20 @@ class Retriever:
         counts = np.fromiter((len(p.sentence_rows) for p in passages), dtype=np.int64, count=len(passages))
         all_rows = np.fromiter((r for p in passages for r in p.sentence_rows), dtype=np.int64,
                                count=int(counts.sum()))
-        every = data.sentence_vectors[all_rows] @ q
+        vectors = data.sentence_vectors[all_rows]
+        every = vectors @ q
+        every_unnamed = every if q_unnamed is q else vectors @ q_unnamed
         best_sentence = np.maximum.reduceat(every, np.concatenate(([0], np.cumsum(counts)[:-1]))) if len(every) else every
         pool.dense = 0.5 * (pool.dense + best_sentence.astype(np.float64))
         fused = DEFAULT_FUSION(pool.dense, pool.lexical)
-        # The passage is shown for its answering sentence, so how well that sentence answers
-        # (qa.answer.sentence_choice: support, a date for "when"...) counts in its rank.
-        chosen = self._sentence_chooser(data).choose(question, passages, every)
-        final = fused + SENTENCE_WEIGHT * np.array([score for _, score in chosen])
+        chooser, articles = self._sentence_chooser(data)
+        share = articles.name_share(question, [p.doc_id for p in passages])
+        chosen = chooser.choose(question, passages, every, every_unnamed, share)
+        final = np.array([score for _, score in chosen]) + PASSAGE_WEIGHT * fused
+        if asks_about_present(question):
+            final = final + RECENT_WEIGHT * _newest(data.documents, [p.doc_id for p in passages], share >= 1.0)
         order = np.lexsort((pool.ids, -final))
-        return [(pids[i], float(passage_cosine[i]), chosen[i]) for i in order]
+        return [(pids[i], float(final[i]), chosen[i]) for i in order]
 
     def answer(self, question: str, history=None, k: int = 5):
         """A short cited answer (``Answer.found`` False when the documents do not answer).
@@ -198,26 +227,26 @@ class Retriever:
         return answer(self, question, history=history, k=k)
 
     def _hit(self, data: store.IndexData, passage: Passage, score: float, rank: int, question: str,
-             q: np.ndarray, sentence: tuple[int, float]) -> Hit:
-        """``sentence`` is the answering sentence's index in the passage and its score, as
-        :func:`choose_sentence` gave them when the passage was ranked."""
-        best, best_score = sentence
+             sentence: tuple[int, float]) -> Hit:
+        """``sentence`` is the answering sentence's index in the passage and its support, as
+        the ranking chose them; ``score`` the ranking score."""
+        best, best_support = sentence
         start, end = passage.sentences[best]
-        rows = passage.sentence_rows
-        cosine = float(data.sentence_vectors[rows[best]] @ q) if rows else score
         return Hit(
             passage_id=passage.passage_id,
             doc_id=passage.doc_id,
             text=passage.text,
-            score=score,
+            score=max(0.0, score),
             source=Source.from_metadata(data.documents.get(passage.doc_id)),
             start=passage.start,
             end=passage.end,
             highlight=(start, end),
             rank=rank,
-            sentence_score=best_score,
+            sentence_score=best_support,
             dates=[d.to_dict() for d in passage.dates],
-            support=support(cosine, question, passage.text[start:end]),
+            support=best_support,
+            missing_names=self._sentence_chooser(data)[1].missing_names(question, passage.doc_id),
+            page=passage.page,
         )
 
 
@@ -231,6 +260,17 @@ def retrieve(question: str, k: int = 5, corpus_dir=None, index_dir=None,
     check_question(question)  # a bad question is refused before any index work
     retriever = default_retriever(corpus_dir, index_dir)
     return retriever.retrieve(question, k=k, published_after=published_after, published_before=published_before)
+
+
+def _newest(documents: dict, doc_ids: list[str], eligible: np.ndarray) -> np.ndarray:
+    """1.0 for each of ``doc_ids`` that is eligible and published last among the eligible
+    (by the first day of its publication date), else 0.0; all 0.0 when none is dated."""
+    starts = [(parse_period((documents.get(d) or {}).get("published", "")) if ok else None) for d, ok in zip(doc_ids, eligible)]
+    dated = [p.first for p in starts if p is not None]
+    if not dated:
+        return np.zeros(len(doc_ids))
+    last = max(dated)
+    return np.array([1.0 if p is not None and p.first == last else 0.0 for p in starts])
 
 
 def _allowed_docs(data: store.IndexData, published_after, published_before) -> set[str] | None:

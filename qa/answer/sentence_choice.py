@@ -1,77 +1,134 @@
-"""Choosing the sentence of a passage that answers a question.
+"""Choosing the sentence of a passage that answers a question: the one with the highest
+support (:mod:`qa.answer.support`), the first on a tie.
 
-A sentence's score is its support (:mod:`qa.answer.support`: its cosine with the question
-plus half its share of the question's content words); a question that asks for a date, a number or an amount ("when", "how many",
-"how much") prefers a sentence that gives one (:mod:`qa.answer.answer_kind`), and a fragment of
-fewer than three content words ("This is the council's top priority.") is marked down.
+Support needs, for each sentence, its cosines with the question and with the question
+without its names, how many of the question's name words its article holds
+(:class:`ArticleWords`), the share of the question's other content words it holds, and
+whether it gives the type of answer asked for (:mod:`qa.answer.answer_type`).
 
 Ranking needs the answering sentence of every candidate passage (~200 passages and ~500
 sentences per question on a 19,000-passage index), so :class:`SentenceChooser` works out
 what does not depend on the question once per passage (each sentence's word stems as
-integer ids, whether it is a fragment, whether it gives each kind of answer) and then
-scores all candidates' sentences with a few array operations. :func:`choose_sentence` is
-the same rule for one passage, written plainly; the tests hold the two to the same answers.
+integer ids, whether it gives each type of answer) and then scores all candidates'
+sentences with a few array operations. :func:`choose_sentence` is the same rule for one
+passage, written plainly; the tests hold the two to the same answers.
 
 >>> from qa.records import Passage
 >>> passage = Passage("a#p0", "a", "Inspectors visited. The notice was closed in May 2018.", 0, 54,
 ...                   sentences=[(0, 19), (20, 54)], id=0)
->>> chooser = SentenceChooser()
->>> [(i, round(score, 2)) for i, score in chooser.choose("when was the notice closed?", [passage],
-...                                                       np.array([0.1, 0.6], dtype=np.float32))]
-[(1, 1.25)]
+>>> cosines = np.array([0.1, 0.6], dtype=np.float32)
+>>> [(i, round(score, 2)) for i, score in SentenceChooser().choose(
+...     "when was the notice closed?", [passage], cosines, cosines, np.ones(1))]
+[(1, 1.4)]
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..records import DateMention, Passage
-from ..text import content_stems, content_words
-from .answer_kind import asked_kind, gives_kind
+from ..records import Passage
+from ..text import content_stems
+from .answer_type import asked_type, gives_type
+from .question import context_names, name_stems
 from .support import support, support_scores
 
-KIND_BONUS = 0.15  # a sentence that gives the kind of answer asked for
-FRAGMENT_PENALTY = 0.1  # a sentence of fewer than three content words
 # Passages whose sentence features are kept: ~1 KB each. Past this the cache starts again.
 MAX_CACHED_PASSAGES = 200_000
 
 
-def choose_sentence(question: str, q: np.ndarray, passage: Passage, sentence_vectors: np.ndarray,
-                    dense: np.ndarray | None = None) -> tuple[int, float]:
-    """Index of the passage sentence that best answers ``question`` and its score (the
-    first best one on a tie). ``dense`` holds the sentences' cosines with ``q`` when the
-    caller has them already."""
-    rows = passage.sentence_rows
-    if dense is None:
-        dense = sentence_vectors[rows] @ q if rows else np.zeros(0)
-    kind = asked_kind(question)
-    dates = passage.dates
+_HOW = re.compile(r"\bhow\s+(\w+)", re.I)
+
+
+def _asked_words(question: str) -> frozenset[str]:
+    """The question's content stems that are not its names, nor the word after "how" ("how
+    much", "how many", "how big", "how long": it marks the type of answer, which
+    :mod:`qa.answer.answer_type` weighs): what the sentence should say.
+
+    >>> sorted(_asked_words("How big is the hole in Doncaster's finances?"))
+    ['financ', 'hole']
+    """
+    return content_stems(question) - name_stems(question) - content_stems(" ".join(_HOW.findall(question)))
+
+
+def choose_sentence(question: str, passage: Passage, cosines: np.ndarray, unnamed_cosines: np.ndarray,
+                    name_share: float = 1.0) -> tuple[int, float]:
+    """Index of the passage sentence that best answers ``question`` and its support (the
+    first best one on a tie). ``cosines`` and ``unnamed_cosines`` hold each sentence's
+    cosine with the question and with the question without its names; ``name_share`` is
+    the share of the question's name words the passage's article holds."""
+    kind, asked = asked_type(question), _asked_words(question)
     best, best_score = 0, -np.inf
     for i, (s, e) in enumerate(passage.sentences):
         sentence = passage.text[s:e]
-        score = support(dense[i], question, sentence)
-        if kind and gives_kind(kind, sentence, _dates_within(dates, s, e)):
-            score += KIND_BONUS
-        if len(content_words(sentence)) < 3:
-            score -= FRAGMENT_PENALTY
+        word_share = len(asked & content_stems(sentence)) / len(asked) if asked else 0.0
+        score = support(cosines[i], unnamed_cosines[i], name_share, word_share, gives_type(kind, sentence))
         if score > best_score:
             best, best_score = i, score
     return best, float(best_score)
 
 
-def _dates_within(dates: list[DateMention], start: int, end: int) -> list[DateMention]:
-    """The passage's date mentions that begin inside the sentence at ``start:end``."""
-    return [d for d in dates if start <= d.start < end]
+class ArticleWords:
+    """Per loaded index: each article's headline, publication year and passages, lower case,
+    and their content stems, worked out on first need. A question's names are looked for
+    in the whole article: news names its subject in the headline or the first lines only."""
+
+    def __init__(self, documents: dict[str, dict], passages: list[Passage]):
+        self._documents = documents
+        self._passages = passages
+        self._by_doc: dict[str, list[Passage]] | None = None
+        self._texts: dict[str, str] = {}
+        self._stems: dict[str, frozenset[str]] = {}
+        self._lock = threading.Lock()
+
+    def text(self, doc_id: str) -> str:
+        found = self._texts.get(doc_id)
+        if found is not None:
+            return found
+        with self._lock:
+            if self._by_doc is None:
+                by_doc: dict[str, list[Passage]] = {}
+                for p in self._passages:
+                    by_doc.setdefault(p.doc_id, []).append(p)
+                self._by_doc = by_doc
+            meta = self._documents.get(doc_id) or {}
+            # The publication year counts as a mention: "the 2018 report" is the article of 2018.
+            text = " ".join([str(meta.get("title", "")), str(meta.get("published", ""))[:4],
+                             *(p.text for p in self._by_doc.get(doc_id, []))])
+            found = self._texts[doc_id] = text.lower().replace("’", "'")
+            return found
+
+    def stems(self, doc_id: str) -> frozenset[str]:
+        found = self._stems.get(doc_id)
+        if found is None:
+            found = self._stems[doc_id] = content_stems(self.text(doc_id))
+        return found
+
+    def missing_names(self, question: str, doc_id: str) -> list[str]:
+        """The question's names and years (:func:`qa.answer.question.context_names`) that the article never mentions."""
+        text = self.text(doc_id)
+        return [n for n in context_names(question)
+                if re.search(rf"(?<!\w){re.escape(n.lower().replace('’', chr(39)))}(?!\w)", text) is None]
+
+    def name_share(self, question: str, doc_ids: list[str]) -> np.ndarray:
+        """For each of ``doc_ids``, the share of the question's name words its article holds (1 with no names)."""
+        names = name_stems(question)
+        if not names:
+            return np.ones(len(doc_ids))
+        shares: dict[str, float] = {}
+        for d in doc_ids:
+            if d not in shares:
+                shares[d] = len(names & self.stems(d)) / len(names)
+        return np.array([shares[d] for d in doc_ids], dtype=np.float64)
 
 
 @dataclass
 class _PassageFeatures:
     stems: np.ndarray  # stem ids of every sentence, one sentence after another
     lengths: np.ndarray  # how many stems each sentence has
-    fragment: np.ndarray  # bool per sentence
-    kinds: dict[str, np.ndarray] = field(default_factory=dict)  # kind -> bool per sentence, on first ask
+    types: dict[str, np.ndarray] = field(default_factory=dict)  # answer type -> bool per sentence, on first ask
 
 
 class SentenceChooser:
@@ -100,50 +157,46 @@ class SentenceChooser:
         return len(self._features)
 
     def _passage_features(self, passage: Passage) -> _PassageFeatures:
-        key = passage.id
-        features = self._features.get(key)
+        features = self._features.get(passage.id)
         if features is not None:
             return features
         with self._lock:
             if len(self._features) >= self.max_passages:
                 self._features.clear()
             text, vocabulary = passage.text, self._vocabulary
-            stems, lengths, fragment = [], [], []
+            stems, lengths = [], []
             for s, e in passage.sentences:
-                sentence = text[s:e]
-                words = content_stems(sentence)
-                stems.extend(vocabulary.setdefault(w, len(vocabulary)) for w in words)
-                lengths.append(len(words))
-                fragment.append(len(content_words(sentence)) < 3)
-            features = _PassageFeatures(np.array(stems, dtype=np.int64), np.array(lengths, dtype=np.int64),
-                                        np.array(fragment, dtype=bool))
-            self._features[key] = features
+                found = content_stems(text[s:e])
+                stems.extend(vocabulary.setdefault(w, len(vocabulary)) for w in found)
+                lengths.append(len(found))
+            features = _PassageFeatures(np.array(stems, dtype=np.int64), np.array(lengths, dtype=np.int64))
+            self._features[passage.id] = features
             return features
 
     @staticmethod
     def _gives(passage: Passage, features: _PassageFeatures, kind: str) -> np.ndarray:
-        flags = features.kinds.get(kind)
+        flags = features.types.get(kind)
         if flags is None:
-            text, dates = passage.text, passage.dates
-            flags = np.array([gives_kind(kind, text[s:e], _dates_within(dates, s, e))
-                              for s, e in passage.sentences], dtype=bool)
-            features.kinds[kind] = flags
+            flags = np.array([gives_type(kind, passage.text[s:e]) for s, e in passage.sentences], dtype=bool)
+            features.types[kind] = flags
         return flags
 
-    def choose(self, question: str, passages: list[Passage], cosines: np.ndarray) -> list[tuple[int, float]]:
-        """``(answering sentence's index, its score)`` for each of ``passages``, as
-        :func:`choose_sentence` gives them. ``cosines`` holds every sentence's cosine with
-        the question, the passages' sentences one after another."""
+    def choose(self, question: str, passages: list[Passage], cosines: np.ndarray, unnamed_cosines: np.ndarray,
+               name_share: np.ndarray) -> list[tuple[int, float]]:
+        """``(answering sentence's index, its support)`` for each of ``passages``, as
+        :func:`choose_sentence` gives them. ``cosines`` and ``unnamed_cosines`` hold every
+        sentence's cosines, the passages' sentences one after another; ``name_share`` one
+        value per passage (:meth:`ArticleWords.name_share`)."""
         if not passages:
             return []
         features = [self._passage_features(p) for p in passages]
         lengths = np.concatenate([f.lengths for f in features])
         counts = np.fromiter((len(f.lengths) for f in features), dtype=np.int64, count=len(features))
-        if len(lengths) != len(cosines) or not counts.all():
+        if len(lengths) != len(cosines) or len(cosines) != len(unnamed_cosines) or not counts.all():
             raise ValueError("every passage needs one cosine per sentence, and at least one sentence")
         # Question stems unknown to the vocabulary are in no sentence seen so far, and every
         # candidate's sentences were seen just above: they count in the share's denominator only.
-        asked = content_stems(question)
+        asked = _asked_words(question)
         share = np.zeros(len(cosines))
         if asked:
             wanted = np.zeros(len(self._vocabulary) + 1, dtype=bool)
@@ -152,13 +205,11 @@ class SentenceChooser:
             shared = np.concatenate(([0], np.cumsum(wanted[stems], dtype=np.int64)))
             ends = np.cumsum(lengths)
             share = (shared[ends] - shared[ends - lengths]) / len(asked)
-        scores = support_scores(cosines, share)
-        kind = asked_kind(question)
-        if kind:
-            gives = np.concatenate([self._gives(p, f, kind) for p, f in zip(passages, features)])
-            scores = scores + np.where(gives, KIND_BONUS, 0.0)
-        fragment = np.concatenate([f.fragment for f in features])
-        scores = scores - np.where(fragment, FRAGMENT_PENALTY, 0.0)
+        kind = asked_type(question)
+        gives = (np.concatenate([self._gives(p, f, kind) for p, f in zip(passages, features)])
+                 if kind else np.ones(len(cosines), dtype=bool))
+        scores = support_scores(cosines, unnamed_cosines, np.repeat(np.asarray(name_share, dtype=np.float64), counts),
+                                share, gives)
         # First best sentence of each passage.
         firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))
         best = np.maximum.reduceat(scores, firsts)

@@ -1,8 +1,18 @@
 """Turning a file's bytes into clean article text: decoding (and refusing binary files) and
 removing page furniture (trailers, repeated captions, stray layout lines).
 
+Photo credits and captions ("Picture: Wandsworth Council"), share and follow prompts,
+"Read more" links and list markers come along with a saved page. A caption once became
+the highlighted answer to a question about the council, and a "- " marker stayed inside
+a quoted answer, so :func:`clean_line` drops such lines and strips list markers before
+sentences are split (offsets then point into the cleaned body).
+
 >>> clean_body("Ferry sinks.\\n\\nAdvertisement\\n\\nAll were rescued.")
 'Ferry sinks.\\n\\nAll were rescued.'
+>>> clean_line("- 15% of closed cases needed more work")
+'15% of closed cases needed more work'
+>>> clean_line("Picture: Wandsworth Council") is None
+True
 """
 from __future__ import annotations
 
@@ -41,13 +51,15 @@ def clean_body(text: str) -> str:
                 lines = lines[:i]
                 break
     paragraphs = [line for line in lines if line and not _FURNITURE_LINE.match(line)]
+    # Captions, credits, share and "Read more" lines go; list markers leave their items.
+    paragraphs = [p for p in (clean_line(p) for p in paragraphs) if p]
     # A paragraph printed twice in a row is a photo caption (image alt text + caption).
     repeated = {a for a, b in zip(paragraphs, paragraphs[1:]) if a == b}
     paragraphs = [p for p in paragraphs if p not in repeated]
     return "\n\n".join(paragraphs)
 
 
-_BINARY = "looks like a binary file, not text; save the article as .txt, .md or .html"
+_BINARY = "looks like a binary file, not text; save the article as .txt, .md or .html (or add the PDF itself)"
 # Control characters other than tab, newline, carriage return and form feed: text has
 # next to none, while any binary file decoded as cp1252/latin-1 is full of them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
@@ -76,3 +88,48 @@ def decode_text(data: bytes, path: Path) -> str:
     if len(_CONTROL.findall(sample)) > 0.02 * len(sample):
         raise DocumentError(path, _BINARY)
     return text
+
+
+# "- item", "* item", "• item", "1. item", "2) item": the marker is layout, the item is text.
+_LIST_MARKER = re.compile(r"^(?:[-*•·–—+]|\d{1,2}[.)])\s+(?=\S)")
+
+_CAPTION = re.compile(
+    r"^\(?(?:picture|pictured|pic|image|images|photo|photos|photograph|photography|credit|"
+    r"copyright|illustration|video|gallery)\s*(?:credit)?\s*[:|]",
+    re.IGNORECASE,
+)
+# "Photo: Jo Bloggs / Agency", "(Image: Agency)", "... Photo by Jo Bloggs/Agency Wire": a
+# credit at the end of a short line; a sentence that merely mentions a photo does not match.
+_CREDIT_END = re.compile(r"\b(?:picture|photo|image|photograph)\s*(?:by|:)[^.!?]{0,60}\s*$", re.IGNORECASE)
+# The agency after a slash: one to three capitalised words ("/ PA", "/PA Wire").
+_AGENCY_END = re.compile(r"\S\s*/\s*[A-Z][A-Za-z&.]*(?:\s+[A-Z][A-Za-z&.]*){0,2}\)?\s*$")
+_SHARE = re.compile(
+    r"^(?:share(?:\s*$|\s+(?:this|on|via|the (?:article|story|page))\b.{0,40})|follow (?:us|@\S+|[\w ]{1,30} on (?:twitter|x|facebook|instagram|"
+    r"linkedin|tiktok|bluesky|threads)).{0,60}|(?:click|tap) (?:here )?to share.{0,40}|"
+    r"(?:like us on|join us on) \w+.{0,40}|(?:email|print|copy link|tweet|whatsapp|facebook|twitter|linkedin)"
+    r"(?:\s*[|/·•,]\s*(?:email|print|copy link|tweet|whatsapp|facebook|twitter|linkedin))*)$",
+    re.IGNORECASE,
+)
+_READ_MORE = re.compile(r"^(?:(?:read more|more on this story|see also|also read|read next|recommended for you)\b|"
+                        r"related(?: articles?| stories| content| links| topics)?\s*[:>»|-]?\s*$)",
+                        re.IGNORECASE)
+
+
+def is_furniture(line: str) -> bool:
+    """True for a caption or credit, a share/follow prompt or a "Read more" line."""
+    line = line.strip()
+    if not line:
+        return False
+    if _CAPTION.match(line) or _READ_MORE.match(line) or _SHARE.match(line):
+        return True
+    # Credits end short caption lines; a long paragraph ending "... / Agency" is still a
+    # credit only when it carries no sentence end before the credit.
+    credit = _CREDIT_END.search(line) or _AGENCY_END.search(line)
+    return bool(credit) and len(line.split()) <= 25 and not re.search(r"[.!?][\"'”’]?\s+\S.*[.!?]", line)
+
+
+def clean_line(line: str) -> str | None:
+    """``line`` without a list marker, or None when the whole line is page furniture."""
+    if is_furniture(line):
+        return None
+    return _LIST_MARKER.sub("", line.strip(), count=1)

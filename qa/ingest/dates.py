@@ -27,9 +27,9 @@ from ..records import DateMention
 
 # Stored with the index: when finding or resolving changes, an index built with an older
 # version is rebuilt in full, because its passages would keep the old dates.
-VERSION = 1
+VERSION = 2  # 2: future tense, weeks ("last week"), "earlier this month"
 
-PRECISIONS = ("day", "month", "year")
+PRECISIONS = ("day", "week", "month", "year")
 
 _MONTH_NAMES = [calendar.month_name[i] for i in range(1, 13)]
 _MONTH_ABBREVIATIONS = ["Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec"]
@@ -49,7 +49,7 @@ _FORMS = [
     ("month_day", rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DAY}\b{_NOT_DIGIT_AFTER}"),
     ("month_year", rf"{_MONTH},?\s+{_YEAR}\b"),
     ("relative_day", r"\b(?:[Yy]esterday|[Tt]oday|[Tt]omorrow)\b"),
-    ("relative_period", r"\b(?:[Ll]ast|[Tt]his|[Nn]ext)\s+(?:year|month)\b"),
+    ("relative_period", r"\b(?:[Ll]ast|[Tt]his|[Nn]ext)\s+(?:year|month|week)\b"),
     ("weekday", rf"\b(?:(?:[Ll]ast|[Tt]his|[Nn]ext)\s+)?{_WEEKDAY}\b"),
     ("month", rf"\b{_MONTH}\b"),
     ("year", rf"\b{_YEAR}\b"),
@@ -82,7 +82,14 @@ _RELATION_BEFORE = re.compile(r"\b(since|until|till|by|before|after|following|fr
 # What each form needs from the publication date to be resolved at all.
 _NEEDS = {"relative_day": "day", "weekday": "day", "relative_period": None, "day_month": "month",
           "month_day": "month", "month": "year"}
-_RANK = {"day": 0, "month": 1, "year": 2}
+_RANK = {"day": 0, "week": 1, "month": 1, "year": 2}
+# Words that put what a sentence says after the article: "the board will meet on August 25",
+# "a decision is due in March". Read before the date, within its sentence.
+_FUTURE_BEFORE = re.compile(
+    r"\b(?:will|shall|is\s+(?:due|set|expected|scheduled|planned|going)\s+to|are\s+(?:due|set|expected|"
+    r"scheduled|planned|going)\s+to|(?:is|are)\s+due|plans?\s+to|planning\s+to|intends?\s+to|"
+    r"scheduled\s+for|planned\s+for|due\s+(?:on|in|by))\b[^.!?\n]*$", re.IGNORECASE)
+_FUTURE_AFTER = re.compile(r"^[^.!?\n,]{0,40}?\b(?:will|shall|is\s+due|are\s+due)\b", re.IGNORECASE)
 
 
 def check_index_dates(data, where: str = "the index") -> None:
@@ -114,6 +121,13 @@ def parse_period(value: Any) -> Period | None:
         value = value.date()
     if isinstance(value, _dt.date):
         return Period(value.isoformat(), "day", value, value)
+    week = re.fullmatch(r"\s*(\d{4})-W(\d{2})\s*", str(value or ""))
+    if week:
+        try:
+            first = _dt.date.fromisocalendar(int(week.group(1)), int(week.group(2)), 1)
+        except ValueError:  # week 54
+            return None
+        return Period(f"{week.group(1)}-W{week.group(2)}", "week", first, first + _dt.timedelta(days=6))
     match = re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*", str(value or ""))
     if not match:
         return None
@@ -139,6 +153,8 @@ def format_date(value: str) -> str:
         return f"{period.first.day} {calendar.month_name[period.first.month]} {period.first.year}"
     if period.precision == "month":
         return f"{calendar.month_name[period.first.month]} {period.first.year}"
+    if period.precision == "week":
+        return f"the week of {period.first.day} {calendar.month_name[period.first.month]} {period.first.year}"
     return str(period.first.year)
 
 
@@ -150,6 +166,7 @@ def find_dates(text: str, published: Any = "", published_note: str = "") -> list
     publication = parse_period(published)
     uncertain = publication is not None and (publication.precision != "day" or bool(published_note.strip()))
     parser = _parser(publication)
+    future_parser = None  # built when a sentence first speaks of a plan
     mentions = []
     for match in _FINDER.finditer(text):
         form = match.lastgroup
@@ -157,16 +174,26 @@ def find_dates(text: str, published: Any = "", published_note: str = "") -> list
             continue
         relative = form in _NEEDS
         if relative:
-            needs = _NEEDS[form] or ("month" if match.group().lower().endswith("month") else "year")
+            needs = _NEEDS[form] or _PERIOD_NEEDS[match.group().split()[-1].lower()]
             if publication is None or _RANK[publication.precision] > _RANK[needs]:
                 continue
-        if form == "weekday" and publication and match.group() == publication.first.strftime("%A"):
+        said_future = _said_as_plan(text, match)
+        if form == "relative_period":
+            value, precision = _relative_period(match.group(), publication)
+        elif form == "weekday" and publication and match.group() == publication.first.strftime("%A"):
             # "reopened on Friday" in an article of Friday 13 March means that same Friday.
             value, precision = publication.value, "day"
+        elif said_future and relative and publication is not None:
+            # "will meet on August 25" in an article of 12 August 2016 is 25 August 2016:
+            # the next such date from the article's first possible day, not the last past one.
+            future_parser = future_parser or _parser(publication, prefer="future")
+            value, precision = _resolve(future_parser, form, match.group())
         else:
             value, precision = _resolve(parser, form, match.group())
         if not value:
             continue
+        period = parse_period(value)
+        future = said_future or bool(publication and period and period.first > publication.last)
         before = _RELATION_BEFORE.search(text, max(0, match.start() - 12), match.start())
         mentions.append(DateMention(
             text=match.group(),
@@ -177,8 +204,59 @@ def find_dates(text: str, published: Any = "", published_note: str = "") -> list
             relative=relative,
             approximate=relative and uncertain,
             relation=_RELATIONS[before.group(1).lower()] if before else "",
+            future=future,
         ))
     return mentions
+
+
+_PERIOD_NEEDS = {"year": "year", "month": "month", "week": "day"}
+_STEP = {"last": -1, "this": 0, "next": 1}
+
+
+def _relative_period(words: str, publication: Period) -> tuple[str, str]:
+    """ "last week", "this month", "next year" against the publication date (its first day:
+    the article may be dated only to the month, and then only months and years are asked)."""
+    which, unit = words.lower().split()
+    step, base = _STEP[which], publication.first
+    if unit == "year":
+        return f"{base.year + step:04d}", "year"
+    if unit == "month":
+        month_index = base.year * 12 + base.month - 1 + step
+        return f"{month_index // 12:04d}-{month_index % 12 + 1:02d}", "month"
+    year, week, _ = (base + _dt.timedelta(weeks=step)).isocalendar()
+    return f"{year:04d}-W{week:02d}", "week"
+
+
+def _said_as_plan(text: str, match: re.Match) -> bool:
+    """Whether the sentence speaks of the date as still to come: a future marker before the
+    date in its sentence ("the board will meet on August 25"), or just after a date that
+    opens the sentence ("On August 25 the board will meet")."""
+    sentence_start = max(text.rfind(". ", 0, match.start()), text.rfind("\n", 0, match.start()),
+                         text.rfind("? ", 0, match.start()), text.rfind("! ", 0, match.start())) + 1
+    before = text[sentence_start:match.start()]
+    if _FUTURE_BEFORE.search(before[-90:]):
+        return True
+    opens_sentence = len(before.strip()) <= len("On the ")
+    return opens_sentence and bool(_FUTURE_AFTER.match(text[match.end():match.end() + 60]))
+
+
+def unresolved_dates(text: str, published: Any = "") -> list[str]:
+    """The date expressions in ``text`` that :func:`find_dates` leaves out because the
+    publication date is missing or too coarse to resolve them ("19 November" in an undated
+    article): a reader should be told they are there, with their year unknown.
+
+    >>> unresolved_dates("On 19 November it was told of a closure on 31 August 2025.", "")
+    ['19 November']
+    """
+    publication = parse_period(published)
+    left = []
+    for match in _FINDER.finditer(text):
+        form = match.lastgroup
+        if form in _NEEDS and _is_date(form, match, text):
+            needs = _NEEDS[form] or _PERIOD_NEEDS[match.group().split()[-1].lower()]
+            if publication is None or _RANK[publication.precision] > _RANK[needs]:
+                left.append(match.group())
+    return left
 
 
 def dates_within(mentions: Iterable[DateMention], start: int, end: int) -> list[DateMention]:
@@ -240,16 +318,21 @@ def _is_date(form: str, match: re.Match, text: str) -> bool:
     return True
 
 
-def _parser(publication: Period | None):
+def _parser(publication: Period | None, prefer: str = "past"):
     import dateparser.date  # here, not at import: `import qa` stays light
 
-    # The last day the article may have been published: "August 11" in an article of
-    # August 2016 is then 11 August 2016, "May" in a July 2018 article May 2018.
-    base = publication.last if publication else _dt.date.today()
+    # For the past, the last day the article may have been published: "August 11" in an
+    # article of August 2016 is then 11 August 2016, "May" in a July 2018 article May 2018.
+    # For plans, its first day: "will meet on August 25" in an August 2016 article.
+    if publication is None:
+        base = _dt.date.today()
+    else:
+        base = publication.last if prefer == "past" else publication.first
     settings = {
         "RELATIVE_BASE": _dt.datetime(base.year, base.month, base.day),
-        # News reports what has happened: a month without a year is the latest one so far.
-        "PREFER_DATES_FROM": "past",
+        # News reports what has happened: a month without a year is the latest one so far,
+        # unless the sentence says it is a plan.
+        "PREFER_DATES_FROM": prefer,
         "PREFER_DAY_OF_MONTH": "first",
     }
     return dateparser.date.DateDataParser(languages=["en"], settings=settings)

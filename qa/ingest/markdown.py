@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..records import SOURCE_FIELDS, Document
+from ..records import PUBLISHED_SOURCES, SOURCE_FIELDS, Document
 from .cleaning import clean_body
 
 SUFFIXES = (".md", ".markdown")
@@ -61,6 +61,11 @@ def _fields_line_by_line(text: str) -> dict[str, str]:
     return fields
 
 
+def has_front_matter(text: str) -> bool:
+    """Whether ``text`` opens with a ``---`` front matter block."""
+    return bool(_FRONT_MATTER.match(text))
+
+
 def read(text: str, doc: Document) -> None:
     """Fill ``doc``'s metadata and body from the Markdown ``text``."""
     match = _FRONT_MATTER.match(text)
@@ -80,6 +85,16 @@ def read(text: str, doc: Document) -> None:
                 value = meta.pop(name)
                 setattr(doc, name, _normalise_published(value) if name == "published" else str(value).strip())
         doc.extra = {k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in meta.items()}
+    if doc.published_source not in PUBLISHED_SOURCES:
+        doc.warnings.append(f"published_source {doc.published_source!r} is not one of "
+                            f"{', '.join(repr(s) for s in PUBLISHED_SOURCES if s)}; read as 'front matter'")
+        doc.published_source = ""
+    # A date in front matter came from whoever wrote it; a stored web page keeps the source
+    # its date was read from ("html meta", "feed").
+    if not doc.published:
+        doc.published_source = ""
+    elif not doc.published_source:
+        doc.published_source = "front matter"
     body = body.strip("\n")
     # A Markdown "# Headline" first line is the title when front matter has none.
     first = body.lstrip().split("\n", 1)[0]

@@ -90,3 +90,17 @@ def split_passages(
         # Step forward, keeping ``overlap`` sentences, but always advancing by at least one.
         i = max(j - overlap, i + 1)
     return passages
+
+
+def split_paged_passages(doc_id: str, body: str, pages: list[tuple[int, int]], **splitter) -> list[Passage]:
+    """:func:`split_passages` page by page: ``pages`` are the (start, end) of each page in
+    ``body``, page 1 first. No passage runs across a page break, so each cites one page;
+    offsets stay offsets into the whole ``body`` and ids run on across pages."""
+    passages: list[Passage] = []
+    for number, (page_start, page_end) in enumerate(pages, start=1):
+        for p in split_passages(doc_id, body[page_start:page_end], **splitter):
+            passages.append(Passage(
+                passage_id=f"{doc_id}#p{len(passages)}", doc_id=doc_id, text=p.text,
+                start=page_start + p.start, end=page_start + p.end, sentences=p.sentences, page=number,
+            ))
+    return passages

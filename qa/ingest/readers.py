@@ -2,12 +2,13 @@
 loader, ``qa add``, the web upload and every help text.
 
 A new format is one module in this folder with a ``read(content, doc)`` function, and one
-:class:`Reader` line in :data:`FORMATS`.
+:class:`Reader` line in :data:`FORMATS`. Text is given LF line endings before a reader sees
+it, so front matter, bylines and datelines are found in CRLF files too.
 
 >>> sorted(READERS)
-['.htm', '.html', '.markdown', '.md', '.txt']
+['.htm', '.html', '.markdown', '.md', '.pdf', '.txt']
 >>> describe_formats()
-'.txt, .md or .html'
+'.txt, .md, .html or .pdf'
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Any, Callable
 
 from ..errors import DocumentError
 from ..records import Document
-from . import html, markdown, plaintext
+from . import html, markdown, pdf, plaintext
 from .cleaning import decode_text
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ FORMATS = (
     Reader(plaintext.SUFFIXES, plaintext.read, "headline on the first line"),
     Reader(markdown.SUFFIXES, markdown.read, "YAML front matter: title, publisher, published, url"),
     Reader(html.SUFFIXES, html.read, "a saved news page"),
+    Reader(pdf.SUFFIXES, pdf.read, "a report or judgment with a text layer", binary=True),
 )
 # Everything that asks which files are articles reads this table when it asks, so a reader
 # added here (or by a plug-in at start-up) is known to all of them.
@@ -109,7 +111,10 @@ def read_document(path: str | Path, corpus_dir: str | Path | None = None,
     if not data.strip():
         raise DocumentError(path, "is empty")
     reader = READERS[suffix]
-    reader.read(data if reader.binary else decode_text(data, path), doc)
+    if reader.binary:
+        reader.read(data, doc)
+    else:
+        reader.read(decode_text(data, path).replace("\r\n", "\n").replace("\r", "\n"), doc)
     if not doc.body.strip():
         raise DocumentError(path, "has no article text after removing page furniture")
     if len(doc.body) > max_chars:
@@ -139,8 +144,20 @@ def check_candidate(path: str | Path, name: str | None = None, max_bytes: int = 
         raise DocumentError(name, f"cannot be read ({exc.strerror})") from exc
     if size > max_bytes:
         raise DocumentError(name, f"is {size / 1e6:.1f} MB; articles up to {max_bytes // (1024 * 1024)} MB are accepted")
+    return check_bytes(name, path.read_bytes(), max_bytes=max_bytes)
+
+
+def check_bytes(name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Document:
+    """:func:`check_candidate` for content in memory (a fetched web page, a feed item)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in READERS:
+        raise DocumentError(name, f"is not a {describe_formats()} file (type {suffix or 'none'}); "
+                                  "save the article as one of those")
+    if len(data) > max_bytes:
+        raise DocumentError(name, f"is {len(data) / 1e6:.1f} MB; articles up to {max_bytes // (1024 * 1024)} MB "
+                                  "are accepted")
     # Read under its corpus name, in a folder of its own, exactly as the corpus will read it.
     with tempfile.TemporaryDirectory() as staging:
         staged = Path(staging) / name
-        staged.write_bytes(path.read_bytes())
+        staged.write_bytes(data)
         return read_document(staged, staging, max_bytes=max_bytes)

@@ -3,7 +3,9 @@
 ``build_index`` compares the corpus with the manifest's sha256 per document: new and
 changed documents are split and embedded, the passages of changed and deleted ones are
 dropped, everything else is carried over untouched. A different model or splitter
-forces a full build and the report says why.
+forces a full build and the report says why. The vector store (FAISS in the index folder,
+or Milvus: see docs/scaling.md) is chosen by the first build's ``store`` and kept by later
+ones; naming another one moves the index there, copying its vectors.
 """
 from __future__ import annotations
 
@@ -15,17 +17,22 @@ from typing import Callable
 import numpy as np
 
 from ..ingest import dates as date_finder
-from . import index_files as store
+from . import index_files as files
 from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.readers import describe_formats
 from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from .lexical import build_for_passages
-from ..ingest.passages import split_passages, split_sentences
+from .vectors import open_vector_store, same_store, store_kind, store_spec
+from ..ingest.passages import split_paged_passages, split_passages, split_sentences
 from ..records import Document
 
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
+# Stored with the index: when reading articles changes what a body or its metadata holds
+# (2: dates only from what a page states, bylines, captions and list markers cleaned, PDF
+# pages), an index of an older version is rebuilt in full.
+READER_VERSION = 2
 
 BuildProgress = Callable[[int, int, str], None]  # (done, total, what is being done)
 
@@ -40,8 +47,11 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    copies: list[tuple[str, str]] = field(default_factory=list)  # (copy's file, canonical article's file)
+    relisted: list[str] = field(default_factory=list)  # unchanged articles whose list of copies changed
     full_rebuild: bool = False
     reason: str = ""  # why a full build happened
+    moved_store: str = ""  # "from -> to" when the vectors were copied to another store
     passages_embedded: int = 0
     sentences_embedded: int = 0
     seconds: float = 0.0
@@ -49,16 +59,21 @@ class BuildReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.full_rebuild)
+        return bool(self.added or self.updated or self.removed or self.relisted or self.full_rebuild
+                    or self.moved_store)
 
     def summary(self) -> str:
         lines = []
         if self.reason:
             lines.append(f"full rebuild: {self.reason}")
+        if self.moved_store:
+            lines.append(f"vector store: {self.moved_store} (vectors copied, none embedded again)")
         for label, ids in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines.extend(f"{label:9} {doc_id}" for doc_id in ids)
         for path, reason in self.skipped:
             lines.append(f"skipped   {path}: {reason}")
+        for copy, canonical in self.copies:
+            lines.append(f"copy      {copy}: the same story as {canonical}; cited with it as also published")
         for path, reason in self.warnings:
             lines.append(f"warning   {path}: {reason}")
         lines.append(
@@ -80,6 +95,9 @@ class CorpusState:
     unchanged: list[str]
     skipped: list[tuple[str, str]]
     full_reason: str = ""
+    # Syndicated copies, (copy's file, canonical article's file): listed under the canonical
+    # article as also published, not ranked on their own.
+    copies: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
@@ -103,6 +121,7 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
             skipped.append((doc.source, f"same text as {first.source}; not indexed twice"))
             continue
         unique.append(doc)
+    unique, copies = _syndicated_copies(unique, before)
     full_reason = ""
     indexed: dict[str, dict] = {}
     if manifest is None:
@@ -113,11 +132,13 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
         full_reason = "passage splitting settings changed"
     elif manifest.get("dates") != date_finder.VERSION:
         full_reason = "the index was built without the current date resolution (passages store resolved dates)"
+    elif manifest.get("reader") != READER_VERSION:
+        full_reason = "articles are read differently now (publication dates, bylines, captions, PDF pages)"
     else:
         indexed = manifest["documents"]
     current = {d.doc_id for d in unique}
     state = CorpusState(documents=unique, added=[], updated=[], removed=[], unchanged=[], skipped=skipped,
-                        full_reason=full_reason)
+                        full_reason=full_reason, copies=copies)
     for doc in unique:
         old = indexed.get(doc.doc_id)
         if old is None:
@@ -130,6 +151,24 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
     return state
 
 
+def _syndicated_copies(documents: list[Document], indexed: set[str]) -> tuple[list[Document], list[tuple[str, str]]]:
+    """``documents`` less their syndicated copies, each listed in its canonical article's
+    ``also_published``; and (copy, canonical) file pairs. The canonical article of a story
+    is one already indexed, else the earliest dated, else the first by id, so that adding
+    a copy never moves the story's citations."""
+    from ..ingest.syndication import copy_record, group_copies
+
+    order = sorted(documents, key=lambda d: (d.doc_id not in indexed, not d.published, d.published, d.doc_id))
+    kept, copies = [], []
+    for group in group_copies([d.body for d in order]):
+        canonical = order[group.canonical]
+        canonical.also_published = [copy_record(order[i].metadata()) for i in group.copies]
+        copies.extend((order[i].source, canonical.source) for i in group.copies)
+        kept.append(canonical)
+    ids = {d.doc_id for d in kept}
+    return [d for d in documents if d.doc_id in ids], copies
+
+
 def build_index(
     corpus_dir: str | Path | None = None,
     index_dir: str | Path | None = None,
@@ -139,8 +178,15 @@ def build_index(
     embedder: Embedder | None = None,
     batch_size: int = 32,
     wait: bool = False,
+    store: str | None = None,
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``; embed only new and changed documents.
+
+    ``store`` names where the passage vectors live: ``"faiss"`` (a file in the index
+    folder), ``"milvus:///abs/path/qa.db"`` (Milvus Lite) or ``"http://host:19530"`` (a
+    Milvus server; credentials from ``QA_MILVUS_TOKEN``). None keeps the index's store
+    (for a new index: ``QA_VECTOR_STORE``, else FAISS); another store than the index's
+    moves the index there, copying its vectors.
 
     While another build holds the index's lock this raises :class:`IndexLockedError`, or
     with ``wait=True`` waits for it and then brings the index up to date itself. The
@@ -149,13 +195,15 @@ def build_index(
     started = time.perf_counter()
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
     index_dir = Path(index_dir) if index_dir is not None else default_index_dir(corpus_dir)
+    if store is not None:
+        store_kind(store)  # an unknown store is refused before any work
     if embedder is None:
         embedder = get_embedder(model or _indexed_model(index_dir))
-    with store.build_lock(index_dir, wait=wait):
-        old: store.IndexData | None = None
+    with files.build_lock(index_dir, wait=wait):
+        old: files.IndexData | None = None
         reason = ""
         try:
-            old = store.load_index(index_dir)
+            old = files.load_index(index_dir)
         except IndexNotFoundError:
             reason = "no index yet"
         except (IndexCorruptError, IndexMismatchError) as exc:
@@ -163,10 +211,16 @@ def build_index(
         manifest = None
         if old is not None and not rebuild:
             manifest = {"model": {"name": old.model}, "documents": old.documents, "splitter": old.extra.get("splitter"),
-                        "dates": old.extra.get("dates")}
+                        "dates": old.extra.get("dates"), "reader": old.extra.get("reader")}
         state = corpus_state(corpus_dir, manifest, model=embedder.name)
         if rebuild:
             reason = "asked for with --rebuild"
+        indexed_store = old.vector_store.describe() if old is not None else _indexed_store(index_dir)
+        move = False
+        if store is None:
+            store = store_spec(indexed_store) if indexed_store else default_vector_store()
+        elif old is not None and not same_store(indexed_store, store):
+            move = True  # copied over below when nothing else calls for a full build
         reason = reason or state.full_reason
         report = BuildReport(
             skipped=state.skipped,
@@ -174,12 +228,19 @@ def build_index(
             full_rebuild=bool(reason),
             reason=reason,
             index_dir=str(index_dir),
+            copies=state.copies,
         )
         if not state.documents:
             detail = "; ".join(f"{p}: {r}" for p, r in state.skipped) or f"it has no {describe_formats()} files"
             raise CorpusError(f"nothing to index in {corpus_dir} ({detail}); add articles and run `qa index` again")
+        # The store an index moves away from: dropped (a Milvus collection) once the new
+        # manifest is in place. Without a full build, its vectors are copied, not embedded.
+        retired = old.vector_store if move else None
+        if move and not reason:
+            report.moved_store = f"{store_spec(indexed_store)} -> {store}"
         if reason:
-            data = store.IndexData.empty(embedder.name, embedder.dimension, store=default_vector_store(),
+            data = files.IndexData.empty(embedder.name, embedder.dimension, store=store,
+                                         replaces=old.vector_store if old is not None else None,
                                          splitter=SPLITTER, dates=date_finder.VERSION)
             report.added = [d.doc_id for d in state.documents]
             to_embed = state.documents
@@ -191,16 +252,42 @@ def build_index(
             _drop_documents(data, set(state.updated) | set(state.removed))
             changed = set(state.added) | set(state.updated)
             to_embed = [d for d in state.documents if d.doc_id in changed]
-        if to_embed or report.removed or reason:
-            _embed_documents(data, to_embed, embedder, progress, report, batch_size)
-            data.extra["splitter"] = SPLITTER
-            data.extra["dates"] = date_finder.VERSION
-            # BM25 is rebuilt from every kept passage text on each save: over a few thousand
-            # passages that takes well under a second, while embeddings (the expensive part)
-            # stay incremental. A removed document's passages are then gone from BM25 too.
-            data.lexical = build_for_passages(data.passages)
-            data.vector_store.fit_to_size()  # FAISS: exact search while small, IVF once large
-            store.save_index(data, index_dir)
+            # A copy added, edited away or removed changes its canonical article's list of
+            # copies while the canonical file stays as it was: its metadata is rewritten,
+            # its passages kept.
+            for doc in state.documents:
+                if doc.doc_id in state.unchanged:
+                    meta = dict(doc.metadata(), passages=data.documents[doc.doc_id].get("passages", 0))
+                    if meta != data.documents[doc.doc_id]:
+                        data.documents[doc.doc_id] = meta
+                        report.relisted.append(doc.doc_id)
+        if to_embed or report.removed or report.relisted or reason or retired is not None:
+            committed = data.generation
+            made = data.vector_store if reason else None  # a store this build creates
+            try:
+                if report.moved_store:
+                    made = open_vector_store(store, data.dimension, replaces=data.vector_store)
+                    _copy_vectors(data.vector_store, made, [p.id for p in data.passages])
+                    data.vector_store = made
+                _embed_documents(data, to_embed, embedder, progress, report, batch_size)
+                data.extra["splitter"] = SPLITTER
+                data.extra["dates"] = date_finder.VERSION
+                data.extra["reader"] = READER_VERSION
+                # BM25 is rebuilt from every kept passage text on each save: over a few thousand
+                # passages that takes well under a second, while embeddings (the expensive part)
+                # stay incremental. A removed document's passages are then gone from BM25 too.
+                data.lexical = build_for_passages(data.passages)
+                data.vector_store.fit_to_size()  # FAISS: exact search while small, IVF once large
+                files.save_index(data, index_dir)
+            except BaseException:
+                # A full build or a move that never switched the manifest leaves its new
+                # Milvus collection to nobody: drop it. (An update's rows stay, unread, until
+                # the next update deletes them; see qa.store.milvus_store.)
+                if made is not None and data.generation == committed:
+                    made.drop()
+                raise
+            if retired is not None:
+                retired.drop()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -208,12 +295,29 @@ def build_index(
 def _indexed_model(index_dir: Path) -> str | None:
     """The model an existing index was built with, so that updates keep using it."""
     try:
-        return store.read_manifest(index_dir)["model"]["name"]
+        return files.read_manifest(index_dir)["model"]["name"]
     except Exception:
         return None
 
 
-def _drop_documents(data: store.IndexData, doc_ids: set[str]) -> None:
+def _copy_vectors(source, target, ids: list[int], batch: int = 10_000) -> None:
+    """``source``'s vectors of ``ids`` into ``target`` under the same ids, a batch at a
+    time: moving an index between FAISS and Milvus embeds nothing again."""
+    ids = np.array(sorted(ids), dtype=np.int64)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        target.add(chunk, source.reconstruct(chunk))
+
+
+def _indexed_store(index_dir: Path) -> dict | None:
+    """The store an index that cannot be loaded says it uses, so that its rebuild keeps it."""
+    try:
+        return files.read_manifest(index_dir).get("store")
+    except Exception:
+        return None
+
+
+def _drop_documents(data: files.IndexData, doc_ids: set[str]) -> None:
     """Remove the passages and sentence vectors of ``doc_ids``; nothing else moves in the vector store."""
     if not doc_ids:
         return
@@ -239,7 +343,8 @@ def _embed_documents(data, documents, embedder, progress, report, batch_size) ->
         first_row = data.sentence_vectors.shape[0] + len(sentence_texts)
         row_of = {span: first_row + i for i, span in enumerate(spans)}
         sentence_texts.extend(doc.body[s:e] for s, e in spans)
-        doc_passages = split_passages(doc.doc_id, doc.body, **SPLITTER)
+        doc_passages = (split_paged_passages(doc.doc_id, doc.body, doc.pages, **SPLITTER) if doc.pages
+                        else split_passages(doc.doc_id, doc.body, **SPLITTER))
         # Resolved once per article against its publication date; each passage keeps its own.
         mentions = date_finder.find_dates(doc.body, doc.published, doc.published_note)
         for p in doc_passages:

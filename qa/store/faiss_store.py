@@ -184,6 +184,15 @@ class FaissStore:
 
         write_atomic(Path(path), lambda fh: fh.write(faiss.serialize_index(self.index).tobytes()))
 
+    def holds_exactly(self, ids: np.ndarray) -> bool:
+        return set(self.ids().tolist()) == set(np.asarray(ids).tolist())
+
+    def after_commit(self) -> None:
+        """Nothing to finish: the saved file is the whole store."""
+
+    def drop(self) -> None:
+        """Nothing outside the index folder to delete."""
+
     @classmethod
     def load(cls, path: str | Path) -> "FaissStore":
         import faiss

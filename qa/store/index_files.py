@@ -4,14 +4,18 @@ Layout of ``index/``::
 
     manifest.json          what is in the index and which files hold it (written last)
     vectors-<gen>.faiss    passage vectors in the vector store the manifest's "store" names
-                           (qa.store.faiss_store: exact up to 100,000 passages, IVF beyond)
+                           (qa.store.faiss_store: exact up to 100,000 passages, IVF beyond),
+                           or vectors-<gen>.milvus.json naming a Milvus collection that
+                           holds them (qa.store.milvus_store)
     passages-<gen>.jsonl   one qa.records.Passage per line: ids, offsets, text, sentences, dates
     sentences-<gen>.npy    one unit vector per sentence, for choosing the answering sentence
     lexical-<gen>.*        BM25 over the passage texts (qa.store.lexical: bm25s JSON and .npy files)
 
 Every save writes a new generation of data files beside the old ones and then replaces
 ``manifest.json`` in one atomic rename. Until that rename the old manifest still names
-the old files, so a crash at any moment leaves the previous index loadable.
+the old files, so a crash at any moment leaves the previous index loadable. A store that
+lives outside the folder (Milvus) keeps the same promise with rows tagged by write number,
+and finishes its deletions after the rename (``VectorStore.after_commit``).
 """
 from __future__ import annotations
 
@@ -25,11 +29,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, VectorStoreError
 from ..records import Passage
 from .files import file_sha256, fsync_path, write_atomic
 from .lexical import FILE_SUFFIXES, LexicalIndex, build_for_passages
-from .vectors import DEFAULT_KIND, VectorStore, load_vector_store, open_vector_store
+from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES
+from .vectors import VectorStore, load_vector_store, open_vector_store
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 1
@@ -41,7 +46,8 @@ _REBUILD = "run `qa index --rebuild` to build it again from the corpus"
 def library_versions() -> dict[str, str]:
     """Versions of the libraries that shape the index, read without importing them."""
     versions = {}
-    for dist in ("qa-news", "faiss-cpu", "sentence-transformers", "torch", "onnxruntime", "numpy", "bm25s"):
+    for dist in ("qa-news", "faiss-cpu", "sentence-transformers", "torch", "onnxruntime", "numpy", "bm25s",
+                 "pymilvus", "milvus-lite"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -66,11 +72,12 @@ class IndexData:
     _by_id: dict[int, Passage] | None = None
 
     @classmethod
-    def empty(cls, model: str, dimension: int, store: str = DEFAULT_KIND, **extra) -> "IndexData":
+    def empty(cls, model: str, dimension: int, store: str = DEFAULT_KIND, replaces: VectorStore | None = None,
+              **extra) -> "IndexData":
         return cls(
             model=model,
             dimension=dimension,
-            vector_store=open_vector_store(store, dimension),
+            vector_store=open_vector_store(store, dimension, replaces=replaces),
             passages=[],
             sentence_vectors=np.zeros((0, dimension), dtype=np.float32),
             extra=dict(extra),
@@ -118,7 +125,7 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
     previous = _read_manifest_quietly(index_dir)
     generation = max(data.generation, previous.get("generation", 0) if previous else 0) + 1
     names = {
-        "vectors": f"vectors-{generation}.faiss",
+        "vectors": f"vectors-{generation}{VECTOR_FILE_SUFFIXES[data.vector_store.kind]}",
         "passages": f"passages-{generation}.jsonl",
         "sentence_vectors": f"sentences-{generation}.npy",
     }
@@ -163,6 +170,7 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
     _commit_manifest(index_dir, manifest)
     data.generation = generation
     _remove_unreferenced(index_dir, set(names.values()))
+    data.vector_store.after_commit()
     return index_dir / MANIFEST
 
 
@@ -275,8 +283,8 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
         if "lexical_params" in paths:
             lexical = LexicalIndex.load({key[len("lexical_"):]: path for key, path in paths.items()
                                          if key.startswith("lexical_")})
-    except IndexMismatchError:
-        raise
+    except (IndexMismatchError, IndexCorruptError, VectorStoreError):
+        raise  # they say what is wrong and what to do; a server out of reach is no corruption
     except Exception as exc:
         raise IndexCorruptError(f"{index_dir} cannot be loaded ({type(exc).__name__}: {exc}); {_REBUILD}") from exc
     try:
@@ -336,7 +344,7 @@ def _passage_table_problem(vector_store: VectorStore, passages: list[Passage], d
     table_ids = [passage.id for passage in passages]
     if len(set(table_ids)) != len(table_ids):
         return "the passage table repeats an id"
-    if set(vector_store.ids().tolist()) != set(table_ids):
+    if not vector_store.holds_exactly(np.array(table_ids, dtype=np.int64)):
         return "the vector store and the passage table hold different passage ids"
     return ""
 

@@ -2,10 +2,12 @@
 
 Ranking (:mod:`qa.answer`) and the index folder (:mod:`qa.store.index_files`) call a store
 only through :class:`VectorStore`; which store an index uses is recorded in its manifest
-(``manifest["store"]["kind"]``) and resolved here. FAISS (:mod:`qa.store.faiss_store`) is
-the one store today. Another store is one module beside it with the same methods (subclass
-:class:`VectorStore` to inherit the defaults of ``fit_to_size``, ``warm`` and ``describe``),
-plus its kind in :data:`STORE_KINDS` and in the two factories below.
+(``manifest["store"]["kind"]``) and resolved here: FAISS (:mod:`qa.store.faiss_store`, the
+default, a file in the index folder) or Milvus (:mod:`qa.store.milvus_store`, Milvus Lite or a
+server, named by a URI). Another store is one module beside them with the same methods
+(subclass :class:`VectorStore` to inherit the defaults of ``fit_to_size``, ``warm``,
+``describe``, ``holds_exactly``, ``after_commit`` and ``drop``), plus its kind in :data:`STORE_KINDS` and in the two
+factories below.
 
 >>> import numpy as np
 >>> store = open_vector_store("faiss", dimension=4)
@@ -24,7 +26,10 @@ from ..errors import IndexMismatchError
 
 DEFAULT_KIND = "faiss"
 # Store kinds this version can open; a manifest naming another kind is refused with a message.
-STORE_KINDS = ("faiss",)
+STORE_KINDS = ("faiss", "milvus")
+# What the index folder's vectors file is called after "vectors-<gen>", per kind: the FAISS
+# index itself, or the pointer to a Milvus collection.
+FILE_SUFFIXES = {"faiss": ".faiss", "milvus": ".milvus.json"}
 
 
 @runtime_checkable
@@ -56,7 +61,7 @@ class VectorStore(Protocol):
         ...
 
     def ids(self) -> np.ndarray:
-        """Every stored id, int64: the index checks them against its passage table."""
+        """Every stored id, int64."""
         ...
 
     def save(self, path: str | Path) -> None:
@@ -82,24 +87,67 @@ class VectorStore(Protocol):
         """What the manifest records as ``manifest["store"]``: at least ``{"kind": ...}``."""
         return {"kind": self.kind}
 
+    def holds_exactly(self, ids: np.ndarray) -> bool:
+        """Whether the store holds these ids and no others: the index checks its passage
+        table with it on every load."""
+        return set(self.ids().tolist()) == set(np.asarray(ids).tolist())
+
+    def after_commit(self) -> None:
+        """Called once the manifest naming the saved store is in place: a store outside the
+        index folder deletes what the new generation removed (FAISS: nothing to do)."""
+
+    def drop(self) -> None:
+        """Delete what the store keeps outside the index folder (a Milvus collection), for a
+        build that failed before its manifest switch or an index that moved away."""
+
 
 def store_kind(spec: str) -> str:
-    """The store kind a spec names: ``"faiss"``, or a URI whose scheme is the kind
-    (``faiss://`` or, for a store reached over the network, ``<kind>://host:port/collection``)."""
+    """The store kind a spec names: ``"faiss"``, or a URI: ``milvus:///abs/path/qa.db``
+    (Milvus Lite) and ``http(s)://host:port`` (a Milvus server) name Milvus."""
     spec = (spec or DEFAULT_KIND).strip()
-    kind = urlsplit(spec).scheme if "://" in spec else spec
+    kind = urlsplit(spec).scheme.lower() if "://" in spec else spec
+    if kind in ("http", "https"):
+        kind = "milvus"
     if kind not in STORE_KINDS:
         raise IndexMismatchError(
             f"vector store {kind!r} is not one this version supports ({', '.join(STORE_KINDS)}); "
-            "upgrade qa-news, or run `qa index --rebuild` to build the index with the default store"
+            "give faiss, milvus:///abs/path/qa.db or http://host:19530, or run `qa index --rebuild` "
+            "to build the index with the default store"
         )
     return kind
 
 
-def open_vector_store(spec: str = DEFAULT_KIND, dimension: int = 0) -> VectorStore:
-    """A new, empty store of the kind ``spec`` names (a kind, or a URI whose scheme is the
-    kind), for vectors of ``dimension``."""
-    store_kind(spec)
+def store_spec(description: Mapping[str, Any] | None) -> str:
+    """The spec that makes a store like the one a manifest describes (an index's store
+    is kept by later updates and full rebuilds unless another one is asked for)."""
+    description = description or {}
+    if store_kind(str(description.get("kind", DEFAULT_KIND))) == "milvus":
+        index_type = description.get("index_type", "FLAT")
+        return description["uri"] + ("" if index_type == "FLAT" else f"?index={index_type}")
+    return DEFAULT_KIND
+
+
+def same_store(description: Mapping[str, Any] | None, spec: str) -> bool:
+    """Whether ``spec`` names the store a manifest describes (same kind and place)."""
+    kind = store_kind(spec)
+    if kind != store_kind(str((description or {}).get("kind", DEFAULT_KIND))):
+        return False
+    if kind == "milvus":
+        from .milvus_client import parse_store_uri
+
+        wanted = parse_store_uri(spec)
+        return wanted.uri == description.get("uri") and wanted.index_type == description.get("index_type", "FLAT")
+    return True
+
+
+def open_vector_store(spec: str = DEFAULT_KIND, dimension: int = 0, replaces: VectorStore | None = None) -> VectorStore:
+    """A new, empty store of the kind ``spec`` names (a kind, or a URI), for vectors of
+    ``dimension``. ``replaces``: the store of the index being rebuilt (a Milvus collection
+    is dropped after the switch)."""
+    if store_kind(spec) == "milvus":
+        from .milvus_store import MilvusStore
+
+        return MilvusStore.create(spec, dimension, replaces=replaces if isinstance(replaces, MilvusStore) else None)
     from .faiss_store import FaissStore
 
     return FaissStore.empty(dimension)
@@ -108,7 +156,10 @@ def open_vector_store(spec: str = DEFAULT_KIND, dimension: int = 0) -> VectorSto
 def load_vector_store(description: Mapping[str, Any] | None, path: str | Path) -> VectorStore:
     """The store a manifest describes (``manifest["store"]``; an index written before the
     entry existed is a FAISS one), read from ``path``."""
-    store_kind(str((description or {}).get("kind", DEFAULT_KIND)))
+    if store_kind(str((description or {}).get("kind", DEFAULT_KIND))) == "milvus":
+        from .milvus_store import MilvusStore
+
+        return MilvusStore.load(path)
     from .faiss_store import FaissStore
 
     return FaissStore.load(path)

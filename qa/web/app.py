@@ -125,8 +125,10 @@ def documents_tab(service: ChatService, app):
 
     headers = ["Headline", "Publisher", "Published", "Passages", "File", "Link"]
     gr.Markdown(
-        f"Add articles as {describe_formats_with_hints()}, up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB each. "
-        "They are stored in the corpus folder and the index is updated in place."
+        f"Add articles as {describe_formats_with_hints()}, up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB each, "
+        "or by web address. They are stored in the corpus folder and the index is updated in place. A "
+        "publication date is taken only from what an article states about itself; otherwise it shows as "
+        "\u201cdate unknown\u201d."
     )
     files = gr.File(label="Articles to add", file_count="multiple", file_types=list(READERS),
                     type="filepath", height=150, elem_id="upload")
@@ -147,6 +149,25 @@ def documents_tab(service: ChatService, app):
 
     add.click(add_files, inputs=files, outputs=[status, files, table], api_name="add_documents",
               concurrency_limit=1)
+    with gr.Row(equal_height=True):
+        address = gr.Textbox(label="Web address of an article, or of a news feed (RSS or Atom)",
+                             placeholder="https://", max_length=2000, scale=4, elem_id="address")
+        add_page = gr.Button("Add the article", scale=0, min_width=160, elem_id="add-page")
+        add_items = gr.Button("Add the feed's new items", scale=0, min_width=200, elem_id="add-feed")
+
+    def add_from(feed: bool):
+        def run(url, progress=gr.Progress()):
+            def report(done: int, total: int, stage: str) -> None:
+                progress((done, total), desc=stage, unit="texts")
+
+            progress(0, desc="fetching " + ("the feed" if feed else "the page"))
+            return service.add_address(url, feed=feed, progress=report), service.documents()
+        return run
+
+    add_page.click(add_from(False), inputs=address, outputs=[status, table], api_name="add_address",
+                   concurrency_limit=1)
+    add_items.click(add_from(True), inputs=address, outputs=[status, table], api_name="add_feed",
+                    concurrency_limit=1)
     app.load(service.documents, outputs=table, api_visibility="undocumented")
     return table
 
@@ -199,30 +220,58 @@ def timeline_html(service: ChatService, doc_id: str | None = None) -> str:
     return f'<ol class="qa-timeline" style="list-style:none;padding-left:0">{"".join(items)}</ol>'
 
 
+def events_view(service: ChatService, doc_id: str | None = None, query: str = ""):
+    """The events chart (a Plotly figure, or None) and list (HTML) for the tab's filters."""
+    from .events_view import events_figure, events_html
+
+    doc_id = None if doc_id in (None, "", ALL_ARTICLES) else doc_id
+    try:
+        found = service.events(query=query.strip() or None, doc_id=doc_id)
+    except QAError as exc:
+        return None, f'<p class="qa-events-error"><strong>Cannot show the events:</strong> {html.escape(str(exc))}</p>'
+    empty = f"No dated events about \u201c{query.strip()}\u201d." if query.strip() else "No dated events in these articles."
+    return (events_figure(found) if found else None), events_html(found, empty=empty)
+
+
 def timeline_tab(service: ChatService, app, tab=None):
-    """Every dated sentence across the articles in date order, filterable by article.
-    Refreshed when the page loads and whenever the tab is opened (after an upload)."""
+    """The happenings across the articles as a chart and a list (each with every source and
+    the dates sources disagree on), then every dated sentence in date order; filtered by
+    article and by what the events are about. Refreshed when the page loads and whenever the
+    tab is opened (after an upload)."""
     import gradio as gr
 
     gr.Markdown(
-        "Every dated sentence in the articles, oldest first, with its source. A date without a "
-        "year (\u201cin May\u201d) is read against the article's publication date; \u201cabout\u201d "
-        "marks a date that rests on a publication date the article does not state."
+        "What happened, oldest first: one entry per happening with every article that reports it, "
+        "and the dates sources disagree on. Diamonds are plans. A date without a year "
+        "(\u201cin May\u201d) is read against the article's publication date; \u201cabout\u201d marks a "
+        "date that rests on a publication date the article does not state; an article without a "
+        "publication date gives only its full dates."
     )
-    choice = gr.Dropdown(choices=[("All articles", ALL_ARTICLES)], value=ALL_ARTICLES, label="Article",
-                         interactive=True, elem_id="timeline-filter")
+    with gr.Row():
+        choice = gr.Dropdown(choices=[("All articles", ALL_ARTICLES)], value=ALL_ARTICLES, label="Article",
+                             interactive=True, elem_id="timeline-filter", scale=2)
+        query = gr.Textbox(label="About", placeholder="improvement notice", elem_id="events-query", scale=1,
+                           max_length=200)
+    chart = gr.Plot(label="Events", elem_id="events-chart", show_label=False)
+    listing = gr.HTML(elem_id="events")
+    gr.Markdown("#### Every dated sentence")
     entries = gr.HTML(elem_id="timeline")
 
-    def refresh(doc_id):
+    def show(doc_id, about):
+        figure, events_list = events_view(service, doc_id, about or "")
+        return figure, events_list, timeline_html(service, doc_id)
+
+    def refresh(doc_id, about):
         choices = timeline_choices(service)
         doc_id = doc_id if doc_id in {value for _, value in choices} else ALL_ARTICLES
-        return gr.Dropdown(choices=choices, value=doc_id), timeline_html(service, doc_id)
+        return (gr.Dropdown(choices=choices, value=doc_id),) + show(doc_id, about)
 
-    choice.input(lambda doc_id: timeline_html(service, doc_id), inputs=choice, outputs=entries,
-                 api_name="timeline")
-    app.load(refresh, inputs=choice, outputs=[choice, entries], api_visibility="undocumented")
+    outputs = [chart, listing, entries]
+    choice.input(show, inputs=[choice, query], outputs=outputs, api_name="timeline")
+    query.submit(show, inputs=[choice, query], outputs=outputs, api_visibility="undocumented")
+    app.load(refresh, inputs=[choice, query], outputs=[choice] + outputs, api_visibility="undocumented")
     if tab is not None:
-        tab.select(refresh, inputs=choice, outputs=[choice, entries], api_visibility="undocumented")
+        tab.select(refresh, inputs=[choice, query], outputs=[choice] + outputs, api_visibility="undocumented")
     return entries
 
 
@@ -263,9 +312,14 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, in
     print(f"{len(retriever.data.documents)} articles, {len(retriever.data.passages)} passages indexed", flush=True)
     app = build_app(service=service)
     app.queue(default_concurrency_limit=4)
-    app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=True,
+    # quiet: Gradio's own banner ends with a hint to make a public link (share=True), which
+    # this app never does; the address is printed here instead.
+    app.launch(server_name=host, server_port=port, prevent_thread_lock=True, show_error=True,
                max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, css=CSS, js=SCROLL_JS, theme=theme(),
-               auth=auth)
+               auth=auth, quiet=True)
+    print(f"Running on {app.local_url}  (Ctrl+C stops it)", flush=True)
+    if block:
+        app.block_thread()
     return app
 
 

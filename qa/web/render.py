@@ -74,19 +74,49 @@ def passage_markdown(hit) -> str:
 
 
 def source_markdown(n: int, hit) -> str:
-    """One numbered source: headline, then publisher · date · link · relevance, then the passage."""
-    meta = [escape_text(hit.publisher or "publisher unknown"), escape_text(format_date(hit.published, hit.published_note))]
+    """One numbered source: headline, then publisher · author · date · page · link · relevance,
+    the syndicated copies ("also in: ..."), then the passage."""
+    meta = [escape_text(hit.publisher or "publisher unknown")]
+    if hit.author:
+        meta.append(f"by {escape_text(hit.author)}")
+    meta.append(escape_text(format_date(hit.published, hit.published_note)))
+    if hit.page is not None:
+        meta.append(f"p. {int(hit.page)}")
     url = safe_url(hit.url)
     if url:
-        host = urlsplit(url).netloc.lower().removeprefix("www.")
-        meta.append(f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-                    f"{escape_text(host)}</a>")
-    meta.append(f"relevance {hit.score:.2f}")
+        meta.append(_link(url))
+    meta.append(f"relevance {hit.relevance:.2f}")
+    also = ""
+    if hit.also_published:
+        copies = []
+        for copy in hit.also_published:
+            name = escape_text(copy.publisher or copy.title or "another publisher")
+            link = safe_url(copy.url)
+            if link:
+                name = f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">{name}</a>'
+            copies.append(f"{name} ({escape_text(format_date(copy.published))})")
+        also = f'  \n<span class="qa-meta qa-also">also in: {"; ".join(copies)}</span>'
     return (
         f"**[{n}] {escape_text(hit.title or hit.doc_id)}**  \n"
-        f'<span class="qa-meta">{" · ".join(meta)}</span>\n\n'
+        f'<span class="qa-meta">{" · ".join(meta)}</span>{also}\n\n'
         f"{passage_markdown(hit)}"
     )
+
+
+def _link(url: str) -> str:
+    host = urlsplit(url).netloc.lower().removeprefix("www.")
+    return (f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
+            f"{escape_text(host)}</a>")
+
+
+def short_answer_markdown(answer) -> str:
+    """The short answer with its marker "[1]" as written (a plain-Markdown reader sees
+    "[1]", not "&#91;1&#93;") and everything from the article escaped."""
+    quoted = f"\u201c{answer.citations[0].highlight_text}\u201d [1]" if answer.citations else None
+    if quoted is None or not answer.text.startswith(quoted):
+        return escape_text(answer.text)
+    sentence = escape_text(answer.citations[0].highlight_text)
+    return f"\u201c{sentence}\u201d [1]{escape_text(answer.text[len(quoted):])}"
 
 
 def render_answer(answer) -> str:
@@ -94,7 +124,7 @@ def render_answer(answer) -> str:
     and marker [1]) first, then the numbered sources; or an honest "not answered"."""
     parts = []
     if answer.found:
-        parts.append(f'<div class="qa-short">{escape_text(answer.text)}</div>')
+        parts.append(f'<div class="qa-short">{short_answer_markdown(answer)}</div>')
     else:
         parts.append(f'<div class="qa-short"><strong>{escape_text(answer.text)}</strong></div>')
     if answer.query and answer.query != answer.question:

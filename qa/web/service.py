@@ -45,20 +45,35 @@ class ChatService:
 
     def reply(self, message: str, history=None) -> str:
         """The chat's reply to ``message``, as Markdown; a problem is reported, not raised."""
+        from ..answer.events import events_topic
+
         try:
+            topic = events_topic(message)  # "timeline of the improvement notice": the events, cited
+            found = self.events(query=topic) if topic is not None else []
+            if found:
+                from .events_view import events_reply
+
+                return events_reply(topic, found)
             return render_answer(self.answer(message, history))
         except QAError as exc:
             return f"**Cannot answer:** {escape_text(str(exc))}"
 
+    def events(self, query: str | None = None, doc_id: str | None = None):
+        """The events of the indexed articles (see :func:`qa.events`)."""
+        from ..answer.events import events_of
+
+        return events_of(self.retriever.data, query=query, doc_id=doc_id, where=str(self.index_dir))
+
     def documents(self) -> list[list]:
         """One row per indexed article: headline, publisher, date, passages, file, link."""
         docs = self.retriever.data.documents
-        rows = [
-            [meta.get("title", ""), meta.get("publisher", ""), meta.get("published", ""),
+        ordered = sorted(docs.items(), key=lambda item: (item[1].get("published", ""), item[1].get("title", "")),
+                         reverse=True)
+        return [
+            [meta.get("title", ""), meta.get("publisher", ""), meta.get("published", "") or "date unknown",
              int(meta.get("passages", 0)), meta.get("source", doc_id), meta.get("url", "")]
-            for doc_id, meta in docs.items()
+            for doc_id, meta in ordered
         ]
-        return sorted(rows, key=lambda r: (r[2], r[0]), reverse=True)
 
     def add_files(self, paths, progress=None) -> str:
         """Store uploaded articles in the corpus and update the index in place.
@@ -83,6 +98,36 @@ class ChatService:
                 lines.extend(self._index(added, progress))
         return "\n".join(lines)
 
+    def add_address(self, url: str, feed: bool = False, progress=None) -> str:
+        """Fetch the article at ``url`` (or, with ``feed``, every new item of the feed at
+        ``url``), store it in the corpus and update the index; a Markdown report. Refusals
+        (time-out, not a page, too big, a redirect to another scheme) are reported and
+        leave the corpus as it was."""
+        from ..ingest.adding import AlreadyInCorpus, add_web_page
+        from ..ingest.feeds import add_feed
+
+        url = (url or "").strip()
+        if not url:
+            return "Paste the web address of an article" + (" feed" if feed else "") + " first."
+        with self._upload_lock:
+            lines, added = [], []
+            try:
+                if feed:
+                    report = add_feed(url, self.corpus_dir)
+                    added = report.added
+                    lines.append(f"Feed \u201c{escape_text(report.title or url)}\u201d: "
+                                 f"{len(report.added)} new, {len(report.skipped)} skipped.")
+                    lines += [f"- Skipped {escape_text(item)}: {escape_text(reason)}" for item, reason in report.skipped]
+                else:
+                    added = [add_web_page(url, self.corpus_dir)]
+            except AlreadyInCorpus as exc:
+                return f"- {escape_text(str(exc))}"
+            except QAError as exc:
+                return f"- **Not added:** {escape_text(str(exc))}"
+            if added:
+                lines.extend(self._index(added, progress))
+        return "\n".join(lines)
+
     def _index(self, added: list[Path], progress) -> list[str]:
         try:
             report = build.build_index(corpus_dir=self.corpus_dir, index_dir=self.index_dir, progress=progress)
@@ -91,6 +136,7 @@ class ChatService:
                 path.unlink(missing_ok=True)
             return [f"- **Not added:** the index could not be updated ({escape_text(str(exc))})"]
         skipped = dict(report.skipped)
+        copies = dict(report.copies)
         lines = []
         documents = self.retriever.data.documents
         for path in added:
@@ -98,6 +144,10 @@ class ChatService:
             if source in skipped:
                 path.unlink(missing_ok=True)
                 lines.append(f"- **Not added:** {escape_text(path.name)}: {escape_text(skipped[source])}")
+                continue
+            if source in copies:
+                lines.append(f"- **Added** {escape_text(path.name)} as a copy of {escape_text(copies[source])}: "
+                             "the same story, cited with it as also published")
                 continue
             meta = documents.get(path.relative_to(self.corpus_dir).with_suffix("").as_posix(), {})
             lines.append(

@@ -1,39 +1,26 @@
-"""Adding an uploaded article to the corpus: a safe file name, the checks every new article
-passes (:func:`qa.ingest.readers.check_candidate`), and a write that never half-happens.
+"""Adding an uploaded article to the corpus, by the way in that every article takes
+(:mod:`qa.ingest.adding`): a safe file name, the checks of the reader table, and a write
+that never half-happens.
 """
 from __future__ import annotations
 
-import os
-import re
-import threading
-import unicodedata
 from pathlib import Path
 
-from ..errors import DocumentError, QAError
-from ..ingest.readers import MAX_FILE_BYTES, READERS, check_candidate, describe_formats
+from ..ingest.adding import AlreadyInCorpus, ArticleRefused, corpus_file_name, store_article
+from ..ingest.readers import MAX_FILE_BYTES
 
 # One limit for every new article, whether it comes from `qa add`, an upload or the corpus.
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 
-
-class UploadError(QAError):
-    """An uploaded file cannot be added to the corpus; the message says why."""
+# An uploaded file that cannot be added to the corpus: the refusal of every way in.
+UploadError = ArticleRefused
 
 
 def safe_filename(name: str) -> str:
-    """A corpus file name for an uploaded ``name``: its last path part, letters, digits,
-    ``.-_`` only, a supported lower-case suffix. Raises :class:`UploadError` otherwise."""
-    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
-    stem, dot, suffix = base.rpartition(".")
-    suffix = f".{suffix.lower()}" if dot else ""
-    if suffix not in READERS:
-        raise UploadError(
-            f"{base or name!r} is not a {describe_formats()} file (type {suffix or 'none'}); save the article as one of those"
-        )
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_")[:100] or "article"
-    if f"{stem}{suffix}".lower() == "readme.md":  # the corpus skips its README
-        stem = "readme-article"
-    return f"{stem}{suffix}"
+    """A corpus file name for an uploaded ``name`` (:func:`qa.ingest.adding.corpus_file_name`):
+    its last path part, letters, digits, ``.-_`` only, a supported lower-case suffix.
+    Raises :class:`UploadError` otherwise."""
+    return corpus_file_name(name)
 
 
 def store_upload(upload: Path, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
@@ -44,20 +31,12 @@ def store_upload(upload: Path, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYT
     """
     name = safe_filename(upload.name)
     try:
-        check_candidate(upload, name, max_bytes=max_bytes)
-    except DocumentError as exc:
-        raise UploadError(f"{name} {exc.reason}") from exc
-    data = upload.read_bytes()
-    corpus = Path(corpus_dir)
-    corpus.mkdir(parents=True, exist_ok=True)
-    dest = corpus / name
-    if dest.resolve().parent != corpus.resolve():  # pragma: no cover - safe_filename rules it out
-        raise UploadError(f"{name}: not a plain file name")
-    if dest.exists():
-        if dest.read_bytes() == data:
-            raise FileExistsError(f"{name} is already in the corpus; nothing to do")
-        raise UploadError(f"the corpus already has a different {name}; rename the file to add it as another article")
-    tmp = corpus / f".upload-{os.getpid()}-{threading.get_ident()}-{name}"
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
-    return dest
+        size = upload.stat().st_size
+    except OSError as exc:
+        raise UploadError(f"{name}: the upload cannot be read ({exc.strerror})") from exc
+    if size > max_bytes:  # refused before a huge upload is read into memory
+        raise UploadError(f"{name} is {size / 1e6:.1f} MB; articles up to {max_bytes // (1024 * 1024)} MB are accepted")
+    try:
+        return store_article(name, upload.read_bytes(), corpus_dir, max_bytes=max_bytes)
+    except AlreadyInCorpus as exc:
+        raise FileExistsError(str(exc)) from exc

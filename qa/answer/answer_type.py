@@ -1,0 +1,144 @@
+"""The type of answer a question asks for, finer than :mod:`qa.answer.answer_kind`, and whether a
+sentence holds evidence of that type.
+
+Types: ``person`` (who is the head ..., which councillor ...), ``agent`` (who did ...: a
+person or an organisation), ``organisation`` (which council / charity / body ...),
+``place`` (where ...), ``money`` (how much did it cost, how much was spent ...),
+``percentage`` (what share, what proportion, by how much did it rise ...), ``count`` (how
+many ...), ``date`` (when, which year ...), ``duration`` (how long ...). A question
+of none of these (why, how, what did they say ...) has type None and no evidence is asked.
+
+The patterns are written from how readers phrase questions in English, not from any one
+question set; ``qa eval DIR`` measures what they give.
+
+>>> asked_type("How many employees quit?"), gives_type("count", "Eight members of staff have left.")
+('count', True)
+>>> asked_type("Who is the head of the school?"), gives_type("person", "The council met on Tuesday.")
+('person', False)
+>>> asked_type("Who replaced the director?"), gives_type("agent", "Ofsted replaced her.")
+('agent', True)
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+TYPES = ("person", "agent", "organisation", "place", "money", "percentage", "count", "date", "duration")
+
+_I = re.I
+_LEAD = r"^(?:(?:and|but|so|then|also|ok|okay)\b[\s,]*)?"
+_ORG_NOUNS = (r"charity|charities|council|councils|authority|authorities|company|companies|firm|firms|"
+              r"organisation|organisations|organization|body|bodies|group|groups|committee|committees|"
+              r"union|unions|party|parties|department|departments|agency|agencies|watchdog|regulator|"
+              r"contractor|provider|trust|trusts|government|club|clubs|school|schools|team")
+_PERSON_NOUNS = (r"person|people|man|woman|official|officer|minister|spokesperson|spokesman|spokeswoman|"
+                 r"leader|head|headteacher|chief|chair|chairman|chairwoman|director|councillor|mp|mayor|"
+                 r"inspector|executive|manager|member|teacher")
+_PLACE_NOUNS = r"town|towns|city|cities|village|villages|area|areas|county|counties|region|country|place|places|site|sites|location|locations"
+
+_QUESTION_TYPES = [
+    ("date", re.compile(
+        _LEAD + r"when\b|\b(?:since|until|till|by) when\b"
+        r"|\b(?:what|which|in what|in which|on what|on which|by what|by which|from what|from which) "
+        r"(?:date|day|month|year|time|week)\b|\bhow long ago\b", _I)),
+    ("duration", re.compile(r"\bhow long\b|\bfor how many (?:years|months|weeks|days|hours)\b", _I)),
+    ("percentage", re.compile(
+        r"\bwhat (?:share|proportion|percentage|fraction|per ?cent)\b|\bby what (?:share|proportion|percentage)\b"
+        r"|\bhow much of\b|\bwhat part of\b|\bby how much\b.*\b(?:rise|rising|raise|increase|fall|drop|cut|grow|put up)\b"
+        r"|\bhow big a (?:rise|cut|increase|share)\b", _I)),
+    ("money", re.compile(
+        r"\bhow much (?:money|cash|funding)\b|\bhow much (?:\w+ )*?(?:cost|costs|spent|spend|spending|pay|paid|"
+        r"raise|raised|owe|owed|save|saved|earn|earned|charge|charged|fund|funded|compensation|budget)\b"
+        r"|\bwhat (?:did|does|will|would) (?:it|that|this|they) cost\b"
+        r"|\bwhat (?:would|will|does|did|do) (?:a |an |the )?(?:[\w'’]+ ){0,6}(?:pay|cost|charge)\b(?! for)"
+        r"|\bhow (?:large|big) is (?:the |its |their )?(?:[\w'’]+ )?(?:deficit|budget|gap|overspend|debt|bill|hole|shortfall)\b"
+        r"|\bhow (?:large|big|much) (?:is|was|are|were) (?:the |its |their )?(?:[\w'’]+ ){0,3}"
+        r"(?:deficit|budget|gap|overspend|debt|bill|hole|shortfall|fine|cost|price)\b", _I)),
+    ("count", re.compile(
+        r"\bhow many\b|\bin how many\b|\bwhat (?:number|tally|score|total|count)\b|\bwhat was the (?:tally|vote|score|count)\b"
+        r"|\bhow often\b|\bhow old\b|\bat what age\b", _I)),
+    ("person", re.compile(
+        _LEAD + r"who (?:is|was|are|were|will be) (?:the|its|their|his|her|[\w’']+['’]s) (?:\w+ )?(?:" + _PERSON_NOUNS + r")\b"
+        r"|\b(?:which|what) (?:\w+ )?(?:" + _PERSON_NOUNS + r")s?\b", _I)),
+    # "Who made the challenge?": a person or an organisation.
+    ("agent", re.compile(_LEAD + r"who\b|\bwhom\b|\bwhose\b", _I)),
+    ("organisation", re.compile(r"\b(?:which|what) (?:\w+ )?(?:" + _ORG_NOUNS + r")\b", _I)),
+    ("place", re.compile(_LEAD + r"where\b|\b(?:which|what) (?:" + _PLACE_NOUNS + r")\b|\bin which (?:part|area)\b", _I)),
+]
+
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                 r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+                 r"hundred|thousand|million|billion|dozen|dozens|hundreds|thousands|millions|half|quarter|third|"
+                 r"once|twice")
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d(?:/\d\d)?s?\b")
+_EVIDENCE = {
+    "date": re.compile(rf"\b(?:{_MONTH}|(?:19|20)\d\d|last (?:year|month|week)|next (?:year|month|week)|yesterday|"
+                       rf"today|tomorrow|{_WEEKDAY}|this (?:year|month|week)|earlier this)\b", _I),
+    "duration": re.compile(rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS}|a|an|several|many)\s+(?:more\s+)?"
+                           r"(?:years?|months?|weeks?|days?|hours?|decades?)\b|\bsince\b", _I),
+    "money": re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|pence|p|dollars|euros|bn|m|k)\b"
+                        r"|\b(?:million|billion|thousand) (?:pounds|dollars|euros)\b", _I),
+    "percentage": re.compile(rf"\d\s?%|\bper ?cent\b|\bpercent\b|\b(?:\d+|{_NUMBER_WORDS}) (?:in|out of|of) "
+                             rf"(?:every )?(?:\d+|{_NUMBER_WORDS})\b|\b(?:half|third|quarter|fifth|tenth)s?\b", _I),
+    "count": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", _I),
+    # A person: a title, or two capitalised words in a row that are not an organisation's name.
+    "person": re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Sir|Dame|Lord|Lady|Professor|Prof)\.?\s+[A-Z]"
+                         r"|\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+(?:[A-Z]\.\s+)?(?:Mc|Mac|O['’]|De|Di|Le|La)?[A-Z][a-z]{2,}"
+                         r"(?:-[A-Z][a-z]+)?\b"
+                         r"|\b(?:he|she|him|her)\b"),
+    "organisation": re.compile(r"\b[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*)*\s+(?:Council|Association|Agency|Trust|"
+                               r"Commission|Ombudsman|Committee|Department|Ltd|plc|LBC|Group|Union|Party|"
+                               r"Services|Authority|Board|Office)\b|\b[A-Z]{2,}\b|\b(?i:council|councils|charity|committee|"
+                               r"watchdog|government|ministers|cabinet|authority|ofsted|cosla)\b"),
+    "place": re.compile(r"\b(?:in|at|to|into|from|near|outside)\s+(?:the\s+|a\s+|an\s+)?[A-Z]?[a-z]+"),
+}
+_MONEY_SPAN = re.compile(r"[£$€]\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|thousand)\b)?"
+                         r"|\b\d[\d,.]*\s?(?:pounds|pence|dollars|euros)\b", _I)
+_PERCENT_SPAN = re.compile(r"\b\d[\d,.]*\s?(?:%|per ?cent\b|percent\b)", _I)
+_DAY_SPAN = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?)?\s+{_MONTH}\b"
+                       rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s+(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?)?\b", _I)
+_ORGANISATION_WORDS = frozenset(
+    "council county city borough school primary academy college university association agency trust "
+    "commission ombudsman committee department services authority board office government ministry "
+    "local news post times guardian children street road lane".split())
+
+
+@functools.lru_cache(maxsize=4096)
+def asked_type(question: str) -> str | None:
+    """The first type in :data:`TYPES` order of precedence that the question asks for, or None."""
+    q = question.strip()
+    for name, pattern in _QUESTION_TYPES:
+        if pattern.search(q):
+            return name
+    return None
+
+
+def gives_type(kind: str | None, sentence: str) -> bool:
+    """Whether ``sentence`` holds evidence of an answer of type ``kind`` (None: True)."""
+    if kind is None:
+        return True
+    if kind == "count":
+        # A count is a number that is not a year, a day of a month, an amount of money or a percentage.
+        rest = _MONEY_SPAN.sub(" ", sentence)
+        rest = _PERCENT_SPAN.sub(" ", rest)
+        rest = _DAY_SPAN.sub(" ", rest)
+        return bool(_EVIDENCE["count"].search(_YEAR.sub(" ", rest)))
+    if kind == "agent":
+        return gives_type("person", sentence) or gives_type("organisation", sentence)
+    if kind == "person":
+        for m in _EVIDENCE["person"].finditer(sentence):
+            text = m.group()
+            if text[0].islower() or any(w in _ORGANISATION_WORDS for w in text.lower().split()):
+                continue
+            if m.start() == 0 and " " in text:  # a sentence's first word is capitalised anyway
+                first, second = text.split()[0], text.split()[-1]
+                if first.lower() in _ORGANISATION_WORDS or second.lower() in _ORGANISATION_WORDS:
+                    continue
+            return True
+        # A person named by a singular role: "the DfE will appoint an independent chairman".
+        return bool(re.search(r"\b(?:a|an|the|its|their)\s+(?:\w+\s+)?(?:headteacher|head teacher|leader|"
+                              r"spokesperson|spokesman|spokeswoman|director|chief executive|councillor|minister|"
+                              r"mayor|chair|chairman|chairwoman|commissioner|chief)\b(?!s)", sentence, _I))
+    return bool(_EVIDENCE[kind].search(sentence))
