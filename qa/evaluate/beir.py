@@ -30,7 +30,8 @@ from ..answer.question import check_question
 from ..answer.retriever import Retriever
 from ..errors import QAError, QuestionError
 from ..store import index_files
-from ..store.build import build_index
+from ..ingest import dates
+from ..store.build import READER_VERSION, SPLITTER, build_index
 from ..store.embedder import Embedder, get_embedder
 from .metrics import ndcg_at_k, recall_at_k
 
@@ -143,9 +144,12 @@ def write_articles(data: BeirData, folder: Path) -> int:
 
 
 def cache_key(data: BeirData, model: str) -> str:
-    """What the index depends on: the corpus, the model, the index format and
-    :data:`ARTICLE_FORMAT`. Not the ranking code, so a ranking change reuses the index."""
-    parts = [data.corpus_sha256, model, f"{index_files.FORMAT}/{index_files.FORMAT_VERSION}", str(ARTICLE_FORMAT)]
+    """What the index depends on: the corpus, the model and the index format (files, passage
+    splitting, date resolution, how articles are read, :data:`ARTICLE_FORMAT`). Not the
+    ranking code, so a ranking change reuses the index."""
+    index_format = [index_files.FORMAT, index_files.FORMAT_VERSION, SPLITTER, dates.VERSION, READER_VERSION,
+                    ARTICLE_FORMAT]
+    parts = [data.corpus_sha256, model, json.dumps(index_format, sort_keys=True)]
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:12]
 
 
@@ -153,7 +157,7 @@ def cache_key(data: BeirData, model: str) -> str:
 class BenchmarkIndex:
     folder: Path  # holds corpus/ and index/
     documents_left_out: int  # no text, or the same text as another document (indexed once)
-    build_seconds: float
+    seconds: float  # building (once) or reading the manifest
 
     @property
     def index_dir(self) -> Path:
@@ -162,7 +166,7 @@ class BenchmarkIndex:
 
 def prepare_index(name: str, data: BeirData, embedder: Embedder, cache_dir: Path, log: Log) -> BenchmarkIndex:
     """The benchmark's corpus folder and index under ``cache_dir``: written and built once,
-    then only checked (``build_index`` finds nothing changed in a second or two)."""
+    then read back."""
     folder = cache_dir / f"beir-{name}-{cache_key(data, embedder.name)}"
     corpus = folder / "corpus"
     if not corpus.is_dir():
@@ -172,15 +176,27 @@ def prepare_index(name: str, data: BeirData, embedder: Embedder, cache_dir: Path
         shutil.rmtree(staging)
         write_articles(data, staging)
         staging.rename(corpus)  # all or nothing: a half-written corpus is never indexed
+    index_dir = folder / "index"
     started = time.perf_counter()
-    report = build_index(corpus_dir=corpus, index_dir=folder / "index", embedder=embedder,
-                         progress=_build_progress(log), wait=True)
-    seconds = time.perf_counter() - started
-    if report.changed:
-        log(f"indexed {len(report.added):,} articles, {report.passages_embedded:,} passages and "
-            f"{report.sentences_embedded:,} sentences embedded in {seconds:.0f}s")
-    indexed = len(index_files.read_manifest(folder / "index")["documents"])
-    return BenchmarkIndex(folder, len(data.doc_ids) - indexed, seconds)
+    # Built once: the key covers everything the build reads, and checking the corpus again
+    # (syndicated copies are compared pairwise) would take minutes on thousands of documents.
+    if not (index_dir / index_files.MANIFEST).is_file():
+        report = build_index(corpus_dir=corpus, index_dir=index_dir, embedder=embedder,
+                             progress=_build_progress(log), wait=True)
+        log(f"indexed {len(report.added):,} articles ({len(report.copies)} folded as copies of another), "
+            f"{report.passages_embedded:,} passages and {report.sentences_embedded:,} sentences embedded "
+            f"in {report.seconds:.0f}s")
+    documents = index_files.read_manifest(index_dir)["documents"]
+    copies = copies_of(documents)
+    left_out = len(data.doc_ids) - len(documents) - sum(len(c) for c in copies.values())
+    return BenchmarkIndex(folder, left_out, time.perf_counter() - started)
+
+
+def copies_of(documents: dict[str, dict]) -> dict[str, list[str]]:
+    """Index document id -> benchmark ids of the documents folded into it as syndicated
+    copies (:mod:`qa.ingest.syndication`): not ranked on their own, cited with it."""
+    return {doc_id: [unquote(Path(c["source"]).with_suffix("").as_posix()) for c in meta.get("also_published") or ()]
+            for doc_id, meta in documents.items() if meta.get("also_published")}
 
 
 def _build_progress(log: Log):
@@ -197,12 +213,18 @@ def _build_progress(log: Log):
 
 # --- ranking and scoring ----------------------------------------------------------------
 
-def documents_in_order(doc_ids) -> list[str]:
-    """Each document once, where its first (best) passage ranks; ids as the benchmark has them."""
-    return [unquote(d) for d in dict.fromkeys(doc_ids)]
+def documents_in_order(doc_ids, copies: dict[str, list[str]] | None = None) -> list[str]:
+    """Each document once, where its first (best) passage ranks, and its syndicated copies
+    right after it (a citation shows them with it); ids as the benchmark has them."""
+    ranked = []
+    for doc_id in dict.fromkeys(doc_ids):
+        ranked.append(unquote(doc_id))
+        ranked.extend((copies or {}).get(doc_id, ()))
+    return ranked
 
 
-def rank_documents(retriever: Retriever, query: str, passages: int = PASSAGES) -> dict[str, list[str]]:
+def rank_documents(retriever: Retriever, query: str, passages: int = PASSAGES,
+                   copies: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """One query's document rankings: ``product`` from :meth:`Retriever.retrieve` (what the
     chat shows, every hit kept: abstention does not enter nDCG), and ``dense`` and ``BM25``
     alone over the same passages."""
@@ -216,9 +238,9 @@ def rank_documents(retriever: Retriever, query: str, passages: int = PASSAGES) -
     _, ids = data.vector_store.search(np.ascontiguousarray(q, dtype=np.float32)[None, :], depth)
     rows, _ = data.lexical.top(query, depth)
     return {
-        "product": documents_in_order(h.doc_id for h in hits),
-        "dense": documents_in_order(data.passage(i).doc_id for i in ids[0] if i >= 0),
-        "BM25": documents_in_order(data.passages[r].doc_id for r in rows),
+        "product": documents_in_order((h.doc_id for h in hits), copies),
+        "dense": documents_in_order((data.passage(i).doc_id for i in ids[0] if i >= 0), copies),
+        "BM25": documents_in_order((data.passages[r].doc_id for r in rows), copies),
     }
 
 
@@ -276,12 +298,24 @@ def _evaluate(name, split, data: BeirData, embedder: Embedder, cache_dir: Path, 
     bench = prepare_index(name, data, embedder, cache_dir, log)
     started = time.perf_counter()
     retriever = Retriever(index_dir=bench.index_dir, embedder=embedder)
+    rows, documents_ranked = score_rankings(retriever, data, passages, log)
+    seconds = {"index": bench.seconds, "ranking": time.perf_counter() - started}
+    return BeirReport(name, split, len(data.doc_ids), len(data.queries), embedder.name,
+                      len(retriever.data.passages), rows, documents_ranked, bench.documents_left_out, seconds)
+
+
+def score_rankings(retriever: Retriever, data: BeirData, passages: int = PASSAGES,
+                   log: Log | None = None) -> tuple[dict[str, tuple[float, float]], float]:
+    """Every judged query ranked over ``retriever``'s index: (nDCG@10, Recall@100) by ranking,
+    and the mean number of documents in a product ranking."""
+    started = time.perf_counter()
     rankings: dict[str, list[list[str]]] = {"product": [], "dense": [], "BM25": []}
+    copies = copies_of(retriever.data.documents)
     query_ids = list(data.queries)
     for n, qid in enumerate(query_ids, start=1):
-        for method, ranked in rank_documents(retriever, data.queries[qid], passages).items():
+        for method, ranked in rank_documents(retriever, data.queries[qid], passages, copies).items():
             rankings[method].append(ranked)
-        if n % 50 == 0:
+        if log and n % 50 == 0:
             log(f"  ranked {n}/{len(query_ids)} queries, {time.perf_counter() - started:.0f}s")
     rows = {}
     for method, ranked in rankings.items():
@@ -289,6 +323,4 @@ def _evaluate(name, split, data: BeirData, embedder: Embedder, cache_dir: Path, 
             float(np.mean([ndcg_at_k(r, data.qrels[q], 10) for q, r in zip(query_ids, ranked)])),
             float(np.mean([recall_at_k(r, data.qrels[q], 100) for q, r in zip(query_ids, ranked)])),
         )
-    seconds = {"index": bench.build_seconds, "ranking": time.perf_counter() - started}
-    return BeirReport(name, split, len(data.doc_ids), len(query_ids), embedder.name, len(retriever.data.passages),
-                      rows, float(np.mean([len(r) for r in rankings["product"]])), bench.documents_left_out, seconds)
+    return rows, float(np.mean([len(r) for r in rankings["product"]]))
