@@ -3,6 +3,7 @@ ranked by qa.Retriever, on tiny benchmarks made here."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,17 @@ def test_cli_eval_beir_prints_the_product_table(tmp_path, capsys, monkeypatch):
     assert "bench (test): 4 documents (4 passages), 2 queries; model hash:64" in out
     assert "| product  |   1.000 |      1.000 |" in out
     assert "| dense    |" in out and "| BM25     |" in out
+
+
+def test_a_syndicated_copy_ranks_right_after_the_article_it_was_folded_into(tmp_path):
+    story = ("The harbour bridge reopened on Friday after six months of cable repairs. Engineers replaced "
+             "every corroded cable and the council said the work cost four million pounds in all.")
+    docs = [("a", "Bridge reopens", story), ("b", "Harbour crossing open again", story + " Traffic returns."),
+            ("c", "Library hours", "The library opens on Sundays from October.")]
+    folder = write_beir(tmp_path / "bench", docs, [("q", "bridge cable repairs cost")],
+                        "query-id\tcorpus-id\tscore\nq\tb\t1\n")
+    report = evaluate_beir(folder, embedder=HashingEmbedder(64), cache_dir=tmp_path / "cache")
+    documents = json.loads((_index_dir(tmp_path / "cache") / "manifest.json").read_text())["documents"]
+    assert sorted(documents) == ["a", "c"]  # b is the same story: folded into a, not ranked on its own
+    assert report.left_out == 0
+    assert report.rows["product"][0] == pytest.approx(1 / math.log2(3))  # b ranks second, right after a
