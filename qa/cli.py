@@ -91,47 +91,40 @@ def cmd_add(args) -> int:
     from .config import default_corpus_dir
     from .ingest.adding import AlreadyInCorpus, add_web_page, store_article
     from .ingest.readers import describe_formats
-    from .store.build import build_index
+    from .store.transaction import corpus_update
 
     if not args.files and not args.feed:
         raise QAError("give articles to add: files, web addresses (https://...) or --feed ADDRESS")
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
-    added: list[Path] = []
-    try:
+    # One transaction for every article and the index update: on any error (a refusal, a
+    # full disk, Ctrl-C) the corpus and the index are left as they were, so running the
+    # same command again works.
+    with corpus_update(corpus, args.index) as update:
         for name in args.files:
             if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", name):
                 try:
-                    path = add_web_page(name, corpus)
+                    path = add_web_page(name, corpus, put=update.put)
                 except AlreadyInCorpus as exc:
                     print(f"unchanged {exc}")
                     continue
-                added.append(path)
                 print(f"fetched   {name} -> {path}")
                 continue
             src = Path(name)
             if not src.is_file():
                 raise QAError(f"{src} is not a file; give the path of an article ({describe_formats()}) "
                               "or a web address (https://...)")
-            existed = (corpus / src.name).exists()
             try:
-                path = store_article(src.name, src.read_bytes(), corpus, replace=args.replace)
+                path = store_article(src.name, src.read_bytes(), corpus, replace=args.replace, put=update.put)
             except AlreadyInCorpus:
                 print(f"unchanged {src}: already in {corpus}")
                 continue
-            if not existed:
-                added.append(path)
             print(f"copied    {src} -> {path}")
         if args.feed:
             from .ingest.feeds import add_feed
 
-            report = add_feed(args.feed, corpus)
-            added.extend(report.added)
-            print(report.summary())
-        report = build_index(corpus_dir=corpus, index_dir=args.index, progress=_progress_bar())
-    except BaseException:
-        for path in added:  # an add that fails leaves the corpus as it was
-            path.unlink(missing_ok=True)
-        raise
+            feed_report = add_feed(args.feed, corpus, put=update.put)
+            print(feed_report.summary())
+        report = update.build(progress=_progress_bar())
     print(report.summary())
     return 0
 
@@ -272,6 +265,11 @@ def main(argv=None) -> int:
         return args.func(args)
     except QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a write the command did not expect to fail
+        from .errors import StorageError
+
+        print(f"qa: error: {StorageError.from_os_error(exc, 'the command stopped there')}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("qa: interrupted; the index is as it was before this command", file=sys.stderr)

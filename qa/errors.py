@@ -1,4 +1,5 @@
 """Errors a user can act on. Every message says what to do next."""
+import errno
 
 
 class QAError(Exception):
@@ -32,6 +33,38 @@ class IndexMismatchError(QAError):
 
 class IndexLockedError(QAError):
     """Another process is building the index."""
+
+
+UNCHANGED = "nothing was changed: the corpus and the index are as they were"
+
+# What to do about the write errors a person can fix, by errno.
+_WRITE_ADVICE = {
+    errno.EFBIG: "the file size limit of this process, `ulimit -f`, is lower than the file; raise it",
+    errno.ENOSPC: "the disk is full; free some space",
+    errno.EDQUOT: "the disk quota is used up; free some space or raise the quota",
+    errno.EROFS: "the folder is on a read-only file system; make it writable or use another folder",
+    errno.EACCES: "this process may not write there; check the folder's owner and permissions",
+    errno.EPERM: "this process may not write there; check the folder's owner and permissions",
+    errno.EIO: "the disk reported an input/output error; check the disk",
+}
+
+
+class StorageError(QAError, OSError):
+    """A file of the corpus or the index could not be written; nothing was changed. Also an
+    :class:`OSError`, which it was, so that callers catching that still catch it."""
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, unchanged: str = UNCHANGED) -> "StorageError":
+        """What failed, why, what is left (by default: nothing changed) and what to do.
+
+        >>> str(StorageError.from_os_error(OSError(28, "No space left on device", "index/x.tmp")))
+        'could not write index/x.tmp: No space left on device (the disk is full; free some space). Nothing was changed: the corpus and the index are as they were; fix that and try again'
+        """
+        target = exc.filename or "a file"
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        advice = _WRITE_ADVICE.get(exc.errno or 0, "find out why the file cannot be written")
+        return cls(f"could not write {target}: {reason} ({advice}). {unchanged[0].upper()}{unchanged[1:]}; "
+                   "fix that and try again")
 
 
 class QuestionError(QAError, ValueError):

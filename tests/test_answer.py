@@ -214,3 +214,60 @@ def test_a_question_about_now_prefers_the_newest_article_that_names_its_subject(
     assert {h.doc_id for h in now} == {"a-2018", "b-2016", "c-2020"}
     monkeypatch.setattr("qa.answer.retriever.RECENT_WEIGHT", 0.0)
     assert retriever.retrieve("Is the Riverton library still closed on Sundays?", k=3)[0].doc_id == "b-2016"
+
+
+class _ByQuestion(_Recorder):
+    """Fixed hits per question, chosen by the question's first word."""
+
+    def __init__(self, by_first_word):
+        super().__init__([])
+        self.by_first_word = by_first_word
+
+    def retrieve(self, query, k=5, doc_ids=None):
+        self.hits = self.by_first_word[query.split()[0]]
+        return super().retrieve(query, k, doc_ids)
+
+
+def _dated(hit, *dates):
+    """``hit`` with date mentions ``(text, value, relation)`` placed where ``text`` is in it."""
+    hit.dates = [{"start": hit.text.index(t), "end": hit.text.index(t) + len(t), "text": t, "value": v,
+                  "relation": r} for t, v, r in dates]
+    return hit
+
+
+def test_a_follow_up_is_about_the_time_of_the_earlier_answer():
+    visit = _dated(_hit("school", "Inspectors visited Kingsport Primary in March 2023.", 1.0), ("March 2023", "2023-03", ""))
+    now = _hit("school", "Kingsport Primary has dropped from a rating of Good to Inadequate.", 0.70)
+    before = _dated(_hit("school", "The school was last inspected in 2017 and rated Good.", 0.72), ("2017", "2017", ""))
+    # As the follow-up's hits, the visit sentence supports a rating poorly.
+    visit_again = _dated(_hit("school", visit.text, 0.3), ("March 2023", "2023-03", ""))
+    retriever = _ByQuestion({"When": [visit, now, before], "And": [now, before, visit_again]})
+    answer = qa.answer.compose.answer(retriever, "And what rating did it end up with?",
+                                      history=["When did inspectors visit Kingsport Primary?"])
+    # The 2017 rating is about another time than March 2023's visit: neither the answer nor its rival.
+    assert answer.found and answer.citations[0] is now
+    assert before not in answer.citations
+
+    # Asked about another time, nothing is left out (and here nothing is clearly ahead).
+    again = qa.answer.compose.answer(_ByQuestion({"When": [visit, now, before], "And": [now, before, visit_again]}),
+                                     "And what was it before that?",
+                                     history=["When did inspectors visit Kingsport Primary?"])
+    assert not again.found and before in again.citations
+
+
+def test_only_sentences_wholly_before_the_earlier_answer_are_left_out():
+    from qa.answer.compose import asks_about_another_time, at_the_time_of
+
+    said = _dated(_hit("d", "The plan was agreed in 2021 and revised in 2022.", 1.0),
+                  ("2021", "2021", ""), ("2022", "2022", ""))
+    older = _dated(_hit("d", "The first plan dates from 2019.", 0.5), ("2019", "2019", ""))
+    spanning = _dated(_hit("d", "Costs rose between 2019 and 2023.", 0.5), ("2019", "2019", ""), ("2023", "2023", ""))
+    since = _dated(_hit("d", "Costs have risen since 2015.", 0.5), ("2015", "2015", "since"))
+    undated = _hit("d", "Costs rose.", 0.5)
+    assert at_the_time_of([said, older, spanning, since, undated], said) == [said, spanning, since, undated]
+    # An earlier answer without a year sets no time.
+    assert at_the_time_of([older], undated) == [older]
+    assert asks_about_another_time("What was it previously?") and not asks_about_another_time("Who paid?")
+    # A follow-up asking for a date or a duration may be about any time.
+    assert asks_about_another_time("And when did it open?") and asks_about_another_time("How long was it shut?")
+    assert not asks_about_another_time("Then what did it get?")

@@ -9,7 +9,7 @@ import pytest
 import qa
 from qa.store import index_files as store
 from qa.store.build import build_index
-from qa.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
+from qa.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, StorageError
 
 
 @pytest.fixture
@@ -107,11 +107,13 @@ def test_failure_before_manifest_switch_keeps_previous_index(built, tiny_corpus,
 
     monkeypatch.setattr(store, "_commit_manifest", crash)
     (tiny_corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank. Nobody was hurt.\n")
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError, match="disk full.*corpus and the index are as they were"):
         build_index(tiny_corpus, built, embedder=hash_embedder)
     monkeypatch.undo()
     after = store.load_index(built)
     assert after.documents == before.documents and after.passages == before.passages
+    named = {entry["name"] for entry in store.read_manifest(built)["files"].values()}
+    assert {p.name for p in built.iterdir()} == named | {"manifest.json", ".lock"}  # no litter
 
 
 def test_process_killed_mid_write_keeps_previous_index(built, tiny_corpus):

@@ -238,7 +238,8 @@ def test_an_upload_whose_index_update_fails_leaves_the_corpus_as_it_was(tiny_cor
     upload = tmp_path / "kingsport.txt"
     upload.write_text(BRIDGE)
     report = service.add_files([str(upload)])
-    assert report.startswith("- **Not added:** the index could not be updated (another &#96;qa index&#96;")
+    assert report.startswith("- **Not added:** kingsport.txt: the index could not be updated: another &#96;qa index&#96;")
+    assert report.endswith("nothing was changed: the corpus and the index are as they were")
     assert sorted(p.name for p in tiny_corpus.iterdir()) == ["harbour.md", "library.md"]
 
 

@@ -9,7 +9,9 @@ evidence for it. The best hit's answering sentence must pass five checks, in ord
    article about Lambeth answers "How did Croydon's children's services do?";
 2. **kind** — a question that asks for a date, a number or an amount
    (:mod:`qa.answer.answer_kind`), or a person, organisation, place, money, percentage,
-   count or duration (:mod:`qa.answer.answer_type`), is answered by a sentence that gives one;
+   count, duration, vote or rating (:mod:`qa.answer.answer_type`), is answered by a sentence that gives one,
+   in the part of it about the subject the question names when the sentence has parallel
+   subjects (:mod:`qa.answer.subject_clause`);
 3. **tense** — a question about the future ("when will ...") is answered by a sentence
    that speaks of it (will, must, plans, expected...), not by a report of the past;
 4. **support** — the hit's ``support`` (:mod:`qa.answer.support`) is at least
@@ -38,6 +40,7 @@ from typing import Sequence
 from .answer_kind import asked_kind, asks_about_future, gives_kind, speaks_of_future
 from .answer_type import asked_type, gives_type
 from .question import question_names
+from .subject_clause import subject_span
 
 # Support is qa.answer.support's score. With the margin check in place, every threshold from
 # 0.36 to 0.47 gives the same answers on the tune half of newsqa-dev and on the seed
@@ -48,8 +51,8 @@ MIN_SUPPORT = 0.47
 # (facts repeat across articles on one story) by this much; chosen on the tune half.
 MIN_MARGIN = 0.09
 # Answer types (qa.answer.answer_type) whose evidence the quoted sentence must show.
-HARD_TYPES: tuple[str, ...] = ("person", "agent", "organisation", "place", "money", "percentage", "count",
-                               "date", "duration")
+HARD_TYPES: tuple[str, ...] = ("person", "recipient", "agent", "organisation", "place", "money", "percentage",
+                               "count", "vote", "rating", "date", "duration")
 
 
 def _mentions(text: str, name: str) -> bool:
@@ -82,6 +85,11 @@ def abstain_reason(question: str, hits: Sequence, min_support: float = MIN_SUPPO
         if missing:
             return f"the passages found do not mention {', '.join(missing)}"
     start, end = top.highlight
+    # The answer asked for must be in the part of the sentence about the question's subject
+    # ("Glasgow will cut 800 posts, while Edinburgh is looking at all options" does not give
+    # Edinburgh's number): qa.answer.subject_clause.
+    part_start, part_end = subject_span(top.text[start:end], question_names(question))
+    start, end = start + part_start, start + part_end
     sentence = top.text[start:end]
     kind = asked_kind(question)
     if kind:

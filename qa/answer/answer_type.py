@@ -1,9 +1,11 @@
 """The type of answer a question asks for, finer than :mod:`qa.answer.answer_kind`, and whether a
 sentence holds evidence of that type.
 
-Types: ``person`` (who is the head ..., which councillor ...), ``agent`` (who did ...: a
-person or an organisation), ``organisation`` (which council / charity / body ...),
-``place`` (where ...), ``money`` (how much did it cost, how much was spent ...),
+Types: ``person`` (who is the head ..., which councillor ...), ``recipient`` (who received
+...: a person or an organisation), ``agent`` (who did ...: a person or an organisation, not
+one named only as receiving something), ``organisation`` (which council / charity / body ...),
+``place`` (where ...), ``vote`` (how did they vote ...: a tally or a decision), ``rating``
+(what grade ...), ``money`` (how much did it cost, how much was spent ...),
 ``percentage`` (what share, what proportion, by how much did it rise ...), ``count`` (how
 many ...), ``date`` (when, which year ...), ``duration`` (how long ...). A question
 of none of these (why, how, what did they say ...) has type None and no evidence is asked.
@@ -23,7 +25,8 @@ from __future__ import annotations
 import functools
 import re
 
-TYPES = ("person", "agent", "organisation", "place", "money", "percentage", "count", "date", "duration")
+TYPES = ("person", "recipient", "agent", "organisation", "place", "money", "percentage", "count", "date",
+         "duration", "vote", "rating")
 
 _I = re.I
 _LEAD = r"^(?:(?:and|but|so|then|also|ok|okay)\b[\s,]*)?"
@@ -54,15 +57,26 @@ _QUESTION_TYPES = [
         r"|\bhow (?:large|big) is (?:the |its |their )?(?:[\w'’]+ )?(?:deficit|budget|gap|overspend|debt|bill|hole|shortfall)\b"
         r"|\bhow (?:large|big|much) (?:is|was|are|were) (?:the |its |their )?(?:[\w'’]+ ){0,3}"
         r"(?:deficit|budget|gap|overspend|debt|bill|hole|shortfall|fine|cost|price)\b", _I)),
+    # "How did councillors vote on the rise?": a result (a tally, approved, rejected...), not the rise itself.
+    ("vote", re.compile(r"\bhow (?:did|do|does|will|would) (?:[\w’'-]+ ){1,4}vote\b"
+                        r"|\bwhat was the (?:outcome|result) of the vote\b", _I)),
+    # "What grade did the inspectors give?": a rating ("requires improvement", rated 'Good').
+    ("rating", re.compile(r"\b(?:what|which) (?:\w+ )?(?:grade|grades|rating|ratings|verdict)\b"
+                          r"|\b(?:lowest|highest|worst|best|top|bottom) (?:grade|rating)\b", _I)),
     ("count", re.compile(
         r"\bhow many\b|\bin how many\b|\bwhat (?:number|tally|score|total|count)\b|\bwhat was the (?:tally|vote|score|count)\b"
         r"|\bhow often\b|\bhow old\b|\bat what age\b", _I)),
     ("person", re.compile(
         _LEAD + r"who (?:is|was|are|were|will be) (?:the|its|their|his|her|[\w’']+['’]s) (?:\w+ )?(?:" + _PERSON_NOUNS + r")\b"
         r"|\b(?:which|what) (?:\w+ )?(?:" + _PERSON_NOUNS + r")s?\b", _I)),
-    # "Who made the challenge?": a person or an organisation.
+    # "Who received the award?": a person or an organisation, the one something came to.
+    ("recipient", re.compile(_LEAD + r"who (?:has |have |had |will |would )?(?:received|receives|receive|got|gets|"
+                             r"faces|faced|face|was given|was sent|was handed|was served)\b", _I)),
+    # "Who made the challenge?": a person or an organisation, not the one it came to.
     ("agent", re.compile(_LEAD + r"who\b|\bwhom\b|\bwhose\b", _I)),
-    ("organisation", re.compile(r"\b(?:which|what) (?:\w+ )?(?:" + _ORG_NOUNS + r")\b", _I)),
+    # "Which of the threatened schools ...?" asks for one of them.
+    ("organisation", re.compile(r"\b(?:which|what) (?:of the (?:[\w’'-]+ ){0,3})?(?:\w+ )?(?:" + _ORG_NOUNS + r")\b",
+                                _I)),
     ("place", re.compile(_LEAD + r"where\b|\b(?:which|what) (?:" + _PLACE_NOUNS + r")\b|\bin which (?:part|area)\b", _I)),
 ]
 
@@ -90,8 +104,14 @@ _EVIDENCE = {
                          r"|\b(?:he|she|him|her)\b"),
     "organisation": re.compile(r"\b[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*)*\s+(?:Council|Association|Agency|Trust|"
                                r"Commission|Ombudsman|Committee|Department|Ltd|plc|LBC|Group|Union|Party|"
-                               r"Services|Authority|Board|Office)\b|\b[A-Z]{2,}\b|\b(?i:council|councils|charity|committee|"
+                               r"Services|Authority|Board|Office|School|Academy|College|University)\b"
+                               r"|\b(?:Ysgol|Ysgolion)\s+[A-Z]|\b[A-Z]{2,}\b|\b(?i:council|councils|charity|committee|"
                                r"watchdog|government|ministers|cabinet|authority|ofsted|cosla)\b"),
+    "vote": re.compile(r"\bvot(?:e|ed|es|ing)\b|\b(?:approved|backed|rejected|agreed|passed|turned down|threw out|"
+                       r"thrown out|endorsed|unanimous|unanimously|majority|abstained|in favour)\b"
+                       r"|\b\d+\s*(?:to|-|–)\s*\d+\b", _I),
+    "rating": re.compile(r"\b(?:rated|rating|ratings|graded|grade|grades|judged|inadequate|requires? improvement|"
+                         r"outstanding|satisfactory|stars?)\b|[‘'\"“](?:good|poor|excellent|weak)[’'\"”]", _I),
     "place": re.compile(r"\b(?:in|at|to|into|from|near|outside)\s+(?:the\s+|a\s+|an\s+)?[A-Z]?[a-z]+"),
 }
 _MONEY_SPAN = re.compile(r"[£$€]\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|thousand)\b)?"
@@ -99,6 +119,10 @@ _MONEY_SPAN = re.compile(r"[£$€]\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|t
 _PERCENT_SPAN = re.compile(r"\b\d[\d,.]*\s?(?:%|per ?cent\b|percent\b)", _I)
 _DAY_SPAN = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?)?\s+{_MONTH}\b"
                        rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s+(?:and|to|-|–)\s+\d{{1,2}}(?:st|nd|rd|th)?)?\b", _I)
+# Someone named as the one a thing came to: "the authority received ...", "Riverton Council faces ...".
+_RECEIVER = re.compile(r"(?:\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir)\s+)?\b[\w'’-]+(?:\s+[A-Z][\w'’-]*)*\s+"
+                       r"(?:has\s+|have\s+|had\s+)?(?:received|receives|faces|faced|was served|were served|"
+                       r"was handed|were handed|was sent|were sent|was given|were given)\b")
 _ORGANISATION_WORDS = frozenset(
     "council county city borough school primary academy college university association agency trust "
     "commission ombudsman committee department services authority board office government ministry "
@@ -125,8 +149,12 @@ def gives_type(kind: str | None, sentence: str) -> bool:
         rest = _PERCENT_SPAN.sub(" ", rest)
         rest = _DAY_SPAN.sub(" ", rest)
         return bool(_EVIDENCE["count"].search(_YEAR.sub(" ", rest)))
-    if kind == "agent":
+    if kind == "recipient":
         return gives_type("person", sentence) or gives_type("organisation", sentence)
+    if kind == "agent":
+        # "The authority received a formal challenge" does not say who made it.
+        rest = _RECEIVER.sub(" ", sentence)
+        return gives_type("person", rest) or gives_type("organisation", rest)
     if kind == "person":
         for m in _EVIDENCE["person"].finditer(sentence):
             text = m.group()

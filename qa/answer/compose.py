@@ -6,12 +6,14 @@ is :mod:`qa.answer.abstention`'s call; a follow-up is read by :mod:`qa.answer.qu
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..ingest.dates import format_date, parse_period, unresolved_dates
 from .abstention import MIN_SUPPORT, is_answered
 from .answer_kind import is_when_question
+from .answer_type import asked_type
 from .hits import Hit
 from .question import check_question, follow_up_query, is_follow_up, question_names, user_questions
 
@@ -71,11 +73,61 @@ def answer(retriever, question: str, history: Iterable | None = None, k: int = 5
     if earlier and is_follow_up(question) and not question_names(question):
         said = conversation_hit(retriever, follow_up_query(earlier[-1], earlier[:-1]), k)
         if said is not None:
-            found = compose_answer(question, retriever.retrieve(query, k=k, doc_ids={said.doc_id}), query=query)
+            hits = retriever.retrieve(query, k=k, doc_ids={said.doc_id})
+            if not asks_about_another_time(question):
+                hits = at_the_time_of(hits, said)
+            found = compose_answer(question, hits, query=query)
             if found.found:
                 return found
     hits = retriever.retrieve(query, k=k)
     return compose_answer(question, hits, query=query)
+
+
+# A follow-up that asks about another time than the earlier answer's ("what was it before
+# that?", "and after that?", "what was it previously?"). Not "then": it also just continues
+# ("then what did it get?").
+_OTHER_TIME = re.compile(r"\b(?:before|after|previous|previously|earlier|later|since|until|used to|originally|at first|"
+                         r"beforehand|afterwards|formerly)\b", re.I)
+
+
+def asks_about_another_time(question: str) -> bool:
+    """Whether follow-up ``question`` asks about a time other than the earlier answer's: it
+    says so, or it asks for a date or a duration ("and when did it open?" may be years before
+    the closure the conversation is about).
+
+    >>> asks_about_another_time("What was it before that?"), asks_about_another_time("And what rating did it get?")
+    (True, False)
+    >>> asks_about_another_time("And when did it open?")
+    True
+    """
+    return bool(_OTHER_TIME.search(question)) or asked_type(question) in ("date", "duration")
+
+
+def _sentence_years(hit) -> list[int]:
+    """The years of the dates stated in ``hit``'s highlighted sentence, leaving out those of a
+    period running on from them ("since 2010", "until 2025", "by 2022") or starting after them."""
+    lo, hi = hit.highlight
+    years = []
+    for d in getattr(hit, "dates", None) or []:
+        if lo <= d.get("start", -1) < hi and not d.get("relation") and str(d.get("value", ""))[:4].isdigit():
+            years.append(int(str(d["value"])[:4]))
+    return years
+
+
+def at_the_time_of(hits: list[Hit], said: Hit) -> list[Hit]:
+    """``hits`` without those about an earlier time than ``said`` (the earlier answer).
+
+    A follow-up is about the time the conversation is in: after "When did Ofsted inspect the
+    school?" (January 2023), "And what rating did it end up with?" is about January 2023's
+    rating, and "The school was last visited in 2017 and rated as 'Good'" is about another
+    time. A sentence counts as earlier when every year it states is before every year the
+    earlier answer's sentence states; a sentence or an earlier answer without years is kept.
+    Left out, such a sentence is neither the answer nor the runner-up that the margin
+    check (:func:`qa.answer.abstention.answer_margin`) weighs the answer against."""
+    anchor = _sentence_years(said)
+    if not anchor:
+        return hits
+    return [h for h in hits if not ((years := _sentence_years(h)) and max(years) < min(anchor))]
 
 
 def conversation_hit(retriever, previous_query: str, k: int = 5) -> Hit | None:

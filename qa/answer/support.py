@@ -12,7 +12,7 @@ matched against the article and the sentence is judged by the rest of the questi
             - NAME_WEIGHT x share of the question's name words missing from the sentence's article
             + OVERLAP_WEIGHT x share of the question's other content words (stemmed) in the sentence
             - TYPE_PENALTY when the question asks for a type of answer (:mod:`qa.answer.answer_type`:
-              person, organisation, place, money, percentage, count, date, duration)
+              person, organisation, place, money, percentage, count, date, duration, vote, rating)
               and the sentence shows none
 
 A passage ranks by its best sentence's support plus ``PASSAGE_WEIGHT`` x its fused dense

@@ -21,6 +21,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlsplit
 
 from ..errors import DocumentError, QAError
@@ -30,6 +31,9 @@ from .readers import MAX_FILE_BYTES, READERS, check_bytes, describe_formats
 
 # A fetched page with fewer words than this holds no article, only page furniture.
 MIN_PAGE_WORDS = 20
+# Writes one corpus file, given its plain name and bytes; the stored path. A caller that
+# updates the index afterwards passes a transaction's (qa.store.transaction.CorpusUpdate.put).
+Put = Callable[[str, bytes], Path]
 
 
 class ArticleRefused(QAError):
@@ -66,11 +70,13 @@ def check_article(name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Do
 
 
 def store_article(name: str, data: bytes, corpus_dir, replace: bool = False,
-                  max_bytes: int = MAX_FILE_BYTES) -> Path:
+                  max_bytes: int = MAX_FILE_BYTES, put: Put | None = None) -> Path:
     """Check ``data`` and store it in ``corpus_dir`` under a plain name; the stored path.
 
     Raises :class:`ArticleRefused` (see :func:`check_article`, or a different file of that
     name exists and ``replace`` is false) or :class:`AlreadyInCorpus` (the same bytes are there).
+    ``put(name, data)`` writes the file when given: ``CorpusUpdate.put`` of
+    :mod:`qa.store.transaction`, which takes it out again if the index update then fails.
     """
     name = corpus_file_name(name)
     check_article(name, data, max_bytes=max_bytes)
@@ -79,12 +85,14 @@ def store_article(name: str, data: bytes, corpus_dir, replace: bool = False,
     dest = corpus / name
     if dest.resolve().parent != corpus.resolve():  # pragma: no cover - corpus_file_name rules it out
         raise ArticleRefused(f"{name}: not a plain file name")
-    if dest.exists():
-        if dest.read_bytes() == data:
+    if os.path.lexists(dest):  # a link or a special file of that name is never read or written through
+        if dest.is_file() and not dest.is_symlink() and dest.read_bytes() == data:
             raise AlreadyInCorpus(f"{name} is already in the corpus; nothing to do")
         if not replace:
             raise ArticleRefused(f"the corpus already has a different {name}; rename the file to add it as "
                                  "another article (or, with qa add, pass --replace)")
+    if put is not None:
+        return put(name, data)
     tmp = corpus / f".adding-{os.getpid()}-{threading.get_ident()}-{name}"
     tmp.write_bytes(data)
     os.replace(tmp, dest)
@@ -125,7 +133,7 @@ def web_article(url: str, html_text: str, published: str = "", published_source:
     return WebArticle(name=f"{slug or 'web-article'}.md", data=data, document=check_article(f"{slug}.md", data))
 
 
-def store_web_article(article: WebArticle, corpus_dir) -> Path:
+def store_web_article(article: WebArticle, corpus_dir, put: Put | None = None) -> Path:
     """Store ``article`` under its name, or under name-2, name-3 ... when another article
     has that name; :class:`AlreadyInCorpus` when this very file is there."""
     corpus = Path(corpus_dir)
@@ -133,7 +141,7 @@ def store_web_article(article: WebArticle, corpus_dir) -> Path:
     for n in range(1, 100):
         name = article.name if n == 1 else f"{stem}-{n}.md"
         try:
-            return store_article(name, article.data, corpus)
+            return store_article(name, article.data, corpus, put=put)
         except ArticleRefused:
             if (corpus / name).exists():
                 continue
@@ -164,7 +172,7 @@ def normal_url(url: str) -> str:
         (f"?{parts.query}" if parts.query else "")
 
 
-def add_web_page(url: str, corpus_dir, fetcher=None) -> Path:
+def add_web_page(url: str, corpus_dir, fetcher=None, put: Put | None = None) -> Path:
     """Fetch ``url``, read its article and store it in ``corpus_dir``; the stored path.
 
     Raises :class:`~qa.ingest.fetch.FetchError` (time-out, status, type, size, redirect),
@@ -182,4 +190,4 @@ def add_web_page(url: str, corpus_dir, fetcher=None) -> Path:
     text = " ".join(article.document.body.split())
     if text in by_text:
         raise AlreadyInCorpus(f"{url} has the same text as {by_text[text]}, already in the corpus; nothing to do")
-    return store_web_article(article, corpus_dir)
+    return store_web_article(article, corpus_dir, put=put)

@@ -12,17 +12,24 @@ from typing import Iterable
 from ..errors import CorpusError, DocumentError
 from ..records import Document  # noqa: F401  (the record this module produces)
 from .cleaning import clean_body  # noqa: F401  (part of reading a document)
-from .readers import MAX_BODY_CHARS, MAX_FILE_BYTES, READERS, describe_formats, read_document
+from .readers import MAX_BODY_CHARS, MAX_FILE_BYTES, READERS, describe_formats, read_corpus_file, read_document  # noqa: F401
 
 
 def iter_corpus_files(corpus_dir: str | Path) -> Iterable[Path]:
-    """The article files of the corpus, in path order; hidden files and the README are not articles."""
+    """The article files of the corpus, in path order; hidden files and the README are not articles.
+
+    Symbolic links named like articles, links to folders and special files (pipes, sockets)
+    are listed too: :func:`~qa.ingest.readers.read_corpus_file` refuses each, so that it is
+    reported as skipped with its reason. Linked folders are never entered."""
     corpus = Path(corpus_dir)
-    for path in sorted(corpus.rglob("*")):
+    for path in sorted(corpus.rglob("*")):  # rglob does not descend into linked folders
         rel = path.relative_to(corpus)
         if any(part.startswith(".") for part in rel.parts) or rel.name.lower() == "readme.md":
             continue
-        if path.is_file() and path.suffix.lower() in READERS:
+        if path.is_symlink():
+            if path.is_dir() or path.suffix.lower() in READERS:
+                yield path
+        elif not path.is_dir() and path.suffix.lower() in READERS:
             yield path
 
 
@@ -35,7 +42,7 @@ def load_corpus(corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES,
     documents, problems = [], []
     for path in iter_corpus_files(corpus):
         try:
-            documents.append(read_document(path, corpus, max_bytes=max_bytes, max_chars=max_chars))
+            documents.append(read_corpus_file(path, corpus, max_bytes=max_bytes, max_chars=max_chars))
         except DocumentError as exc:
             problems.append(exc)
     return documents, problems

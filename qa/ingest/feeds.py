@@ -41,10 +41,11 @@ class FeedReport:
         return "\n".join(lines)
 
 
-def add_feed(feed_url: str, corpus_dir, fetcher=None) -> FeedReport:
+def add_feed(feed_url: str, corpus_dir, fetcher=None, put=None) -> FeedReport:
     """Add every item of the feed at ``feed_url`` that the corpus lacks; the report.
 
     Raises :class:`FetchError` when the feed itself cannot be fetched or is not a feed.
+    ``put`` writes each file (see :func:`qa.ingest.adding.store_article`).
     """
     import feedparser
 
@@ -72,7 +73,7 @@ def add_feed(feed_url: str, corpus_dir, fetcher=None) -> FeedReport:
             report.skipped.append((label, f"same text as {by_text[text]}, already in the corpus"))
             continue
         try:
-            path = store_web_article(article, corpus_dir)
+            path = store_web_article(article, corpus_dir, put=put)
         except (ArticleRefused, AlreadyInCorpus) as exc:
             report.skipped.append((label, str(exc)))
             continue

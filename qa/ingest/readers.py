@@ -12,7 +12,10 @@ it, so front matter, bylines and datelines are found in CRLF files too.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,25 +85,60 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 100_000 else f"{n:,} bytes"
 
 
+_OUTSIDE = ("the corpus reads only regular files inside its folder; copy the article into the "
+            "corpus folder instead")
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def _read_bytes(path: Path, max_bytes: int, follow_links: bool = True) -> bytes:
+    """The file's bytes, checked on the open file itself: with ``follow_links=False`` a
+    symbolic link is refused (O_NOFOLLOW), and whatever is not a regular file (a pipe
+    would block the build forever, a device never ends) is refused before any read."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_links:
+            raise DocumentError(path, f"is a symbolic link; {_OUTSIDE}") from exc
+        raise DocumentError(path, f"cannot be read ({exc.strerror})") from exc
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _KINDS if test(info.st_mode)), "a special file")
+            raise DocumentError(path, f"is not a regular file ({kind}); {_OUTSIDE}")
+        # Checked before reading: a huge file is refused without being loaded into memory.
+        if info.st_size > max_bytes:
+            raise DocumentError(
+                path, f"is {_size(info.st_size)}, over the {_size(max_bytes)} limit for an article; "
+                "split it into separate articles"
+            )
+        try:
+            return fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise DocumentError(path, f"cannot be read ({exc.strerror})") from exc
+
+
+def read_corpus_file(path: str | Path, corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES,
+                     max_chars: int = MAX_BODY_CHARS) -> Document:
+    """Read one article of the corpus: only a regular file inside the folder, never what a
+    symbolic link points to (``corpus/passwd.txt -> /etc/passwd`` is refused)."""
+    if os.path.islink(path):  # also a link to a folder; the read below refuses links swapped in later
+        raise DocumentError(path, f"is a symbolic link; {_OUTSIDE}")
+    return read_document(path, corpus_dir, max_bytes=max_bytes, max_chars=max_chars, follow_links=False)
+
+
 def read_document(path: str | Path, corpus_dir: str | Path | None = None,
-                  max_bytes: int = MAX_FILE_BYTES, max_chars: int = MAX_BODY_CHARS) -> Document:
-    """Read one article. Raises :class:`DocumentError` naming the file when it is unusable."""
+                  max_bytes: int = MAX_FILE_BYTES, max_chars: int = MAX_BODY_CHARS,
+                  follow_links: bool = True) -> Document:
+    """Read one article. Raises :class:`DocumentError` naming the file when it is unusable.
+    Files of the corpus are read with :func:`read_corpus_file`, which follows no link."""
     path = Path(path)
     corpus = Path(corpus_dir) if corpus_dir is not None else path.parent
     suffix = path.suffix.lower()
     if suffix not in READERS:
         raise DocumentError(path, f"unsupported type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
-    try:
-        # Checked before reading: a huge file is refused without being loaded into memory.
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DocumentError(
-                path, f"is {_size(size)}, over the {_size(max_bytes)} limit for an article; "
-                "split it into separate articles"
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(path, f"cannot be read ({exc.strerror})") from exc
+    data = _read_bytes(path, max_bytes, follow_links=follow_links)
     doc = Document(
         doc_id=doc_id_for(path, corpus),
         title="",
@@ -159,5 +197,9 @@ def check_bytes(name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Docu
     # Read under its corpus name, in a folder of its own, exactly as the corpus will read it.
     with tempfile.TemporaryDirectory() as staging:
         staged = Path(staging) / name
-        staged.write_bytes(data)
+        try:
+            staged.write_bytes(data)
+        except OSError as exc:  # a full /tmp or a file size limit: the message names the article
+            exc.filename = f"a temporary copy of {name} (to check it)"
+            raise
         return read_document(staged, staging, max_bytes=max_bytes)

@@ -22,7 +22,7 @@ from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.readers import describe_formats
 from .embedder import Embedder, get_embedder
-from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
 from .lexical import build_for_passages
 from .vectors import open_vector_store, same_store, store_kind, store_spec
 from ..ingest.passages import split_paged_passages, split_passages, split_sentences
@@ -261,7 +261,11 @@ def build_index(
                     if meta != data.documents[doc.doc_id]:
                         data.documents[doc.doc_id] = meta
                         report.relisted.append(doc.doc_id)
-        if to_embed or report.removed or report.relisted or reason or retired is not None:
+        if not (to_embed or report.removed or report.relisted or reason or retired is not None):
+            # Nothing to write, but a build killed after its manifest switch (or one that
+            # failed) may have left files behind: every `qa index` clears them.
+            files.remove_unreferenced_files(index_dir)
+        else:
             committed = data.generation
             made = data.vector_store if reason else None  # a store this build creates
             try:
@@ -278,13 +282,16 @@ def build_index(
                 # stay incremental. A removed document's passages are then gone from BM25 too.
                 data.lexical = build_for_passages(data.passages)
                 data.vector_store.fit_to_size()  # FAISS: exact search while small, IVF once large
-                files.save_index(data, index_dir)
-            except BaseException:
+                files.save_index(data, index_dir)  # removes its own half-written files on failure
+            except BaseException as exc:
                 # A full build or a move that never switched the manifest leaves its new
                 # Milvus collection to nobody: drop it. (An update's rows stay, unread, until
                 # the next update deletes them; see qa.store.milvus_store.)
                 if made is not None and data.generation == committed:
                     made.drop()
+                if isinstance(exc, OSError) and data.generation == committed:
+                    # A full disk, a size limit before the switch: the index is as it was.
+                    raise StorageError.from_os_error(exc) from exc
                 raise
             if retired is not None:
                 retired.drop()

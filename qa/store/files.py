@@ -35,8 +35,15 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Write through ``write(file_object)`` into ``path.tmp``, fsync, then rename onto ``path``."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        write(fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # a full disk or a size limit must not leave a half-written .tmp
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(tmp)  # a failed flush names no file; the message should
+        raise

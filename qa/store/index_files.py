@@ -29,7 +29,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, VectorStoreError
+from ..errors import (IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, StorageError,
+                      VectorStoreError)
 from ..records import Passage
 from .files import file_sha256, fsync_path, write_atomic
 from .lexical import FILE_SUFFIXES, LexicalIndex, build_for_passages
@@ -100,16 +101,18 @@ def build_lock(index_dir: str | Path, wait: bool = False) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
     # The lock file stays: deleting it on release would let a waiting process lock a file
     # that no longer has a name while a third creates and locks a new one.
     lock = FileLock(index_dir / LOCK, timeout=-1 if wait else 0, preserve_lock_file=True)
     try:
+        index_dir.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout as exc:
         raise IndexLockedError(
             f"another `qa index` is updating {index_dir}; wait for it to finish and try again"
         ) from exc
+    except OSError as exc:  # a read-only folder, a full disk: say so, not a traceback
+        raise StorageError.from_os_error(exc) from exc
     try:
         yield
     finally:
@@ -119,11 +122,30 @@ def build_lock(index_dir: str | Path, wait: bool = False) -> Iterator[None]:
 # --- saving -----------------------------------------------------------------------------
 
 def save_index(data: IndexData, index_dir: str | Path) -> Path:
-    """Write ``data`` as a new generation and switch ``manifest.json`` to it atomically."""
+    """Write ``data`` as a new generation and switch ``manifest.json`` to it atomically.
+
+    If anything fails before the switch (a full disk, a file size limit), this generation's
+    files are deleted again: the folder holds the previous index and nothing else."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = _read_manifest_quietly(index_dir)
     generation = max(data.generation, previous.get("generation", 0) if previous else 0) + 1
+    try:
+        names = _write_generation(data, index_dir, generation, previous)
+    except BaseException:
+        current = _read_manifest_quietly(index_dir)
+        if current is None or current.get("generation") != generation:
+            _remove_generation(index_dir, generation)
+        # else: interrupted just after the switch, and these files are the index now
+        raise
+    data.generation = generation
+    _remove_unreferenced(index_dir, set(names.values()))
+    data.vector_store.after_commit()
+    return index_dir / MANIFEST
+
+
+def _write_generation(data: IndexData, index_dir: Path, generation: int, previous: dict | None) -> dict[str, str]:
+    """Write generation ``generation``'s data files, then the manifest naming them; their names by key."""
     names = {
         "vectors": f"vectors-{generation}{VECTOR_FILE_SUFFIXES[data.vector_store.kind]}",
         "passages": f"passages-{generation}.jsonl",
@@ -168,10 +190,16 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
         **data.extra,
     }
     _commit_manifest(index_dir, manifest)
-    data.generation = generation
-    _remove_unreferenced(index_dir, set(names.values()))
-    data.vector_store.after_commit()
-    return index_dir / MANIFEST
+    return names
+
+
+def _remove_generation(index_dir: Path, generation: int) -> None:
+    """Delete generation ``generation``'s data files, whole or half-written (``*.tmp``)."""
+    for path in index_dir.iterdir():
+        stem, _, rest = path.name.partition("-")
+        if stem in _DATA_STEMS and rest.split(".", 1)[0] == str(generation) and not path.is_symlink():
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def _commit_manifest(index_dir: Path, manifest: dict) -> None:
@@ -181,12 +209,26 @@ def _commit_manifest(index_dir: Path, manifest: dict) -> None:
     fsync_path(index_dir)
 
 
+_DATA_STEMS = ("vectors", "passages", "sentences", "lexical")
+
+
 def _remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
+    """Delete data files of other generations and any half-written ``*.tmp`` file."""
     for path in index_dir.iterdir():
         stem = path.name.split("-", 1)[0]
-        if path.is_file() and stem in ("vectors", "passages", "sentences", "lexical") and path.name not in keep:
+        ours = stem in _DATA_STEMS or path.name == MANIFEST + ".tmp"
+        if ours and path.name not in keep and not path.is_symlink() and path.is_file():
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+def remove_unreferenced_files(index_dir: str | Path) -> None:
+    """Delete the data files the manifest does not name (left by a killed or failed build);
+    hold :func:`build_lock`, as a running build's files are not named yet. Without a
+    readable manifest nothing is deleted: a rebuild then starts over."""
+    manifest = _read_manifest_quietly(Path(index_dir))
+    if manifest is not None:
+        _remove_unreferenced(Path(index_dir), {entry["name"] for entry in manifest["files"].values()})
 
 
 # --- loading ----------------------------------------------------------------------------

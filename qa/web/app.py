@@ -16,12 +16,16 @@ from urllib.parse import urlsplit
 from ..answer.chronology import timeline_of
 from ..errors import QAError
 from ..ingest.readers import READERS, describe_formats_with_hints
+from .components import question_as_text_chatbot, question_box
+from .login_limit import MAX_FAILURES, WINDOW_S, login_limit_middleware
 from .render import format_date, safe_url
 from .service import ChatService
-from .uploads import MAX_UPLOAD_BYTES
+from .uploads import MAX_UPLOAD_BYTES, delete_uploaded
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+LOGIN_RULE = (f"After {MAX_FAILURES} failed logins within {WINDOW_S:.0f} seconds from one address, "
+              "logins from it are refused until a minute has passed.")
 EXAMPLES = [
     "When was the improvement notice closed?",
     "When was the improvement notice issued?",
@@ -37,7 +41,7 @@ INTRO = (
 CSS = """
 .qa-short { font-size: 1.1em; line-height: 1.5; padding: .5em .8em; border-left: 4px solid #f59e0b;
             background: var(--background-fill-primary); border-radius: 4px; }
-.qa-query, .qa-meta { color: var(--body-text-color); opacity: .75; font-size: .9em; }
+.qa-query, .qa-meta, .qa-rebuild { color: var(--body-text-color); opacity: .75; font-size: .9em; }
 .qa-chat mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: 2px; }
 .qa-chat blockquote { margin: .3em 0 .9em 0; }
 #documents-table table * { font-family: var(--font); }
@@ -92,12 +96,14 @@ def build_app(corpus_dir=None, index_dir=None, service: ChatService | None = Non
 def chat_tab(service: ChatService):
     import gradio as gr
 
-    def chat(message: str, history: list) -> str:
+    def chat(message: str, history: list):
         """Answer a question about the articles. Returns Markdown: the answering sentence,
-        quoted, with its marker [1], then the numbered sources with the sentence in <mark>."""
-        return service.reply(message, history)
+        quoted, with its marker [1], then the numbered sources with the sentence in <mark>.
+        A notice comes first when a damaged index has to be rebuilt before answering."""
+        yield from service.reply_steps(message, history)
 
-    chatbot = gr.Chatbot(
+    # Questions shown as typed, never as markup; non-text input refused (qa.web.components).
+    chatbot = question_as_text_chatbot(
         label="Answers",
         height="65vh",
         min_height=420,
@@ -112,8 +118,8 @@ def chat_tab(service: ChatService):
     return gr.ChatInterface(
         chat,
         chatbot=chatbot,
-        textbox=gr.Textbox(placeholder="Ask about the articles\u2026", submit_btn=True, show_label=False,
-                           max_length=1000, autofocus=True, elem_id="question"),
+        textbox=question_box(placeholder="Ask about the articles\u2026", submit_btn=True, show_label=False,
+                             max_length=1000, autofocus=True, elem_id="question"),
         examples=EXAMPLES,
         api_name="chat",
         fill_height=True,
@@ -144,7 +150,10 @@ def documents_tab(service: ChatService, app):
             progress((done, total), desc=stage, unit="texts")
 
         progress(0, desc="checking the articles")
-        message = service.add_files(paths, progress=report)
+        try:
+            message = service.add_files(paths, progress=report)
+        finally:
+            delete_uploaded(paths)  # stored in the corpus or refused: Gradio's copy is done with
         return message, None, service.documents()
 
     add.click(add_files, inputs=files, outputs=[status, files, table], api_name="add_documents",
@@ -312,11 +321,15 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, in
     print(f"{len(retriever.data.documents)} articles, {len(retriever.data.passages)} passages indexed", flush=True)
     app = build_app(service=service)
     app.queue(default_concurrency_limit=4)
+    # Failed logins are limited per client address (Gradio's login has no limit of its own).
+    middleware = [login_limit_middleware()] if auth else []
     # quiet: Gradio's own banner ends with a hint to make a public link (share=True), which
     # this app never does; the address is printed here instead.
     app.launch(server_name=host, server_port=port, prevent_thread_lock=True, show_error=True,
                max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, css=CSS, js=SCROLL_JS, theme=theme(),
-               auth=auth, quiet=True)
+               auth=auth, quiet=True, app_kwargs={"middleware": middleware},
+               # Gradio's login page shows nothing on a refusal (429), so the rule is stated up front.
+               auth_message=LOGIN_RULE if auth else None)
     print(f"Running on {app.local_url}  (Ctrl+C stops it)", flush=True)
     if block:
         app.block_thread()

@@ -29,6 +29,13 @@ def escape_text(text: str) -> str:
     return re.sub(r"(?m)^(\s*\d+)\.", r"\1&#46;", escaped)
 
 
+def literal_markdown(text: str) -> str:
+    """``text`` as Markdown that shows exactly these characters: every character but
+    letters, digits, spaces and line breaks becomes an entity, so no syntax, HTML tag or
+    bare link (``http://...``, ``www.``) can form. For text from the person asking."""
+    return "".join(c if c.isalnum() or c in " \n" else f"&#{ord(c)};" for c in str(text))
+
+
 def safe_url(url: str) -> str | None:
     """``url`` if it is an http(s) link with a host, else None (javascript:, data:, ...)."""
     url = (url or "").strip()

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from ..answer.retriever import default_retriever
 from ..config import default_corpus_dir, default_index_dir
-from ..errors import IndexCorruptError, IndexMismatchError, QAError
+from ..errors import UNCHANGED, IndexCorruptError, IndexMismatchError, QAError, StorageError
 from ..ingest.readers import describe_formats
-from ..store import build
+from ..store.transaction import corpus_update
 from .render import escape_text, render_answer
 from .uploads import UploadError, store_upload
 
@@ -35,28 +36,56 @@ class ChatService:
         return self._retriever or self.prepare()
 
     def answer(self, message: str, history=None):
-        try:
-            return self.retriever.answer(message, history=history, k=CHAT_SOURCES)
-        except (IndexCorruptError, IndexMismatchError):
-            # The index was damaged or replaced while the app runs: prepare() rebuilds it
-            # from the corpus (with a warning saying why), then the question is answered.
-            self._retriever = None
-            return self.retriever.answer(message, history=history, k=CHAT_SOURCES)
+        """The :class:`~qa.answer.Answer` to ``message``; a damaged index is rebuilt first."""
+        *_, (answer, _reason) = self._answer_steps(message, history)
+        return answer
 
-    def reply(self, message: str, history=None) -> str:
-        """The chat's reply to ``message``, as Markdown; a problem is reported, not raised."""
+    def _answer_steps(self, message, history):
+        """Yields ``(None, reason)`` when the index must be rebuilt before answering (so the
+        asker can be told at once), then ``(answer, reason or "")``."""
+        try:
+            yield self.retriever.answer(message, history=history, k=CHAT_SOURCES), ""
+            return
+        except (IndexCorruptError, IndexMismatchError) as exc:
+            # The index was damaged or replaced while the app runs: prepare() rebuilds it
+            # from the corpus (with a warning in the log), then the question is answered.
+            reason = rebuild_reason(exc)
+        yield None, reason
+        self._retriever = None
+        yield self.retriever.answer(message, history=history, k=CHAT_SOURCES), reason
+
+    def reply_steps(self, message: str, history=None):
+        """The chat's reply as it grows, as Markdown: a notice first when the index has to
+        be rebuilt (which takes a while), then the answer with that notice above it. A
+        problem is reported, not raised."""
         from ..answer.events import events_topic
 
+        started = time.perf_counter()
         try:
             topic = events_topic(message)  # "timeline of the improvement notice": the events, cited
             found = self.events(query=topic) if topic is not None else []
             if found:
                 from .events_view import events_reply
 
-                return events_reply(topic, found)
-            return render_answer(self.answer(message, history))
+                yield events_reply(topic, found)
+                return
+            for answer, reason in self._answer_steps(message, history):
+                if answer is None:
+                    yield (f'<span class="qa-rebuild">Rebuilding the index from the articles before answering: '
+                           f"it cannot be used ({escape_text(reason)}). This can take a minute.</span>")
+                elif reason:
+                    yield (f'<span class="qa-rebuild">The index was rebuilt from the articles in '
+                           f"{time.perf_counter() - started:.0f} s before this answer: it could not be used "
+                           f"({escape_text(reason)}).</span>\n\n{render_answer(answer)}")
+                else:
+                    yield render_answer(answer)
         except QAError as exc:
-            return f"**Cannot answer:** {escape_text(str(exc))}"
+            yield f"**Cannot answer:** {escape_text(str(exc))}"
+
+    def reply(self, message: str, history=None) -> str:
+        """The chat's reply to ``message``, as Markdown; a problem is reported, not raised."""
+        *_, last = self.reply_steps(message, history)
+        return last
 
     def events(self, query: str | None = None, doc_id: str | None = None):
         """The events of the indexed articles (see :func:`qa.events`)."""
@@ -85,18 +114,20 @@ class ChatService:
         paths = [p for p in (paths or []) if p]
         if not paths:
             return f"Choose one or more articles ({describe_formats()}) first."
-        with self._upload_lock:
-            lines, added = [], []
+        lines: list[str] = []
+
+        def store(put) -> list[Path]:
+            added = []
             for path in paths:
                 try:
-                    added.append(store_upload(Path(path), self.corpus_dir))
+                    added.append(store_upload(Path(path), self.corpus_dir, put=put))
                 except UploadError as exc:
                     lines.append(f"- **Not added:** {escape_text(str(exc))}")
                 except FileExistsError as exc:
                     lines.append(f"- {escape_text(str(exc))}")
-            if added:
-                lines.extend(self._index(added, progress))
-        return "\n".join(lines)
+            return added
+
+        return self._add(store, lines, progress)
 
     def add_address(self, url: str, feed: bool = False, progress=None) -> str:
         """Fetch the article at ``url`` (or, with ``feed``, every new item of the feed at
@@ -109,32 +140,52 @@ class ChatService:
         url = (url or "").strip()
         if not url:
             return "Paste the web address of an article" + (" feed" if feed else "") + " first."
+        lines: list[str] = []
+
+        def store(put) -> list[Path]:
+            if not feed:
+                return [add_web_page(url, self.corpus_dir, put=put)]
+            report = add_feed(url, self.corpus_dir, put=put)
+            lines.append(f"Feed \u201c{escape_text(report.title or url)}\u201d: "
+                         f"{len(report.added)} new, {len(report.skipped)} skipped.")
+            lines.extend(f"- Skipped {escape_text(item)}: {escape_text(reason)}" for item, reason in report.skipped)
+            return report.added
+
+        return self._add(store, lines, progress)
+
+    def _add(self, store, lines: list[str], progress) -> str:
+        """Run ``store(put)`` (it stores articles through ``put`` and returns their paths) and
+        the index update as one transaction (:mod:`qa.store.transaction`): on any error the
+        corpus and the index are left as they were, so the same action works again later.
+        ``lines`` (what ``store`` reported) and the outcome, as Markdown."""
+        from ..ingest.adding import AlreadyInCorpus
+
+        added: list[Path] = []
+        building = False
         with self._upload_lock:
-            lines, added = [], []
             try:
-                if feed:
-                    report = add_feed(url, self.corpus_dir)
-                    added = report.added
-                    lines.append(f"Feed \u201c{escape_text(report.title or url)}\u201d: "
-                                 f"{len(report.added)} new, {len(report.skipped)} skipped.")
-                    lines += [f"- Skipped {escape_text(item)}: {escape_text(reason)}" for item, reason in report.skipped]
-                else:
-                    added = [add_web_page(url, self.corpus_dir)]
+                with corpus_update(self.corpus_dir, self.index_dir) as update:
+                    added = store(update.put)
+                    building = True
+                    report = update.build(progress=progress) if added else None
             except AlreadyInCorpus as exc:
-                return f"- {escape_text(str(exc))}"
+                return "\n".join(lines + [f"- {escape_text(str(exc))}"])
+            except StorageError as exc:  # says what could not be written, and that nothing changed
+                return "\n".join(lines + [f"- **Not added:** {_names(added)}{escape_text(str(exc))}"])
             except QAError as exc:
-                return f"- **Not added:** {escape_text(str(exc))}"
-            if added:
-                lines.extend(self._index(added, progress))
+                if not building:  # refused (a fetch, a feed): nothing was stored
+                    return "\n".join(lines + [f"- **Not added:** {escape_text(str(exc))}"])
+                return "\n".join(lines + [f"- **Not added:** {_names(added)}the index could not be updated: "
+                                           f"{escape_text(str(exc))}; {UNCHANGED}"])
+            except Exception as exc:  # noqa: BLE001 - the page must say what happened, whatever it was
+                return "\n".join(lines + [f"- **Not added:** {_names(added)}could not be stored and indexed "
+                                           f"({escape_text(type(exc).__name__)}: {escape_text(str(exc))}); "
+                                           f"{UNCHANGED}; try again, and report it if it happens again"])
+            if report is not None:
+                lines.extend(self._report_added(added, report))
         return "\n".join(lines)
 
-    def _index(self, added: list[Path], progress) -> list[str]:
-        try:
-            report = build.build_index(corpus_dir=self.corpus_dir, index_dir=self.index_dir, progress=progress)
-        except QAError as exc:
-            for path in added:  # keep the corpus as the index describes it
-                path.unlink(missing_ok=True)
-            return [f"- **Not added:** the index could not be updated ({escape_text(str(exc))})"]
+    def _report_added(self, added: list[Path], report) -> list[str]:
         skipped = dict(report.skipped)
         copies = dict(report.copies)
         lines = []
@@ -142,7 +193,7 @@ class ChatService:
         for path in added:
             source = path.relative_to(self.corpus_dir).as_posix()
             if source in skipped:
-                path.unlink(missing_ok=True)
+                path.unlink(missing_ok=True)  # not in the index (same text as another article): not in the corpus
                 lines.append(f"- **Not added:** {escape_text(path.name)}: {escape_text(skipped[source])}")
                 continue
             if source in copies:
@@ -156,6 +207,17 @@ class ChatService:
             )
         lines.append(f"\nIndex updated in {report.seconds:.1f} s: {_count(report.passages_embedded, 'passage')} embedded.")
         return lines
+
+
+def _names(paths: list[Path]) -> str:
+    return f"{escape_text(', '.join(p.name for p in paths))}: " if paths else ""
+
+
+def rebuild_reason(exc: Exception) -> str:
+    """Why an index cannot be used, for people reading the chat (no command to run)."""
+    from ..store.index_files import _REBUILD
+
+    return str(exc).replace(f"; {_REBUILD}", "")
 
 
 def _count(n: int, noun: str) -> str:

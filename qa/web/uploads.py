@@ -23,11 +23,13 @@ def safe_filename(name: str) -> str:
     return corpus_file_name(name)
 
 
-def store_upload(upload: Path, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
+def store_upload(upload: Path, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYTES, put=None) -> Path:
     """Copy one uploaded file into ``corpus_dir`` after checking it; the stored path.
 
     Raises :class:`UploadError` (wrong type, too big, not a usable article, a different
     file of that name exists) or :class:`FileExistsError` when the same file is there.
+    ``put`` writes the file when given (``CorpusUpdate.put`` of :mod:`qa.store.transaction`,
+    which takes it out again if the index update then fails).
     """
     name = safe_filename(upload.name)
     try:
@@ -37,6 +39,28 @@ def store_upload(upload: Path, corpus_dir: Path, max_bytes: int = MAX_UPLOAD_BYT
     if size > max_bytes:  # refused before a huge upload is read into memory
         raise UploadError(f"{name} is {size / 1e6:.1f} MB; articles up to {max_bytes // (1024 * 1024)} MB are accepted")
     try:
-        return store_article(name, upload.read_bytes(), corpus_dir, max_bytes=max_bytes)
+        return store_article(name, upload.read_bytes(), corpus_dir, max_bytes=max_bytes, put=put)
     except AlreadyInCorpus as exc:
         raise FileExistsError(str(exc)) from exc
+
+
+def delete_uploaded(paths) -> None:
+    """Delete Gradio's copies of uploaded files once they are stored or refused (and their
+    folders, once empty). Paths outside Gradio's upload folder are never touched."""
+    from gradio.utils import get_upload_folder
+
+    root = Path(get_upload_folder()).resolve()
+    for name in paths or []:
+        if not name:
+            continue
+        path = Path(name).resolve()
+        if root not in path.parents or path.is_dir():
+            continue
+        path.unlink(missing_ok=True)
+        folder = path.parent
+        while folder != root and root in folder.parents:
+            try:
+                folder.rmdir()  # only when empty: another upload may share it
+            except OSError:
+                break
+            folder = folder.parent
