@@ -140,18 +140,12 @@ def cmd_eval(args) -> int:
     if bool(args.questions) == bool(args.beir):
         raise QAError("give either a questions file (qa eval QUESTIONS.jsonl) or a BEIR folder (qa eval --beir DIR)")
     if args.beir:
-        from .evaluate.beir import evaluate_beir, prepare_beir, tune_fusion
+        from .evaluate.beir import evaluate_beir
 
         log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
         cache = None if args.no_cache else args.cache
-        if args.tune:
-            run = prepare_beir(args.beir, split=args.split, model=args.model, cache_dir=cache, log=log)
-            print(f"fusion grid on {Path(args.beir).resolve().name} ({args.split}), best first")
-            print(f"| {'fusion':<34} | nDCG@10 | Recall@100 |")
-            for fusion, ndcg, recall in tune_fusion(run):
-                print(f"| {fusion.describe():<34} | {ndcg:7.3f} | {recall:10.3f} |")
-            return 0
-        report = evaluate_beir(args.beir, split=args.split, model=args.model, cache_dir=cache, log=log)
+        report = evaluate_beir(args.beir, split=args.split, model=args.model, cache_dir=cache,
+                               passages=args.passages, log=log)
         print(report.table())
         return 0
     if Path(args.questions).is_dir():  # a reader-style folder: articles/, questions.jsonl, followups.jsonl
@@ -235,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "or null}; prints hit@1, hit@3, MRR and answered/abstained counts. "
                     "qa eval DIR (articles/, questions.jsonl, followups.jsonl): indexes the articles and prints "
                     "right / wrong confident answers by kind, on the tune and report halves, and risk-coverage. "
-                    "qa eval --beir DIR: nDCG@10 and Recall@100 of dense, BM25 and hybrid ranking.",
+                    "qa eval --beir DIR: indexes the benchmark as articles and prints nDCG@10 and Recall@100 of "
+                    "the product's ranking (qa.Retriever), and of dense and BM25 alone.",
     )
     p.add_argument("questions", nargs="?", metavar="QUESTIONS.jsonl|DIR")
     p.add_argument("-k", type=int, default=5, help="passages retrieved per question (default 5)")
@@ -244,9 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test", help="qrels file to judge by (default test; tune on train)")
     p.add_argument("--model", help="embedding model for --beir or a DIR (default: $QA_MODEL or all-MiniLM-L6-v2)")
     p.add_argument("--cache", default="benchmarks/.cache",
-                   help="where --beir keeps corpus vectors, and DIR its index, between runs (default benchmarks/.cache)")
-    p.add_argument("--no-cache", action="store_true", help="embed the benchmark again and keep nothing")
-    p.add_argument("--tune", action="store_true", help="with --beir: score every fusion setting (use --split train)")
+                   help="where --beir and DIR keep the benchmark's corpus and index between runs "
+                        "(default benchmarks/.cache)")
+    p.add_argument("--no-cache", action="store_true", help="index the benchmark again and keep nothing")
+    p.add_argument("--passages", type=int, default=400,
+                   help="with --beir: passages ranked per query; documents rank by their best (default 400)")
     dirs(p)
     p.set_defaults(func=cmd_eval)
 

@@ -1,4 +1,4 @@
-"""Evaluation: metrics by hand, question files, BEIR folders, the `qa eval` command, and (marked)
+"""Evaluation: metrics by hand, question files, the `qa eval` command (BEIR folders: test_beir.py), and (marked)
 the development set with the real model."""
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 
 import qa
 from qa.cli import main
-from qa.evaluate.beir import evaluate_beir, load_beir
 from qa.evaluate.metrics import first_relevant_rank, hit_at_k, ndcg_at_k, recall_at_k, reciprocal_rank
 from qa.evaluate.questions import evaluate_questions, read_questions
 
@@ -106,55 +105,6 @@ def test_question_evaluation_on_a_tiny_corpus(tiny_corpus, tmp_path, hash_embedd
     assert "hit@1          1.000" in text and "unanswerable   1 abstained, 0 answered" in text
 
 
-# --- BEIR folders -------------------------------------------------------------------------
-
-def _write_beir(folder: Path) -> Path:
-    (folder / "qrels").mkdir(parents=True)
-    docs = [
-        ("d1", "Harbour bridge", "The harbour bridge reopened after cable repairs."),
-        ("d2", "Library hours", "The library opens on Sundays from October."),
-        ("d3", "Ferry timetable", "Ferries run every hour while the bridge is closed."),
-        ("d4", "Council budget", "The council budget pays for the repairs and the library."),
-    ]
-    (folder / "corpus.jsonl").write_text(
-        "".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n" for i, t, x in docs))
-    queries = [("q1", "bridge cable repairs"), ("q2", "library Sundays"), ("q3", "unjudged query")]
-    (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": i, "text": t}) + "\n" for i, t in queries))
-    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t2\nq1\td3\t0\nq2\td2\t1\n")
-    return folder
-
-
-def test_load_beir_reads_judged_queries_only(tmp_path):
-    data = load_beir(_write_beir(tmp_path / "bench"))
-    assert data.doc_ids == ["d1", "d2", "d3", "d4"]
-    assert set(data.queries) == {"q1", "q2"}
-    assert data.qrels["q1"] == {"d1": 2.0, "d3": 0.0}
-
-
-def test_load_beir_says_which_file_is_missing(tmp_path):
-    folder = _write_beir(tmp_path / "bench")
-    with pytest.raises(qa.QAError, match=r"train\.tsv is missing \(splits here: test\)"):
-        load_beir(folder, split="train")
-
-
-def test_beir_evaluation_reports_three_rankings_and_caches_vectors(tmp_path, hash_embedder):
-    folder = _write_beir(tmp_path / "bench")
-    cache = tmp_path / "cache"
-    report = evaluate_beir(folder, embedder=hash_embedder, cache_dir=cache)
-    assert list(report.rows) == ["dense", "BM25", "hybrid"]
-    # Each query's one relevant document holds the most of its words, so BM25 ranks it first.
-    assert report.rows["BM25"][0] == pytest.approx(1.0)
-    assert all(0.0 <= ndcg <= 1.0 and 0.0 <= recall <= 1.0 for ndcg, recall in report.rows.values())
-    assert report.rows["hybrid"][1] == pytest.approx(1.0)  # four documents: all are within 100
-    assert len(list(cache.glob("vectors-*.npy"))) == 2  # corpus and queries
-    calls = len(hash_embedder.calls)
-    again = evaluate_beir(folder, embedder=hash_embedder, cache_dir=cache)
-    assert len(hash_embedder.calls) == calls  # read back, not embedded again
-    assert again.rows == report.rows
-    table = report.table()
-    assert "| hybrid   |" in table and "nDCG@10" in table
-
-
 # --- the command --------------------------------------------------------------------------
 
 def test_cli_eval_questions_prints_the_figures(tiny_corpus, tmp_path, hash_embedder, capsys):
@@ -164,15 +114,6 @@ def test_cli_eval_questions_prints_the_figures(tiny_corpus, tmp_path, hash_embed
     for line in ("hit@1          1.000", "hit@3          1.000", "MRR@5          1.000",
                  "answerable     2 answered, 0 abstained", "unanswerable   1 abstained, 0 answered"):
         assert line in out
-
-
-def test_cli_eval_beir_prints_a_table(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("QA_MODEL", "hash:64")
-    folder = _write_beir(tmp_path / "bench")
-    assert main(["eval", "--beir", str(folder), "--cache", str(tmp_path / "cache")]) == 0
-    out = capsys.readouterr().out
-    assert "bench (test): 4 documents, 2 queries; model hash:64" in out
-    assert "| dense    |" in out and "| BM25     |" in out and "| hybrid   |" in out
 
 
 def test_cli_eval_needs_exactly_one_source(capsys, tmp_path):

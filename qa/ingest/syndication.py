@@ -15,9 +15,8 @@ would put the shortened copies as low as 0.17). 0.4 sits between them with room 
 sides; two articles that share a long quoted statement and little else stay below it
 unless one of them is little more than the quote.
 
-Exact comparison of shingle sets is quadratic in the number of articles; it takes well
-under a second for a few hundred. A corpus of many thousands would want MinHash with
-locality-sensitive hashing instead (datasketch), with this module's interface unchanged.
+Only articles that share a shingle are compared (an inverted index of shingles), so the
+cost grows with the text shared, not with the number of pairs of articles.
 
 >>> a = "The council was given an improvement notice after inspectors rated its services inadequate."
 >>> overlap(shingles(a), shingles("Wandsworth Guardian. " + a))
@@ -61,18 +60,31 @@ class CopyGroup:
 
 def group_copies(texts: Sequence[str], threshold: float = THRESHOLD) -> list[CopyGroup]:
     """Group ``texts`` (in order of preference: the first of a group is its canonical
-    article) into stories; every text is in exactly one group."""
+    article) into stories; every text is in exactly one group.
+
+    Each text joins the earliest group whose canonical text it overlaps enough. Only groups
+    sharing at least one shingle are compared, found through an inverted index of the
+    canonical texts' shingles, so unrelated articles cost nothing (thousands of articles
+    group in seconds, where comparing every pair took minutes).
+    """
     groups: list[CopyGroup] = []
-    sets: list[frozenset] = []
+    sizes: list[int] = []
+    owners: dict[tuple[str, ...], list[int]] = {}
     for i, text in enumerate(texts):
         mine = shingles(text)
-        for group, theirs in zip(groups, sets):
-            if overlap(mine, theirs) >= threshold:
-                group.copies.append(i)
-                break
-        else:
-            groups.append(CopyGroup(canonical=i))
-            sets.append(mine)
+        shared: dict[int, int] = {}
+        for shingle in mine:
+            for g in owners.get(shingle, ()):
+                shared[g] = shared.get(g, 0) + 1
+        joined = next((g for g in sorted(shared)
+                       if shared[g] / min(len(mine), sizes[g]) >= threshold), None)
+        if joined is not None:
+            groups[joined].copies.append(i)
+            continue
+        groups.append(CopyGroup(canonical=i))
+        sizes.append(len(mine))
+        for shingle in mine:
+            owners.setdefault(shingle, []).append(len(groups) - 1)
     return groups
 
 
