@@ -130,9 +130,9 @@ def test_dev_set_meets_the_quality_bar(real_retriever):
     report = evaluate_questions(DEV_QUESTIONS, real_retriever)
     detail = report.summary()
     assert report.hit1 >= 0.9, detail
-    assert report.hit3 >= 0.97, detail  # issue 12: answers chosen in context; see docs/quality.md
+    assert report.hit3 >= 0.97, detail  # answers chosen in context; see docs/quality.md
     assert all(not r.found for r in report.unanswerable), detail
-    # issue 12: the margin check abstains where two sentences support an answer about equally (docs/quality.md);
+    # the margin check abstains where two sentences support an answer about equally (docs/quality.md);
     # a "what grade" question asks for a rating (qa.answer.answer_type): 29 -> 31 answered
     assert sum(r.found for r in report.answerable) >= 31, detail
 

@@ -11,7 +11,7 @@ from qa.ingest.documents import read_document
 from qa.ingest.cleaning import clean_line
 from qa.ingest.metadata import byline_author, dateline_date, html_published, source_url
 
-# Made-up text for the two real cases in issue 13: pages without date metadata whose text
+# Made-up text for the two real cases reported by a user: pages without date metadata whose text
 # mentions other years. trafilatura's own date search gave them 1 January 2012 and 2016.
 INSPECTION_2016 = """<html><head><title>Council told to improve children's services</title></head><body>
 <article><h1>Council told to improve children's services</h1>

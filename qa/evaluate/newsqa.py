@@ -38,7 +38,7 @@ from .questions import _fold
 
 KINDS = ("factual", "paraphrase", "when", "unanswerable")
 PARTS = ("tune", "report")
-# Precision the default support threshold must keep on the tune part (issue 12).
+# Precision the default support threshold must keep on the tune part.
 TARGET_PRECISION = 0.95
 # Where no threshold reaches that precision: a wrong answer costs this many abstentions.
 WRONG_COST = 2.0

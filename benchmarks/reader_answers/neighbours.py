@@ -1,11 +1,11 @@
 """Neighbour-context sentence vectors (round 2), in the product, at no embedding cost: each
 sentence vector replaced by normalise(s + b x (previous + next sentence of its passage)).
-PYTHONPATH=. python benchmarks/issue12/neighbours.py"""
+PYTHONPATH=. python benchmarks/reader_answers/neighbours.py"""
 from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.issue12 import grid2
+from benchmarks.reader_answers import grid2
 from qa.answer.retriever import Retriever
 from qa.evaluate.newsqa import index_folder
 

@@ -1,6 +1,6 @@
-"""Screenshot check of the web chat on newsqa-dev (issue 12): a paraphrase, a "when" and an
+"""Screenshot check of the web chat on newsqa-dev (reader-style answers): a paraphrase, a "when" and an
 unanswerable question asked in headless Chromium; PNGs and the reply texts written to OUT.
-PYTHONPATH=. python benchmarks/issue12/screenshots.py OUT_DIR"""
+PYTHONPATH=. python benchmarks/reader_answers/screenshots.py OUT_DIR"""
 from __future__ import annotations
 
 import os
@@ -68,9 +68,9 @@ def main(out: str) -> int:
                     "() => { const b = document.querySelectorAll('#answers [data-testid=\"bot\"]')[0];"
                     " return b && /Sources|do not answer|Cannot answer/.test(b.innerText); }", timeout=90_000)
                 page.wait_for_timeout(500)
-                page.screenshot(path=str(out_dir / f"issue12-{kind}.png"), full_page=False)
+                page.screenshot(path=str(out_dir / f"reader-{kind}.png"), full_page=False)
                 reply = page.locator("#answers [data-testid='bot']").nth(0).inner_text()
-                (out_dir / f"issue12-{kind}.txt").write_text(f"Q: {question}\n\n{reply}\n")
+                (out_dir / f"reader-{kind}.txt").write_text(f"Q: {question}\n\n{reply}\n")
                 print(f"{kind}: {reply[:300]!r}")
                 page.close()
             browser.close()

@@ -1,6 +1,6 @@
 """Round 2 grid over qa.answer.support weights and the abstention thresholds: newsqa-dev
 right / wrong confident / quoted right per half, follow-ups, and the seed set (hit@1, answered).
-PYTHONPATH=. python benchmarks/issue12/grid2.py NAME=v1,v2 [NAME=...]   (NAME: a constant of
+PYTHONPATH=. python benchmarks/reader_answers/grid2.py NAME=v1,v2 [NAME=...]   (NAME: a constant of
 qa.answer.support, MIN_SUPPORT / MIN_MARGIN of qa.answer.abstention, or RECENT_WEIGHT)"""
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Off-topic questions: the SciFact and Cranfield test queries asked of the seed corpus (only
 the queries are embedded, not the benchmark corpora); how many the assistant abstains on.
-PYTHONPATH=. python benchmarks/issue12/offtopic.py"""
+PYTHONPATH=. python benchmarks/reader_answers/offtopic.py"""
 from qa.answer.retriever import Retriever
 from qa.evaluate.beir import load_beir
 

@@ -2,7 +2,7 @@
 support margin (same article), score margin, whether the dense passage ranking agrees with the
 chosen passage, the quoted sentence's position in its article, its cosine with the headline, and
 the share of the question's names in the quoted passage. Written for tune, report and the seed set.
-PYTHONPATH=. python benchmarks/issue12/confidence.py > /tmp/conf.jsonl"""
+PYTHONPATH=. python benchmarks/reader_answers/confidence.py > /tmp/conf.jsonl"""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,7 @@ from qa.answer.retriever import Retriever
 from qa.evaluate.newsqa import _contains, index_folder
 from qa.evaluate.questions import read_questions
 from qa.store.build import build_index
-from benchmarks.issue12.probe import FOLDER, items
+from benchmarks.reader_answers.probe import FOLDER, items
 
 SEED_INDEX = "benchmarks/.cache/index-seed"
 

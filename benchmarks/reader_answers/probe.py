@@ -1,5 +1,5 @@
 """Every newsqa-dev question with its abstention reason and top hits (round 2 diagnosis).
-PYTHONPATH=. python benchmarks/issue12/probe.py [tune|report|all]"""
+PYTHONPATH=. python benchmarks/reader_answers/probe.py [tune|report|all]"""
 from __future__ import annotations
 
 import sys

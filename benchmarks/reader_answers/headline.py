@@ -2,7 +2,7 @@
 replaced by (a) "headline. sentence" embedded, (b) normalise(sentence + a x headline vector)
 (no extra sentence embedding: one headline vector per article), each alone or averaged with
 the plain vectors. Prints right / wrong confident / quoted right per half and seed figures.
-PYTHONPATH=. python benchmarks/issue12/headline.py"""
+PYTHONPATH=. python benchmarks/reader_answers/headline.py"""
 from __future__ import annotations
 
 import sys

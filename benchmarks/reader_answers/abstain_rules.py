@@ -1,6 +1,6 @@
 """Abstention rules compared offline on newsqa-dev (round 2): every question is retrieved once,
 then each rule decides. Right / wrong confident per half, and the seed set's answered count.
-PYTHONPATH=. python benchmarks/issue12/abstain_rules.py"""
+PYTHONPATH=. python benchmarks/reader_answers/abstain_rules.py"""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ from qa.answer import abstention
 from qa.answer.question import follow_up_query
 from qa.answer.retriever import Retriever
 from qa.evaluate.newsqa import _contains, index_folder
-from benchmarks.issue12.probe import FOLDER, items
+from benchmarks.reader_answers.probe import FOLDER, items
 
 
 def margin_of(hits, attr, same_article=True):
