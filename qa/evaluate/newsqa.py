@@ -21,7 +21,6 @@ names, so it is the same on every run and on any other folder written the same w
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from ..answer.retriever import Retriever
 from ..errors import QAError
 from ..store.build import build_index
 from ..store.lexical import LexicalIndex
-from .questions import _fold
+from .questions import _fold, question_rows
 
 KINDS = ("factual", "paraphrase", "when", "unanswerable")
 PARTS = ("tune", "report")
@@ -96,22 +95,9 @@ def read_folder(folder: str | Path) -> tuple[Path, list[dict], list[dict]]:
     if not articles.is_dir() or not questions.is_file():
         raise QAError(f"{folder} must hold articles/ and questions.jsonl (and optionally followups.jsonl)")
 
-    def rows(path: Path) -> list[dict]:
-        out = []
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise QAError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(row, dict) or not isinstance(row.get("q"), str):
-                raise QAError(f"{path}:{number}: needs a \"q\" with the question text")
-            out.append(row)
-        return out
-
     followups = folder / "followups.jsonl"
-    return articles, rows(questions), rows(followups) if followups.is_file() else []
+    return (articles, [row for _, row in question_rows(questions)],
+            [row for _, row in question_rows(followups)] if followups.is_file() else [])
 
 
 def index_folder(folder: str | Path, cache_dir: str | Path | None = "benchmarks/.cache", model: str | None = None,

@@ -107,12 +107,11 @@ def _fold(text: str) -> str:
     return " ".join(text.split())
 
 
-def read_questions(path: str | Path) -> list[tuple[str, str | None]]:
-    """``(question, expect)`` pairs from a JSON-lines file; errors name the line to fix."""
+def question_rows(path: str | Path) -> list[tuple[int, dict]]:
+    """``(line number, object)`` for each JSON object of a JSON-lines question file, each
+    with a question text ``"q"``; errors name the line to fix. Blank lines are skipped."""
     path = Path(path)
-    if not path.is_file():
-        raise QAError(f"{path} is not a file; give a JSON-lines file of {{\"q\": ..., \"expect\": ...}} lines")
-    pairs = []
+    rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -122,6 +121,17 @@ def read_questions(path: str | Path) -> list[tuple[str, str | None]]:
             raise QAError(f"{path}:{number}: not valid JSON ({exc.msg}); each line must be one JSON object") from exc
         if not isinstance(row, dict) or not isinstance(row.get("q"), str) or not row["q"].strip():
             raise QAError(f"{path}:{number}: needs a \"q\" with the question text")
+        rows.append((number, row))
+    return rows
+
+
+def read_questions(path: str | Path) -> list[tuple[str, str | None]]:
+    """``(question, expect)`` pairs from a JSON-lines file; errors name the line to fix."""
+    path = Path(path)
+    if not path.is_file():
+        raise QAError(f"{path} is not a file; give a JSON-lines file of {{\"q\": ..., \"expect\": ...}} lines")
+    pairs = []
+    for number, row in question_rows(path):
         expect = row.get("expect")
         if expect is not None and (not isinstance(expect, str) or not expect.strip()):
             raise QAError(f"{path}:{number}: \"expect\" must be a phrase of the answering passage, or null")
