@@ -11,7 +11,7 @@ is about; the rest says which sentence answers (:func:`strip_names`, used by
 :mod:`qa.answer.support`).
 
 >>> follow_up_query("and when was it closed?", history=["when was the notice issued?"])
-'and when was it closed? notice issued'
+'and when was it closed? notice'
 >>> follow_up_query("What about Midlothian?", history=["How many teaching jobs does Glasgow want to cut?"])
 'How many teaching jobs does Midlothian want to cut?'
 >>> check_question("  when was the notice closed?  ")
@@ -167,17 +167,54 @@ def topic_query(question: str, previous: str) -> str | None:
     return f"{question} {' '.join(extra)}" if extra else question
 
 
+# A word right after one of these is a verb ("must the board meet", "to close"), and so
+# are words like "closed" and "given": the predicate of a question, not its topic.
+_AUXILIARIES = frozenset("did does do will would can could should must may might shall to".split())
+_IRREGULAR_PARTICIPLES = frozenset(
+    "made paid sold spent cut set held given taken shut won lost told said found left built put "
+    "run begun chosen sent brought bought kept met seen shown written hit quit".split())
+
+
+def predicate_words(question: str) -> frozenset[str]:
+    """The words of ``question`` that say what happened rather than to what: past
+    participles ("closed", "issued", "given") and verbs right after an auxiliary ("will
+    close", "to reopen"). A rule you can read, not a parser: it errs towards keeping words.
+
+    >>> sorted(predicate_words("When was the improvement notice closed?"))
+    ['closed']
+    >>> sorted(predicate_words("When will the council close the library?"))
+    []
+    >>> sorted(predicate_words("When is the council going to close the library?"))
+    ['close']
+    """
+    tokens = words(question)
+    found = set()
+    for i, token in enumerate(tokens):
+        participle = (len(token) > 4 and token.endswith("ed") and not token.endswith("eed")
+                      and token != "hundred") or token in _IRREGULAR_PARTICIPLES
+        after_auxiliary = i > 0 and tokens[i - 1] in _AUXILIARIES
+        if participle or after_auxiliary:
+            found.add(token)
+    return frozenset(found) & frozenset(content_words(question))
+
+
 def fold_query(question: str, previous_query: str) -> str:
     """What to search for the follow-up ``question`` after ``previous_query``: the earlier
     topic (:func:`topic_query`) when it names one, else ``question`` followed by the
-    earlier query's content words that it does not already have."""
+    earlier query's content words that it does not already have. A follow-up with words of
+    its own asks something new about the same thing, so the earlier predicate stays
+    behind: after "when was the improvement notice closed?", "and when was it issued?"
+    searches "and when was it issued? improvement notice". One with none ("and why?")
+    takes the predicate too."""
     carried = topic_query(question, previous_query)
     if carried is not None:
         return carried if len(carried) <= MAX_QUESTION_CHARS else question
-    have = {stem(w) for w in content_words(question)}
+    own = content_words(question)
+    have = {stem(w) for w in own}
+    left_behind = predicate_words(previous_query) if own else frozenset()
     extra: list[str] = []
     for w in content_words(previous_query):
-        if stem(w) not in have:
+        if stem(w) not in have and w not in left_behind:
             have.add(stem(w))
             extra.append(w)
     folded = f"{question} {' '.join(extra[:MAX_FOLDED_WORDS])}" if extra else question
@@ -189,8 +226,8 @@ def follow_up_query(question: str, history: Iterable | None = None) -> str:
 
     Each earlier question is resolved the same way in turn, so a chain of follow-ups
     keeps its topic: after "when was the notice issued?", "and when was it closed?"
-    searches "and when was it closed? notice issued", and then "who closed it?" searches
-    "who closed it? notice issued". A question that stands on its own is searched as it is.
+    searches "and when was it closed? notice", and then "who closed it?" searches "who
+    closed it? notice". A question that stands on its own is searched as it is.
     """
     query = ""
     for earlier in [*user_questions(history), question]:
