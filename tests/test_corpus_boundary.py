@@ -53,18 +53,7 @@ def test_a_symlink_swapped_in_after_the_listing_is_not_followed(tmp_path):
         read_corpus_file(corpus / "harbour.md", corpus)
 
 
-MARKDOWN = textwrap.dedent("""\
-    ---
-    title: Harbour bridge reopens after repairs
-    publisher: Coast Times
-    published: 2020-03-14
-    url: https://example.org/harbour
-    ---
-
-    The harbour bridge reopened on Friday after six months of repairs.
-
-    The council said the repairs cost four million pounds.
-    """)
+MARKDOWN = textwrap.dedent(TINY_ARTICLES["harbour.md"])  # the tiny corpus's article, saved as .txt below
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
