@@ -45,6 +45,14 @@ def write_articles(folder: Path, articles: dict[str, str]) -> Path:
     return folder
 
 
+def wandsworth_corpus(folder: Path) -> Path:
+    """The seed articles plus the saved reports of the same story (tests/data/wandsworth)."""
+    shutil.copytree(SEED_CORPUS, folder)
+    for path in (DATA / "wandsworth").glob("*-*.md"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
 @pytest.fixture
 def tiny_corpus(tmp_path) -> Path:
     return write_articles(tmp_path / "corpus", TINY_ARTICLES)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -11,7 +10,7 @@ from qa.answer.dated_clauses import kinds_of
 from qa.answer.events import byline, events_topic
 from qa.records import Source
 
-from conftest import DATA, SEED_CORPUS, write_articles
+from conftest import wandsworth_corpus, write_articles
 
 # Made-up reports of one made-up story: a bridge inspected, closed, and a planned meeting.
 BRIDGE = {
@@ -149,10 +148,7 @@ def test_what_a_clause_reports_and_which_chat_messages_ask_for_events():
 
 @pytest.fixture
 def wandsworth_index(tmp_path, hash_embedder):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEED_CORPUS, corpus)
-    for path in (DATA / "wandsworth").glob("*-*.md"):
-        shutil.copy(path, corpus / path.name)
+    corpus = wandsworth_corpus(tmp_path / "corpus")
     index = tmp_path / "index"
     qa.build_index(corpus_dir=corpus, index_dir=index, embedder=hash_embedder)
     return index
@@ -174,10 +170,7 @@ def test_wandsworth_late_2015_inspection_is_one_event_and_the_rating_dates_disag
 
 @pytest.mark.integration
 def test_wandsworth_with_the_real_model(tmp_path):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEED_CORPUS, corpus)
-    for path in (DATA / "wandsworth").glob("*-*.md"):
-        shutil.copy(path, corpus / path.name)
+    corpus = wandsworth_corpus(tmp_path / "corpus")
     qa.build_index(corpus_dir=corpus, index_dir=tmp_path / "index")
     found = qa.events(index_dir=tmp_path / "index")
     _check_wandsworth(found)

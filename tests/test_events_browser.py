@@ -3,19 +3,19 @@ plus the saved reports of the same story."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 import qa
 
-from conftest import DATA, SEED_CORPUS, free_port
+from conftest import free_port, wandsworth_corpus
 
 pytestmark = pytest.mark.browser
 
-# Where a screenshot of the chart is kept for people to look at (QA_SCREENSHOT_DIR overrides).
-SCREENSHOT_DIR = Path(os.environ.get("QA_SCREENSHOT_DIR", "/work/notes"))
+# Where a screenshot of the chart is kept for people to look at: QA_SCREENSHOT_DIR, else the
+# test's own temporary folder.
+SCREENSHOT_DIR = os.environ.get("QA_SCREENSHOT_DIR")
 
 
 @pytest.fixture
@@ -23,10 +23,7 @@ def events_app(tmp_path, hash_embedder, monkeypatch):
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     from qa.web import ChatService, build_app
 
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEED_CORPUS, corpus)
-    for path in (DATA / "wandsworth").glob("*-*.md"):
-        shutil.copy(path, corpus / path.name)
+    corpus = wandsworth_corpus(tmp_path / "corpus")
     index = tmp_path / "index"
     qa.build_index(corpus_dir=corpus, index_dir=index, embedder=hash_embedder)
     service = ChatService(corpus_dir=corpus, index_dir=index)
@@ -40,7 +37,7 @@ def events_app(tmp_path, hash_embedder, monkeypatch):
         app.close()
 
 
-def test_events_chart_marks_each_event_and_hover_shows_its_sentence_and_sources(events_app, chromium):
+def test_events_chart_marks_each_event_and_hover_shows_its_sentence_and_sources(events_app, chromium, tmp_path):
     url, service = events_app
     expected = service.events()
     context = chromium.new_context(viewport={"width": 1280, "height": 1400})
@@ -84,9 +81,10 @@ def test_events_chart_marks_each_event_and_hover_shows_its_sentence_and_sources(
         hover.locator("text").first.wait_for(timeout=10_000)
         shown = hover.text_content()
         assert disputed.label in shown and "sources disagree" in shown and "Your Local Guardian" in shown
-        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        page.locator("#events-chart").screenshot(path=str(SCREENSHOT_DIR / "timeline-events-chart.png"))
-        page.screenshot(path=str(SCREENSHOT_DIR / "timeline-events.png"), full_page=False)
+        shots = Path(SCREENSHOT_DIR) if SCREENSHOT_DIR else tmp_path
+        shots.mkdir(parents=True, exist_ok=True)
+        page.locator("#events-chart").screenshot(path=str(shots / "timeline-events-chart.png"))
+        page.screenshot(path=str(shots / "timeline-events.png"), full_page=False)
 
         # Filtered by what the events are about.
         page.locator("#events-query textarea, #events-query input").first.fill("improvement notice")
