@@ -139,11 +139,11 @@ def cmd_serve(args) -> int:
 def cmd_eval(args) -> int:
     if bool(args.questions) == bool(args.beir):
         raise QAError("give either a questions file (qa eval QUESTIONS.jsonl) or a BEIR folder (qa eval --beir DIR)")
+    cache = None if args.no_cache else args.cache
     if args.beir:
         from .evaluate.beir import evaluate_beir
 
         log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
-        cache = None if args.no_cache else args.cache
         report = evaluate_beir(args.beir, split=args.split, model=args.model, cache_dir=cache,
                                passages=args.passages, log=log)
         print(report.table())
@@ -151,7 +151,6 @@ def cmd_eval(args) -> int:
     if Path(args.questions).is_dir():  # a reader-style folder: articles/, questions.jsonl, followups.jsonl
         from .evaluate.newsqa import evaluate_folder
 
-        cache = None if args.no_cache else args.cache
         report = evaluate_folder(args.questions, cache_dir=cache, model=args.model, k=args.k)
         print(report.table(verbose=args.verbose))
         return 0

@@ -33,6 +33,7 @@ from ..answer.retriever import Retriever
 from ..errors import QAError
 from ..store.build import build_index
 from ..store.lexical import LexicalIndex
+from .metrics import first_relevant_rank
 from .questions import _fold, question_rows
 
 KINDS = ("factual", "paraphrase", "when", "unanswerable")
@@ -125,10 +126,7 @@ def _ask(retriever, item: Item, k: int) -> Item:
         item.support = float(hits[0].support)
         item.margin = answer_margin(hits)
         item.checks_passed = is_answered(answer.query, hits, min_support=float("-inf"), min_margin=float("-inf"))
-        for rank, hit in enumerate(hits, start=1):
-            if _contains(item.expect, hit.text):
-                item.passage_rank = rank
-                break
+        item.passage_rank = first_relevant_rank([_contains(item.expect, hit.text) for hit in hits])
     return item
 
 

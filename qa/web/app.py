@@ -126,6 +126,16 @@ def chat_tab(service: ChatService):
     )
 
 
+def _gradio_progress(progress):
+    """A build's progress callback (done, total, stage) drawn as Gradio's progress bar."""
+    return lambda done, total, stage: progress((done, total), desc=stage, unit="texts")
+
+
+def _article_filter(doc_id):
+    """The Timeline tab's article choice as a filter: None for every article."""
+    return None if doc_id in (None, "", ALL_ARTICLES) else doc_id
+
+
 def documents_tab(service: ChatService, app):
     import gradio as gr
 
@@ -146,12 +156,9 @@ def documents_tab(service: ChatService, app):
                          label="Indexed articles", elem_id="documents-table")
 
     def add_files(paths, progress=gr.Progress()):
-        def report(done: int, total: int, stage: str) -> None:
-            progress((done, total), desc=stage, unit="texts")
-
         progress(0, desc="checking the articles")
         try:
-            message = service.add_files(paths, progress=report)
+            message = service.add_files(paths, progress=_gradio_progress(progress))
         finally:
             delete_uploaded(paths)  # stored in the corpus or refused: Gradio's copy is done with
         return message, None, service.documents()
@@ -166,11 +173,8 @@ def documents_tab(service: ChatService, app):
 
     def add_from(feed: bool):
         def run(url, progress=gr.Progress()):
-            def report(done: int, total: int, stage: str) -> None:
-                progress((done, total), desc=stage, unit="texts")
-
             progress(0, desc="fetching " + ("the feed" if feed else "the page"))
-            return service.add_address(url, feed=feed, progress=report), service.documents()
+            return service.add_address(url, feed=feed, progress=_gradio_progress(progress)), service.documents()
         return run
 
     add_page.click(add_from(False), inputs=address, outputs=[status, table], api_name="add_address",
@@ -198,7 +202,7 @@ def timeline_html(service: ChatService, doc_id: str | None = None) -> str:
     """The timeline as an HTML list, oldest first: date, sentence with the date marked,
     source. A problem (an index to update, an unknown article) is shown, not raised."""
     try:
-        entries = timeline_of(service.retriever.data, doc_id=None if doc_id in (None, "", ALL_ARTICLES) else doc_id,
+        entries = timeline_of(service.retriever.data, doc_id=_article_filter(doc_id),
                               where=str(service.index_dir))
     except QAError as exc:
         return f'<p class="qa-timeline-error"><strong>Cannot show the timeline:</strong> {html.escape(str(exc))}</p>'
@@ -233,7 +237,7 @@ def events_view(service: ChatService, doc_id: str | None = None, query: str = ""
     """The events chart (a Plotly figure, or None) and list (HTML) for the tab's filters."""
     from .events_view import events_figure, events_html
 
-    doc_id = None if doc_id in (None, "", ALL_ARTICLES) else doc_id
+    doc_id = _article_filter(doc_id)
     try:
         found = service.events(query=query.strip() or None, doc_id=doc_id)
     except QAError as exc:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
 from urllib.parse import urlsplit
+
+from ..ingest import dates
 
 
 # Markdown punctuation, written as entities so that article text cannot become a link,
@@ -49,18 +50,12 @@ def safe_url(url: str) -> str | None:
 
 
 def format_date(published: str, note: str = "") -> str:
-    """ "2018-07-23" -> "23 July 2018", "2016-08" -> "August 2016"; anything else as it is."""
+    """ "2018-07-23" -> "23 July 2018", "2016-08" -> "August 2016" (:func:`qa.ingest.dates.format_date`);
+    "date unknown" when there is none."""
     text = (published or "").strip()
-    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
-    if m:
-        try:
-            year, month = int(m.group(1)), int(m.group(2))
-            d = date(year, month, int(m.group(3) or 1))
-            text = f"{d.day} {d:%B %Y}" if m.group(3) else f"{d:%B %Y}"
-        except ValueError:
-            pass
     if not text:
         return "date unknown"
+    text = dates.format_date(text)
     return f"{text} (date not stated in the article)" if note else text
 
 

@@ -134,7 +134,7 @@ class ChatService:
         ``url``), store it in the corpus and update the index; a Markdown report. Refusals
         (time-out, not a page, too big, a redirect to another scheme) are reported and
         leave the corpus as it was."""
-        from ..ingest.adding import AlreadyInCorpus, add_web_page
+        from ..ingest.adding import add_web_page
         from ..ingest.feeds import add_feed
 
         url = (url or "").strip()
@@ -191,7 +191,8 @@ class ChatService:
         lines = []
         documents = self.retriever.data.documents
         for path in added:
-            source = path.relative_to(self.corpus_dir).as_posix()
+            relative = path.relative_to(self.corpus_dir)
+            source = relative.as_posix()
             if source in skipped:
                 path.unlink(missing_ok=True)  # not in the index (same text as another article): not in the corpus
                 lines.append(f"- **Not added:** {escape_text(path.name)}: {escape_text(skipped[source])}")
@@ -200,7 +201,7 @@ class ChatService:
                 lines.append(f"- **Added** {escape_text(path.name)} as a copy of {escape_text(copies[source])}: "
                              "the same story, cited with it as also published")
                 continue
-            meta = documents.get(path.relative_to(self.corpus_dir).with_suffix("").as_posix(), {})
+            meta = documents.get(relative.with_suffix("").as_posix(), {})
             lines.append(
                 f"- **Added** {escape_text(path.name)}: \u201c{escape_text(meta.get('title', ''))}\u201d, "
                 f"{_count(int(meta.get('passages', 0)), 'passage')}"
