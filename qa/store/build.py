@@ -199,7 +199,7 @@ def build_index(
     if store is not None:
         store_kind(store)  # an unknown store is refused before any work
     if embedder is None:
-        embedder = get_embedder(model or _indexed_model(index_dir))
+        embedder = get_embedder(model or _indexed_manifest(index_dir).get("model", {}).get("name"))
     with files.build_lock(index_dir, wait=wait):
         old: files.IndexData | None = None
         reason = ""
@@ -216,7 +216,7 @@ def build_index(
         state = corpus_state(corpus_dir, manifest, model=embedder.name)
         if rebuild:
             reason = "asked for with --rebuild"
-        indexed_store = old.vector_store.describe() if old is not None else _indexed_store(index_dir)
+        indexed_store = old.vector_store.describe() if old is not None else _indexed_manifest(index_dir).get("store")
         move = False
         if store is None:
             store = store_spec(indexed_store) if indexed_store else default_vector_store()
@@ -256,8 +256,9 @@ def build_index(
             # A copy added, edited away or removed changes its canonical article's list of
             # copies while the canonical file stays as it was: its metadata is rewritten,
             # its passages kept.
+            unchanged = set(state.unchanged)
             for doc in state.documents:
-                if doc.doc_id in state.unchanged:
+                if doc.doc_id in unchanged:
                     meta = dict(doc.metadata(), passages=data.documents[doc.doc_id].get("passages", 0))
                     if meta != data.documents[doc.doc_id]:
                         data.documents[doc.doc_id] = meta
@@ -300,12 +301,10 @@ def build_index(
         return report
 
 
-def _indexed_model(index_dir: Path) -> str | None:
-    """The model an existing index was built with, so that updates keep using it."""
-    try:
-        return files.read_manifest(index_dir)["model"]["name"]
-    except Exception:
-        return None
+def _indexed_manifest(index_dir: Path) -> dict:
+    """The existing index's manifest, or {} when there is none that reads: an update keeps
+    the model and the store it names (a rebuild of a damaged index too)."""
+    return files._read_manifest_quietly(index_dir) or {}
 
 
 def _copy_vectors(source, target, ids: list[int], batch: int = 10_000) -> None:
@@ -315,14 +314,6 @@ def _copy_vectors(source, target, ids: list[int], batch: int = 10_000) -> None:
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
         target.add(chunk, source.reconstruct(chunk))
-
-
-def _indexed_store(index_dir: Path) -> dict | None:
-    """The store an index that cannot be loaded says it uses, so that its rebuild keeps it."""
-    try:
-        return files.read_manifest(index_dir).get("store")
-    except Exception:
-        return None
 
 
 def _drop_documents(data: files.IndexData, doc_ids: set[str]) -> None:

@@ -25,6 +25,7 @@ from typing import Iterator
 
 from ..config import default_index_dir
 from ..errors import QAError, StorageError
+from . import index_files
 
 
 class CorpusUpdate:
@@ -126,8 +127,6 @@ def corpus_update(corpus_dir, index_dir=None) -> Iterator[CorpusUpdate]:
 def clean_index_folder(index_dir: Path) -> None:
     """Remove the index files no manifest names, unless a build is running (its files are
     not yet named by any manifest; it cleans up itself)."""
-    from . import index_files
-
     if not Path(index_dir).is_dir():
         return
     try:
@@ -139,6 +138,6 @@ def clean_index_folder(index_dir: Path) -> None:
 
 def _manifest_bytes(index_dir: Path) -> bytes | None:
     try:
-        return (Path(index_dir) / "manifest.json").read_bytes()
+        return (Path(index_dir) / index_files.MANIFEST).read_bytes()
     except OSError:
         return None
