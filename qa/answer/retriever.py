@@ -21,6 +21,7 @@ from ..records import Passage, Source
 from ..store import index_files as store
 from ..store.build import build_index, corpus_state
 from ..store.cache import QuestionCache
+from ..store.corpus_stamp import corpus_stamp
 from ..store.embedder import Embedder, get_embedder
 from .answer_kind import asks_about_present
 from .fusion import DEFAULT_FUSION, candidates
@@ -251,6 +252,8 @@ class Retriever:
 
 
 _DEFAULT: dict[str, Retriever] = {}
+# Per corpus and index: the corpus_stamp taken when they were last found in step.
+_IN_STEP: dict[str, tuple] = {}
 _DEFAULT_LOCK = threading.Lock()
 
 
@@ -298,12 +301,19 @@ def default_retriever(corpus_dir=None, index_dir=None) -> Retriever:
     index = Path(index_dir) if index_dir is not None else default_index_dir(corpus)
     key = f"{corpus.resolve()}|{index.resolve()}"
     with _DEFAULT_LOCK:
-        try:
-            manifest = store.read_manifest(index)
-        except QAError:
-            manifest = None  # build_index finds out why, rebuilds and says so
-        if manifest is None or corpus_state(corpus, manifest, model=manifest["model"]["name"]).stale:
-            _update(corpus, index)
+        # Comparing the corpus with the index reads every article; when no file changed
+        # since they were last found in step (qa.store.corpus_stamp), it is skipped. The
+        # stamp is taken before the comparison, so a change made during it is seen next time.
+        stamp = corpus_stamp(corpus, index)
+        if stamp is None or _IN_STEP.get(key) != stamp:
+            _IN_STEP.pop(key, None)
+            try:
+                manifest = store.read_manifest(index)
+            except QAError:
+                manifest = None  # build_index finds out why, rebuilds and says so
+            if manifest is None or corpus_state(corpus, manifest, model=manifest["model"]["name"]).stale:
+                _update(corpus, index)
+                stamp = None  # taken before the update: the next question compares again
         retriever = _DEFAULT.get(key)
         try:
             if retriever is None:
@@ -315,7 +325,10 @@ def default_retriever(corpus_dir=None, index_dir=None) -> Retriever:
             # damage, starts again from the corpus, and the retriever loads the new index.
             _update(corpus, index)
             retriever = Retriever(index_dir=index)
+            stamp = None
         _DEFAULT[key] = retriever
+        if stamp is not None:
+            _IN_STEP[key] = stamp
         return retriever
 
 

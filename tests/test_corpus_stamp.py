@@ -1,0 +1,80 @@
+"""qa.retrieve compares the corpus with its index only when a file changed since they were
+last found in step (qa.store.corpus_stamp); every change is still seen."""
+import os
+import time
+
+import pytest
+
+import qa
+from qa.answer import retriever as retriever_module
+from qa.store import corpus_stamp as stamp_module
+from qa.store.corpus_stamp import corpus_stamp
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Trust stamps at once (files written by a test are younger than the settling time)."""
+    monkeypatch.setattr(stamp_module, "SETTLE_SECONDS", 0.0)
+
+
+@pytest.fixture
+def comparisons(monkeypatch):
+    """How many times qa.retrieve compared the corpus with the index."""
+    calls = []
+    real = retriever_module.corpus_state
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(retriever_module, "corpus_state", counted)
+    return calls
+
+
+def ask(corpus, tmp_path, question="ferry sank at dawn"):
+    return qa.retrieve(question, k=1, corpus_dir=corpus, index_dir=tmp_path / "index")
+
+
+def test_unchanged_corpus_is_not_read_again(tiny_corpus, tmp_path, monkeypatch, settled, comparisons):
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    ask(tiny_corpus, tmp_path)  # builds the index
+    ask(tiny_corpus, tmp_path)  # compares once, finds it in step, keeps the stamp
+    before = len(comparisons)
+    for _ in range(3):
+        ask(tiny_corpus, tmp_path)
+    assert len(comparisons) == before
+
+
+def test_edited_added_and_removed_articles_are_seen(tiny_corpus, tmp_path, monkeypatch, settled):
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    ask(tiny_corpus, tmp_path)
+    ask(tiny_corpus, tmp_path)
+    # Edited in place, same size: the change time still moves.
+    harbour = tiny_corpus / "harbour.md"
+    text = harbour.read_text(encoding="utf-8")
+    harbour.write_text(text.replace("corroded cables", "corroded girder"), encoding="utf-8")
+    assert "girder" in ask(tiny_corpus, tmp_path, "corroded girder")[0].text
+    # Added in a subfolder, then removed.
+    (tiny_corpus / "later").mkdir()
+    (tiny_corpus / "later" / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank at dawn off Skye.\n")
+    assert ask(tiny_corpus, tmp_path)[0].doc_id.endswith("ferry")
+    (tiny_corpus / "later" / "ferry.md").unlink()
+    assert not any(h.doc_id.endswith("ferry") for h in qa.retrieve("ferry sank at dawn off Skye", k=5,
+                                                                    corpus_dir=tiny_corpus, index_dir=tmp_path / "index"))
+
+
+def test_a_fresh_change_gives_no_stamp(tiny_corpus, tmp_path):
+    """Within the settling time a rewrite could keep size and times: compare instead."""
+    assert corpus_stamp(tiny_corpus, tmp_path / "index") is None
+    past = time.time() - 60
+    for path in tiny_corpus.iterdir():
+        os.utime(path, (past, past))
+    later = time.time() + 60  # as if asked a minute from now: the change times have settled
+    stamp = corpus_stamp(tiny_corpus, tmp_path / "index", now=later)
+    assert stamp is not None and stamp == corpus_stamp(tiny_corpus, tmp_path / "index", now=later)
+    (tiny_corpus / "new.md").write_text("The ferry sank.")
+    assert corpus_stamp(tiny_corpus, tmp_path / "index", now=later + 10) != stamp
+
+
+def test_missing_corpus_gives_no_stamp(tmp_path):
+    assert corpus_stamp(tmp_path / "nowhere", tmp_path / "index") is None
