@@ -68,3 +68,19 @@ def test_newsqa_dev_report_half(tmp_path):
     assert counts["right"] >= 15, detail  # 15/25 when measured (main: 6/25)
     assert counts["followups_right"] >= 2, detail  # 2/4 (main: 1/4); a third is quoted right but abstained
     assert counts["wrong"] <= 6, detail  # 5/31 (main: 14/31)
+
+
+def test_coverage_table_marks_the_row_whose_answers_are_in_use():
+    """With the margin in use at 0.09 and no question between 0.05 and 0.09, the 0.05 row
+    gives the answers in use, and says so with the threshold actually in use."""
+    from qa.evaluate.newsqa import FolderReport, Item
+
+    def item(margin, right):
+        return Item("q?", "factual", "a.md", "x", "tune", found=True, top_right=right, support=1.0, margin=margin,
+                    checks_passed=True)
+
+    report = FolderReport("set", [item(0.02, False), item(0.05, True), item(0.30, True)], [], {"a.md": "tune"},
+                          min_support=0.47, min_margin=0.09)
+    rows = report.coverage_table("tune", "margin").splitlines()
+    marked = [row for row in rows if "in use" in row]
+    assert marked == ["| 0.050 (answers of 0.090, in use) | 2 | 2/3 = 0.67 | 1.00 | 0 |"]

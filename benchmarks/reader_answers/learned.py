@@ -26,7 +26,10 @@ as sentences quoted right out of the answerable questions:
 * ``in sample`` fitted on the very 50 questions it is scored on: what the best linear
   combination of these signals can do at all (an upper bound, not a result).
 
-PYTHONPATH=. python benchmarks/reader_answers/learned.py
+With ``--token-match`` two more signals: the name-free question's tokens matched in the
+sentence's, recall and F1 (token_match.py), from MiniLM's own token vectors.
+
+PYTHONPATH=. python benchmarks/reader_answers/learned.py [--token-match]
 """
 from __future__ import annotations
 
@@ -51,8 +54,8 @@ from qa.text import content_stems
 
 FOLDER = "../shared/benchmarks/newsqa-dev"
 SEED_QUESTIONS = "tests/data/dev_questions.jsonl"
-FEATURES = ("cos", "cos_unnamed", "name_share", "word_share", "gives_type", "gives_kind", "bm25",
-            "article_cos", "neighbour_cos", "position", "first", "length")
+FEATURES = ["cos", "cos_unnamed", "name_share", "word_share", "gives_type", "gives_kind", "bm25",
+            "article_cos", "neighbour_cos", "position", "first", "length"]
 
 
 @dataclass
@@ -120,6 +123,7 @@ class Collection:
 @dataclass
 class Question:
     text: str
+    kind: str
     group: str  # "seed" or the newsqa article's file name
     part: str  # "seed", "tune" or "report"
     x: np.ndarray
@@ -139,8 +143,17 @@ def questions_of(collection: Collection, rows, part_of) -> list[Question]:
             print(f"  (expect not in one sentence, left out: {row['q']})", file=sys.stderr)
             continue
         group, part = part_of(row)
-        out.append(Question(row["q"], group, part, x, label, shipped, cos))
+        out.append(Question(row["q"], row.get("kind", "seed"), group, part, x, label, shipped, cos))
     return out
+
+
+def add_token_match(collection: Collection, questions: list[Question]) -> None:
+    from token_match import TokenVectors
+
+    tokens = TokenVectors(collection.retriever)
+    for q in questions:
+        twin = strip_names(q.text)
+        q.x = np.column_stack([q.x, [tokens.match(twin, t) for t in collection.texts]])
 
 
 def fit(train: list[Question], l2: float = 1.0):
@@ -179,7 +192,13 @@ def main() -> None:
     seed_index = Path("benchmarks/.cache/index-seed-learned")
     build_index(corpus_dir="corpus", index_dir=seed_index, wait=True)
     seed_rows = [json.loads(line) for line in Path(SEED_QUESTIONS).read_text().splitlines() if line.strip()]
-    seed = questions_of(Collection.of(Retriever(index_dir=seed_index)), seed_rows, lambda row: ("seed", "seed"))
+    seed_collection = Collection.of(Retriever(index_dir=seed_index))
+    seed = questions_of(seed_collection, seed_rows, lambda row: ("seed", "seed"))
+    if "--token-match" in sys.argv:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        FEATURES.extend(["match_recall", "match_f1"])
+        add_token_match(news, newsqa)
+        add_token_match(seed_collection, seed)
     tune = [q for q in newsqa if q.part == "tune"]
     report = [q for q in newsqa if q.part == "report"]
     print(f"answerable questions: tune {len(tune)}, report {len(report)}, seed {len(seed)}")
@@ -203,7 +222,10 @@ def main() -> None:
                 by_article += right(held, lambda q, m=m: m(q.x))
         print(f"by article (leave one out) l2={l2:<5} all {by_article:2}/{len(newsqa)}")
         m, w_all = fit(newsqa, l2)
+        para = [q for q in newsqa if q.kind == "paraphrase"]
         print(f"in sample (fit on the 50) l2={l2:<5} all {right(newsqa, lambda q: m(q.x)):2}/{len(newsqa)}"
+              f"  paraphrase {right(para, lambda q: m(q.x))}/{len(para)}"
+              f" (shipped {right(para, shipped)}/{len(para)})"
               f"  weights " + ", ".join(f"{f} {v:+.2f}" for f, v in zip(FEATURES, w_all)))
     # Where the expected sentence ranks under each signal alone, and under the shipped formula.
     ranks = {"shipped": [], "cos": [], "cos_unnamed": []}

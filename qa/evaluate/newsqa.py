@@ -89,13 +89,18 @@ def _contains(expect: str | None, text: str) -> bool:
     return expect is not None and _fold(expect) in _fold(text)
 
 
-def read_folder(folder: str | Path) -> tuple[Path, list[dict], list[dict]]:
-    """``(articles folder, questions, follow-ups)``; errors say what the folder must hold."""
-    folder = Path(folder)
+def _articles_of(folder: Path) -> Path:
+    """The folder's ``articles/``, once the folder is checked to hold what a question set needs."""
     articles, questions = folder / "articles", folder / "questions.jsonl"
     if not articles.is_dir() or not questions.is_file():
         raise QAError(f"{folder} must hold articles/ and questions.jsonl (and optionally followups.jsonl)")
+    return articles
 
+
+def read_folder(folder: str | Path) -> tuple[Path, list[dict], list[dict]]:
+    """``(articles folder, questions, follow-ups)``; errors say what the folder must hold."""
+    folder = Path(folder)
+    articles, questions = _articles_of(folder), folder / "questions.jsonl"
     followups = folder / "followups.jsonl"
     return (articles, [row for _, row in question_rows(questions)],
             [row for _, row in question_rows(followups)] if followups.is_file() else [])
@@ -105,7 +110,7 @@ def index_folder(folder: str | Path, cache_dir: str | Path | None = "benchmarks/
                  embedder=None) -> Path:
     """Index the folder's articles with the product's code; the index is kept in ``cache_dir``
     (updated in place when the articles change) or, with ``cache_dir=None``, in a temporary folder."""
-    articles, _, _ = read_folder(folder)
+    articles = _articles_of(Path(folder))
     if cache_dir is None:
         index_dir = Path(tempfile.mkdtemp(prefix="qa-eval-index-"))
     else:
@@ -259,10 +264,12 @@ class FolderReport:
                  f"pass and {signal} >= t",
                  f"| {signal} t | answered | coverage of answerable | precision | wrong |", "|---|---|---|---|---|"]
         curve = self.risk_coverage(part, signal)
+        # The row whose answers are those of the threshold in use: the highest at or below it
+        # (no question's value lies between them).
         in_use = max((t for t, *_ in curve if t <= self._in_use(signal)), default=None)
         for t, answered, right, wrong in curve:
             label = "none" if t == float("-inf") else f"{t:.3f}"
-            mark = " (in use)" if t == in_use else ""
+            mark = f" (answers of {self._in_use(signal):.3f}, in use)" if t == in_use else ""
             lines.append(f"| {label}{mark} | {answered} | {right}/{answerable} = {right / max(answerable, 1):.2f} | "
                          f"{right / answered if answered else 1.0:.2f} | {wrong} |")
         return "\n".join(lines)

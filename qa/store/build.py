@@ -26,7 +26,7 @@ from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNo
 from .lexical import build_for_passages
 from .passage_vectors import passage_vectors_from_sentences
 from .vectors import open_vector_store, same_store, store_kind, store_spec
-from ..ingest.passages import split_paged_passages, split_passages, split_sentences
+from ..ingest.passages import split_paged_passages, split_passages
 from ..records import Document
 
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
@@ -304,7 +304,7 @@ def build_index(
 def _indexed_manifest(index_dir: Path) -> dict:
     """The existing index's manifest, or {} when there is none that reads: an update keeps
     the model and the store it names (a rebuild of a damaged index too)."""
-    return files._read_manifest_quietly(index_dir) or {}
+    return files.read_manifest_quietly(index_dir) or {}
 
 
 def _copy_vectors(source, target, ids: list[int], batch: int = 10_000) -> None:
@@ -338,12 +338,14 @@ def _drop_documents(data: files.IndexData, doc_ids: set[str]) -> None:
 def _embed_documents(data, documents, embedder, progress, report, batch_size) -> None:
     passages, sentence_texts = [], []
     for doc in documents:
-        spans = split_sentences(doc.body)
+        doc_passages = (split_paged_passages(doc.doc_id, doc.body, doc.pages, **SPLITTER) if doc.pages
+                        else split_passages(doc.doc_id, doc.body, **SPLITTER))
+        # The article's sentences, each once, in order: the passages cover every sentence and
+        # overlapping passages share some (the body is not split into sentences a second time).
+        spans = list(dict.fromkeys((p.start + s, p.start + e) for p in doc_passages for s, e in p.sentences))
         first_row = data.sentence_vectors.shape[0] + len(sentence_texts)
         row_of = {span: first_row + i for i, span in enumerate(spans)}
         sentence_texts.extend(doc.body[s:e] for s, e in spans)
-        doc_passages = (split_paged_passages(doc.doc_id, doc.body, doc.pages, **SPLITTER) if doc.pages
-                        else split_passages(doc.doc_id, doc.body, **SPLITTER))
         # Resolved once per article against its publication date; each passage keeps its own.
         mentions = date_finder.find_dates(doc.body, doc.published, doc.published_note)
         for p in doc_passages:

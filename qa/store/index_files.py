@@ -34,8 +34,7 @@ from ..errors import (IndexCorruptError, IndexLockedError, IndexMismatchError, I
 from ..records import Passage
 from .files import file_sha256, fsync_path, write_atomic
 from .lexical import FILE_SUFFIXES, LexicalIndex, build_for_passages
-from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES
-from .vectors import VectorStore, load_vector_store, open_vector_store
+from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES, VectorStore, load_vector_store, open_vector_store
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 2
@@ -129,12 +128,12 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
     files are deleted again: the folder holds the previous index and nothing else."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    previous = _read_manifest_quietly(index_dir)
+    previous = read_manifest_quietly(index_dir)
     generation = max(data.generation, previous.get("generation", 0) if previous else 0) + 1
     try:
         names = _write_generation(data, index_dir, generation, previous)
     except BaseException:
-        current = _read_manifest_quietly(index_dir)
+        current = read_manifest_quietly(index_dir)
         if current is None or current.get("generation") != generation:
             _remove_generation(index_dir, generation)
         # else: interrupted just after the switch, and these files are the index now
@@ -227,14 +226,15 @@ def remove_unreferenced_files(index_dir: str | Path) -> None:
     """Delete the data files the manifest does not name (left by a killed or failed build);
     hold :func:`build_lock`, as a running build's files are not named yet. Without a
     readable manifest nothing is deleted: a rebuild then starts over."""
-    manifest = _read_manifest_quietly(Path(index_dir))
+    manifest = read_manifest_quietly(Path(index_dir))
     if manifest is not None:
         _remove_unreferenced(Path(index_dir), {entry["name"] for entry in manifest["files"].values()})
 
 
 # --- loading ----------------------------------------------------------------------------
 
-def _read_manifest_quietly(index_dir: Path) -> dict | None:
+def read_manifest_quietly(index_dir: Path) -> dict | None:
+    """The parsed manifest, or None when there is none or it cannot be read (the caller rebuilds)."""
     try:
         return read_manifest(index_dir)
     except Exception:

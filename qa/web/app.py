@@ -18,7 +18,7 @@ from ..errors import QAError
 from ..ingest.readers import READERS, describe_formats_with_hints
 from .components import question_as_text_chatbot, question_box
 from .login_limit import MAX_FAILURES, WINDOW_S, login_limit_middleware
-from .render import format_date, safe_url
+from .render import external_link, format_date, marked_html, safe_url
 from .service import ChatService
 from .uploads import MAX_UPLOAD_BYTES, delete_uploaded
 
@@ -213,16 +213,13 @@ def timeline_html(service: ChatService, doc_id: str | None = None) -> str:
         if e.kind == "published":
             text = f"Article published: \u201c{html.escape(e.text)}\u201d"
         else:
-            text = ("\u201c" + html.escape(e.text[:e.date_start]) + "<mark>"
-                    + html.escape(e.text[e.date_start:e.date_end]) + "</mark>"
-                    + html.escape(e.text[e.date_end:]) + "\u201d")
+            text = f"\u201c{marked_html(e.text, e.date_start, e.date_end)}\u201d"
         source = [f"\u201c{html.escape(e.title or e.doc_id)}\u201d", html.escape(e.publisher or "publisher unknown"),
                   html.escape(format_date(e.published, e.published_note))]
         url = safe_url(e.url)
         if url:
             host = urlsplit(url).netloc.lower().removeprefix("www.")
-            source.append(f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-                          f"{html.escape(host)}</a>")
+            source.append(external_link(url, html.escape(host)))
         items.append(
             f'<li class="qa-timeline-entry" data-value="{html.escape(e.value)}" data-kind="{e.kind}" '
             f'data-doc="{html.escape(e.doc_id, quote=True)}" style="margin-bottom:.9em">'

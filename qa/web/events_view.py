@@ -12,7 +12,7 @@ import html
 import textwrap
 
 from ..answer.events import Event, byline, period_of
-from .render import escape_text, safe_url
+from .render import escape_text, external_link, marked_html, safe_url
 
 PAST_COLOUR = "#2563eb"
 PLANNED_COLOUR = "#d97706"
@@ -115,8 +115,7 @@ def events_html(found: list[Event], empty: str = "No dated events in these artic
                 continue
             seen.add(line)
             url = safe_url(c.source.url)
-            bylines.append(f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-                           f"{html.escape(line)}</a>" if url else html.escape(line))
+            bylines.append(external_link(url, html.escape(line)) if url else html.escape(line))
         conflict = (f'<div class="qa-event-conflict" style="color:#b45309">{html.escape(e.conflicts_line())}</div>'
                     if e.conflicts else "")
         items.append(
@@ -136,8 +135,7 @@ def _marked(e: Event) -> str:
     cited = next((c for c in e.sources if c.sentence == e.text), None)
     if cited is None:
         return html.escape(e.text)
-    lo, hi = cited.date.start, cited.date.end
-    return f"{html.escape(e.text[:lo])}<mark>{html.escape(e.text[lo:hi])}</mark>{html.escape(e.text[hi:])}"
+    return marked_html(e.text, cited.date.start, cited.date.end)
 
 
 def events_reply(topic: str, found: list[Event]) -> str:

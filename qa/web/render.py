@@ -49,6 +49,17 @@ def safe_url(url: str) -> str | None:
     return None
 
 
+def external_link(url: str, label: str) -> str:
+    """An anchor that opens ``url`` (checked by :func:`safe_url`) in a new tab; ``label`` is
+    markup already escaped for where it goes."""
+    return f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{label}</a>'
+
+
+def marked_html(text: str, start: int, end: int) -> str:
+    """``text`` as HTML with ``text[start:end]`` in ``<mark>``."""
+    return f"{html.escape(text[:start])}<mark>{html.escape(text[start:end])}</mark>{html.escape(text[end:])}"
+
+
 def format_date(published: str, note: str = "") -> str:
     """ "2018-07-23" -> "23 July 2018", "2016-08" -> "August 2016" (:func:`qa.ingest.dates.format_date`);
     "date unknown" when there is none."""
@@ -95,7 +106,7 @@ def source_markdown(n: int, hit) -> str:
             name = escape_text(copy.publisher or copy.title or "another publisher")
             link = safe_url(copy.url)
             if link:
-                name = f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">{name}</a>'
+                name = external_link(link, name)
             copies.append(f"{name} ({escape_text(format_date(copy.published))})")
         also = f'  \n<span class="qa-meta qa-also">also in: {"; ".join(copies)}</span>'
     return (
@@ -107,8 +118,7 @@ def source_markdown(n: int, hit) -> str:
 
 def _link(url: str) -> str:
     host = urlsplit(url).netloc.lower().removeprefix("www.")
-    return (f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-            f"{escape_text(host)}</a>")
+    return external_link(url, escape_text(host))
 
 
 def short_answer_markdown(answer) -> str:
