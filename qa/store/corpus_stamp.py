@@ -50,6 +50,7 @@ def corpus_stamp(corpus_dir: Path, index_dir: Path, now: float | None = None) ->
         entries.append(("\0manifest", st.st_size, max(st.st_mtime_ns, st.st_ctime_ns), st.st_ino))
     except OSError:
         entries.append(("\0manifest", None))
+    entries.sort(key=lambda e: e[0])
     newest = max((e[2] for e in entries if len(e) > 2), default=0)
     if newest / 1e9 > (time.time() if now is None else now) - SETTLE_SECONDS:
         return None
@@ -58,17 +59,19 @@ def corpus_stamp(corpus_dir: Path, index_dir: Path, now: float | None = None) ->
 
 def _walk(folder: str, prefix: str, entries: list[tuple]) -> None:
     """Append ``(relative path, size, change time, inode)`` of every entry under ``folder``,
-    hidden ones left out; linked folders are listed, not entered (as the corpus reader does)."""
+    hidden ones left out; linked folders are listed, not entered (as the corpus reader does).
+    The caller sorts them: listing order is not fixed."""
     st = os.stat(folder)
     entries.append((prefix or ".", st.st_size, max(st.st_mtime_ns, st.st_ctime_ns), st.st_ino))
     with os.scandir(folder) as listing:
-        children = sorted(listing, key=lambda e: e.name)
-    for entry in children:
-        if entry.name.startswith("."):
-            continue
-        name = f"{prefix}/{entry.name}" if prefix else entry.name
-        if entry.is_dir(follow_symlinks=False):
-            _walk(entry.path, name, entries)
-        else:
-            st = entry.stat(follow_symlinks=False)
-            entries.append((name, st.st_size, max(st.st_mtime_ns, st.st_ctime_ns), st.st_ino))
+        for entry in listing:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if prefix:
+                name = f"{prefix}/{name}"
+            if entry.is_dir(follow_symlinks=False):
+                _walk(entry.path, name, entries)
+            else:
+                st = entry.stat(follow_symlinks=False)
+                entries.append((name, st.st_size, max(st.st_mtime_ns, st.st_ctime_ns), st.st_ino))
