@@ -48,6 +48,19 @@ def test_a_follow_up_with_its_own_predicate_leaves_the_earlier_one_behind():
         "who is going to reopen it? council close library"
 
 
+def test_a_follow_up_with_no_words_of_its_own_asks_a_named_question_again():
+    # The earlier question names its topic: its names alone used to be carried, so "What was
+    # it before that?" searched "... Ofsted Wandsworth" without the rating it asks about.
+    history = ["What rating did Ofsted give Wandsworth's children's services in 2018?"]
+    assert follow_up_query("What was it before that?", history) == \
+        "What was it before that? rating Ofsted give Wandsworth's children's services 2018"
+    assert follow_up_query("and why?", ["When did Ofsted inspect Heckmondwike Primary?"]) == \
+        "and why? Ofsted inspect Heckmondwike Primary"
+    # With a word of its own it carries the topic only, as before.
+    assert follow_up_query("And what rating did it end up with?", ["When did Ofsted inspect Heckmondwike Primary?"]) == \
+        "And what rating did it end up with? Ofsted Heckmondwike Primary"
+
+
 def test_a_question_that_stands_alone_is_searched_unchanged():
     history = ["when was the notice issued?"]
     assert follow_up_query("When was the improvement notice closed?", history) == "When was the improvement notice closed?"

@@ -205,7 +205,10 @@ def fold_query(question: str, previous_query: str) -> str:
     its own asks something new about the same thing, so the earlier predicate stays
     behind: after "when was the improvement notice closed?", "and when was it issued?"
     searches "and when was it issued? improvement notice". One with none ("and why?")
-    takes the predicate too."""
+    takes the predicate too: "what was it before that?" asks the earlier question again,
+    of another time."""
+    if not content_words(question):
+        return _with_earlier_words(question, previous_query)
     carried = topic_query(question, previous_query)
     if carried is not None:
         return carried if len(carried) <= MAX_QUESTION_CHARS else question
@@ -218,6 +221,26 @@ def fold_query(question: str, previous_query: str) -> str:
             have.add(stem(w))
             extra.append(w)
     folded = f"{question} {' '.join(extra[:MAX_FOLDED_WORDS])}" if extra else question
+    return folded if len(folded) <= MAX_QUESTION_CHARS else question
+
+
+def _with_earlier_words(question: str, previous_query: str) -> str:
+    """``question`` followed by every content word of ``previous_query`` (names as written),
+    each once: a follow-up with no words of its own is the earlier question asked again.
+
+    >>> _with_earlier_words("What was it before that?", "What rating did Ofsted give Wandsworth's services?")
+    "What was it before that? rating Ofsted give Wandsworth's services"
+    """
+    wanted = set(content_words(previous_query))
+    kept: list[str] = []
+    seen: set[str] = set()
+    for token in previous_query.split():
+        word = token.strip(_PUNCTUATION)
+        key = re.sub(r"['’]s$", "", word).lower()
+        if key in wanted and key not in seen:
+            seen.add(key)
+            kept.append(word)
+    folded = f"{question} {' '.join(kept[:MAX_FOLDED_WORDS])}" if kept else question
     return folded if len(folded) <= MAX_QUESTION_CHARS else question
 
 
