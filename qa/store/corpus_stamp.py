@@ -6,10 +6,12 @@ hashes every article: 0.3 s for 400 abstracts, seconds for thousands. ``qa.retri
 before every question whether the index is stale, so it compares only when the
 :func:`corpus_stamp` differs from the one taken at the last comparison.
 
-A stamp is every article file's relative path, size, change time and inode, and the same
-of the index's manifest. A file rewritten within the file system's clock resolution of the
-stamp being taken could keep all four, so no stamp is given (``None``: compare) while any
-of them changed less than :data:`SETTLE_SECONDS` ago.
+A stamp is the relative path, size, change time and inode of every entry of the corpus
+folder that is not hidden (its folders included, so an added or removed file shows), and
+the same of the index's manifest. A file rewritten within the file system's clock
+resolution of the stamp being taken could keep all four, so no stamp is given (``None``:
+compare) while any of them changed less than :data:`SETTLE_SECONDS` ago. Listing 400
+files takes about 2 ms, 5,000 about 20 ms.
 
 >>> import tempfile, pathlib, os, time
 >>> corpus = pathlib.Path(tempfile.mkdtemp())
