@@ -121,4 +121,4 @@ def test_no_module_is_over_400_lines():
 def test_the_checker_sees_imports_inside_functions():
     # retriever.answer() imports compose inside the method: the graph must hold that edge.
     assert "qa.answer.compose" in GRAPH["qa.answer.retriever"]
-    assert "qa.store.faiss_store" in GRAPH["qa.store.vectors"]
+    assert "qa.store.faiss_store" in GRAPH["qa.store.open_store"]

@@ -8,7 +8,8 @@ import pytest
 
 from qa.store import faiss_store
 from qa.store.faiss_store import FaissStore, HalfPrecisionScan
-from qa.store.vectors import VectorStore, load_vector_store, open_vector_store, store_kind
+from qa.store.open_store import load_vector_store, open_vector_store
+from qa.store.vectors import VectorStore, store_kind
 from qa.errors import IndexMismatchError
 
 

@@ -25,7 +25,8 @@ from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
 from .lexical import build_for_passages
 from .passage_vectors import passage_vectors_from_sentences
-from .vectors import open_vector_store, same_store, store_kind, store_spec
+from .open_store import open_vector_store
+from .vectors import same_store, store_kind, store_spec
 from ..ingest.passages import split_paged_passages, split_passages
 from ..records import Document
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .files import write_atomic
+from .vectors import VectorStore
 
 KIND = "faiss"
 
@@ -74,7 +75,7 @@ def new_faiss_index(dimension: int, training: np.ndarray | None = None):
     return ivf
 
 
-class FaissStore:
+class FaissStore(VectorStore):
     """A :class:`qa.store.vectors.VectorStore` kept in one FAISS index (one file on disk)."""
 
     kind = KIND
@@ -183,15 +184,6 @@ class FaissStore:
         import faiss
 
         write_atomic(Path(path), lambda fh: fh.write(faiss.serialize_index(self.index).tobytes()))
-
-    def holds_exactly(self, ids: np.ndarray) -> bool:
-        return set(self.ids().tolist()) == set(np.asarray(ids).tolist())
-
-    def after_commit(self) -> None:
-        """Nothing to finish: the saved file is the whole store."""
-
-    def drop(self) -> None:
-        """Nothing outside the index folder to delete."""
 
     @classmethod
     def load(cls, path: str | Path) -> "FaissStore":

@@ -34,7 +34,8 @@ from ..errors import (IndexCorruptError, IndexLockedError, IndexMismatchError, I
 from ..records import Passage
 from .files import file_sha256, fsync_path, write_atomic
 from .lexical import FILE_SUFFIXES, LexicalIndex, build_for_passages
-from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES, VectorStore, load_vector_store, open_vector_store
+from .open_store import load_vector_store, open_vector_store
+from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES, VectorStore
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 2
@@ -233,8 +234,7 @@ def remove_unreferenced_files(index_dir: str | Path) -> None:
 
 # --- loading ----------------------------------------------------------------------------
 
-def read_manifest_quietly(index_dir: Path) -> dict | None:
-    """The parsed manifest, or None when there is none or it cannot be read (the caller rebuilds)."""
+def read_manifest_quietly(index_dir: Path) -> dict | None:  # None: none, or unreadable (the caller rebuilds)
     try:
         return read_manifest(index_dir)
     except Exception:

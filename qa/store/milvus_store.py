@@ -35,6 +35,7 @@ import numpy as np
 
 from ..errors import IndexCorruptError, VectorStoreError
 from .milvus_client import INDEX_TYPES, MilvusTarget, client_for, parse_store_uri
+from .vectors import VectorStore
 
 KIND = "milvus"
 VECTOR_FIELD = "vector"
@@ -50,7 +51,7 @@ SPOT_CHECK = 1_000
 
 
 @dataclass
-class MilvusStore:
+class MilvusStore(VectorStore):
     """Passage vectors in one Milvus collection, behind the vector-store protocol.
 
     How an index build uses it (not run as a doctest: it makes a Milvus Lite folder)::
@@ -228,11 +229,6 @@ class MilvusStore:
         finally:
             iterator.close()
         return np.array(sorted(out), dtype=np.int64)
-
-    def fit_to_size(self) -> bool:
-        """Nothing to do: Milvus builds its index over new rows itself (the index type is
-        chosen when the collection is made)."""
-        return False
 
     def warm(self) -> None:
         """Load the collection into memory now (a server's start), not on the first search."""

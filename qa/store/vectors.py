@@ -2,17 +2,15 @@
 
 Ranking (:mod:`qa.answer`) and the index folder (:mod:`qa.store.index_files`) call a store
 only through :class:`VectorStore`; which store an index uses is recorded in its manifest
-(``manifest["store"]["kind"]``) and resolved here: FAISS (:mod:`qa.store.faiss_store`, the
-default, a file in the index folder) or Milvus (:mod:`qa.store.milvus_store`, Milvus Lite or a
-server, named by a URI). Another store is one module beside them with the same methods
-(subclass :class:`VectorStore` to inherit the defaults of ``fit_to_size``, ``warm``,
-``describe``, ``holds_exactly``, ``after_commit`` and ``drop``), plus its kind in :data:`STORE_KINDS` and in the two
-factories below.
+(``manifest["store"]["kind"]``) and opened by :mod:`qa.store.open_store`: FAISS
+(:mod:`qa.store.faiss_store`, the default, a file in the index folder) or Milvus
+(:mod:`qa.store.milvus_store`, Milvus Lite or a server, named by a URI). Another store is one
+module beside them, a subclass of :class:`VectorStore` (it inherits the defaults of
+``fit_to_size``, ``warm``, ``describe``, ``holds_exactly``, ``after_commit`` and ``drop``), plus its
+kind in :data:`STORE_KINDS` and in the two functions of :mod:`qa.store.open_store`.
 
->>> import numpy as np
->>> store = open_vector_store("faiss", dimension=4)
->>> store.add(np.array([3]), np.eye(4, dtype=np.float32)[:1]); len(store)
-1
+>>> store_kind("milvus:///srv/news/qa.db"), store_kind("http://search.internal:19530"), store_kind("faiss")
+('milvus', 'milvus', 'faiss')
 """
 from __future__ import annotations
 
@@ -38,8 +36,7 @@ class VectorStore(Protocol):
 
     kind: str  # recorded in the manifest; chooses the class that loads the store again
 
-    @property
-    def dimension(self) -> int: ...
+    dimension: int  # the length of every vector (a property or an attribute)
 
     def __len__(self) -> int: ...
 
@@ -138,28 +135,3 @@ def same_store(description: Mapping[str, Any] | None, spec: str) -> bool:
         wanted = parse_store_uri(spec)
         return wanted.uri == description.get("uri") and wanted.index_type == description.get("index_type", "FLAT")
     return True
-
-
-def open_vector_store(spec: str = DEFAULT_KIND, dimension: int = 0, replaces: VectorStore | None = None) -> VectorStore:
-    """A new, empty store of the kind ``spec`` names (a kind, or a URI), for vectors of
-    ``dimension``. ``replaces``: the store of the index being rebuilt (a Milvus collection
-    is dropped after the switch)."""
-    if store_kind(spec) == "milvus":
-        from .milvus_store import MilvusStore
-
-        return MilvusStore.create(spec, dimension, replaces=replaces if isinstance(replaces, MilvusStore) else None)
-    from .faiss_store import FaissStore
-
-    return FaissStore.empty(dimension)
-
-
-def load_vector_store(description: Mapping[str, Any] | None, path: str | Path) -> VectorStore:
-    """The store a manifest describes (``manifest["store"]``; an index written before the
-    entry existed is a FAISS one), read from ``path``."""
-    if store_kind(str((description or {}).get("kind", DEFAULT_KIND))) == "milvus":
-        from .milvus_store import MilvusStore
-
-        return MilvusStore.load(path)
-    from .faiss_store import FaissStore
-
-    return FaissStore.load(path)

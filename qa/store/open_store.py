@@ -1,0 +1,40 @@
+"""Opening the vector store an index uses: a new one of the kind a spec names, or the one a
+manifest describes, read back. The store classes are imported only here, and only when
+asked for (Milvus's client is not needed by a FAISS index).
+
+>>> import numpy as np
+>>> store = open_vector_store("faiss", dimension=4)
+>>> store.add(np.array([3]), np.eye(4, dtype=np.float32)[:1]); len(store)
+1
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from .vectors import DEFAULT_KIND, VectorStore, store_kind
+
+
+def open_vector_store(spec: str = DEFAULT_KIND, dimension: int = 0, replaces: VectorStore | None = None) -> VectorStore:
+    """A new, empty store of the kind ``spec`` names (a kind, or a URI), for vectors of
+    ``dimension``. ``replaces``: the store of the index being rebuilt (a Milvus collection
+    is dropped after the switch)."""
+    if store_kind(spec) == "milvus":
+        from .milvus_store import MilvusStore
+
+        return MilvusStore.create(spec, dimension, replaces=replaces if isinstance(replaces, MilvusStore) else None)
+    from .faiss_store import FaissStore
+
+    return FaissStore.empty(dimension)
+
+
+def load_vector_store(description: Mapping[str, Any] | None, path: str | Path) -> VectorStore:
+    """The store a manifest describes (``manifest["store"]``; an index written before the
+    entry existed is a FAISS one), read from ``path``."""
+    if store_kind(str((description or {}).get("kind", DEFAULT_KIND))) == "milvus":
+        from .milvus_store import MilvusStore
+
+        return MilvusStore.load(path)
+    from .faiss_store import FaissStore
+
+    return FaissStore.load(path)
