@@ -178,6 +178,17 @@ def fit(train: list[Question], l2: float = 1.0):
     return lambda x: ((x - mean) / std) @ w, w / std
 
 
+def leave_one_article_out(questions: list[Question], extra: list[Question], l2: float) -> int:
+    """Sentences quoted right when each article's questions are scored by a model fitted on
+    the other articles' questions and ``extra`` (the seed questions)."""
+    total = 0
+    for article in sorted({q.group for q in questions}):
+        held = [q for q in questions if q.group == article]
+        model, _ = fit([q for q in questions if q.group != article] + extra, l2)
+        total += right(held, lambda q, m=model: m(q.x))
+    return total
+
+
 def right(questions: list[Question], score) -> int:
     return sum(bool(q.label[int(np.argmax(score(q)))]) for q in questions)
 
@@ -214,12 +225,7 @@ def main() -> None:
         score = lambda q, m=model: m(q.x)  # noqa: E731
         print(f"fit tune+seed l2={l2:<5}   tune {right(tune, score):2}/{len(tune)}  report {right(report, score):2}/"
               f"{len(report)}  seed {right(seed, score):2}/{len(seed)}")
-        by_article = 0
-        for article in names:
-            held = [q for q in newsqa if q.group == article]
-            if held:
-                m, _ = fit([q for q in newsqa if q.group != article] + seed, l2)
-                by_article += right(held, lambda q, m=m: m(q.x))
+        by_article = leave_one_article_out(newsqa, seed, l2)
         print(f"by article (leave one out) l2={l2:<5} all {by_article:2}/{len(newsqa)}")
         m, w_all = fit(newsqa, l2)
         para = [q for q in newsqa if q.kind == "paraphrase"]

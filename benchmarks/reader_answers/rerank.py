@@ -87,12 +87,7 @@ def main() -> None:
           "seed", right(seed, shipped))
     for l2 in L2:
         model, _ = fit(tune + seed, l2)
-        by_article = 0
-        for article in names:
-            held = [q for q in asked if q.group == article]
-            if held:
-                other, _ = fit([q for q in asked if q.group != article] + seed, l2)
-                by_article += right(held, lambda q, m=other: m(q.x))
+        by_article = learned.leave_one_article_out(asked, seed, l2)
         everything, _ = fit(asked, l2)
         learned_score = lambda q, m=model: m(q.x)  # noqa: E731
         print(f"l2 {l2}: fit tune+seed -> tune {right(tune, learned_score)} report {right(report, learned_score)}"
