@@ -1,6 +1,7 @@
 """Shared fixtures: tiny corpora on disk, a deterministic embedder, and (marked) the real model."""
 from __future__ import annotations
 
+import contextlib
 import shutil
 import textwrap
 from pathlib import Path
@@ -98,6 +99,60 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served_app(corpus: Path, index: Path, **env: str):
+    """The real ``qa.web.serve`` on a free loopback port over ``corpus``, with the hashing
+    embedder, no analytics and no login (unless ``env`` sets ``QA_AUTH``); ``env`` holds
+    more variables, set while it runs. Yields ``(address, app)``; closed at the end."""
+    from qa.web import serve
+
+    port = free_port()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QA_MODEL", "hash:64")
+        mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+        mp.delenv("QA_AUTH", raising=False)
+        for name, value in env.items():
+            mp.setenv(name, value)
+        app = serve(port=port, corpus_dir=corpus, index_dir=index, block=False)
+        try:
+            yield f"http://127.0.0.1:{port}/", app
+        finally:
+            app.close()
+
+
+@contextlib.contextmanager
+def launched_app(service):
+    """``qa.web.build_app`` over ``service``, launched on a free loopback port; yields its address."""
+    from qa.web import build_app
+
+    app = build_app(service=service)
+    port = free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+
+
+def ask(page, question: str):
+    """Type ``question`` in the chat, wait for its reply to finish, return the reply's element."""
+    before = page.locator("#answers [data-testid='bot']").count()
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    return wait_for_reply(page, before)
+
+
+def wait_for_reply(page, index: int):
+    """The chat's ``index``-th reply (0 first), once it is finished."""
+    page.wait_for_function(
+        "([i]) => { const b = document.querySelectorAll('#answers [data-testid=\"bot\"]')[i];"
+        " return b && /Sources|do not answer|Cannot answer/.test(b.innerText); }",
+        arg=[index], timeout=60_000,
+    )
+    return page.locator("#answers [data-testid='bot']").nth(index)
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's chromium; Playwright's own browser download is not used

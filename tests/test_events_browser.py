@@ -9,7 +9,7 @@ import pytest
 
 import qa
 
-from conftest import free_port, wandsworth_corpus
+from conftest import launched_app, wandsworth_corpus
 
 pytestmark = pytest.mark.browser
 
@@ -21,20 +21,15 @@ SCREENSHOT_DIR = os.environ.get("QA_SCREENSHOT_DIR")
 @pytest.fixture
 def events_app(tmp_path, hash_embedder, monkeypatch):
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    from qa.web import ChatService, build_app
+    from qa.web import ChatService
 
     corpus = wandsworth_corpus(tmp_path / "corpus")
     index = tmp_path / "index"
     qa.build_index(corpus_dir=corpus, index_dir=index, embedder=hash_embedder)
     service = ChatService(corpus_dir=corpus, index_dir=index)
     service.prepare()
-    app = build_app(service=service)
-    port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", service
-    finally:
-        app.close()
+    with launched_app(service) as url:
+        yield url, service
 
 
 def test_events_chart_marks_each_event_and_hover_shows_its_sentence_and_sources(events_app, chromium, tmp_path):

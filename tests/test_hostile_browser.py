@@ -3,10 +3,11 @@ headline and body) shows as inert text in a real browser: in the chat, the docum
 list and the timeline. One app server and one browser for the module."""
 from __future__ import annotations
 
+import contextlib
 
 import pytest
 
-from conftest import TINY_ARTICLES, free_port, write_articles
+from conftest import TINY_ARTICLES, served_app, write_articles
 
 pytestmark = pytest.mark.browser
 
@@ -50,28 +51,16 @@ LIVE_MARKUP = """() => {
 def page(tmp_path_factory, chromium):
     import textwrap
 
-    from qa.web import serve
-
     base = tmp_path_factory.mktemp("hostile")
     corpus = write_articles(base / "corpus", TINY_ARTICLES)
     (corpus / "hostile.md").write_text(textwrap.dedent(HOSTILE["hostile.md"]))
-    port = free_port()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QA_MODEL", "hash:64")
-        mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-        mp.delenv("QA_AUTH", raising=False)
-        app = serve(port=port, corpus_dir=corpus, index_dir=base / "index", block=False)
-    context = chromium.new_context()
-    try:
+    with served_app(corpus, base / "index") as (url, _), contextlib.closing(chromium.new_context()) as context:
         page = context.new_page()
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+        page.goto(url, wait_until="domcontentloaded")
         page.dialogs = dialogs
         yield page
-    finally:
-        context.close()
-        app.close()
 
 
 def assert_inert(page):

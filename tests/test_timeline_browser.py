@@ -6,7 +6,7 @@ import pytest
 
 import qa
 
-from conftest import free_port
+from conftest import launched_app
 
 pytestmark = pytest.mark.browser
 
@@ -17,20 +17,14 @@ GUARDIAN = "wandsworth-guardian-2016-08-improvement-notice"
 def timeline_app(seed_corpus, tmp_path, hash_embedder, monkeypatch):
     """The web app over the seed corpus, indexed with the hashing embedder (no torch)."""
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    from qa.web import ChatService, build_app
+    from qa.web import ChatService
 
     index = tmp_path / "index"
     qa.build_index(corpus_dir=seed_corpus, index_dir=index, embedder=hash_embedder)
     service = ChatService(corpus_dir=seed_corpus, index_dir=index)
     service.prepare()
-    app = build_app(service=service)
-    port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False,
-               quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        app.close()
+    with launched_app(service) as url:
+        yield url
 
 
 def test_timeline_tab_lists_dated_sentences_in_order_and_filters_by_article(timeline_app, chromium):

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, SEED_CORPUS, free_port
+from conftest import ROOT, SEED_CORPUS, ask, free_port, wait_for_reply
 from qa.answer.compose import Answer
 from qa.answer.hits import Hit
 from qa.records import SOURCE_FIELDS, Source
@@ -293,25 +293,6 @@ def page(chromium, server):
         yield page
     finally:
         context.close()
-
-
-def ask(page, question: str):
-    """Type ``question``, wait for its reply to finish, return the reply's element."""
-    replies = page.locator("#answers [data-testid='bot']")
-    before = replies.count()
-    box = page.locator("#question textarea")
-    box.fill(question)
-    box.press("Enter")
-    return wait_for_reply(page, before)
-
-
-def wait_for_reply(page, index: int):
-    page.wait_for_function(
-        "([i]) => { const b = document.querySelectorAll('#answers [data-testid=\"bot\"]')[i];"
-        " return b && /Sources|do not answer|Cannot answer/.test(b.innerText); }",
-        arg=[index], timeout=60_000,
-    )
-    return page.locator("#answers [data-testid='bot']").nth(index)
 
 
 @pytest.mark.browser

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY_ARTICLES, free_port, write_articles
+from conftest import TINY_ARTICLES, ask, served_app, write_articles
 
 BRIDGE = "how much did the bridge repairs cost?"
 
@@ -21,21 +21,10 @@ BRIDGE = "how much did the bridge repairs cost?"
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory):
     """``serve`` over a tiny corpus (hash embedder), Gradio's upload folder inside the test's."""
-    from qa.web import serve
-
     base = tmp_path_factory.mktemp("faults")
     corpus = write_articles(base / "corpus", TINY_ARTICLES)
-    port = free_port()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QA_MODEL", "hash:64")
-        mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-        mp.setenv("GRADIO_TEMP_DIR", str(base / "gradio-uploads"))
-        mp.delenv("QA_AUTH", raising=False)
-        app = serve(port=port, corpus_dir=corpus, index_dir=base / "index", block=False)
-        try:
-            yield {"url": f"http://127.0.0.1:{port}/", "port": port, "base": base, "corpus": corpus}
-        finally:
-            app.close()
+    with served_app(corpus, base / "index", GRADIO_TEMP_DIR=str(base / "gradio-uploads")) as (url, app):
+        yield {"url": url, "port": app.server_port, "base": base, "corpus": corpus}
 
 
 # --- 5: the question in its bubble is text ------------------------------------------------
@@ -59,12 +48,7 @@ def test_the_question_is_shown_as_typed_and_fetches_nothing(app_server, chromium
         context.route("**/*", only_this_app)
         page = context.new_page()
         page.goto(app_server["url"], wait_until="domcontentloaded")
-        box = page.locator("#question textarea")
-        box.fill(question)
-        box.press("Enter")
-        page.wait_for_function(
-            "() => { const b = document.querySelector('#answers [data-testid=\"bot\"]');"
-            " return b && /Sources|do not answer|Cannot answer/.test(b.innerText); }", timeout=60_000)
+        ask(page, question)
         bubble = page.locator("#answers [data-testid='user']").first
         assert question in bubble.inner_text()
         assert bubble.locator("img, a, strong").count() == 0
@@ -160,17 +144,9 @@ def _login(url: str, user: str, password: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-def test_login_attempts_over_http_are_refused_after_ten_failures_a_minute(tmp_path, monkeypatch):
-    from qa.web import serve
-
+def test_login_attempts_over_http_are_refused_after_ten_failures_a_minute(tmp_path):
     corpus = write_articles(tmp_path / "corpus", TINY_ARTICLES)
-    port = free_port()
-    monkeypatch.setenv("QA_MODEL", "hash:64")
-    monkeypatch.setenv("QA_AUTH", "ann:pa:ss")
-    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    app = serve(port=port, corpus_dir=corpus, index_dir=tmp_path / "index", block=False)
-    url = f"http://127.0.0.1:{port}/"
-    try:
+    with served_app(corpus, tmp_path / "index", QA_AUTH="ann:pa:ss") as (url, _):
         for _ in range(3):  # good logins do not use up the allowance
             assert _login(url, "ann", "pa:ss")[0] == 200
         answers = [_login(url, "ann", f"guess{i}") for i in range(10)]
@@ -181,8 +157,6 @@ def test_login_attempts_over_http_are_refused_after_ten_failures_a_minute(tmp_pa
         assert "Too many failed logins from this address" in detail and "try again in" in detail, detail
         assert _login(url, "ann", "pa:ss")[0] == 429  # refused, even with the right password, for now
         assert _login(url, "ann", "guess11")[0] == 429
-    finally:
-        app.close()
 
 
 # --- 10: the chat says why it rebuilds -------------------------------------------------------

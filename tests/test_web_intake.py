@@ -2,6 +2,7 @@
 HTTP server on 127.0.0.1 started in the test. Every refusal says why and leaves nothing."""
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 import time
@@ -9,6 +10,7 @@ import time
 import pytest
 
 import qa
+from conftest import served_app
 from qa.cli import main
 from qa.ingest.adding import AlreadyInCorpus, add_web_page
 from qa.ingest.feeds import add_feed
@@ -229,19 +231,9 @@ def test_documents_tab_adds_an_address_and_a_feed(server, tmp_path, monkeypatch,
 
 @pytest.mark.browser
 def test_documents_tab_address_box_in_a_browser(server, tmp_path, chromium, tiny_corpus):
-    from conftest import free_port
-    from qa.web import serve
-
-    port = free_port()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QA_MODEL", "hash:64")
-        mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-        mp.delenv("QA_AUTH", raising=False)
-        app = serve(port=port, corpus_dir=tiny_corpus, index_dir=tmp_path / "index", block=False)
-    context = chromium.new_context()
-    try:
+    with served_app(tiny_corpus, tmp_path / "index") as (url, _), contextlib.closing(chromium.new_context()) as context:
         page = context.new_page()
-        page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+        page.goto(url, wait_until="domcontentloaded")
         page.get_by_role("tab", name="Documents").click()
         box = page.locator("#address textarea, #address input").first
         box.wait_for(timeout=30_000)
@@ -257,6 +249,3 @@ def test_documents_tab_address_box_in_a_browser(server, tmp_path, chromium, tiny
         page.wait_for_function(
             "() => document.querySelector('#upload-status').innerText.includes('image/png')", timeout=30_000)
         assert "Not added" in page.locator("#upload-status").inner_text()
-    finally:
-        context.close()
-        app.close()

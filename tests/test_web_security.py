@@ -22,7 +22,7 @@ from qa.web import (
     store_upload,
 )
 
-from conftest import TINY_ARTICLES, write_articles
+from conftest import TINY_ARTICLES, served_app, write_articles
 from test_robust_questions import UNUSABLE
 
 ARTICLE = "---\ntitle: Ferry sinks at dawn\n---\n\nThe ferry sank at dawn. All forty passengers were rescued.\n"
@@ -138,12 +138,6 @@ def test_chat_replies_to_a_bad_question_with_the_reason(service, question, messa
     assert reply.startswith("**Cannot answer:** ") and message.split(";")[0].split(",")[0] in reply
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _outside_address() -> str | None:
     """An address of this machine other than loopback, if it has one."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -160,16 +154,8 @@ def guarded_app(tmp_path_factory):
     """The real ``serve`` with QA_AUTH set, on loopback, over a tiny corpus."""
     base = tmp_path_factory.mktemp("guarded")
     corpus = write_articles(base / "corpus", TINY_ARTICLES)
-    port = _free_port()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QA_MODEL", "hash:64")
-        mp.setenv("QA_AUTH", "ann:pa:ss")
-        mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-        app = serve(port=port, corpus_dir=corpus, index_dir=base / "index", block=False)
-        try:
-            yield app, f"http://127.0.0.1:{port}/"
-        finally:
-            app.close()
+    with served_app(corpus, base / "index", QA_AUTH="ann:pa:ss") as (url, app):
+        yield app, url
 
 
 def test_login_is_required_when_qa_auth_is_set(guarded_app):
