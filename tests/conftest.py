@@ -60,6 +60,17 @@ def tiny_corpus(tmp_path) -> Path:
 
 
 @pytest.fixture
+def env(tmp_path, monkeypatch, tiny_corpus) -> Path:
+    """The tiny corpus as the default corpus, ``tmp_path / "index"`` as the default index and
+    the hashing embedder as the model (what ``qa`` commands use when told nothing); returns
+    ``tmp_path``."""
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    monkeypatch.setenv("QA_CORPUS_DIR", str(tiny_corpus))
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    return tmp_path
+
+
+@pytest.fixture
 def seed_corpus(tmp_path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(SEED_CORPUS, dest)

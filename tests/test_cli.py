@@ -11,12 +11,6 @@ from qa.cli import main
 from conftest import write_articles
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch, tiny_corpus):
-    monkeypatch.setenv("QA_MODEL", "hash:64")
-    monkeypatch.setenv("QA_CORPUS_DIR", str(tiny_corpus))
-    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
-    return tmp_path
 
 
 def test_help_does_not_import_heavy_libraries():

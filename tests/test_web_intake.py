@@ -105,29 +105,23 @@ def server():
     httpd.server_close()
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch, tiny_corpus):
-    monkeypatch.setenv("QA_MODEL", "hash:64")
-    monkeypatch.setenv("QA_CORPUS_DIR", str(tiny_corpus))
-    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
-    return tiny_corpus
 
 
 def corpus_files(corpus):
     return sorted(p.name for p in corpus.iterdir())
 
 
-def test_qa_add_web_address_stores_and_indexes_the_article(server, env, capsys):
+def test_qa_add_web_address_stores_and_indexes_the_article(server, env, tiny_corpus, capsys):
     assert main(["index"]) == 0
     assert main(["add", f"{server}/ferry"]) == 0
     out = capsys.readouterr().out
     assert f"fetched   {server}/ferry ->" in out and "1 added" in out
-    stored = env / "127-0-0-1-ferry-service-restored.md"
+    stored = tiny_corpus / "127-0-0-1-ferry-service-restored.md"
     text = stored.read_text()
     assert f'url: "{server}/ferry"' in text and 'published_source: "html meta"' in text
     assert "Picture:" not in text and "Share this" not in text and "Home | News" not in text
     # (The tiny corpus's harbour article also has "the repairs cost ...": ask what only the ferry article says.)
-    hit = qa.Retriever(index_dir=env.parent / "index").retrieve("when did the island ferry return to service?", k=1)[0]
+    hit = qa.Retriever(index_dir=env / "index").retrieve("when did the island ferry return to service?", k=1)[0]
     assert (hit.title, hit.publisher, hit.author) == ("Ferry service restored", "Coast Times", "Ana de Souza")
     assert (hit.published, hit.published_source, hit.url) == ("2021-05-04", "html meta", f"{server}/ferry")
     # The same address again: nothing to do, nothing written.
@@ -155,12 +149,12 @@ def test_redirect_within_http_is_followed_and_its_target_kept(server):
     ("/nothing", "no article text"),
     ("/menu", "has no article text (only 1 word found)"),
 ])
-def test_refusals_say_why_and_leave_nothing(server, env, capsys, path, message):
-    before = corpus_files(env)
+def test_refusals_say_why_and_leave_nothing(server, env, tiny_corpus, capsys, path, message):
+    before = corpus_files(tiny_corpus)
     assert main(["add", f"{server}{path}"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("qa: error:") and message in err and "Traceback" not in err
-    assert corpus_files(env) == before and not (env.parent / "index").exists()
+    assert corpus_files(tiny_corpus) == before and not (env / "index").exists()
 
 
 def test_time_out(server, tmp_path):
@@ -174,8 +168,8 @@ def test_other_schemes_are_refused_before_any_request(address, tmp_path):
         add_web_page(address, tmp_path)
 
 
-def test_feed_adds_new_items_and_a_second_run_adds_nothing(server, env, capsys):
-    (env / "school.md").write_text("---\ntitle: School rated good\npublished: 2022-11-02\n---\n\n"
+def test_feed_adds_new_items_and_a_second_run_adds_nothing(server, env, tiny_corpus, capsys):
+    (tiny_corpus / "school.md").write_text("---\ntitle: School rated good\npublished: 2022-11-02\n---\n\n"
                                    "Inspectors rated the village school good after a two-day visit in October.\n\n"
                                    "The head teacher said staff and pupils had worked hard to improve reading and attendance.\n")
     assert main(["add", "--feed", f"{server}/feed.xml"]) == 0
@@ -183,7 +177,7 @@ def test_feed_adds_new_items_and_a_second_run_adds_nothing(server, env, capsys):
     assert "feed Coast Times news: 3 added, 2 skipped" in out
     assert "skipped   School rated good: same text as school.md, already in the corpus" in out
     assert "skipped   Teaser only:" in out and "404 Not Found" in out
-    docs = qa.Retriever(index_dir=env.parent / "index").data.documents
+    docs = qa.Retriever(index_dir=env / "index").data.documents
     by_title = {meta["title"]: meta for meta in docs.values()}
     # The page's own date wins; the feed's date is used where the page states none.
     assert (by_title["Ferry service restored"]["published"], by_title["Ferry service restored"]["published_source"]) \
@@ -192,11 +186,11 @@ def test_feed_adds_new_items_and_a_second_run_adds_nothing(server, env, capsys):
         == ("2021-09-10", "feed")
     # An item whose page is gone but which carries its text in the feed.
     assert by_title["Pontoon to open"]["published_source"] == "feed"
-    files = corpus_files(env)
+    files = corpus_files(tiny_corpus)
     assert main(["add", "--feed", f"{server}/feed.xml"]) == 0
     out = capsys.readouterr().out
     assert "feed Coast Times news: 0 added, 5 skipped" in out and "0 added, 0 updated, 0 removed" in out
-    assert corpus_files(env) == files
+    assert corpus_files(tiny_corpus) == files
 
 
 def test_feed_address_that_is_not_a_feed(server, tmp_path):
