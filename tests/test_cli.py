@@ -3,7 +3,6 @@ import json
 import subprocess
 import sys
 
-
 import qa
 from qa.cli import main
 
