@@ -57,6 +57,13 @@ def run_limited(limit: int, code: str, prefix: list[str] | None = None) -> subpr
                           capture_output=True, text=True, timeout=120, env=child_env(), cwd=ROOT)
 
 
+def upload_limited(limit: int, corpus: Path, index: Path, new: Path) -> subprocess.CompletedProcess:
+    """The web app's upload of ``new`` (``ChatService.add_files``) in a child whose files may
+    not grow past ``limit`` bytes; the upload report is its output."""
+    return run_limited(limit, "from qa.web import ChatService\n"
+                              f"print(ChatService({str(corpus)!r}, {str(index)!r}).add_files([{str(new)!r}]))")
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every entry under ``folder`` (hidden ones too) with its bytes."""
     return {p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else b"")
@@ -139,8 +146,7 @@ def test_web_upload_under_a_write_error_changes_nothing_and_works_once_it_is_gon
 
     corpus, index, new = site(tmp_path, monkeypatch)
     corpus_before, index_before = snapshot(corpus), snapshot(index)
-    child = run_limited(1000, "from qa.web import ChatService\n"
-                              f"print(ChatService({str(corpus)!r}, {str(index)!r}).add_files([{str(new)!r}]))")
+    child = upload_limited(1000, corpus, index, new)
     assert child.returncode == 0, child.stderr
     report = child.stdout
     assert "**Not added:**" in report and "file size limit" in report, report
@@ -250,8 +256,7 @@ def test_qa_index_into_a_read_only_index_folder_says_so(tmp_path, monkeypatch):
 def test_web_upload_whose_check_copy_fails_names_the_article(tmp_path, monkeypatch):
     corpus, index, new = site(tmp_path, monkeypatch)
     corpus_before, index_before = snapshot(corpus), snapshot(index)
-    child = run_limited(200, "from qa.web import ChatService\n"
-                             f"print(ChatService({str(corpus)!r}, {str(index)!r}).add_files([{str(new)!r}]))")
+    child = upload_limited(200, corpus, index, new)
     assert child.returncode == 0, child.stderr
     assert "**Not added:** could not write a temporary copy of ferry.md (to check it): File too large" in child.stdout, \
         child.stdout
