@@ -18,6 +18,7 @@ from ..errors import QAError
 from ..ingest import dates
 from ..records import Cited, DateMention, Source
 from ..store import index_files as store
+from .retriever import index_and_name
 
 
 @dataclass
@@ -76,23 +77,23 @@ def timeline(index_dir: str | Path | None = None, doc_id: str | None = None,
     Without ``index_dir`` the default index is used, built or updated first as
     :func:`qa.retrieve` does.
     """
-    if index_dir is None:
-        from .retriever import default_retriever
+    data, where = index_and_name(index_dir)
+    return timeline_of(data, doc_id=doc_id, include_published=include_published, where=where)
 
-        data = default_retriever().data
-    else:
-        data = store.load_index(index_dir)
-    return timeline_of(data, doc_id=doc_id, include_published=include_published,
-                       where=str(index_dir) if index_dir is not None else "the default index")
+
+def check_dated_index(data: store.IndexData, doc_id: str | None, where: str) -> None:
+    """Refuse an index built without resolved dates, or a ``doc_id`` it does not hold, with
+    what to do (``where`` names the index in the message)."""
+    dates.check_index_dates(data, where)
+    if doc_id is not None and doc_id not in data.documents:
+        known = ", ".join(sorted(data.documents)) or "none"
+        raise QAError(f"no article {doc_id!r} in {where}; choose one of: {known}")
 
 
 def timeline_of(data: store.IndexData, doc_id: str | None = None, include_published: bool = True,
                 where: str = "the index") -> list[TimelineEntry]:
     """:func:`timeline` over an index already in memory (a retriever's ``data``)."""
-    dates.check_index_dates(data, where)
-    if doc_id is not None and doc_id not in data.documents:
-        known = ", ".join(sorted(data.documents)) or "none"
-        raise QAError(f"no article {doc_id!r} in {where}; choose one of: {known}")
+    check_dated_index(data, doc_id, where)
     entries: list[TimelineEntry] = []
     seen: set[tuple[str, int]] = set()
     for passage in data.passages:

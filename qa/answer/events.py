@@ -33,8 +33,10 @@ from ..errors import QAError
 from ..ingest import dates
 from ..records import Source
 from ..text import content_stems
+from .chronology import check_dated_index
 from .dated_clauses import Citation, Statement, statements_of
 from .event_grouping import DEFAULT_THRESHOLDS, Thresholds, compatible, group_statements
+from .retriever import index_and_name
 
 __all__ = ["Citation", "DateClaim", "Event", "Thresholds", "byline", "events", "events_of", "events_topic",
            "period_of", "short_publisher"]
@@ -189,24 +191,14 @@ def events(index_dir: str | Path | None = None, query: str | None = None, doc_id
     needs the publication date ("in May", "last week") is left out of an article whose
     publication date is not known: it cannot be placed.
     """
-    from ..store import index_files as store
-
-    if index_dir is None:
-        from .retriever import default_retriever
-
-        data, where = default_retriever().data, "the default index"
-    else:
-        data, where = store.load_index(index_dir), str(index_dir)
+    data, where = index_and_name(index_dir)
     return events_of(data, query=query, doc_id=doc_id, thresholds=thresholds, where=where)
 
 
 def events_of(data, query: str | None = None, doc_id: str | None = None,
               thresholds: Thresholds = DEFAULT_THRESHOLDS, where: str = "the index") -> list[Event]:
     """:func:`events` over an index already in memory (a retriever's ``data``)."""
-    dates.check_index_dates(data, where)
-    if doc_id is not None and doc_id not in data.documents:
-        known = ", ".join(sorted(data.documents)) or "none"
-        raise QAError(f"no article {doc_id!r} in {where}; choose one of: {known}")
+    check_dated_index(data, doc_id, where)
     found = list(_grouped(data, thresholds))
     if doc_id is not None:
         found = [e for e in found if any(c.doc_id == doc_id for c in _all_citations(e))]

@@ -332,6 +332,14 @@ def default_retriever(corpus_dir=None, index_dir=None) -> Retriever:
         return retriever
 
 
+def index_and_name(index_dir=None) -> tuple[store.IndexData, str]:
+    """The index in ``index_dir``, or the default one built or updated first (as
+    :func:`retrieve` does), and how messages name it."""
+    if index_dir is None:
+        return default_retriever().data, "the default index"
+    return store.load_index(index_dir), str(index_dir)
+
+
 def _update(corpus: Path, index: Path) -> None:
     report = build_index(corpus_dir=corpus, index_dir=index, wait=True)
     if report.full_rebuild and report.reason != "no index yet":
