@@ -165,6 +165,13 @@ def read_document(path: str | Path, corpus_dir: str | Path | None = None,
     return doc
 
 
+def _check_type(name: str) -> None:
+    suffix = Path(name).suffix.lower()
+    if suffix not in READERS:
+        raise DocumentError(name, f"is not a {describe_formats()} file (type {suffix or 'none'}); "
+                                  "save the article as one of those")
+
+
 def check_candidate(path: str | Path, name: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
     """The checks a file passes before it joins the corpus (``qa add``, a web upload): a
     supported type, at most ``max_bytes``, readable as an article. ``name`` is the file name
@@ -172,10 +179,7 @@ def check_candidate(path: str | Path, name: str | None = None, max_bytes: int = 
     ``reason`` says what is wrong."""
     path = Path(path)
     name = name or path.name
-    suffix = Path(name).suffix.lower()
-    if suffix not in READERS:
-        raise DocumentError(name, f"is not a {describe_formats()} file (type {suffix or 'none'}); "
-                                  "save the article as one of those")
+    _check_type(name)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -187,10 +191,7 @@ def check_candidate(path: str | Path, name: str | None = None, max_bytes: int = 
 
 def check_bytes(name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Document:
     """:func:`check_candidate` for content in memory (a fetched web page, a feed item)."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in READERS:
-        raise DocumentError(name, f"is not a {describe_formats()} file (type {suffix or 'none'}); "
-                                  "save the article as one of those")
+    _check_type(name)
     if len(data) > max_bytes:
         raise DocumentError(name, f"is {len(data) / 1e6:.1f} MB; articles up to {max_bytes // (1024 * 1024)} MB "
                                   "are accepted")
