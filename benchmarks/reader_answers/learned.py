@@ -43,7 +43,7 @@ import numpy as np
 
 from qa.answer.answer_kind import asked_kind, gives_kind
 from qa.answer.answer_type import asked_type, gives_type
-from qa.answer.question import name_stems, strip_names
+from qa.answer.question import strip_names
 from qa.answer.retriever import Retriever
 from qa.answer.sentence_choice import _asked_words
 from qa.answer.support import support_scores
@@ -90,13 +90,7 @@ class Collection:
         r = self.retriever
         q, qu = r.encode_questions([question, strip_names(question)])
         cos, cos_u = self.vectors @ q, self.vectors @ qu
-        names = name_stems(question)
-        doc_stems: dict[str, frozenset] = {}
-        for d, s in zip(self.docs, self.stems):
-            doc_stems[d] = doc_stems.get(d, frozenset()) | s
-        title_stems = {d: content_stems(str((r.data.documents.get(d) or {}).get("title", ""))) for d in doc_stems}
-        name_share = np.array([len(names & (doc_stems[d] | title_stems[d])) / len(names) if names else 1.0
-                               for d in self.docs])
+        name_share = r._sentence_chooser(r.data)[1].name_share(question, self.docs)  # as ranking has it
         asked = _asked_words(question)
         word_share = np.array([len(asked & s) / len(asked) if asked else 0.0 for s in self.stems])
         kind_t, kind_k = asked_type(question), asked_kind(question)
