@@ -10,13 +10,21 @@ layer (a scan) is refused: there is nothing to quote.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import statistics
+
 from ..errors import DocumentError
 from ..records import Document
 from .cleaning import clean_line
 
 SUFFIXES = (".pdf",)
+
+# A report or judgment runs to hundreds of pages; a page tree past this is not an article
+# (a crafted file can list one page 100,000 times in a few kilobytes).
+MAX_PAGES = 2000
+# Page-tree nodes walked while counting pages, at most: shared subtrees multiply.
+_MAX_TREE_NODES = 20_000
 
 NO_TEXT_LAYER = ("has no text layer (a scanned PDF?): there is no text to quote; run it through OCR "
                  "(for example ocrmypdf) and add the PDF it writes")
@@ -32,10 +40,17 @@ def read(data: bytes, doc: Document) -> None:
         from pypdf.errors import PdfReadError
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise DocumentError(doc.source, f"reading PDF needs pypdf ({exc}); run: pip install -e .") from exc
+    # pypdf logs a warning per oddity of a damaged file (thousands for one file); the
+    # outcome is what matters: the text, or a DocumentError that says why not.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError(doc.source, "is a password-protected PDF; save an unprotected copy and add that")
+        count = count_pages(reader, MAX_PAGES)
+        if count > MAX_PAGES:
+            raise DocumentError(doc.source, f"lists more than {MAX_PAGES:,} pages, over the limit for one article; "
+                                "split it into separate PDFs")
         texts = [page.extract_text() or "" for page in reader.pages]
     except DocumentError:
         raise
@@ -58,6 +73,30 @@ def read(data: bytes, doc: Document) -> None:
     if not doc.body.strip():
         raise DocumentError(doc.source, NO_TEXT_LAYER)
     _read_metadata(reader, doc)
+
+
+def count_pages(reader, limit: int) -> int:
+    """The pages the PDF's page tree lists, counted without reading them and without
+    recursion; stops at ``limit + 1``. A tree whose shared branches would take more than
+    a bounded walk counts as over the limit."""
+    from pypdf.generic import IndirectObject
+
+    root = reader.trailer["/Root"].get_object()["/Pages"]
+    pending, count, walked = [root], 0, 0
+    while pending:
+        node = pending.pop()
+        node = node.get_object() if isinstance(node, IndirectObject) else node
+        walked += 1
+        if walked > _MAX_TREE_NODES:
+            return limit + 1
+        kids = node.get("/Kids") if hasattr(node, "get") else None
+        if kids is None:
+            count += 1
+            if count > limit:
+                return count
+            continue
+        pending.extend(kids.get_object() if isinstance(kids, IndirectObject) else kids)
+    return count
 
 
 def _read_metadata(reader, doc: Document) -> None:

@@ -149,10 +149,16 @@ def read_document(path: str | Path, corpus_dir: str | Path | None = None,
     if not data.strip():
         raise DocumentError(path, "is empty")
     reader = READERS[suffix]
-    if reader.binary:
-        reader.read(data, doc)
-    else:
-        reader.read(decode_text(data, path).replace("\r\n", "\n").replace("\r", "\n"), doc)
+    try:
+        if reader.binary:
+            reader.read(data, doc)
+        else:
+            reader.read(decode_text(data, path).replace("\r\n", "\n").replace("\r", "\n"), doc)
+    except DocumentError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a reader's library raises, this file is skipped, not the build
+        raise DocumentError(doc.source, f"cannot be read as {suffix[1:].upper()} ({unreadable(exc)}); "
+                            "check the file, or save it again from the program that made it") from exc
     if not doc.body.strip():
         raise DocumentError(path, "has no article text after removing page furniture")
     if len(doc.body) > max_chars:
@@ -163,6 +169,20 @@ def read_document(path: str | Path, corpus_dir: str | Path | None = None,
     if not doc.title:
         doc.title = doc.doc_id.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
     return doc
+
+
+def unreadable(exc: BaseException) -> str:
+    """Why a reader's library gave up on a file, in a few words.
+
+    >>> unreadable(RecursionError("maximum recursion depth exceeded"))
+    'it nests too deeply to read (RecursionError)'
+    """
+    if isinstance(exc, RecursionError):
+        return f"it nests too deeply to read ({type(exc).__name__})"
+    if isinstance(exc, MemoryError):
+        return f"it needs more memory than an article can ({type(exc).__name__})"
+    text = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _check_type(name: str) -> None:
