@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import CACHE, Results, log, ms, percentile, rss_mb, scifact_queries  # noqa: E402
+from common import CACHE, Results, log, ms, percentile, rss_mb, scifact_queries  # noqa: E402
 
 DIM = 384
 

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import (  # noqa: E402
+from common import (  # noqa: E402
     CACHE, Results, log, median, passages_of, run_child, scifact_corpus, scifact_documents, write_article,
 )
 

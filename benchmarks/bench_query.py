@@ -5,11 +5,13 @@
     python benchmarks/bench_query.py --docs 500 --queries 50
 
 Warm: one process holds both pipelines over the same passages. Ours is the whole
-``retrieve``: question vector (ONNX Runtime), BM25 + dense hybrid ranking, the answering
-sentence chosen for each hit. The naive one is sentence-transformers' ``encode`` of the
-question and an ``IndexFlatIP`` search over the same passage vectors, nothing else. They
-alternate question by question, with a pause before each; every question is asked once
-(no cache hits), and the repeated-question figure is measured apart.
+``retrieve``: question vector (ONNX Runtime), BM25 + dense hybrid ranking, the first-stage
+score of every candidate sentence, the reader over the best ``reader_candidates`` sentences,
+the final score and the answering sentence of each hit. The naive one, with the same models,
+is sentence-transformers' ``encode`` of the question, an ``IndexFlatIP`` search over the
+same passage vectors for the top ``reader_candidates`` passages, and the same reader over
+those passages. They alternate question by question, with a pause before each; every
+question is asked once (no cache hits), and the repeated-question figure is measured apart.
 
 Cold: a fresh ``python -m qa ask`` on the seed index against a fresh script that loads
 sentence-transformers, the passage vectors and FAISS, then searches; alternated ``--rounds`` times.
@@ -26,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import (  # noqa: E402
+from common import (  # noqa: E402
     CACHE, ROOT, SEED_QUESTIONS, NaivePipeline, Results, log, median, ms, percentile, run_child,
     scifact_corpus, scifact_queries,
 )
@@ -59,11 +61,13 @@ def scifact_index(n_docs: int) -> Path:
 
 
 def _naive_over(data, naive: NaivePipeline) -> None:
-    """Give the naive pipeline the same passages and vectors as the index holds."""
+    """Give the naive pipeline the same passages, headlines and vectors as the index holds."""
     import numpy as np
 
     ids = np.array([p.id for p in data.passages], dtype=np.int64)
     naive.index_vectors(np.ascontiguousarray(data.vector_store.reconstruct(ids)))
+    naive.texts = [p.text for p in data.passages]
+    naive.titles = [str((data.documents.get(p.doc_id) or {}).get("title", "")) for p in data.passages]
 
 
 def new_questions(questions: list[str]) -> list[str]:
@@ -87,14 +91,15 @@ def warm_latency(results: Results, label: str, retriever, questions: list[str], 
     _naive_over(retriever.data, naive)
     if warmed:
         retriever.warm()
+    depth = retriever.settings.reader_candidates
     for q in ["what is known about this?", "how was it measured?", "who took part?"]:  # buffers, threads
         retriever.retrieve(q, k=5)
-        naive.search(q, k=5)
+        naive.answer(q, depth)
     retriever.question_vectors.clear()
     questions = new_questions(questions)
     ours, theirs = [], []
     for n, question in enumerate(questions):
-        pair = [("naive", lambda: naive.search(question, k=5)), ("ours", lambda: retriever.retrieve(question, k=5))]
+        pair = [("naive", lambda: naive.answer(question, depth)), ("ours", lambda: retriever.retrieve(question, k=5))]
         for which, call in pair if n % 2 == 0 else reversed(pair):
             # A pause, as between two people's questions: threads left spinning by one
             # pipeline (ONNX Runtime's, torch's OpenMP) must not slow the other's timing.
@@ -116,7 +121,8 @@ def warm_latency(results: Results, label: str, retriever, questions: list[str], 
     passages = len(retriever.data.passages)
     results.add("answer", f"warm retrieve p50, {label} ({passages:,} passages, {len(questions)} new questions)",
                 ms(p50), ms(naive_p50), f"{naive_p50 / p50:.2f}x faster",
-                f"ours: hybrid ranking + highlighting; naive: encode + flat search; {state}")
+                f"ours: hybrid ranking, reader over {depth} sentences; naive: encode, flat search, "
+                f"reader over the top {depth} passages; {state}")
     results.add("answer", f"warm retrieve p95, {label}", ms(percentile(ours, 95)), ms(percentile(theirs, 95)),
                 f"{percentile(theirs, 95) / percentile(ours, 95):.2f}x faster", state)
     if warmed:
@@ -133,8 +139,9 @@ def python_retrieve_latency(results: Results, label: str, corpus: Path, index: P
     qa.retrieve("what is known about this?", corpus_dir=corpus, index_dir=index)  # builds nothing: indexed
     qa.retrieve("how was it measured?", corpus_dir=corpus, index_dir=index)  # corpus found in step: stamped
     ours, theirs = [], []
+    depth = qa.Retriever(index_dir=index).settings.reader_candidates
     for n, question in enumerate(new_questions(questions)):
-        pair = [("naive", lambda: naive.search(question, k=5)),
+        pair = [("naive", lambda: naive.answer(question, depth)),
                 ("ours", lambda: qa.retrieve(question, k=5, corpus_dir=corpus, index_dir=index))]
         for which, call in pair if n % 2 == 0 else reversed(pair):
             time.sleep(PAUSE)
@@ -184,7 +191,9 @@ def run(results: Results, docs: int, queries: int, rounds: int, parts=("warm", "
 
     seed = seed_index()
     if "warm" in parts:
-        naive = NaivePipeline()
+        from qa.reader.model import Reader
+
+        naive = NaivePipeline(Reader())  # the same reader as ours, its own session
         seed_questions = [json.loads(line)["q"] for line in SEED_QUESTIONS.read_text(encoding="utf-8").splitlines()
                           if line.strip()]
         warm_latency(results, "seed corpus", qa.Retriever(index_dir=seed), seed_questions, naive)

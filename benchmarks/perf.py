@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import Results, log  # noqa: E402
+from common import Results, log  # noqa: E402
 
 PARTS = ("indexing", "answer", "scale", "milvus")
 DEFAULT_PARTS = ("indexing", "answer", "scale")  # milvus only when asked for: it is no speed target

@@ -163,6 +163,35 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    """Train the reader on SQuAD, export it, and fit the answer model beside it."""
+    from .config import AnswerSettings, PROJECT_ROOT
+
+    squad = Path(args.squad) if args.squad else PROJECT_ROOT.parent / "shared" / "benchmarks" / "squad-train" / \
+        "squad-v1.1-dev-train-pool.json"
+    if not squad.is_file():
+        raise QAError(f"no SQuAD file at {squad}; give one with --squad (SQuAD v1.1 JSON: data, paragraphs, qas)")
+    out = Path(args.out) if args.out else AnswerSettings().reader_folder()
+    work = Path(args.work)
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    if not args.fit_only:
+        from .reader.export import export
+        from .reader.settings import TrainingSettings
+        from .reader.training import train
+
+        trained = train(squad, work / "reader", TrainingSettings(layers=args.layers, epochs=args.epochs,
+                                                                 seed=args.seed), log=log)
+        export(trained, out)
+        log(f"reader written to {out}")
+    from .evaluate.fitting import train_answer_model
+
+    settings = AnswerSettings(reader_dir=str(out))
+    model = train_answer_model(squad, work / "squad", settings, log=log)
+    (out / "answer_model.json").write_text(model.to_json(), encoding="utf-8")
+    print(f"answer model written to {out / 'answer_model.json'} (threshold {model.threshold:.3f})")
+    return 0
+
+
 def cmd_bench(args) -> int:
     """Run benchmarks/perf.py of this source checkout with the remaining arguments."""
     import importlib.util
@@ -245,6 +274,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --beir: passages ranked per query; documents rank by their best (default 400)")
     dirs(p)
     p.set_defaults(func=cmd_eval)
+
+    from .reader.settings import TrainingSettings
+
+    p = sub.add_parser("train", help="train the reader and fit the answer model on public data (SQuAD), ~1 hour",
+                       description="Trains the cross-encoder reader on a SQuAD v1.1 file, exports it to int8 ONNX "
+                                   "and fits the answer model (weights, calibration, threshold) beside it; "
+                                   "docs/reader.md has the details and the figures.")
+    p.add_argument("--squad", help="SQuAD v1.1 JSON to train on (default ../shared/benchmarks/squad-train/"
+                                   "squad-v1.1-dev-train-pool.json)")
+    p.add_argument("--out", help="folder for the reader and answer model (default: the shipped qa/reader/model)")
+    p.add_argument("--work", default="build/training", help="working folder (default build/training)")
+    p.add_argument("--fit-only", action="store_true", help="keep the reader in --out; fit the answer model only")
+    p.add_argument("--layers", type=int, default=TrainingSettings.layers, help="transformer layers of the reader")
+    p.add_argument("--epochs", type=int, default=TrainingSettings.epochs)
+    p.add_argument("--seed", type=int, default=TrainingSettings.seed)
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("bench", add_help=False,
                        help="measure speed beside the naive pipeline (benchmarks/perf.py; qa bench --help)")

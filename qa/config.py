@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,3 +39,59 @@ def default_vector_store() -> str:
     where a new index keeps its passage vectors. An existing index keeps the store its
     manifest names."""
     return os.environ.get("QA_VECTOR_STORE") or "faiss"
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How questions are answered, in one place: passed to :class:`qa.Retriever`, written
+    into each ``qa eval`` report. The weights and the abstention threshold are not here:
+    they are fitted (``qa train``) and read from ``answer_model.json`` in the reader's folder.
+
+    ``hybrid_depth``: candidates taken from each of the dense and BM25 rankings;
+    ``dense_weight``: the dense side's weight in the fused passage score (the rest is BM25's,
+    divided by the best candidate's; chosen on SciFact's training queries);
+    ``name_articles``: how many of the best candidates' articles are read to tell which of a
+    question's words are names (:mod:`qa.answer.asked`);
+    ``reader_candidates``: the distinct sentences the reader reads per question;
+    ``reader_dir``: the reader's folder (default: the one shipped in ``qa/reader/model``);
+    ``threshold``: the answer probability needed to answer, when not the fitted one.
+    """
+
+    hybrid_depth: int = 100
+    dense_weight: float = 0.7
+    name_articles: int = 20
+    reader_candidates: int = 12
+    reader_dir: str | None = None
+    threshold: float | None = None
+
+    def __post_init__(self):
+        if self.hybrid_depth < 1 or self.reader_candidates < 1 or self.name_articles < 1:
+            raise ValueError("hybrid_depth, name_articles and reader_candidates must be positive")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ValueError(f"dense_weight must lie between 0 and 1, not {self.dense_weight}")
+        if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"the answer threshold is a probability, between 0 and 1, not {self.threshold}")
+
+    @classmethod
+    def from_env(cls) -> "AnswerSettings":
+        """The defaults, with ``QA_READER_DIR``, ``QA_READER_CANDIDATES`` and
+        ``QA_ANSWER_THRESHOLD`` where they are set."""
+        env = os.environ
+        try:
+            return cls(reader_dir=env.get("QA_READER_DIR") or None,
+                       reader_candidates=int(env.get("QA_READER_CANDIDATES") or cls.reader_candidates),
+                       threshold=float(env["QA_ANSWER_THRESHOLD"]) if env.get("QA_ANSWER_THRESHOLD") else None)
+        except ValueError as exc:
+            raise ValueError(f"QA_READER_CANDIDATES must be a whole number and QA_ANSWER_THRESHOLD a probability "
+                             f"({exc})") from exc
+
+    def reader_folder(self) -> Path:
+        return Path(self.reader_dir) if self.reader_dir else PROJECT_ROOT / "qa" / "reader" / "model"
+
+    def answer_model_path(self) -> Path:
+        return self.reader_folder() / "answer_model.json"
+
+    def describe(self) -> str:
+        threshold = "fitted" if self.threshold is None else f"{self.threshold:g}"
+        return (f"hybrid depth {self.hybrid_depth}, dense weight {self.dense_weight:g}, reader reads "
+                f"{self.reader_candidates} sentences ({self.reader_folder()}), answer threshold {threshold}")

@@ -71,16 +71,18 @@ def test_newsqa_dev_report_half(tmp_path):
 
 
 def test_coverage_table_marks_the_row_whose_answers_are_in_use():
-    """With the margin in use at 0.09 and no question between 0.05 and 0.09, the 0.05 row
+    """With the threshold in use at 0.6 and no question between 0.5 and 0.6, the 0.5 row
     gives the answers in use, and says so with the threshold actually in use."""
     from qa.evaluate.newsqa import FolderReport, Item
 
-    def item(margin, right):
-        return Item("q?", "factual", "a.md", "x", "tune", found=True, top_right=right, support=1.0, margin=margin,
-                    checks_passed=True)
+    def item(confidence, right, names_ok=True):
+        return Item("q?", "factual", "a.md", "x", "tune", found=True, top_right=right, confidence=confidence,
+                    checks_passed=names_ok)
 
-    report = FolderReport("set", [item(0.02, False), item(0.05, True), item(0.30, True)], [], {"a.md": "tune"},
-                          min_support=0.47, min_margin=0.09)
-    rows = report.coverage_table("tune", "margin").splitlines()
+    report = FolderReport("set", [item(0.2, False), item(0.5, True), item(0.9, True), item(0.95, False, False)], [],
+                          {"a.md": "tune"}, threshold=0.6)
+    rows = report.coverage_table("tune").splitlines()
     marked = [row for row in rows if "in use" in row]
-    assert marked == ["| 0.050 (answers of 0.090, in use) | 2 | 2/3 = 0.67 | 1.00 | 0 |"]
+    assert marked == ["| 0.500 (answers of 0.600, in use) | 2 | 2/4 = 0.50 | 1.00 | 0 |"]
+    # The names check stops the last one at every threshold.
+    assert report.risk_coverage("tune")[0] == (0.0, 3, 2, 1)

@@ -102,3 +102,26 @@ def test_a_new_index_takes_its_store_from_the_environment(tiny_corpus, tmp_path,
     monkeypatch.setenv("QA_VECTOR_STORE", "elsewhere://host:9042/passages")
     with pytest.raises(IndexMismatchError, match="vector store 'elsewhere' is not one this version supports"):
         build_index(tiny_corpus, tmp_path / "other", embedder=hash_embedder)
+
+
+@pytest.mark.parametrize("direct", [True, False])
+@pytest.mark.parametrize("kind", ["flat", "ivf"])
+def test_a_filtered_search_finds_the_best_of_the_allowed_ids_only(large, monkeypatch, direct, kind):
+    store, vectors, ids = large
+    if kind == "ivf":
+        store = FaissStore(faiss_store.new_faiss_index(vectors.shape[1], vectors))
+        store.add(ids, vectors)
+        store.index.nprobe = store.index.nlist  # every list: exact, so it can be compared
+    # Scored directly from their vectors, or through FAISS's id selector.
+    monkeypatch.setattr(faiss_store, "DIRECT_FILTER_MAX", 10_000 if direct else 0)
+    rng = np.random.default_rng(3)
+    allowed = np.sort(rng.choice(ids, 300, replace=False))
+    query = vectors[17]
+    scores, found = store.search(query, 10, allowed=np.r_[allowed, 999_999_999])  # an unknown id is ignored
+    exact = vectors[np.searchsorted(ids, allowed)] @ query
+    order = np.argsort(-exact, kind="stable")[:10]
+    assert set(found[0]) <= set(allowed)
+    np.testing.assert_allclose(scores[0], exact[order], atol=1e-5)
+    assert found[0, 0] == allowed[order[0]]
+    empty_scores, empty = store.search(query, 3, allowed=np.zeros(0, dtype=np.int64))
+    assert (empty == -1).all()

@@ -120,3 +120,12 @@ def test_changed_document_is_searched_by_its_new_words(tiny_corpus, tmp_path, ha
     assert not data.lexical.scores("Sundays").any()
     best = int(np.argmax(data.lexical.scores("Saturdays")))
     assert data.passages[best].doc_id == "library"
+
+
+def test_scores_of_allowed_rows_only():
+    bm25 = LexicalIndex.build(["The notice was closed in 2018.", "A new board meets monthly.", "The notice board closed."])
+    every = bm25.scores("notice closed")
+    assert every[0] > 0 and every[2] > 0 and every[1] == 0
+    only = bm25.scores("notice closed", np.array([2]))
+    assert only.tolist() == [0.0, 0.0, every[2]]
+    assert not bm25.scores("notice closed", np.zeros(0, dtype=np.int64)).any()

@@ -78,6 +78,12 @@ def test_search_equals_brute_force_through_add_remove_and_reopen(lite_uri, real_
     assert (found == want_ids).mean() > 0.95
     assert found[0, 0] == want_ids[0, 0]
 
+    # A filter inside the search: the best of the allowed ids only.
+    allowed = ids[1::3]
+    scores, found = store.search(queries, k=5, allowed=allowed)
+    np.testing.assert_allclose(scores, brute_force(real_vectors[1::3], allowed, queries, 5)[0], atol=1e-5)
+    assert np.isin(found, allowed).all()
+
     gone = ids[[0, 3, 5, 40]]
     assert store.remove(np.r_[gone, 99_999]) == 4  # an unknown id is not counted
     keep = ~np.isin(ids, gone)

@@ -1,27 +1,17 @@
-"""The answering sentence chosen for many passages at once (SentenceChooser) is the one the
-plain rule (choose_sentence) chooses, with the same support; names are looked for in the
-whole article (ArticleWords)."""
+"""The cheap signals of candidate sentences: the share of the question's words each holds and
+whether it shows the type of answer asked for (SentenceChooser, per passage, cached), the
+share of the question's names its article holds (ArticleWords), and how the articles write a
+word (which tells a question's names)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from qa.answer.question import strip_names
-from qa.answer.sentence_choice import ArticleWords, SentenceChooser, choose_sentence
-from qa.answer.support import COSINE_WEIGHT, OVERLAP_WEIGHT, TYPE_PENALTY, UNNAMED_WEIGHT
+from qa.answer.asked import read_question
+from qa.answer.sentence_choice import ArticleWords, SentenceChooser
 from qa.records import Passage
 from qa.store.build import build_index
 from qa.store.index_files import load_index
-
-QUESTIONS = [
-    "when was the improvement notice closed?",  # asks for a date
-    "how many children were seen by a social worker?",  # a count
-    "how much did the council spend?",  # money
-    "what did Ofsted say about the leadership of children's services?",  # names
-    "Who leads Wandsworth Council?",  # an agent, and names
-    "Wandsworth",  # one word
-    "the of and",  # no content words at all
-]
 
 
 def _passage(pid: int, *sentences: str, doc: str = "d", at: int = 500) -> Passage:
@@ -35,80 +25,73 @@ def _passage(pid: int, *sentences: str, doc: str = "d", at: int = 500) -> Passag
                    id=pid, sentence_rows=list(range(len(spans))))
 
 
-@pytest.fixture
-def seed_data(seed_corpus, tmp_path, hash_embedder):
-    build_index(seed_corpus, tmp_path / "index", embedder=hash_embedder)
-    data = load_index(tmp_path / "index")
-    return data, hash_embedder
+def test_word_share_and_answer_type_per_sentence():
+    passage = _passage(7, "The council improved its children's services greatly.",
+                       "Ofsted closed the improvement notice in May 2018.")
+    share, gives = SentenceChooser().sentence_features(read_question("when was the notice closed?"), [passage])
+    assert share.tolist() == [0.0, 1.0]  # "notice" and "closed" (stemmed) are in the second
+    assert gives.tolist() == [False, True]  # and only it gives a date
+    share, gives = SentenceChooser().sentence_features(read_question("what happened to services?"), [passage])
+    assert share.tolist() == [0.5, 0.0] and gives.all()  # no type asked: every sentence may answer
 
 
-@pytest.mark.parametrize("question", QUESTIONS)
-def test_every_seed_passage_gets_the_plain_rules_sentence_and_support(seed_data, question):
-    data, embedder = seed_data
-    q, q_unnamed = embedder.encode([question, strip_names(question)])
-    passages = data.passages
-    rows = [r for p in passages for r in p.sentence_rows]
-    cosines, unnamed = data.sentence_vectors[rows] @ q, data.sentence_vectors[rows] @ q_unnamed
-    share = ArticleWords(data.documents, passages).name_share(question, [p.doc_id for p in passages])
-    chosen = SentenceChooser().choose(question, passages, cosines, unnamed, share)
-    ends = np.cumsum([len(p.sentence_rows) for p in passages])
-    plain = [choose_sentence(question, p, cosines[end - len(p.sentence_rows):end],
-                             unnamed[end - len(p.sentence_rows):end], s)
-             for p, end, s in zip(passages, ends, share)]
-    assert chosen == plain  # same sentence, same support to the last bit
-
-
-def test_the_name_is_matched_in_the_article_and_the_sentence_by_the_rest():
-    # The naming sentence is closer to the whole question; the answering one to the question
-    # without the name, and the article holds the name in its headline.
+def test_names_are_matched_in_the_article_not_the_sentence():
     passage = _passage(1, "Inspectors visited Heckmondwike Primary School in May.",
                        "A significant number of pupils are persistently absent.")
     articles = ArticleWords({"d": {"title": "Heckmondwike school told to improve", "published": "2024-05-01"}},
                             [passage])
-    question = "Do many children at Heckmondwike miss school?"
-    assert articles.missing_names(question, "d") == []
-    assert articles.missing_names("Do many children at Dewsbury miss school?", "d") == ["Dewsbury"]
-    assert articles.missing_names("What did the 2024 report find?", "d") == []  # the publication year
-    share = articles.name_share(question, ["d"])
-    assert share.tolist() == [1.0]
-    [(best, score)] = SentenceChooser().choose(question, [passage], np.array([0.6, 0.4], dtype=np.float32),
-                                               np.array([0.3, 0.6], dtype=np.float32), share)
-    assert best == 1
-    assert score == pytest.approx(COSINE_WEIGHT * 0.4 + UNNAMED_WEIGHT * 0.6 + OVERLAP_WEIGHT * 0.0, abs=1e-6)
+    asked = read_question("Do many children at Heckmondwike miss school?")
+    assert articles.missing_names(asked, "d") == []
+    assert articles.missing_names(read_question("Do many children at Dewsbury miss school?"), "d") == ["Dewsbury"]
+    assert articles.missing_names(read_question("What did the 2024 report find?"), "d") == []  # publication year
+    assert articles.name_share(asked, ["d"]).tolist() == [1.0]
+    assert articles.name_share(read_question("What did Dewsbury and Heckmondwike say?"), ["d"]).tolist() == [0.5]
+    # The name is not one of the words the answering sentence must hold.
+    share, _ = SentenceChooser().sentence_features(asked, [passage])
+    assert share.tolist() == [0.25, 0.0] and "heckmondwik" not in asked.words  # "school" of four words
 
 
-def test_a_sentence_without_the_type_asked_for_is_marked_down_and_ties_go_first():
-    passage = _passage(7, "The council improved its children's services greatly.",
-                       "Ofsted closed the improvement notice in May 2018.")
-    cosines = np.array([0.60, 0.55], dtype=np.float32)
-    chooser = SentenceChooser()
-    [(best, score)] = chooser.choose("when was the notice closed?", [passage], cosines, cosines, np.ones(1))
-    assert best == 1  # "notice", "closed" shared, and a date
-    assert score == pytest.approx((COSINE_WEIGHT + UNNAMED_WEIGHT) * 0.55 + OVERLAP_WEIGHT * 1.0, abs=1e-6)
-    [(best, score)] = chooser.choose("what improved?", [passage], cosines, cosines, np.ones(1))
-    assert best == 0 and TYPE_PENALTY > 0
-    twice = _passage(2, "Social workers visit every child.", "Social workers visit every child.")
-    same = np.array([0.5, 0.5], dtype=np.float32)
-    assert SentenceChooser().choose("who visits?", [twice], same, same, np.ones(1))[0][0] == 0
+def test_the_articles_tell_which_words_are_names():
+    passage = _passage(1, "The council said it would say more about Heckmondwike Primary next week.",
+                       "Inspectors praised Heckmondwike staff.", doc="d")
+    articles = ArticleWords({"d": {"title": "School news"}}, [passage])
+    assert articles.written_as("heckmondwike", ["d"]) is True
+    assert articles.written_as("Say", ["d"]) is False
+    assert articles.written_as("Croydon", ["d"]) is None
+    names = read_question("what did heckmondwike Say About It?", lambda w: articles.written_as(w, ["d"])).names
+    assert names == ("heckmondwike",)
+    # A name the articles never write stays a name: the article cannot answer about it.
+    assert read_question("How did Croydon do?", lambda w: articles.written_as(w, ["d"])).names == ("Croydon",)
 
 
-def test_a_full_cache_starts_again_and_answers_stay_the_same():
+def test_a_full_cache_starts_again_and_features_stay_the_same():
     passages = [_passage(i, f"Sentence about topic {i} and its budget of {i} million.", "Another sentence here.")
                 for i in range(5)]
-    cosines = np.tile(np.array([0.3, 0.4], dtype=np.float32), 5)
     small, large = SentenceChooser(max_passages=2), SentenceChooser()
+    asked = read_question("how much is the budget?")
     for _ in range(2):
-        question = "how much is the budget?"
-        assert small.choose(question, passages, cosines, cosines, np.ones(5)) == large.choose(
-            question, passages, cosines, cosines, np.ones(5))
+        a, b = small.sentence_features(asked, passages), large.sentence_features(asked, passages)
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
         assert len(small) <= 2 and len(large) == 5
     assert large.prepare(passages) == 5
 
 
-def test_cosines_that_do_not_match_the_sentences_are_refused():
-    passage = _passage(3, "One sentence.", "Two sentences.")
-    one = np.array([0.1], dtype=np.float32)
-    with pytest.raises(ValueError, match="one cosine per sentence"):
-        SentenceChooser().choose("what?", [passage], one, one, np.ones(1))
-    empty = np.zeros(0, dtype=np.float32)
-    assert SentenceChooser().choose("what?", [], empty, empty, np.ones(0)) == []
+def test_no_passages_and_empty_passages():
+    share, gives = SentenceChooser().sentence_features(read_question("what?"), [])
+    assert len(share) == 0 and len(gives) == 0
+    empty = Passage("d#p9", "d", "", 0, 0, sentences=[], id=9)
+    with pytest.raises(ValueError, match="at least one sentence"):
+        SentenceChooser().sentence_features(read_question("what?"), [empty])
+
+
+@pytest.fixture
+def seed_data(seed_corpus, tmp_path, hash_embedder):
+    build_index(seed_corpus, tmp_path / "index", embedder=hash_embedder)
+    return load_index(tmp_path / "index")
+
+
+def test_every_seed_sentence_gets_its_features_in_passage_order(seed_data):
+    passages = seed_data.passages
+    share, gives = SentenceChooser().sentence_features(read_question("how many children were seen?"), passages)
+    assert len(share) == len(gives) == sum(len(p.sentences) for p in passages)
+    assert 0.0 <= share.min() and share.max() <= 1.0 and gives.any() and not gives.all()

@@ -11,16 +11,12 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..ingest.dates import format_date, parse_period, unresolved_dates
-from .abstention import MIN_SUPPORT, is_answered
-from .answer_kind import is_when_question
-from .answer_type import asked_type
+from .abstention import abstain_reason
+from .answer_model import RIVALS
+from .answer_type import asked_type, is_when_question
+
 from .hits import Hit
 from .question import check_question, follow_up_query, is_follow_up, question_names, user_questions
-
-# Below this support (the answering sentence's score), nothing answers; it and the other
-# checks are in qa.answer.abstention, calibrated as docs/quality.md says.
-MIN_SCORE = MIN_SUPPORT
-
 
 @dataclass
 class Answer:
@@ -32,12 +28,16 @@ class Answer:
     text: str
     citations: list[Hit] = field(default_factory=list)
     query: str = ""  # what was actually searched (a follow-up folds in earlier questions)
+    confidence: float = 0.0  # the probability that the first citation's sentence answers
+    reason: str = ""  # why the documents were found not to answer ('' when found)
 
     def to_dict(self) -> dict:
         return {
             "question": self.question,
             "query": self.query,
             "found": self.found,
+            "confidence": self.confidence,
+            "reason": self.reason,
             "text": self.text,
             "citations": [h.to_dict() for h in self.citations],
         }
@@ -46,17 +46,33 @@ class Answer:
 NOT_FOUND = "The documents do not answer this question."
 
 
-def compose_answer(question: str, hits: list[Hit], query: str = "", min_score: float = MIN_SCORE) -> Answer:
+def compose_answer(question: str, hits: list[Hit], confidence: float, threshold: float, query: str = "",
+                   k: int | None = None) -> Answer:
     """An :class:`Answer` from ranked ``hits``: found only when the best answers what was
-    searched (``query``, else ``question``): see :func:`qa.answer.abstention.abstain_reason`."""
-    if not hits or not is_answered(query or question, hits, min_score):
-        return Answer(question=question, found=False, text=NOT_FOUND, citations=hits, query=query or question)
+    searched (``query``, else ``question``) with ``confidence`` at least ``threshold``
+    (:func:`qa.answer.abstention.abstain_reason`); ``k`` hits are kept as citations."""
+    shown = hits[:k] if k else hits
+    reason = abstain_reason(query or question, hits, confidence, threshold)
+    if reason is not None:
+        return Answer(question=question, found=False, text=NOT_FOUND, citations=shown, query=query or question,
+                      confidence=confidence, reason=reason)
     top = hits[0]
     text = f"\u201c{top.highlight_text}\u201d [1]"
     if is_when_question(question):
         # The quoted sentence may date the event itself or only the report of it; say which.
         text += f" \u2014 {date_note(top)}"
-    return Answer(question=question, found=True, text=text, citations=hits, query=query or question)
+    return Answer(question=question, found=True, text=text, citations=shown, query=query or question,
+                  confidence=confidence)
+
+
+def _compose(retriever, question: str, query: str, k: int, doc_ids=None, said: Hit | None = None) -> Answer:
+    """Search ``query`` and judge the first hit against the next ones (at least
+    :data:`~qa.answer.answer_model.RIVALS` of them, whatever ``k``)."""
+    hits = retriever.retrieve(query, k=max(k, RIVALS + 1), doc_ids=doc_ids)
+    if said is not None:
+        hits = at_the_time_of(hits, said)
+    confidence = retriever.confidence(hits)
+    return compose_answer(question, hits, confidence, retriever.threshold, query=query, k=k)
 
 
 def answer(retriever, question: str, history: Iterable | None = None, k: int = 5) -> Answer:
@@ -73,14 +89,11 @@ def answer(retriever, question: str, history: Iterable | None = None, k: int = 5
     if earlier and is_follow_up(question) and not question_names(question):
         said = conversation_hit(retriever, follow_up_query(earlier[-1], earlier[:-1]), k)
         if said is not None:
-            hits = retriever.retrieve(query, k=k, doc_ids={said.doc_id})
-            if not asks_about_another_time(question):
-                hits = at_the_time_of(hits, said)
-            found = compose_answer(question, hits, query=query)
+            found = _compose(retriever, question, query, k, doc_ids={said.doc_id},
+                             said=None if asks_about_another_time(question) else said)
             if found.found:
                 return found
-    hits = retriever.retrieve(query, k=k)
-    return compose_answer(question, hits, query=query)
+    return _compose(retriever, question, query, k)
 
 
 # A follow-up that asks about another time than the earlier answer's ("what was it before

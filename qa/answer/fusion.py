@@ -130,12 +130,14 @@ def candidates(
     lexical: LexicalIndex,
     row_ids: np.ndarray,
     depth: int = 100,
+    allowed: np.ndarray | None = None,
 ) -> HybridRanking:
     """The union of the dense and lexical top ``depth``, each candidate with both scores (unranked).
 
     ``vector_store`` holds unit vectors (:class:`qa.store.vectors.VectorStore`); ``lexical``
     is BM25 whose row ``i`` holds the text of vector id ``row_ids[i]``; ``row_ids`` ascends
-    (passages are stored in the order their ids were given).
+    (passages are stored in the order their ids were given). With ``allowed`` (vector ids),
+    both searches look at those passages only.
     """
     total = len(vector_store)
     if total == 0:
@@ -144,11 +146,12 @@ def candidates(
     row_ids = np.asarray(row_ids, dtype=np.int64)
     depth = max(1, min(depth, total))
     q = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
-    dense_scores, dense_ids = vector_store.search(q, depth)
+    dense_scores, dense_ids = vector_store.search(q, depth, allowed=allowed)
     found = dense_ids[0] >= 0
     dense_ids, dense_scores = dense_ids[0][found].astype(np.int64), dense_scores[0][found].astype(np.float64)
 
-    all_lexical = lexical.scores(query_text)  # once: BM25 over every passage is the costly part
+    allowed_rows = None if allowed is None else np.searchsorted(row_ids, np.intersect1d(allowed, row_ids))
+    all_lexical = lexical.scores(query_text, allowed_rows)  # once: BM25 over every passage is the costly part
     rows, _ = top_rows(all_lexical, depth)
     ids = np.union1d(dense_ids, row_ids[rows])
     rows_of_ids = np.searchsorted(row_ids, ids)

@@ -18,12 +18,11 @@ class Hit(Cited):
     """One retrieved passage with its citation. ``start``/``end`` are offsets into the
     article body; ``highlight`` is the (start, end) of the answering sentence within ``text``.
 
-    ``score`` is the ranking score (the answering sentence's support plus half the fused
-    passage score, :mod:`qa.answer.retriever`), never negative: the hits are in its order.
-    ``support`` is the evidence that the sentence answers (:mod:`qa.answer.support`), which
-    chose it and which :mod:`qa.answer.abstention` thresholds; ``sentence_score`` is the same
-    number. ``missing_names`` are the question's names that the hit's article (headline and
-    text) never mentions; None when not worked out.
+    ``sentence_score`` is the answering sentence's final score (:mod:`qa.answer.answer_model`:
+    the reader's score weighed with the cheap signals), which ranks the hits; ``score`` and
+    ``support`` are the probability, calibrated on training data, that the sentence answers
+    (0..1, in the same order). ``missing_names`` are the question's names that the hit's
+    article (headline and text) never mentions; None when not worked out.
     """
 
     passage_id: str
@@ -43,13 +42,12 @@ class Hit(Cited):
 
     @property
     def relevance(self) -> float:
-        """``score`` on a 0..1 scale for display: ``score / (1 + score)``, in the same order
-        (a strong answer scores about 1.3, shown 0.57; a passage with nothing to say, 0).
+        """What the chat and ``qa ask`` show: the probability that the sentence answers, 0..1.
 
-        >>> Hit("a#p0", "a", "x", 1.0, Source(), 0, 1, (0, 1)).relevance
-        0.5
+        >>> Hit("a#p0", "a", "x", 0.25, Source(), 0, 1, (0, 1)).relevance
+        0.25
         """
-        return max(0.0, self.score) / (1.0 + max(0.0, self.score))
+        return min(1.0, max(0.0, self.score))
 
     @property
     def highlight_text(self) -> str:

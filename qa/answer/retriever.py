@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import default_corpus_dir, default_index_dir
+from ..config import AnswerSettings, default_corpus_dir, default_index_dir
 from ..errors import IndexCorruptError, IndexMismatchError, QAError, QuestionError
 from ..ingest.dates import check_index_dates, parse_period, publication_bound, published_between
 from ..records import Passage, Source
@@ -23,19 +23,14 @@ from ..store.build import build_index, corpus_state
 from ..store.cache import QuestionCache
 from ..store.corpus_stamp import corpus_stamp
 from ..store.embedder import Embedder, get_embedder
-from .answer_kind import asks_about_present
-from .fusion import DEFAULT_FUSION, candidates
+from ..reader.model import Reader, default_reader
+from .answer_model import AnswerModel, load_answer_model
+from .asked import read_question
+from .fusion import Fusion, candidates
 from .hits import Hit
 from .question import MAX_QUESTION_CHARS, check_question, strip_names  # noqa: F401  (MAX_QUESTION_CHARS: part of this API)
-from .sentence_choice import ArticleWords, SentenceChooser, choose_sentence  # noqa: F401  (choose_sentence: the plain rule)
-from .support import PASSAGE_WEIGHT
-
-# Candidates taken from each of the dense and BM25 rankings before fusion.
-HYBRID_DEPTH = 100
-# A question about how things stand now ("still", "latest") ranks the newest article holding
-# its names this much higher: with a 2016 and a 2018 article on one story, "Are the services
-# still rated inadequate?" is answered by 2018's, though 2016's repeats the words.
-RECENT_WEIGHT = 0.2
+from .ranking import Ranking, ScoredPool, SentencePool, reader_set, score_pool, sentence_pool
+from .sentence_choice import ArticleWords, SentenceChooser
 
 
 class Retriever:
@@ -43,14 +38,18 @@ class Retriever:
     long-lived retriever (the web app) sees documents added by ``qa index`` or an upload."""
 
     def __init__(self, index_dir: str | Path | None = None, model: str | None = None,
-                 embedder: Embedder | None = None):
+                 embedder: Embedder | None = None, settings: AnswerSettings | None = None):
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
+        self.settings = settings or AnswerSettings.from_env()
         self._embedder = embedder
+        self._reader: Reader | None = None
+        self._answer_model: AnswerModel | None = None
         self._model = model
         self._data: store.IndexData | None = None
-        self._row_ids: tuple[store.IndexData, np.ndarray] | None = None  # vector-store id per BM25 row
+        self._row_ids = None  # (index, vector-store id per BM25 row, each article's ids)
         self._chooser: tuple[store.IndexData, SentenceChooser, ArticleWords] | None = None
         self._stamp = None
+        self._title_cache = None
         self._lock = threading.Lock()
         self.question_vectors = QuestionCache()  # see qa.store.cache: repeated questions skip the model
         self.data  # fail now, with a clear error, if there is no usable index
@@ -83,6 +82,25 @@ class Retriever:
             )
 
     @property
+    def reader(self) -> Reader:
+        """The cross-encoder that reads the best candidate sentences (:mod:`qa.reader.model`)."""
+        if self._reader is None:
+            self._reader = default_reader(self.settings.reader_folder())
+        return self._reader
+
+    @property
+    def answer_model(self) -> AnswerModel:
+        """The fitted weights and calibration of ranking and abstention (:mod:`qa.answer.answer_model`)."""
+        if self._answer_model is None:
+            self._answer_model = load_answer_model(self.settings.answer_model_path())
+        return self._answer_model
+
+    @answer_model.setter
+    def answer_model(self, model: AnswerModel) -> None:
+        """Rank with other fitted weights (the fitting of a new answer model does)."""
+        self._answer_model = model
+
+    @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
             self._embedder = get_embedder(self.data.model)
@@ -98,6 +116,7 @@ class Retriever:
         :data:`qa.answer.sentence_choice.MAX_CACHED_PASSAGES`.
         """
         self.embedder.encode(["warm up"])
+        self.reader.score("warm up", [("", "warm up")])
         data = self.data
         self._sentence_chooser(data)[0].prepare(data.passages)
         data.vector_store.warm()
@@ -158,19 +177,11 @@ class Retriever:
             allowed = set(doc_ids) if allowed is None else allowed & set(doc_ids)
         if len(data.vector_store) == 0 or allowed == set():
             return []
-        # The question and the question without its names (qa.answer.support), one batch.
-        unnamed = strip_names(question)
-        q, q_unnamed = self.encode_questions([question, unnamed])
-        # Overlapping passages often share their best sentence: fetch extra, show each sentence once.
-        depth = max(HYBRID_DEPTH, k * 3)
-        if allowed is not None:  # the filter drops candidates: rank every passage instead
-            depth = len(data.vector_store)
+        ranked = self.rank(question, allowed)
         hits: list[Hit] = []
         shown: set[tuple[str, int, int]] = set()
-        for pid, score, sentence in self._rank(data, question, q, q_unnamed, depth):
-            if allowed is not None and data.passage(pid).doc_id not in allowed:
-                continue
-            hit = self._hit(data, data.passage(pid), float(score), len(hits) + 1, question, sentence)
+        for i in ranked.order:
+            hit = self._hit(data, ranked, int(i), len(hits) + 1, question)
             key = (hit.doc_id, hit.start + hit.highlight[0], hit.start + hit.highlight[1])
             if key in shown:
                 continue
@@ -180,41 +191,90 @@ class Retriever:
                 break
         return hits
 
-    def _rank(self, data: store.IndexData, question: str, q: np.ndarray, q_unnamed: np.ndarray,
-              depth: int) -> list[tuple[int, float, tuple[int, float]]]:
-        """``(vector id, ranking score, (answering sentence, its support))`` best first: BM25
-        and dense candidates, fused (:mod:`qa.answer.fusion`), plus the support of the
-        passage's answering sentence (:mod:`qa.answer.support`): ``final = support +
-        PASSAGE_WEIGHT x fused``. A passage is shown for its answering sentence, so how well
-        that sentence answers is most of its rank.
+    def confidence(self, hits: list[Hit]) -> float:
+        """The probability that the first of ``hits`` answers, judged against the next ones
+        (:meth:`qa.answer.answer_model.AnswerModel.answer_probability`); 0 with no hits."""
+        if not hits:
+            return 0.0
+        return self.answer_model.answer_probability([h.sentence_score for h in hits], [h.doc_id for h in hits])
 
-        The dense side of a passage is the mean of its own cosine and its best sentence's:
-        a four-sentence vector blurs the one sentence that answers.
-        """
-        if self._row_ids is None or self._row_ids[0] is not data:
-            self._row_ids = (data, np.array([p.id for p in data.passages], dtype=np.int64))
-        pool = candidates(q, question, data.vector_store, data.lexical, self._row_ids[1], depth)
-        pids = pool.ids.tolist()
-        passages = [data.passage(pid) for pid in pids]
-        # Every candidate sentence's cosine from one matrix product, in passage order
-        # (one product per passage cost more than all the ranking arithmetic).
-        counts = np.fromiter((len(p.sentence_rows) for p in passages), dtype=np.int64, count=len(passages))
-        all_rows = np.fromiter((r for p in passages for r in p.sentence_rows), dtype=np.int64,
-                               count=int(counts.sum()))
-        vectors = data.sentence_vectors[all_rows]
+    @property
+    def threshold(self) -> float:
+        """The answer probability needed to answer: the settings' own, else the fitted one."""
+        if self.settings.threshold is not None:
+            return self.settings.threshold
+        return self.answer_model.threshold
+
+    def sentence_pool(self, question: str, allowed: set[str] | None = None) -> SentencePool:
+        """Every sentence of the hybrid search's candidate passages (of the ``allowed``
+        articles only, when given) with its cheap signals and first-stage score
+        (:func:`qa.answer.ranking.sentence_pool`): what ranking starts from."""
+        data = self.data
+        # The question and the question without its names, one batch: names say which article,
+        # the rest which sentence.
+        q, q_unnamed = self.encode_questions([question, strip_names(question)])
+        row_ids, ids_of = self._passage_ids(data)
+        allowed_ids = None
+        if allowed is not None:  # searched inside the filter, not filtered after ranking
+            found = [ids_of[d] for d in allowed if d in ids_of]
+            allowed_ids = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        pool = candidates(q, question, data.vector_store, data.lexical, row_ids, self.settings.hybrid_depth,
+                          allowed=allowed_ids)
+        passages = [data.passage(int(pid)) for pid in pool.ids]
+        # Every candidate sentence's cosine from one matrix product, in passage order.
+        rows = np.fromiter((r for p in passages for r in p.sentence_rows), dtype=np.int64,
+                           count=sum(len(p.sentence_rows) for p in passages))
+        vectors = data.sentence_vectors[rows]
         every = vectors @ q
         every_unnamed = every if q_unnamed is q else vectors @ q_unnamed
-        best_sentence = np.maximum.reduceat(every, np.concatenate(([0], np.cumsum(counts)[:-1]))) if len(every) else every
-        pool.dense = 0.5 * (pool.dense + best_sentence.astype(np.float64))
-        fused = DEFAULT_FUSION(pool.dense, pool.lexical)
+        counts = np.fromiter((len(p.sentence_rows) for p in passages), dtype=np.int64, count=len(passages))
+        dense = pool.dense
+        if len(every):
+            # A passage's dense side is the mean of its own cosine and its best sentence's: a
+            # four-sentence vector blurs the one sentence that answers.
+            best = np.maximum.reduceat(every, np.concatenate(([0], np.cumsum(counts)[:-1])))
+            dense = 0.5 * (dense + best.astype(np.float64))
+        fused = Fusion("convex", weight=self.settings.dense_weight, normalise="max")(dense, pool.lexical)
         chooser, articles = self._sentence_chooser(data)
-        share = articles.name_share(question, [p.doc_id for p in passages])
-        chosen = chooser.choose(question, passages, every, every_unnamed, share)
-        final = np.array([score for _, score in chosen]) + PASSAGE_WEIGHT * fused
-        if asks_about_present(question):
-            final = final + RECENT_WEIGHT * _newest(data.documents, [p.doc_id for p in passages], share >= 1.0)
-        order = np.lexsort((pool.ids, -final))
-        return [(pids[i], float(final[i]), chosen[i]) for i in order]
+        doc_ids = [p.doc_id for p in passages]
+        # How the best candidates' articles write each word says which words are names.
+        nearest = list(dict.fromkeys(doc_ids[i] for i in np.argsort(-fused, kind="stable")))[:self.settings.name_articles]
+        asked = read_question(question, lambda word: articles.written_as(word, nearest))
+        share = articles.name_share(asked, doc_ids)
+        return sentence_pool(asked, passages, every, every_unnamed, fused, share, chooser, self.answer_model)
+
+    def _passage_ids(self, data: store.IndexData) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The vector-store id of each BM25 row, and each article's passage ids."""
+        if self._row_ids is None or self._row_ids[0] is not data:
+            by_doc: dict[str, list[int]] = {}
+            for p in data.passages:
+                by_doc.setdefault(p.doc_id, []).append(p.id)
+            self._row_ids = (data, np.array([p.id for p in data.passages], dtype=np.int64),
+                             {d: np.array(ids, dtype=np.int64) for d, ids in by_doc.items()})
+        return self._row_ids[1], self._row_ids[2]
+
+    def read(self, question: str, pool: SentencePool, allowed: np.ndarray | None = None) -> ScoredPool:
+        """The reader's scores of the pool's best sentences and every sentence's final score
+        and probability (:func:`qa.answer.ranking.score_pool`)."""
+        read = reader_set(pool, self.settings.reader_candidates, allowed)
+        titles = self.titles()
+        scores = self.reader.score(question, [(titles.get(pool.passages[pool.owner[i]].doc_id, ""), pool.text(i))
+                                              for i in read])
+        return score_pool(pool, read, scores, self.answer_model)
+
+    def rank(self, question: str, allowed: set[str] | None = None) -> Ranking:
+        """Every candidate passage, best first, each shown for its best sentence."""
+        pool = self.sentence_pool(question, allowed)
+        scored = self.read(question, pool)
+        return Ranking.of(pool, scored)
+
+    def titles(self) -> dict[str, str]:
+        """Each article's headline, by document id: what the reader reads beside a sentence."""
+        data = self.data
+        titles = self._title_cache
+        if titles is None or titles[0] is not data:
+            titles = self._title_cache = (data, {d: str((m or {}).get("title") or "") for d, m in data.documents.items()})
+        return titles[1]
 
     def answer(self, question: str, history=None, k: int = 5):
         """A short cited answer (``Answer.found`` False when the documents do not answer).
@@ -227,26 +287,24 @@ class Retriever:
 
         return answer(self, question, history=history, k=k)
 
-    def _hit(self, data: store.IndexData, passage: Passage, score: float, rank: int, question: str,
-             sentence: tuple[int, float]) -> Hit:
-        """``sentence`` is the answering sentence's index in the passage and its support, as
-        the ranking chose them; ``score`` the ranking score."""
-        best, best_support = sentence
-        start, end = passage.sentences[best]
+    def _hit(self, data: store.IndexData, ranked: Ranking, passage_index: int, rank: int, question: str) -> Hit:
+        passage = ranked.pool.passages[passage_index]
+        best = int(ranked.sentence[passage_index])
+        start, end = passage.sentences[int(ranked.pool.local[best])]
         return Hit(
             passage_id=passage.passage_id,
             doc_id=passage.doc_id,
             text=passage.text,
-            score=max(0.0, score),
+            score=float(ranked.scored.probability[best]),
             source=Source.from_metadata(data.documents.get(passage.doc_id)),
             start=passage.start,
             end=passage.end,
             highlight=(start, end),
             rank=rank,
-            sentence_score=best_support,
+            sentence_score=float(ranked.scored.final[best]),
             dates=[d.to_dict() for d in passage.dates],
-            support=best_support,
-            missing_names=self._sentence_chooser(data)[1].missing_names(question, passage.doc_id),
+            support=float(ranked.scored.probability[best]),
+            missing_names=self._sentence_chooser(data)[1].missing_names(ranked.pool.asked, passage.doc_id),
             page=passage.page,
         )
 
@@ -263,17 +321,6 @@ def retrieve(question: str, k: int = 5, corpus_dir=None, index_dir=None,
     check_question(question)  # a bad question is refused before any index work
     retriever = default_retriever(corpus_dir, index_dir)
     return retriever.retrieve(question, k=k, published_after=published_after, published_before=published_before)
-
-
-def _newest(documents: dict, doc_ids: list[str], eligible: np.ndarray) -> np.ndarray:
-    """1.0 for each of ``doc_ids`` that is eligible and published last among the eligible
-    (by the first day of its publication date), else 0.0; all 0.0 when none is dated."""
-    starts = [(parse_period((documents.get(d) or {}).get("published", "")) if ok else None) for d, ok in zip(doc_ids, eligible)]
-    dated = [p.first for p in starts if p is not None]
-    if not dated:
-        return np.zeros(len(doc_ids))
-    last = max(dated)
-    return np.array([1.0 if p is not None and p.first == last else 0.0 for p in starts])
 
 
 def _allowed_docs(data: store.IndexData, published_after, published_before) -> set[str] | None:

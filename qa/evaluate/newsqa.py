@@ -27,21 +27,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ..answer.abstention import MIN_MARGIN, MIN_SUPPORT, answer_margin, is_answered
+from ..answer.abstention import missing_names
 from ..answer.question import question_names
 from ..answer.retriever import Retriever
 from ..errors import QAError
 from ..store.build import build_index
 from ..store.lexical import LexicalIndex
 from .metrics import first_relevant_rank
-from .questions import _fold, question_rows
+from .questions import fold_text, question_rows
 
 KINDS = ("factual", "paraphrase", "when", "unanswerable")
 PARTS = ("tune", "report")
-# Precision the default support threshold must keep on the tune part.
+# The precision the fitted threshold aims at (on training data); the tables show where this set stands.
 TARGET_PRECISION = 0.95
-# Where no threshold reaches that precision: a wrong answer costs this many abstentions.
-WRONG_COST = 2.0
 
 
 def split_articles(names) -> dict[str, str]:
@@ -66,9 +64,8 @@ class Item:
     top: str = ""  # the first citation's highlighted sentence
     top_right: bool = False  # whether that sentence contains ``expect`` (whether or not found)
     passage_rank: int | None = None  # rank of the first citation whose passage contains ``expect``
-    support: float = 0.0  # the first citation's support
-    margin: float = 0.0  # how far it leads the next citation's support (qa.abstention.answer_margin)
-    checks_passed: bool = False  # whether abstention's checks other than support let it through
+    confidence: float = 0.0  # the probability that the first citation's sentence answers
+    checks_passed: bool = False  # whether the names check lets it through (abstention's other check)
     history: list[str] = field(default_factory=list)
     query: str = ""
 
@@ -86,7 +83,7 @@ class Item:
 
 
 def _contains(expect: str | None, text: str) -> bool:
-    return expect is not None and _fold(expect) in _fold(text)
+    return expect is not None and fold_text(expect) in fold_text(text)
 
 
 def _articles_of(folder: Path) -> Path:
@@ -128,9 +125,8 @@ def _ask(retriever, item: Item, k: int) -> Item:
     if hits:
         item.top = hits[0].highlight_text
         item.top_right = _contains(item.expect, item.top)
-        item.support = float(hits[0].support)
-        item.margin = answer_margin(hits)
-        item.checks_passed = is_answered(answer.query, hits, min_support=float("-inf"), min_margin=float("-inf"))
+        item.confidence = float(answer.confidence)
+        item.checks_passed = not missing_names(answer.query, hits)
         item.passage_rank = first_relevant_rank([_contains(item.expect, hit.text) for hit in hits])
     return item
 
@@ -154,8 +150,8 @@ class FolderReport:
     items: list[Item]
     followups: list[Item]
     parts: dict[str, str]  # article -> part
-    min_support: float
-    min_margin: float = float("-inf")
+    threshold: float
+    settings: str = ""  # AnswerSettings.describe() of the run
     baseline: dict[str, float] = field(default_factory=dict)  # name -> share right of answerable
 
     def select(self, part: str | None) -> tuple[list[Item], list[Item]]:
@@ -212,84 +208,45 @@ class FolderReport:
                          f"{sum(i.wrong_confident for i in follow)}/{len(follow)} |")
         return "\n".join(lines)
 
-    def _value(self, item: Item, signal: str) -> float:
-        return item.support if signal == "support" else item.margin
-
-    def _in_use(self, signal: str) -> float:
-        return self.min_support if signal == "support" else self.min_margin
-
-    def risk_coverage(self, part: str | None = None, signal: str = "support") -> list[tuple[float, int, int, int]]:
-        """``(threshold, answered, right, wrong)`` for each threshold on ``signal`` ("support"
-        or "margin") that changes the answer set: a question is answered at threshold t when
-        abstention's other checks let it through (the other signal at its threshold in use)
-        and its ``signal`` is at least t. Follow-ups are not counted."""
+    def risk_coverage(self, part: str | None = None) -> list[tuple[float, int, int, int]]:
+        """``(threshold, answered, right, wrong)`` for each threshold on the answer probability
+        that changes the answer set: a question is answered at threshold t when the names
+        check lets it through and its probability is at least t. Follow-ups are not counted."""
         items, _ = self.select(part)
-        other = "margin" if signal == "support" else "support"
-        passing = [i for i in items if i.checks_passed and self._value(i, other) >= self._in_use(other)]
-        values = sorted({round(self._value(i, signal), 4) for i in passing if np.isfinite(self._value(i, signal))})
+        passing = [i for i in items if i.checks_passed]
+        values = sorted({round(i.confidence, 4) for i in passing})
         out = []
-        for t in [float("-inf"), *values]:
-            answered = [i for i in passing if self._value(i, signal) >= t]
+        for t in [0.0, *values]:
+            answered = [i for i in passing if i.confidence >= t]
             right = sum(i.top_right for i in answered)
             out.append((t, len(answered), right, len(answered) - right))
         return out
 
-    def default_threshold(self, part: str = "tune", target: float = TARGET_PRECISION,
-                          signal: str = "support") -> float | None:
-        """The lowest threshold on ``signal`` whose precision on ``part`` is at least ``target``
-        (and stays so for every higher threshold); None when none reaches it."""
-        curve = self.risk_coverage(part, signal)
-        best = None
-        for t, answered, right, _ in reversed(curve):
-            if answered and right / answered < target:
-                break
-            best = t
-        return best
-
-    def utility_threshold(self, part: str = "tune", signal: str = "support",
-                          wrong_cost: float = WRONG_COST) -> tuple[float, float]:
-        """``(threshold, utility)``: the lowest threshold on ``signal`` that maximises
-        right - ``wrong_cost`` x wrong on ``part`` (a wrong answer costs more than an abstention)."""
-        best = None
-        for t, _, right, wrong in self.risk_coverage(part, signal):
-            utility = right - wrong_cost * wrong
-            if best is None or utility > best[1]:
-                best = (t, utility)
-        return best
-
-    def coverage_table(self, part: str | None = None, signal: str = "support") -> str:
+    def coverage_table(self, part: str | None = None) -> str:
         items, _ = self.select(part)
         answerable = sum(i.answerable for i in items)
-        lines = [f"risk-coverage of {signal} ({'all' if part is None else part}): answered when the other checks "
-                 f"pass and {signal} >= t",
-                 f"| {signal} t | answered | coverage of answerable | precision | wrong |", "|---|---|---|---|---|"]
-        curve = self.risk_coverage(part, signal)
-        # The row whose answers are those of the threshold in use: the highest at or below it
-        # (no question's value lies between them).
-        in_use = max((t for t, *_ in curve if t <= self._in_use(signal)), default=None)
+        lines = [f"risk-coverage ({'all' if part is None else part}): answered when the names check passes and "
+                 "the answer probability >= t",
+                 "| t | answered | coverage of answerable | precision | wrong |", "|---|---|---|---|---|"]
+        curve = self.risk_coverage(part)
+        # The row whose answers are those of the threshold in use: the highest at or below it.
+        in_use = max((t for t, *_ in curve if t <= self.threshold), default=None)
         for t, answered, right, wrong in curve:
-            label = "none" if t == float("-inf") else f"{t:.3f}"
-            mark = f" (answers of {self._in_use(signal):.3f}, in use)" if t == in_use else ""
-            lines.append(f"| {label}{mark} | {answered} | {right}/{answerable} = {right / max(answerable, 1):.2f} | "
+            mark = f" (answers of {self.threshold:.3f}, in use)" if t == in_use else ""
+            lines.append(f"| {t:.3f}{mark} | {answered} | {right}/{answerable} = {right / max(answerable, 1):.2f} | "
                          f"{right / answered if answered else 1.0:.2f} | {wrong} |")
         return "\n".join(lines)
 
     def table(self, verbose: bool = False) -> str:
-        out = [f"{self.name}: thresholds in use: support {self.min_support:.3f}, margin {self.min_margin:.3f}"]
+        out = [f"{self.name}: answer threshold in use {self.threshold:.3f}; {self.settings}"]
         for part in (*PARTS, None):
             out += ["", self.kind_table(part)]
         if self.baseline:
             out += ["", "baselines, top 1 over every sentence of every article (share of answerable quoted right):"]
             for name, (tune, report, whole) in self.baseline.items():
                 out.append(f"  {name:<28} tune {tune:.2f}  report {report:.2f}  all {whole:.2f}")
-        for signal in ("support", "margin"):
-            for part in ("tune", None):
-                out += ["", self.coverage_table(part, signal)]
-            chosen = self.default_threshold("tune", signal=signal)
-            t, utility = self.utility_threshold("tune", signal)
-            out += ["", f"{signal}: lowest threshold keeping precision >= {TARGET_PRECISION} on tune: "
-                        f"{'none' if chosen is None else f'{chosen:.3f}'}; threshold maximising right - "
-                        f"{WRONG_COST:g} x wrong on tune: {t:.3f} (utility {utility:g})"]
+        for part in ("tune", None):
+            out += ["", self.coverage_table(part)]
         out += ["", "articles: " + ", ".join(f"{a} ({p})" for a, p in sorted(self.parts.items()))]
         rows = [i for i in (*self.items, *self.followups) if verbose or not (i.right or (not i.answerable and not i.found))]
         if rows:
@@ -298,7 +255,7 @@ class FolderReport:
                 status = "right" if i.right else "WRONG" if i.wrong_confident else "abstained"
                 if not i.answerable:
                     status = "WRONG (answered)" if i.found else "abstained"
-                out.append(f"  [{i.part}] {i.kind:<12} {status:<16} support {i.support:.2f} "
+                out.append(f"  [{i.part}] {i.kind:<12} {status:<16} confidence {i.confidence:.2f} "
                            f"passage {i.passage_rank or '-'}  {i.question}")
                 if i.query != i.question:
                     out.append(f"      searched: {i.query}")
@@ -359,7 +316,8 @@ def evaluate_folder(folder: str | Path, retriever=None, cache_dir: str | Path | 
         item = Item(row["q"], "follow-up", row.get("doc"), row.get("expect"), _subject_part(row, parts, bodies),
                     history=history)
         follow.append(_ask(retriever, item, k))
-    report = FolderReport(Path(folder).resolve().name, items, follow, parts, MIN_SUPPORT, MIN_MARGIN)
+    report = FolderReport(Path(folder).resolve().name, items, follow, parts, retriever.threshold,
+                          retriever.settings.describe())
     if baselines:
         report.baseline = sentence_baselines(retriever, items)
     return report

@@ -2,8 +2,8 @@
 
 Each line is ``{"q": ..., "expect": ...}``: ``expect`` is a phrase of the passage that
 answers, or null for a question the articles cannot answer. The report gives hit@1, hit@3,
-MRR, how many questions were answered or abstained, and the support figures that
-:data:`qa.answer.abstention.MIN_SUPPORT` is calibrated on.
+MRR, how many questions were answered or abstained, and the answer probabilities beside
+the threshold in use.
 """
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..answer.abstention import MIN_SUPPORT, is_answered
-from ..answer.compose import compose_answer
-from ..answer.question import check_question
+from ..answer.abstention import missing_names
 from ..errors import QAError
 from .metrics import first_relevant_rank, hit_at_k, reciprocal_rank
 
@@ -26,14 +24,15 @@ class QuestionResult:
     rank: int | None  # of the first passage containing ``expect``; None when not in the top k
     found: bool  # whether the answer said it found something
     top: str  # the highlighted sentence of the best hit
-    support: float = 0.0  # the best hit's support, which abstention thresholds
-    checks_passed: bool = True  # whether the name, kind and tense checks let it through
+    confidence: float = 0.0  # the probability that the best hit's sentence answers, which abstention thresholds
+    checks_passed: bool = True  # whether the names check lets it through
 
 
 @dataclass
 class QuestionReport:
     results: list[QuestionResult]
     k: int
+    threshold: float = 0.5
 
     @property
     def answerable(self) -> list[QuestionResult]:
@@ -60,17 +59,41 @@ class QuestionReport:
         return self._mean(lambda r: reciprocal_rank(r.rank))
 
     def calibration(self) -> tuple[float, float, float] | None:
-        """``(best unanswerable, worst answerable, midpoint)`` of the support score.
+        """``(best unanswerable, worst answerable, midpoint)`` of the answer probability.
 
-        Only unanswerable questions that the name, kind and tense checks let through
-        count: the threshold has to stop those. None when a side is empty.
+        Only unanswerable questions that the names check lets through count: the threshold
+        has to stop those. None when a side is empty.
         """
-        low = [r.support for r in self.answerable]
-        high = [r.support for r in self.unanswerable if r.checks_passed]
+        low = [r.confidence for r in self.answerable]
+        high = [r.confidence for r in self.unanswerable if r.checks_passed]
         if not low or not high:
             return None
         best_unanswerable, worst_answerable = max(high), min(low)
         return best_unanswerable, worst_answerable, (best_unanswerable + worst_answerable) / 2
+
+    def risk_coverage(self) -> list[tuple[float, int, int, int]]:
+        """``(threshold, answered, right, wrong)`` for each threshold on the answer probability
+        that changes the answer set (the names check applied): right = answered with the
+        expected passage first, wrong = answered otherwise or answered when nothing answers."""
+        passing = [r for r in self.results if r.checks_passed]
+        out = []
+        for t in [0.0, *sorted({round(r.confidence, 4) for r in passing})]:
+            answered = [r for r in passing if r.confidence >= t]
+            right = sum(r.expect is not None and r.rank == 1 for r in answered)
+            out.append((t, len(answered), right, len(answered) - right))
+        return out
+
+    def coverage_table(self) -> str:
+        answerable = len(self.answerable)
+        lines = ["risk-coverage: answered when the names check passes and the answer probability >= t",
+                 "| t | answered | right (expected passage first) | precision | wrong |", "|---|---|---|---|---|"]
+        curve = self.risk_coverage()
+        in_use = max((t for t, *_ in curve if t <= self.threshold), default=None)
+        for t, answered, right, wrong in curve:
+            mark = f" (answers of {self.threshold:.3f}, in use)" if t == in_use else ""
+            lines.append(f"| {t:.3f}{mark} | {answered} | {right}/{answerable} | "
+                         f"{right / answered if answered else 1.0:.2f} | {wrong} |")
+        return "\n".join(lines)
 
     def summary(self, verbose: bool = False) -> str:
         ans, una = self.answerable, self.unanswerable
@@ -85,22 +108,23 @@ class QuestionReport:
         calibration = self.calibration()
         if calibration:
             lines.append(
-                f"support        best unanswerable past the checks {calibration[0]:.2f}, worst answerable "
-                f"{calibration[1]:.2f}, midpoint {calibration[2]:.2f} (in use: {MIN_SUPPORT:.2f})"
+                f"confidence     best unanswerable past the names check {calibration[0]:.2f}, worst answerable "
+                f"{calibration[1]:.2f} (threshold in use: {self.threshold:.2f})"
             )
+        lines += ["", self.coverage_table()]
         misses = [r for r in ans if r.rank != 1 or not r.found] + [r for r in una if r.found]
         if misses or verbose:
             lines.append("")
             lines.append("misses (rank of the expected passage; found = whether an answer was given):")
             for r in (self.results if verbose else misses):
                 lines.append(f"  rank {r.rank if r.rank else '-':>2}  found={str(r.found):5}  "
-                             f"support {r.support:.2f}  {r.question}")
+                             f"confidence {r.confidence:.2f}  {r.question}")
                 if r.rank != 1 or verbose:
                     lines.append(f"      expected: {r.expect!r}  top sentence: {r.top[:100]!r}")
         return "\n".join(lines)
 
 
-def _fold(text: str) -> str:
+def fold_text(text: str) -> str:
     """Lower case, straight quotes, single spaces: a phrase matches however it was typed."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'}))
@@ -145,14 +169,13 @@ def evaluate_questions(path: str | Path, retriever, k: int = 5) -> QuestionRepor
     """Ask every question of ``path`` and see where the passage containing ``expect`` ranks."""
     results = []
     for question, expect in read_questions(path):
-        hits = retriever.retrieve(question, k=k)
-        answer = compose_answer(check_question(question), hits)
+        answer = retriever.answer(question, k=k)
+        hits = answer.citations
         rank = None
         if expect is not None:
-            rank = first_relevant_rank([_fold(expect) in _fold(h.text) for h in hits])
+            rank = first_relevant_rank([fold_text(expect) in fold_text(h.text) for h in hits])
         results.append(QuestionResult(
             question, expect, rank, answer.found, hits[0].highlight_text if hits else "",
-            support=hits[0].support if hits else 0.0,
-            checks_passed=bool(hits) and is_answered(question, hits, min_support=float("-inf")),
+            confidence=answer.confidence, checks_passed=bool(hits) and not missing_names(question, hits),
         ))
-    return QuestionReport(results, k)
+    return QuestionReport(results, k, retriever.threshold)

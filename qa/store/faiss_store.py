@@ -75,6 +75,11 @@ def new_faiss_index(dimension: int, training: np.ndarray | None = None):
     return ivf
 
 
+# A filtered search over at most this many ids scores their vectors directly; past it,
+# FAISS searches with an id selector.
+DIRECT_FILTER_MAX = 2048
+
+
 class FaissStore(VectorStore):
     """A :class:`qa.store.vectors.VectorStore` kept in one FAISS index (one file on disk)."""
 
@@ -113,9 +118,11 @@ class FaissStore(VectorStore):
         self._changed()
         return removed
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(scores, ids)`` of the ``k`` nearest stored vectors per query row, best first;
-        id -1 where there are fewer than ``k``."""
+        id -1 where there are fewer than ``k``. ``allowed`` ids only, when given: a few
+        (an article's passages) are scored directly from their vectors, more through a FAISS
+        id selector."""
         import faiss
 
         # One question's search is microseconds of work, but FAISS's OpenMP threads make
@@ -124,6 +131,8 @@ class FaissStore(VectorStore):
         # here, in whichever thread searches.
         faiss.omp_set_num_threads(1)
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        if allowed is not None:
+            return self._search_among(queries, k, np.unique(np.asarray(allowed, dtype=np.int64)))
         half = self._half_precision()
         if half is None or len(queries) != 1:
             return self.index.search(queries, k)
@@ -133,6 +142,25 @@ class FaissStore(VectorStore):
             scores = np.pad(scores, ((0, 0), (0, missing)), constant_values=-np.finfo(np.float32).max)
             ids = np.pad(ids, ((0, 0), (0, missing)), constant_values=-1)
         return scores, ids
+
+    def _search_among(self, queries: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import faiss
+
+        scores = np.full((len(queries), k), -np.finfo(np.float32).max, dtype=np.float32)
+        ids = np.full((len(queries), k), -1, dtype=np.int64)
+        if len(allowed) == 0 or len(self) == 0:
+            return scores, ids
+        if len(allowed) <= DIRECT_FILTER_MAX:
+            allowed = allowed[np.isin(allowed, self.ids())] if len(allowed) else allowed
+            every = queries @ self.reconstruct(allowed).T
+            for row, found in enumerate(every):
+                order = np.lexsort((allowed, -found))[:k]
+                scores[row, : len(order)], ids[row, : len(order)] = found[order], allowed[order]
+            return scores, ids
+        selector = faiss.IDSelectorBatch(allowed)
+        params = (faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe) if hasattr(self.index, "nprobe")
+                  else faiss.SearchParameters(sel=selector))
+        return self.index.search(queries, k, params=params)
 
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
         return self.index.reconstruct_batch(np.ascontiguousarray(ids, dtype=np.int64))

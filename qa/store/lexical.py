@@ -76,15 +76,30 @@ class LexicalIndex:
             bm25.index(tokens if any(tokens) else [[""]] * len(tokens), show_progress=False)
         return cls(bm25, len(tokens))
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for ``query`` (zeros when no query token is indexed)."""
+    def scores(self, query: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every row for ``query`` (zeros when no query token is indexed);
+        with ``rows``, of those rows only (every other row scores 0)."""
         if self.size == 0:
             return np.zeros(0, dtype=np.float32)
         vocab = self._bm25.vocab_dict
         ids = [vocab[t] for t in tokenize(query) if t in vocab]
-        if not ids:
+        if not ids or (rows is not None and not len(rows)):
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
+        if rows is None:
+            return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
+        # The score matrix is stored by token (CSC): each query token's column is read and
+        # only the entries of the allowed rows are summed.
+        matrix = self._bm25.scores
+        data, indices, indptr = matrix["data"], matrix["indices"], matrix["indptr"]
+        allowed = np.zeros(self.size, dtype=bool)
+        allowed[np.asarray(rows, dtype=np.int64)] = True
+        out = np.zeros(self.size, dtype=np.float32)
+        for token in ids:
+            start, end = indptr[token], indptr[token + 1]
+            docs = indices[start:end]
+            keep = allowed[docs]
+            np.add.at(out, docs[keep], data[start:end][keep])
+        return out
 
     def top(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """``(rows, scores)`` of the ``k`` best rows with a positive score, best first."""

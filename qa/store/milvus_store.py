@@ -171,8 +171,9 @@ class MilvusStore(VectorStore):
         self._count -= len(present)
         return len(present)
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores float32[n, k], ids int64[n, k]), best first; -1 and -inf where fewer exist."""
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores float32[n, k], ids int64[n, k]), best first; -1 and -inf where fewer exist.
+        ``allowed`` ids only, when given (a boolean expression in the search itself)."""
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if queries.ndim == 1:
             queries = queries[None, :]
@@ -180,10 +181,15 @@ class MilvusStore(VectorStore):
         scores = np.full((n, k), -np.inf, dtype=np.float32)
         ids = np.full((n, k), -1, dtype=np.int64)
         limit = min(k, self._count, MAX_TOP_K)
+        expr = self._filter()
+        if allowed is not None:
+            allowed = sorted({int(i) for i in np.asarray(allowed, dtype=np.int64).reshape(-1)})
+            limit = min(limit, len(allowed))
+            expr = f"id in {allowed}" + (f" and {expr}" if expr else "")
         if limit <= 0 or n == 0:
             return scores, ids
         results = client_for(self.target).search(
-            self.collection, data=queries, limit=limit, filter=self._filter(), output_fields=["id"],
+            self.collection, data=queries, limit=limit, filter=expr, output_fields=["id"],
             search_params={"metric_type": "IP", "params": INDEX_TYPES[self.index_type][1]},
             anns_field=VECTOR_FIELD, consistency_level="Strong",
         )

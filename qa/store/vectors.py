@@ -48,8 +48,10 @@ class VectorStore(Protocol):
         """Drop the vectors of ``ids``; how many were there."""
         ...
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(scores float32 (n, k), ids int64 (n, k))`` best first; id -1 where none."""
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(scores float32 (n, k), ids int64 (n, k))`` best first; id -1 where none. With
+        ``allowed`` (int64 ids), only those are searched: a filter inside the search, not
+        after it, so a question about one article costs that article."""
         ...
 
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:

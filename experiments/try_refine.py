@@ -8,8 +8,8 @@ For each: the median and 95th-percentile time of one question's search (one thre
 retriever searches) and the share of the exact top ``k`` it returns. The ways take turns
 question by question, so a busy machine slows them alike.
 
-    python benchmarks/try_refine.py                          # synthetic vectors, 20,000 and 90,000
-    python benchmarks/try_refine.py --vectors VECTORS.npy    # real unit vectors (e.g. from benchmarks/.cache)
+    python experiments/try_refine.py                          # synthetic vectors, 20,000 and 90,000
+    python experiments/try_refine.py --vectors VECTORS.npy    # real unit vectors (e.g. from benchmarks/.cache)
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import percentile  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from common import percentile  # noqa: E402
 
 DIM = 384
 

@@ -127,15 +127,21 @@ def passages_of(corpus: Path) -> list[str]:
 # --- the naive pipeline ------------------------------------------------------------------
 
 class NaivePipeline:
-    """sentence-transformers on torch, FAISS IndexFlatIP, nothing cached: the baseline."""
+    """sentence-transformers on torch, FAISS IndexFlatIP, nothing cached: the baseline. With
+    ``reader`` (:class:`qa.reader.model.Reader`), :meth:`answer` is the naive two-stage answer
+    with the same models: dense top-k passages, then the same cross-encoder over those k
+    passages (the unit a dense search returns), the best one first."""
 
-    def __init__(self):
+    def __init__(self, reader=None):
         from sentence_transformers import SentenceTransformer
 
         from qa.store.model_files import default_model_path
 
         self.model = SentenceTransformer(str(default_model_path()), device="cpu")
         self.index = None
+        self.reader = reader
+        self.texts: list[str] = []
+        self.titles: list[str] = []
 
     def encode(self, texts):
         return self.model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
@@ -149,12 +155,19 @@ class NaivePipeline:
     def search(self, question: str, k: int = 5):
         return self.index.search(self.encode([question]), k)
 
+    def answer(self, question: str, k: int):
+        """Dense top ``k`` passages read by the cross-encoder: their rows, best first."""
+        _, rows = self.search(question, k)
+        rows = [int(r) for r in rows[0] if r >= 0]
+        scores = self.reader.score(question, [(self.titles[r], self.texts[r]) for r in rows])
+        return [rows[i] for i in sorted(range(len(rows)), key=lambda i: -scores[i])]
+
 
 # --- child processes ---------------------------------------------------------------------
 
 def run_child(task: str, args: dict, env: dict | None = None, timeout: float = 3600) -> tuple[dict, float, float]:
-    """Run ``_tasks.py task`` in a fresh interpreter: (its JSON result, wall seconds, peak RSS MB)."""
-    command = [sys.executable, str(ROOT / "benchmarks" / "_tasks.py"), task, json.dumps(args)]
+    """Run ``tasks.py task`` in a fresh interpreter: (its JSON result, wall seconds, peak RSS MB)."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "tasks.py"), task, json.dumps(args)]
     full_env = {**os.environ, **(env or {})}
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -2,8 +2,8 @@
 seconds to embed the 200-abstract sample's passages and the lowest and mean cosine of their
 vectors with the float32 ones. None of these is used by the project (docs/tried.md).
 
-    python benchmarks/try_runtimes.py                # needs the sample: qa bench --part indexing
-    python benchmarks/try_runtimes.py --limit 200    # fewer passages, quicker
+    python experiments/try_runtimes.py                # needs the sample: qa bench --part indexing
+    python experiments/try_runtimes.py --limit 200    # fewer passages, quicker
 
 Rows whose package is missing are skipped with a note: OpenVINO and NNCF
 (``pip install openvino nncf``), ONNX Runtime's block quantiser (``pip install onnx_ir``).
@@ -16,12 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from _common import Results, log, passages_of, scifact_corpus  # noqa: E402
+from common import Results, log, passages_of, scifact_corpus  # noqa: E402
 
 
 def _pooled(run, tokenizer, texts: list[str], batch: int = 32) -> np.ndarray:

@@ -1,9 +1,9 @@
 """Benchmark steps that need a fresh interpreter (cold start, peak memory of one pipeline).
 
-    python benchmarks/_tasks.py TASK '{"json": "arguments"}'
+    python benchmarks/tasks.py TASK '{"json": "arguments"}'
 
 Each task prints one JSON line last: its figures and ``peak_rss_mb`` (this process's peak).
-Run by ``_common.run_child``; not meant to be called by hand.
+Run by ``common.run_child``; not meant to be called by hand.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import NaivePipeline, passages_of, peak_rss_mb  # noqa: E402
+from common import NaivePipeline, passages_of, peak_rss_mb  # noqa: E402
 
 
 def warm_up() -> None:

@@ -14,7 +14,7 @@ with the naive pipeline's ``SentenceTransformer.encode`` of the question alone:
 Quality (``--quality``): ``qa eval`` of newsqa-dev and of the seed questions with each int8
 model answering the questions, and without the twin.
 
-    python benchmarks/try_question_speed.py [--quality]
+    python experiments/try_question_speed.py [--quality]
 """
 from __future__ import annotations
 
@@ -27,12 +27,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from _common import ROOT, SCIFACT, NaivePipeline, log  # noqa: E402
+from common import ROOT, SCIFACT, NaivePipeline, log  # noqa: E402
 
 NEWSQA = ROOT.parent / "shared" / "benchmarks" / "newsqa-dev"
 

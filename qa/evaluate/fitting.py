@@ -1,0 +1,264 @@
+"""Fitting the answer model (:mod:`qa.answer.answer_model`) on public training data,
+through the very code that answers: SQuAD articles are written as a corpus, indexed by
+:func:`qa.build_index`, and every question goes through :meth:`qa.Retriever.sentence_pool`
+and :meth:`qa.Retriever.read`.
+
+* **first stage**: a conditional logit (a softmax over each question's candidate
+  sentences) on the cheap signals, fitted on the questions of the articles the reader was
+  trained on (it does not involve the reader);
+* **final**: a conditional logit over the sentences the reader reads, fitted on the
+  held-out articles (the reader never saw their questions);
+* **calibration**: logistic regressions, on final scores of the held-out questions
+  computed without their own article (leave one article out), of whether a sentence answers
+  and whether the best sentence answers. Each question is asked twice: as it is, and as if
+  the corpus did not answer it (its answering paragraph and every sentence holding the answer
+  left out of the candidates): a realistic unanswerable question, on topic but not answered.
+* **threshold**: the lowest answer probability at which answers are right at least
+  ``target`` of the time (:data:`TARGET_PRECISION`), on probabilities calibrated without
+  the question's own article.
+
+``qa train`` runs it after training the reader; ``qa train --fit-only`` refits the
+shipped reader's answer model.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..answer.answer_model import ANSWER_SIGNALS, FINAL_SIGNALS, RIVALS, SIGNALS, AnswerModel, answer_signals
+from ..answer.ranking import Ranking, reader_set, score_pool
+from ..answer.retriever import Retriever
+from ..config import AnswerSettings
+from ..reader.squad import SquadArticle, read_squad, split_articles
+from ..store.build import build_index
+
+TARGET_PRECISION = 0.95
+L2 = 1e-3  # ridge on every weight, per question: the signals are on unit scales
+Log = Callable[[str], None]
+
+
+def write_corpus(articles: list[SquadArticle], folder: Path) -> Path:
+    """The articles as Markdown files (title as headline, paragraphs as blocks), as the
+    evaluation sets are written; returns the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for article in articles:
+        slug = re.sub(r"[^a-z0-9]+", "-", article.title.lower()).strip("-")
+        text = (f"---\ntitle: {json.dumps(article.title)}\npublisher: Wikipedia\n"
+                f"published_note: \"not stated (SQuAD v1.1 snapshot of the Wikipedia article)\"\n---\n{article.body}\n")
+        path = folder / f"wikipedia-{slug}.md"
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    return folder
+
+
+@dataclass
+class Asked:
+    """One question's candidates as answering computed them. ``positive`` marks the pool
+    sentences that are its answer; ``excluded`` those left out when it is asked as
+    unanswerable; ``article`` is the question's article (for leaving one out)."""
+
+    question: str
+    article: str
+    signals: np.ndarray
+    first: np.ndarray
+    positive: np.ndarray
+    excluded: np.ndarray
+    keys: list[tuple[str, int]]
+    doc_ids: list[str]
+    read: dict | None = None  # per case ("answerable", "unanswerable"): (indices, reader scores)
+    pool: object = None  # the SentencePool until it is read
+
+
+def collect(retriever: Retriever, articles: list[SquadArticle], doc_of: dict[str, str]) -> list[Asked]:
+    """Each question of ``articles`` through :meth:`Retriever.sentence_pool`."""
+    out = []
+    for article in articles:
+        doc_id = doc_of[article.title]
+        starts = {s: i for i, (s, _) in enumerate(article.sentences)}
+        for q in article.questions:
+            pool = retriever.sentence_pool(q.question)
+            keys = [pool.key(i) for i in range(len(pool))]
+            index = [starts.get(start, -1) if doc == doc_id else -1 for doc, start in keys]
+            positive = np.array([i == q.sentence for i in index])
+            answer = q.answer.lower()
+            excluded = np.array([i >= 0 and (article.paragraph_of[i] == q.paragraph
+                                             or answer in article.sentence_text(i).lower()) for i in index])
+            out.append(Asked(q.question, article.title, pool.signals, pool.first, positive, excluded, keys,
+                             [d for d, _ in keys], pool=pool))
+    return out
+
+
+def _conditional_logit(groups: list[tuple[np.ndarray, np.ndarray]], size: int, l2: float = L2) -> np.ndarray:
+    """Weights maximising the log of the softmax mass on each group's positives (rows of
+    features, mask of positives); groups without a positive are skipped."""
+    from scipy.optimize import minimize
+
+    usable = [(x, p) for x, p in groups if p.any() and len(x)]
+
+    def loss(w):
+        total, grad = 0.0, np.zeros(size)
+        for x, p in usable:
+            z = x @ w
+            z = z - z.max()
+            e = np.exp(z)
+            prob = e / e.sum()
+            mass = prob[p].sum()
+            total -= np.log(max(mass, 1e-300))
+            posterior = np.where(p, prob, 0.0) / max(mass, 1e-300)
+            grad -= x.T @ (posterior - prob)
+        n = max(1, len(usable))
+        return total / n + l2 * w @ w, grad / n + 2 * l2 * w
+
+    return minimize(loss, np.zeros(size), jac=True, method="L-BFGS-B").x
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> np.ndarray:
+    """Logistic regression weights (the last column of ``x`` is the bias, not penalised)."""
+    from scipy.optimize import minimize
+
+    penalty = np.ones(x.shape[1])
+    penalty[-1] = 0.0
+
+    def loss(w):
+        z = x @ w
+        p = 1.0 / (1.0 + np.exp(-z))
+        eps = 1e-12
+        value = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + l2 * np.sum(penalty * w * w)
+        return value, x.T @ (p - y) / len(y) + 2 * l2 * penalty * w
+
+    return minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
+
+
+def fit_first(asked: list[Asked]) -> np.ndarray:
+    return _conditional_logit([(a.signals, a.positive) for a in asked], len(SIGNALS))
+
+
+def read_all(retriever: Retriever, asked: list[Asked], model: AnswerModel, limit: int) -> None:
+    """The reader's scores of each question's reader set, as answerable and as unanswerable."""
+    titles = retriever.titles()
+    for a in asked:
+        pool = a.pool
+        pool.first = model.first_scores(pool.signals)
+        a.first = pool.first
+        a.read = {}
+        for case, allowed in (("answerable", None), ("unanswerable", ~a.excluded)):
+            chosen = reader_set(pool, limit, allowed)
+            scores = retriever.reader.score(a.question, [(titles.get(pool.passages[pool.owner[i]].doc_id, ""),
+                                                          pool.text(i)) for i in chosen])
+            a.read[case] = (chosen, scores)
+
+
+def _final_rows(a: Asked, case: str) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int]], list[str]]:
+    chosen, scores = a.read[case]
+    x = np.column_stack([scores, a.first[chosen], a.signals[chosen]]) if len(chosen) else np.zeros((0, len(FINAL_SIGNALS)))
+    positive = a.positive[chosen] if case == "answerable" else np.zeros(len(chosen), dtype=bool)
+    return x, positive, [a.keys[i] for i in chosen], [a.doc_ids[i] for i in chosen]
+
+
+def fit_final(asked: list[Asked]) -> np.ndarray:
+    return _conditional_logit([_final_rows(a, "answerable")[:2] for a in asked], len(FINAL_SIGNALS))
+
+
+def _outcomes(asked: list[Asked], model: AnswerModel) -> list[tuple[str, np.ndarray, bool, np.ndarray, np.ndarray]]:
+    """Per question and case, ranked as answering ranks: (article, answer signals, whether
+    the first sentence shown is right, the read sentences' final scores, which are right)."""
+    rows = []
+    for a in asked:
+        for case in ("answerable", "unanswerable"):
+            chosen, scores = a.read[case]
+            if not len(chosen):
+                continue
+            scored = score_pool(a.pool, chosen, scores, model)
+            allowed = None if case == "answerable" else ~a.excluded
+            shown = Ranking.of(a.pool, scored, allowed).shown(RIVALS + 1)
+            positive = a.positive if case == "answerable" else np.zeros(len(a.positive), dtype=bool)
+            signals = answer_signals(scored.final[shown], [a.doc_ids[i] for i in shown])
+            rows.append((a.article, signals, bool(positive[shown[0]]), scored.final[chosen], positive[chosen]))
+    return rows
+
+
+def fit(retriever: Retriever, train: list[SquadArticle], held_out: list[SquadArticle], doc_of: dict[str, str],
+        settings: AnswerSettings, log: Log = print) -> AnswerModel:
+    """The answer model, fitted as the module's text says."""
+    log(f"first stage: {sum(len(a.questions) for a in train)} questions of {len(train)} articles")
+    # Pools are gathered before any weights exist: their first-stage scores are not used here.
+    retriever.answer_model = AnswerModel((0.0,) * len(SIGNALS), (0.0,) * len(FINAL_SIGNALS), (1.0, 0.0),
+                                         (0.0,) * len(ANSWER_SIGNALS), 0.5)
+    first_w = fit_first(collect(retriever, train, doc_of))
+    provisional = AnswerModel(tuple(first_w), (1.0,) + (0.0,) * (len(FINAL_SIGNALS) - 1), (1.0, 0.0),
+                              (1.0, 0.0, 0.0, 0.0), 0.5)
+    retriever.answer_model = provisional  # the pools' first stage is the one just fitted
+    asked = collect(retriever, held_out, doc_of)
+    log(f"final and calibration: {len(asked)} questions of {len(held_out)} held-out articles")
+    read_all(retriever, asked, provisional, settings.reader_candidates)
+    # Final scores of each article's questions from weights fitted without that article.
+    articles = sorted({a.article for a in asked})
+    out_of_fold = []
+    for article in articles:
+        weights = fit_final([a for a in asked if a.article != article])
+        out_of_fold += _outcomes([a for a in asked if a.article == article], _with_final(provisional, weights))
+    final_w = fit_final(asked)
+    # Calibration of one sentence: every read sentence, answerable case.
+    xs = np.concatenate([np.column_stack([f, np.ones(len(f))]) for _, _, _, f, _ in out_of_fold])
+    ys = np.concatenate([p for _, _, _, _, p in out_of_fold]).astype(float)
+    sentence_w = _logistic(xs, ys)
+    # Calibration of the answer, and its threshold on probabilities fitted without the article.
+    xa = np.array([s for _, s, _, _, _ in out_of_fold])
+    ya = np.array([r for _, _, r, _, _ in out_of_fold], dtype=float)
+    held_probability = np.zeros(len(ya))
+    labels = np.array([art for art, *_ in out_of_fold])
+    for article in articles:
+        w = _logistic(xa[labels != article], ya[labels != article])
+        held_probability[labels == article] = 1.0 / (1.0 + np.exp(-xa[labels == article] @ w))
+    answer_w = _logistic(xa, ya)
+    threshold, coverage = choose_threshold(held_probability, ya.astype(bool), TARGET_PRECISION)
+    right_first = np.mean([r for art, s, r, f, p in out_of_fold if p.any()])
+    log(f"held out: best sentence right for {right_first:.3f} of the answerable; threshold {threshold:.3f} "
+        f"answers {coverage:.3f} of the answerable at precision >= {TARGET_PRECISION}")
+    return AnswerModel(
+        first=tuple(float(w) for w in first_w), final=tuple(float(w) for w in final_w),
+        sentence=(float(sentence_w[0]), float(sentence_w[1])), answer=tuple(float(w) for w in answer_w),
+        threshold=float(threshold),
+        fitted_on={"data": "squad-train (SQuAD v1.1, CC BY-SA 4.0)", "first_stage_articles": [a.title for a in train],
+                   "held_out_articles": [a.title for a in held_out], "reader_candidates": settings.reader_candidates,
+                   "target_precision": TARGET_PRECISION,
+                   "held_out_best_right": round(float(right_first), 4), "held_out_coverage": round(float(coverage), 4)})
+
+
+def _with_final(model: AnswerModel, final: np.ndarray) -> AnswerModel:
+    return AnswerModel(model.first, tuple(float(w) for w in final), model.sentence, model.answer, model.threshold)
+
+
+def choose_threshold(probability: np.ndarray, right: np.ndarray, target: float) -> tuple[float, float]:
+    """The lowest threshold at which the answers given (probability at least the
+    threshold) are right at least ``target`` of the time, and the share of the right
+    answers it keeps; ``(1.0, 0.0)`` when no threshold reaches ``target``."""
+    order = np.argsort(-probability, kind="stable")
+    hits = np.cumsum(right[order])
+    precision = hits / np.arange(1, len(order) + 1)
+    good = np.flatnonzero(precision >= target)
+    if not len(good):
+        return 1.0, 0.0
+    last = int(good[-1])
+    return float(probability[order[last]]), float(hits[last] / max(1, int(right.sum())))
+
+
+def train_answer_model(squad: Path, work: Path, settings: AnswerSettings, held_out_articles: int = 5,
+                       log: Log = print) -> AnswerModel:
+    """Write the SQuAD articles as a corpus in ``work``, index them, and fit."""
+    articles = read_squad(squad)
+    train, held_out = split_articles(articles, held_out_articles)
+    corpus = write_corpus(articles, work / "articles")
+    index = work / "index"
+    build_index(corpus_dir=corpus, index_dir=index, wait=True)
+    retriever = Retriever(index_dir=index, settings=settings)
+    data = retriever.data
+    doc_of = {}
+    for doc_id, meta in data.documents.items():
+        doc_of[str((meta or {}).get("title", ""))] = doc_id
+    return fit(retriever, train, held_out, doc_of, settings, log)

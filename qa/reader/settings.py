@@ -1,0 +1,30 @@
+"""What decides a trained reader: every setting of its training, in one record written
+beside the weights (``training.json``). No heavy imports, so the command line can show the defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Everything that decides the trained weights (written beside them): the layers kept
+    of the base model, the articles held out for fitting the answer model, the negatives
+    drawn per question, the optimiser's schedule and the seed."""
+
+    layers: int = 3
+    held_out_articles: int = 5
+    epochs: int = 2
+    groups_per_step: int = 4
+    hard_negatives: int = 4
+    paragraph_negatives: int = 2
+    other_article_negatives: int = 1
+    hard_pool: int = 16
+    learning_rate: float = 4e-5
+    warmup_share: float = 0.1
+    weight_decay: float = 0.01
+    pointwise_weight: float = 0.5
+    lowercase_share: float = 0.1
+    max_length: int = 96
+    seed: int = 13
+
+

@@ -1,0 +1,186 @@
+"""Training the reader: a cross-encoder that reads a question and a candidate sentence
+together and scores how well the sentence answers it.
+
+Started from the shipped all-MiniLM-L6-v2 weights (its first ``layers`` layers), trained on
+SQuAD questions (``../shared/benchmarks/squad-train``; public, CC BY-SA 4.0, in no
+evaluation set), each question's answering sentence against harder and easier other
+sentences: the sentences of its article most like the question (by the embedding model's
+cosine and shared words, leaving out every sentence that holds the answer's text), others
+of its paragraph, and one of another article. The loss is the softmax cross-entropy of the
+group (the answer must win) plus a pointwise logistic loss (each score means something on
+its own, which abstention needs). Exported to ONNX and quantised to int8
+(:mod:`qa.reader.export`).
+
+    python -m qa.reader.training --squad ../shared/benchmarks/squad-train/squad-v1.1-dev-train-pool.json \\
+        --out build/reader
+
+Everything is seeded; on 2 CPU cores the shipped settings (3 layers) take about 45 minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..text import content_stems
+from .inputs import pair_text
+from .settings import TrainingSettings
+from .squad import SquadArticle, read_squad, split_articles
+
+
+@dataclass
+class Group:
+    question: str
+    title: str
+    positive: str
+    hard: list[str]
+    paragraph: list[str]
+    others: list[tuple[str, str]]  # (title, sentence) of other articles
+
+
+def build_groups(articles: list[SquadArticle], settings: TrainingSettings, embed) -> list[Group]:
+    """One group per question: the answering sentence and pools of negatives to draw from.
+    ``embed`` maps texts to unit vectors (the product's embedding model)."""
+    groups: list[Group] = []
+    for article in articles:
+        texts = [article.sentence_text(i) for i in range(len(article.sentences))]
+        if not article.questions:
+            continue
+        sentence_vectors = embed(texts)
+        question_vectors = embed([q.question for q in article.questions])
+        stems = [content_stems(t) for t in texts]
+        for q, qv in zip(article.questions, question_vectors):
+            answer = q.answer.lower()
+            banned = {i for i, t in enumerate(texts) if answer in t.lower()} | {q.sentence}
+            q_stems = content_stems(q.question)
+            share = np.array([len(q_stems & s) / max(1, len(q_stems)) for s in stems])
+            score = sentence_vectors @ qv + 0.5 * share
+            order = [i for i in np.argsort(-score) if i not in banned]
+            hard = [texts[i] for i in order[: settings.hard_pool]]
+            paragraph = [texts[i] for i, p in enumerate(article.paragraph_of) if p == q.paragraph and i not in banned]
+            groups.append(Group(q.question, article.title, texts[q.sentence], hard, paragraph, []))
+    # Other articles' sentences: any article but the group's own.
+    by_title = {a.title: a for a in articles}
+    titles = sorted(by_title)
+    rng = random.Random(settings.seed)
+    for g in groups:
+        for _ in range(8):
+            other = by_title[rng.choice([t for t in titles if t != g.title])]
+            g.others.append((other.title, other.sentence_text(rng.randrange(len(other.sentences)))))
+    return groups
+
+
+def draw(group: Group, settings: TrainingSettings, rng: random.Random) -> list[tuple[str, str, str]]:
+    """``(question, title, sentence)`` pairs of one group, the answer first."""
+    question = group.question.lower() if rng.random() < settings.lowercase_share else group.question
+    hard = group.hard[:]
+    rng.shuffle(hard)
+    hard = sorted(hard[: settings.hard_pool // 2], key=group.hard.index)[: settings.hard_negatives]
+    chosen = set(hard)
+    paragraph = [s for s in group.paragraph if s not in chosen]
+    rng.shuffle(paragraph)
+    negatives = [(group.title, s) for s in hard + paragraph[: settings.paragraph_negatives]]
+    negatives += rng.sample(group.others, settings.other_article_negatives)
+    want = settings.hard_negatives + settings.paragraph_negatives + settings.other_article_negatives
+    while len(negatives) < want:  # a short article: fill from other articles
+        negatives.append(rng.choice(group.others))
+    return [(question, group.title, group.positive)] + [(question, t, s) for t, s in negatives]
+
+
+def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path | None = None, log=print) -> Path:
+    """Train the reader and save it (a transformers folder) in ``out``; returns ``out``."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from ..store.embedder import get_embedder
+    from ..store.model_files import default_model_path
+
+    torch.manual_seed(settings.seed)
+    rng = random.Random(settings.seed)
+    base = Path(base_model) if base_model else default_model_path()
+    articles, held_out = split_articles(read_squad(squad), settings.held_out_articles)
+    log(f"training on {len(articles)} articles ({sum(len(a.questions) for a in articles)} questions); "
+        f"held out: {', '.join(a.title for a in held_out)}")
+    embedder = get_embedder()
+    groups = build_groups(articles, settings, lambda texts: embedder.encode(texts, batch_size=64))
+    log(f"{len(groups)} groups built")
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
+    model.bert.encoder.layer = model.bert.encoder.layer[: settings.layers]
+    model.config.num_hidden_layers = settings.layers
+    model.train()
+    decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm"))]
+    no_decay = [p for n, p in model.named_parameters() if any(k in n for k in ("bias", "LayerNorm"))]
+    optimiser = torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay},
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=settings.learning_rate)
+    steps_per_epoch = math.ceil(len(groups) / settings.groups_per_step)
+    total = steps_per_epoch * settings.epochs
+    warmup = max(1, int(settings.warmup_share * total))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))))
+    size = 1 + settings.hard_negatives + settings.paragraph_negatives + settings.other_article_negatives
+    started, step = time.time(), 0
+    for epoch in range(settings.epochs):
+        order = list(range(len(groups)))
+        rng.shuffle(order)
+        running = []
+        for at in range(0, len(order), settings.groups_per_step):
+            pairs = [p for i in order[at: at + settings.groups_per_step] for p in draw(groups[i], settings, rng)]
+            batch = tokenizer([q for q, _, _ in pairs], [pair_text(t, s) for _, t, s in pairs],
+                              truncation="only_second", max_length=settings.max_length,
+                              padding=True, return_tensors="pt")
+            logits = model(**batch).logits.view(-1, size)
+            labels = torch.zeros_like(logits)
+            labels[:, 0] = 1.0
+            listwise = torch.nn.functional.cross_entropy(logits, torch.zeros(len(logits), dtype=torch.long))
+            pointwise = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+            loss = listwise + settings.pointwise_weight * pointwise
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            step += 1
+            running.append(loss.item())
+            if step % 25 == 0 or step == total:
+                log(f"epoch {epoch + 1} step {step}/{total} loss {np.mean(running[-25:]):.4f} "
+                    f"({time.time() - started:.0f} s)")
+    out.mkdir(parents=True, exist_ok=True)
+    model.eval()
+    model.save_pretrained(str(out))
+    tokenizer.save_pretrained(str(out))
+    (out / "training.json").write_text(json.dumps({
+        "settings": asdict(settings), "held_out": [a.title for a in held_out],
+        "trained_on": [a.title for a in articles], "questions": len(groups),
+        "seconds": round(time.time() - started)}, indent=2) + "\n", encoding="utf-8")
+    log(f"saved to {out} after {time.time() - started:.0f} s")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa.reader.training", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--squad", type=Path, required=True, help="a SQuAD v1.1 JSON file to train on")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the trained model")
+    parser.add_argument("--layers", type=int, default=TrainingSettings.layers)
+    parser.add_argument("--epochs", type=int, default=TrainingSettings.epochs)
+    parser.add_argument("--seed", type=int, default=TrainingSettings.seed)
+    parser.add_argument("--max-length", type=int, default=TrainingSettings.max_length,
+                        help="tokens of question and sentence read together, at most")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    settings = TrainingSettings(layers=args.layers, epochs=args.epochs, seed=args.seed, max_length=args.max_length)
+    train(args.squad, args.out, settings)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""The reader: the shipped cross-encoder (its hash, its scores, its tokenisation beside the
+library it was trained with) and the training command end to end on a tiny SQuAD file."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from qa.errors import ModelError
+from qa.reader.inputs import pair_text
+from qa.reader.model import MODEL_DIR, Reader, default_reader
+
+PAIRS = [
+    ("When was the improvement notice closed?",
+     [("Notice closed", "The improvement notice has been closed following Ofsted's latest visit in May."),
+      ("Notice closed", "Inspectors praised the council's leadership."),
+      ("Notice closed", "The board must meet at least every four weeks.")]),
+    ("How many people signed the petition?",
+     [("Library saved", "The library opened in 1904 and was extended in 1970."),
+      ("Library saved", "More than 3,000 people signed a petition to keep it open.")]),
+    ("Who chairs the improvement board?",
+     [("Board", "The board meets every month in the town hall."),
+      ("Board", "The board is chaired by Jane Smith, a former director of children's services.")]),
+]
+ANSWERS = [0, 1, 1]
+
+
+def test_the_shipped_reader_prefers_the_sentence_that_answers():
+    reader = default_reader()
+    for (question, candidates), answer in zip(PAIRS, ANSWERS):
+        scores = reader.score(question, candidates)
+        assert scores.shape == (len(candidates),) and int(np.argmax(scores)) == answer, (question, scores)
+    assert reader.score("anything?", []).shape == (0,)
+    # Batched or alone, a pair gets the same score (padding does not leak into it).
+    question, candidates = PAIRS[0]
+    alone = [float(reader.score(question, [c])[0]) for c in candidates]
+    np.testing.assert_allclose(reader.score(question, candidates), alone, atol=1e-4)
+
+
+def test_the_reader_manifest_names_the_graph_and_its_hash():
+    manifest = json.loads((MODEL_DIR / "reader.json").read_text(encoding="utf-8"))
+    assert (MODEL_DIR / manifest["graph"]).is_file() and len(manifest["sha256"]) == 64
+    assert manifest["training"]["settings"]["layers"] >= 1
+    assert (MODEL_DIR / "answer_model.json").is_file() and (MODEL_DIR / "MODEL_CARD.md").is_file()
+
+
+def test_a_changed_graph_is_refused_with_what_to_do(tmp_path):
+    copy = tmp_path / "reader"
+    shutil.copytree(MODEL_DIR, copy)
+    graph = copy / json.loads((copy / "reader.json").read_text(encoding="utf-8"))["graph"]
+    data = bytearray(graph.read_bytes())
+    data[-100] ^= 0xFF
+    graph.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="reinstall qa-news or train the reader again"):
+        Reader(copy).score("q?", [("", "s.")])
+    with pytest.raises(ModelError, match="manifest"):
+        Reader(tmp_path / "nowhere")
+
+
+def test_pairs_are_tokenised_as_the_training_library_tokenised_them():
+    from tokenizers import Tokenizer
+    from transformers import AutoTokenizer
+
+    manifest = json.loads((MODEL_DIR / "reader.json").read_text(encoding="utf-8"))
+    fast = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
+    fast.enable_truncation(manifest["max_length"], strategy="only_second")
+    training = AutoTokenizer.from_pretrained(str(MODEL_DIR))
+    long_sentence = " ".join(["The council said the budget gap would be closed by cuts."] * 20)
+    for question, title, sentence in [("when was it closed?", "Notice closed", "It closed in May 2018."),
+                                      ("How much?", "", long_sentence), ("Qui a gagné ?", "Été", "L’équipe a gagné.")]:
+        ours = fast.encode(question, pair_text(title, sentence))
+        theirs = training(question, pair_text(title, sentence), truncation="only_second",
+                          max_length=manifest["max_length"])
+        assert ours.ids == theirs["input_ids"] and ours.type_ids == theirs["token_type_ids"]
+
+
+TINY_SQUAD = {"version": "1.1", "data": [
+    {"title": f"Town_{n}", "paragraphs": [
+        {"context": f"Town {n} has a bridge. The bridge opened in {1900 + n}. About {100 * n} cars cross it daily. "
+                    f"The mayor of town {n} is called Ann {n}.",
+         "qas": [{"id": f"{n}a", "question": f"When did the bridge in town {n} open?",
+                  "answers": [{"text": str(1900 + n), "answer_start": 43 + len(str(n)) * 2}]},
+                 {"id": f"{n}b", "question": f"How many cars cross the bridge of town {n}?",
+                  "answers": [{"text": str(100 * n), "answer_start": 0}]}]}]}
+    for n in range(1, 9)]}
+
+
+@pytest.mark.integration
+def test_the_training_command_trains_exports_and_loads_a_reader(tmp_path):
+    from qa.reader.export import export
+    from qa.reader.settings import TrainingSettings
+    from qa.reader.training import train
+
+    for article in TINY_SQUAD["data"]:  # answer offsets from the text, as SQuAD gives them
+        context = article["paragraphs"][0]["context"]
+        for qa in article["paragraphs"][0]["qas"]:
+            qa["answers"][0]["answer_start"] = context.index(qa["answers"][0]["text"])
+    squad = tmp_path / "squad.json"
+    squad.write_text(json.dumps(TINY_SQUAD), encoding="utf-8")
+    settings = TrainingSettings(layers=1, epochs=1, held_out_articles=2, max_length=48, hard_negatives=1,
+                                paragraph_negatives=1, other_article_negatives=1)
+    trained = train(squad, tmp_path / "trained", settings, log=lambda message: None)
+    record = json.loads((trained / "training.json").read_text(encoding="utf-8"))
+    assert record["settings"]["layers"] == 1 and len(record["held_out"]) == 2 and record["questions"] == 12
+    out = export(trained, tmp_path / "reader", max_length=48)
+    reader = Reader(out)
+    assert reader.score("When did the bridge open?", [("Town", "The bridge opened in 1901."), ("Town", "Hi.")]).shape == (2,)
+    assert json.loads((out / "reader.json").read_text(encoding="utf-8"))["training"]["settings"]["max_length"] == 48
