@@ -9,7 +9,8 @@ import contextlib
 import hashlib
 import os
 from pathlib import Path
-from typing import BinaryIO, Callable
+from types import SimpleNamespace
+from typing import Any, BinaryIO, Callable
 
 
 def file_sha256(path: Path) -> str:
@@ -47,3 +48,14 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
         if isinstance(exc, OSError) and exc.filename is None:
             exc.filename = str(tmp)  # a failed flush names no file; the message should
         raise
+
+
+def save_array(fh: BinaryIO, array: Any) -> None:
+    """``array`` (a numpy array) in ``.npy`` format, written through ``fh.write``.
+
+    Given a real file, numpy writes with ``tofile``, whose error on a full disk carries no
+    errno ("64000 requested and 16352 written", which showed as "[Errno None] None");
+    through ``write`` it is the OSError the disk gave: "No space left on device"."""
+    import numpy as np
+
+    np.save(SimpleNamespace(write=fh.write), array, allow_pickle=False)
