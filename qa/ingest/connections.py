@@ -29,8 +29,9 @@ class Deadline:
     (or ``with``)."""
 
     def __init__(self, seconds: float, within: "Deadline | None" = None):
-        self.seconds = seconds if within is None else min(seconds, within.remaining())
-        self.ends = time.monotonic() + self.seconds
+        now = time.monotonic()
+        self.ends = now + seconds if within is None else min(now + seconds, within.ends)
+        self.seconds = max(0.0, self.ends - now)  # what this fetch has: its own, or what the run has left
         self.expired = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -40,6 +41,10 @@ class Deadline:
 
     def remaining(self) -> float:
         return max(0.0, self.ends - time.monotonic())
+
+    def passed(self) -> bool:
+        """Whether the deadline has passed (its sockets may not be shut yet)."""
+        return self.expired or time.monotonic() >= self.ends
 
     def watch(self, sock: socket.socket) -> None:
         with self._lock:

@@ -60,12 +60,11 @@ class FeedItem:
 
 @dataclass
 class FetchedFeed:
-    """A feed's items as fetched and read, nothing stored yet; and the items skipped."""
+    """A feed's items as fetched and read, nothing stored yet; ``report`` names the feed and
+    holds the items skipped so far, and :func:`store_feed` completes it."""
 
-    feed: str
-    title: str = ""
+    report: FeedReport
     items: list[FeedItem] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 def add_feed(feed_url: str, corpus_dir, put=None, limits: FetchLimits | None = None) -> FeedReport:
@@ -89,23 +88,23 @@ def read_feed(feed_url: str, corpus_dir, limits: FetchLimits | None = None) -> F
         if not parsed.entries and (parsed.bozo or not parsed.get("feed")):
             raise FetchError(f"{feed_url} is not a readable RSS or Atom feed "
                              f"({parsed.get('bozo_exception', 'no items')}); check the address")
-        fetched = FetchedFeed(feed=feed_url, title=" ".join(str(parsed.feed.get("title", "")).split()))
+        fetched = FetchedFeed(FeedReport(feed=feed_url, title=" ".join(str(parsed.feed.get("title", "")).split())))
         by_url, _ = known_articles(corpus_dir)
         read = 0
         for entry in parsed.entries:
             label = " ".join(str(entry.get("title") or entry.get("link") or "(untitled item)").split())[:120]
             link = str(entry.get("link") or "").strip()
             if link and normal_url(link) in by_url:
-                fetched.skipped.append((label, f"already in the corpus as {by_url[normal_url(link)]}"))
+                fetched.report.skipped.append((label, f"already in the corpus as {by_url[normal_url(link)]}"))
                 continue
-            if read >= limits.feed_max_items or not run.remaining():
-                fetched.skipped.append((label, _not_read(limits, by_time=read < limits.feed_max_items)))
+            if read >= limits.feed_max_items or run.passed():
+                fetched.report.skipped.append((label, _not_read(limits, by_time=read < limits.feed_max_items)))
                 continue
             read += 1
             try:
                 article = _item_article(entry, link, limits, run)
             except QAError as exc:
-                fetched.skipped.append((label, _not_read(limits, by_time=True) if run.expired else str(exc)))
+                fetched.report.skipped.append((label, _not_read(limits, by_time=True) if run.passed() else str(exc)))
                 continue
             fetched.items.append(FeedItem(label, link, article))
     return fetched
@@ -120,7 +119,7 @@ def _not_read(limits: FetchLimits, by_time: bool) -> str:
 
 def store_feed(fetched: FetchedFeed, corpus_dir, put=None) -> FeedReport:
     """Store the items of ``fetched`` that the corpus still lacks (by address and by text)."""
-    report = FeedReport(feed=fetched.feed, title=fetched.title, skipped=list(fetched.skipped))
+    report = fetched.report
     by_url, by_text = known_articles(corpus_dir)
     for item in fetched.items:
         if item.link and normal_url(item.link) in by_url:

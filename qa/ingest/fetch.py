@@ -130,7 +130,7 @@ def fetch(url: str, kinds: str = "page", limits: FetchLimits | None = None,
             with opener.open(request, timeout=limits.read_timeout_s) as response:
                 page = _read(url, response, kinds, accepted, limits.max_bytes)
         except (FetchError, OSError, ValueError, http.client.HTTPException) as exc:  # ours, urllib's, a bad answer
-            if deadline.expired:  # whatever the cut-off connection then looked like
+            if deadline.passed():  # whatever the cut-off connection then looked like
                 raise _too_slow(url, deadline) from exc
             if isinstance(exc, AddressError):
                 where = f"{url} redirects to {redirects.current}" if redirects.current else url
@@ -138,7 +138,7 @@ def fetch(url: str, kinds: str = "page", limits: FetchLimits | None = None,
             if isinstance(exc, FetchError):
                 raise
             raise _failure(url, exc, limits.read_timeout_s) from exc
-        if deadline.expired:  # a body that ends with the connection, cut short by the deadline
+        if deadline.expired:  # a body that ended with the connection, shut by the deadline
             raise _too_slow(url, deadline)
     return page
 

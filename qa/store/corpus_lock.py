@@ -25,7 +25,7 @@ from typing import Callable, Iterator
 
 from ..errors import IndexLockedError, StorageError
 from . import index_files
-from .files import file_sha256
+from .files import file_sha256, held_lock
 
 UPDATE_LOCK = ".update.lock"
 WAIT_S = 300.0  # how long an update waits for the one before it; a long build takes minutes
@@ -39,30 +39,13 @@ def update_turn(index_dir: str | Path, wait_s: float = WAIT_S,
     """Hold the update lock of ``index_dir`` (taking turns with every other update of it, in
     this process or another). While another update holds it, ``on_wait`` is told once and
     this waits up to ``wait_s`` seconds, then raises :class:`IndexLockedError`."""
-    from filelock import FileLock, Timeout
-
     index_dir = Path(index_dir)
-    # As the build lock: the file stays, so that no waiting update ever locks a file that lost its name.
-    lock = FileLock(index_dir / UPDATE_LOCK, timeout=0, preserve_lock_file=True)
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            if on_wait is not None:
-                on_wait(f"waiting for another update of {index_dir} (qa add, or an upload in the web app) to "
-                        f"finish; up to {wait_s:g} s")
-            lock.acquire(timeout=wait_s)
-    except Timeout as exc:
-        raise IndexLockedError(
-            f"another update of {index_dir} (qa add, or an upload in the web app) has been running for over "
-            f"{wait_s:g} s; wait for it to finish and try again") from exc
-    except OSError as exc:  # a read-only folder, a full disk: say so, not a traceback
-        raise StorageError.from_os_error(exc) from exc
-    try:
+    busy = (f"another update of {index_dir} (qa add, or an upload in the web app) has been running for over "
+            f"{wait_s:g} s; wait for it to finish and try again")
+    waiting = (f"waiting for another update of {index_dir} (qa add, or an upload in the web app) to finish; "
+               f"up to {wait_s:g} s")
+    with held_lock(index_dir / UPDATE_LOCK, wait_s, busy, on_wait=on_wait, waiting=waiting):
         yield
-    finally:
-        lock.release()
 
 
 def recover_if_free(corpus_dir: str | Path, index_dir: str | Path) -> list[str]:

@@ -10,7 +10,9 @@ import hashlib
 import os
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Iterator
+
+from ..errors import IndexLockedError, StorageError
 
 
 def file_sha256(path: Path) -> str:
@@ -59,3 +61,34 @@ def save_array(fh: BinaryIO, array: Any) -> None:
     import numpy as np
 
     np.save(SimpleNamespace(write=fh.write), array, allow_pickle=False)
+
+
+@contextlib.contextmanager
+def held_lock(path: Path, wait_s: float, busy: str, on_wait: Callable[[str], None] | None = None,
+              waiting: str = "") -> Iterator[None]:
+    """Hold the file lock ``path`` (its folder made first), waiting up to ``wait_s`` seconds
+    for whoever holds it (-1: as long as it takes; ``on_wait(waiting)`` is told once).
+    :class:`IndexLockedError` with the message ``busy`` when the time is up;
+    :class:`StorageError` when the folder cannot be written."""
+    from filelock import FileLock, Timeout
+
+    path = Path(path)
+    # The lock file stays: deleting it on release would let a waiting process lock a file
+    # that no longer has a name while a third creates and locks a new one.
+    lock = FileLock(path, preserve_lock_file=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait is not None and wait_s:
+                on_wait(waiting)
+            lock.acquire(timeout=wait_s)
+    except Timeout as exc:
+        raise IndexLockedError(busy) from exc
+    except OSError as exc:  # a read-only folder, a full disk: say so, not a traceback
+        raise StorageError.from_os_error(exc) from exc
+    try:
+        yield
+    finally:
+        lock.release()
