@@ -12,10 +12,18 @@ and errors, and exits 1 when there were errors or p95 is over ``--max-p95``.
 
 With ``QA_AUTH=user:password`` set, the app it starts asks for that login and the users
 give it; for ``--url`` the same variable (or ``--auth``) supplies it.
+
+``--slow-fetch`` runs the same load while the app fetches a slow page: a server started
+here on 127.0.0.1 sends an article one byte every 2 s, and one more client adds it by
+address (``/add_address``) again and again; with ``--upload-every S`` another uploads a
+one-paragraph article (``/add_documents``) every S seconds, timing each. The app must be
+allowed to fetch from this machine (``QA_FETCH_ALLOW_PRIVATE=127.0.0.1``, set for the app
+this script starts, which then works on a copy of the corpus so that additions land there).
 """
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import random
@@ -88,11 +96,18 @@ def wait_until_up(url: str, proc: subprocess.Popen | None, timeout: float) -> No
 class App:
     """``python app.py`` in its own process group on a free loopback port."""
 
-    def __init__(self, startup_timeout: float):
+    def __init__(self, startup_timeout: float, for_uploads: bool = False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = tempfile.NamedTemporaryFile("w+", prefix="qa-load-app-", suffix=".log", delete=False)
         env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+        if for_uploads:  # a copy of the corpus takes the uploads; the page is fetched from this machine
+            import shutil
+
+            work = Path(tempfile.mkdtemp(prefix="qa-load-corpus-"))
+            shutil.copytree(ROOT / "corpus", work / "corpus")
+            env.update(QA_CORPUS_DIR=str(work / "corpus"), QA_INDEX_DIR=str(work / "index"),
+                       QA_FETCH_ALLOW_PRIVATE="127.0.0.1")
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -207,6 +222,79 @@ def run_load(url: str, users: int, seconds: float, max_requests: int, think: flo
     }
 
 
+SLOW_PAGE = ("<html><head><title>Harbour works delayed</title></head><body><article><h1>Harbour works delayed"
+             "</h1>" + "".join(f"<p>Stage {n} of the harbour works was delayed by {n + 2} weeks, the council "
+                               f"said.</p>" for n in range(1, 21)) + "</article></body></html>").encode()
+
+
+def slow_site(seconds: float):
+    """A server on 127.0.0.1 whose /slow sends SLOW_PAGE a byte every 2 s (for ``seconds`` at
+    most, then the rest); its address, and the server to shut down."""
+    import http.server
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n"
+                             % len(SLOW_PAGE))
+            ends, sent = time.monotonic() + seconds, 0
+            try:
+                while sent < len(SLOW_PAGE) and time.monotonic() < ends:
+                    self.wfile.write(SLOW_PAGE[sent:sent + 1])
+                    sent += 1
+                    time.sleep(2)
+                self.wfile.write(SLOW_PAGE[sent:])
+            except OSError:  # the app gave up on it
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}/slow", httpd
+
+
+def slow_fetch_meanwhile(url: str, auth, seconds: float, upload_every: float) -> dict:
+    """While the users ask: add the slow page by address again and again, and (unless
+    ``upload_every`` is 0) upload an article every so often; the upload times and how each
+    fetch ended."""
+    from gradio_client import Client, handle_file
+
+    page, httpd = slow_site(seconds)
+    ends = time.monotonic() + seconds
+    fetches: list[str] = []
+    uploads: list[float] = []
+
+    def fetching():
+        client = Client(url, auth=auth, verbose=False, download_files=False)
+        while time.monotonic() < ends:
+            began = time.perf_counter()
+            status = str(client.predict(page, api_name="/add_address")[0])
+            fetches.append(f"{time.perf_counter() - began:.1f} s: {' '.join(html.unescape(status).split())[:110]}")
+
+    def uploading():
+        client = Client(url, auth=auth, verbose=False, download_files=False)
+        folder = Path(tempfile.mkdtemp(prefix="qa-load-uploads-"))
+        n = 0
+        time.sleep(2)  # the first fetch is under way
+        while time.monotonic() < ends:
+            n += 1
+            article = folder / f"load-upload-{n}.md"
+            article.write_text(f"---\ntitle: Ferry notice {n}\n---\n\nFerry number {n} left the harbour at "
+                               f"{n} minutes past seven, the operator said.\n")
+            began = time.perf_counter()
+            client.predict([handle_file(str(article))], api_name="/add_documents")
+            uploads.append(time.perf_counter() - began)
+            time.sleep(max(0.0, min(upload_every, ends - time.monotonic())))
+
+    side = [threading.Thread(target=fetching, daemon=True)]
+    if upload_every:
+        side.append(threading.Thread(target=uploading, daemon=True))
+    for t in side:
+        t.start()
+    return {"threads": side, "fetches": fetches, "uploads": uploads, "server": httpd}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Load-test the web chat on loopback with gradio_client users.")
     parser.add_argument("--url", help="an app already running on this machine (default: start app.py)")
@@ -220,6 +308,10 @@ def main(argv=None) -> int:
     parser.add_argument("--startup-timeout", type=float, default=600.0,
                         help="seconds to wait for app.py to build its index and start")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--slow-fetch", action="store_true",
+                        help="meanwhile, add (by address) a page that arrives a byte every 2 s, again and again")
+    parser.add_argument("--upload-every", type=float, default=0.0, metavar="S",
+                        help="with --slow-fetch: also upload an article every S seconds, timing each")
     args = parser.parse_args(argv)
     if not 1 <= args.users <= MAX_USERS:
         parser.error(f"--users must be between 1 and {MAX_USERS}")
@@ -235,10 +327,20 @@ def main(argv=None) -> int:
         wait_until_up(url, None, 30)
     else:
         print("starting app.py ...", file=sys.stderr, flush=True)
-        app = App(args.startup_timeout)
+        app = App(args.startup_timeout, for_uploads=args.slow_fetch)
         url = app.url
+    side = None
     try:
+        if args.slow_fetch:
+            side = slow_fetch_meanwhile(url, auth, args.seconds, args.upload_every)
         result = run_load(url, args.users, args.seconds, args.max_requests, args.think, auth)
+        if side is not None:
+            for t in side["threads"]:
+                t.join(timeout=120)
+            side["server"].shutdown()
+            uploads = side["uploads"]
+            result.update(slow_fetches=side["fetches"], uploads=len(uploads), upload_p50_s=round(percentile(uploads, 50), 3),
+                          upload_max_s=round(max(uploads, default=0), 3))
     finally:
         if app is not None:
             app.stop()
@@ -252,6 +354,11 @@ def main(argv=None) -> int:
               f"p95 {result['p95_s']:.3f} s, max {result['max_s']:.3f} s")
         for example in result["error_examples"]:
             print(f"error: {example}")
+        if "uploads" in result:
+            print(f"meanwhile {result['uploads']} uploads, p50 {result['upload_p50_s']:.3f} s, "
+                  f"max {result['upload_max_s']:.3f} s; slow fetches (seconds each, outcome):")
+            for fetch in result["slow_fetches"]:
+                print(f"  {fetch}")
     return 1 if result["errors"] or not result["requests"] or result["p95_s"] > args.max_p95 else 0
 
 

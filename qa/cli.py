@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import textwrap
@@ -89,44 +90,61 @@ def cmd_ask(args) -> int:
 def cmd_add(args) -> int:
     """Files, web addresses and feeds, each through qa.ingest.adding's checks, then one index update."""
     from .config import default_corpus_dir
-    from .ingest.adding import AlreadyInCorpus, add_web_page, store_article
+    from .ingest.adding import AlreadyInCorpus, fetch_web_article, store_article, store_fetched_article
+    from .ingest.feeds import read_feed, store_feed
     from .ingest.readers import describe_formats
     from .store.transaction import corpus_update
 
     if not args.files and not args.feed:
         raise QAError("give articles to add: files, web addresses (https://...) or --feed ADDRESS")
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
+    addresses = [name for name in args.files if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", name)]
+    files = [Path(name) for name in args.files if name not in addresses]
+    for src in files:
+        if not src.is_file():
+            raise QAError(f"{src} is not a file; give the path of an article ({describe_formats()}) "
+                          "or a web address (https://...)")
+    # The network first, before this update takes its turn: a slow server holds up no other
+    # update (each fetch has its deadline, qa.ingest.fetch).
+    fetched = {}
+    for url in addresses:
+        try:
+            fetched[url] = fetch_web_article(url, corpus)
+        except AlreadyInCorpus as exc:
+            print(f"unchanged {exc}")
+    feed = read_feed(args.feed, corpus) if args.feed else None
     # One transaction for every article and the index update: on any error (a refusal, a
     # full disk, Ctrl-C) the corpus and the index are left as they were, so running the
-    # same command again works.
-    with corpus_update(corpus, args.index) as update:
-        for name in args.files:
-            if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", name):
-                try:
-                    path = add_web_page(name, corpus, put=update.put)
-                except AlreadyInCorpus as exc:
-                    print(f"unchanged {exc}")
-                    continue
-                print(f"fetched   {name} -> {path}")
-                continue
-            src = Path(name)
-            if not src.is_file():
-                raise QAError(f"{src} is not a file; give the path of an article ({describe_formats()}) "
-                              "or a web address (https://...)")
+    # same command again works. Another update running: this one waits its turn.
+    waiting = {"wait_s": args.wait} if args.wait is not None else {}
+    with corpus_update(corpus, args.index, on_wait=lambda message: print(f"qa: {message}", file=sys.stderr,
+                                                                          flush=True), **waiting) as update:
+        given = {}  # stored path -> what it came from, as given
+        for url, article in fetched.items():
             try:
-                path = store_article(src.name, src.read_bytes(), corpus, replace=args.replace, put=update.put)
+                given[store_fetched_article(url, article, corpus, put=update.put)] = url
+            except AlreadyInCorpus as exc:
+                print(f"unchanged {exc}")
+        for src in files:
+            try:
+                given[store_article(src.name, src.read_bytes(), corpus, replace=args.replace, put=update.put)] = src
             except AlreadyInCorpus:
                 print(f"unchanged {src}: already in {corpus}")
-                continue
-            print(f"copied    {src} -> {path}")
-        if args.feed:
-            from .ingest.feeds import add_feed
-
-            feed_report = add_feed(args.feed, corpus, put=update.put)
-            print(feed_report.summary())
+        if feed is not None:
+            print(store_feed(feed, corpus, put=update.put).summary())
         report = update.build(progress=_progress_bar())
+        # Files the index could not take (the same text as an article there, too many
+        # passages) are not kept, as for an upload on the web page.
+        refused = dict(update.not_indexed(report))
+    for path, source in given.items():
+        if path in refused:
+            print(f"not added {source}: {refused[path]}")
+        else:
+            print(f"{'fetched' if source in fetched else 'copied':9} {source} -> {path}")
+    for path in refused.keys() - given.keys():  # a feed's item
+        print(f"not added {path.name}: {refused[path]}")
     print(report.summary())
-    return 0
+    return 1 if refused else 0
 
 
 def cmd_serve(args) -> int:
@@ -242,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"article files ({describe_formats()}) or web addresses of articles (https://...)")
     p.add_argument("--feed", metavar="URL", help="an RSS or Atom feed: add every item not yet in the corpus")
     p.add_argument("--replace", action="store_true", help="overwrite a corpus file of the same name")
+    p.add_argument("--wait", type=float, metavar="SECONDS",
+                   help="how long to wait while another update (qa add, an upload) runs (default 300)")
     dirs(p)
     p.set_defaults(func=cmd_add)
 
@@ -310,6 +330,11 @@ def main(argv=None) -> int:
     except QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader of the output has gone (`qa ask --json | head`): end quietly, as other
+        # commands do, and keep Python from complaining about the unflushed rest at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command its pipe ended
     except OSError as exc:  # a write the command did not expect to fail
         from .errors import StorageError
 

@@ -19,6 +19,10 @@ class DocumentError(CorpusError):
         super().__init__(f"{self.path}: {reason}")
 
 
+class FetchError(QAError):
+    """A web address could not be fetched as an article or feed; the message says why."""
+
+
 class IndexNotFoundError(QAError):
     """No index where one was expected."""
 

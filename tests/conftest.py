@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import http.server
 import shutil
+import threading
 import textwrap
 from pathlib import Path
 
@@ -110,6 +112,45 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class _Routes(http.server.BaseHTTPRequestHandler):
+    """Answers GET from its server's ``routes``: path -> (status, headers, body), or a function
+    of this handler that returns one (or writes the answer itself and returns None)."""
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.server.requests.append(self.path)
+        route = self.server.routes.get(self.path)
+        if route is None:
+            self.send_error(404, "Not Found")
+            return
+        answer = route(self) if callable(route) else route
+        if answer is None:
+            return
+        status, headers, body = answer
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def local_site(routes: dict, host: str = "127.0.0.1"):
+    """A web server on ``host`` (a loopback address: nothing leaves this machine) answering
+    ``routes``; yields its base address and the server, whose ``requests`` lists the paths
+    asked for."""
+    httpd = http.server.ThreadingHTTPServer((host, 0), _Routes)
+    httpd.routes, httpd.requests = routes, []
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{host}:{httpd.server_address[1]}", httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @contextlib.contextmanager

@@ -75,3 +75,35 @@ def test_python_retrieve_builds_default_index_when_missing(env):
     hits = qa.retrieve("ferry OR bridge cables corroded", k=1)
     assert hits[0].doc_id == "harbour"
     assert (env / "index" / "manifest.json").exists()
+
+
+def test_add_of_a_pdf_whose_text_is_indexed_refuses_it_and_keeps_nothing(env, tmp_path, capsys):
+    from test_crafted_pdf import TEXT, one_page_pdf
+
+    corpus = qa.config.default_corpus_dir()
+    (corpus / "council-report.pdf").write_bytes(one_page_pdf(TEXT))
+    assert main(["index"]) == 0
+    capsys.readouterr()
+    (tmp_path / "report-copy.pdf").write_bytes(one_page_pdf(TEXT))
+    assert main(["add", str(tmp_path / "report-copy.pdf")]) == 1
+    out = capsys.readouterr().out
+    assert f"not added {tmp_path / 'report-copy.pdf'}: same text as council-report.pdf; not indexed twice" in out
+    assert "copied" not in out
+    assert not (corpus / "report-copy.pdf").exists()
+    assert "report-copy" not in qa.Retriever(index_dir=env / "index").data.documents
+
+
+def test_ask_json_into_a_closed_pipe_ends_quietly(env):
+    """`qa ask --json | head -c 1`: the reader is gone before the answer is written."""
+    import os
+
+    from conftest import ROOT
+
+    assert main(["index"]) == 0
+    child = subprocess.Popen([sys.executable, "-m", "qa", "ask", "library Sundays", "--json"], cwd=ROOT,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    child.stdout.close()  # as `head` does once it has what it wants
+    err = child.stderr.read().decode()
+    child.wait(timeout=120)
+    assert err == "" and child.returncode == 141

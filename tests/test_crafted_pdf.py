@@ -124,3 +124,27 @@ def test_qa_add_refuses_a_crafted_pdf_in_one_line(tmp_path, tiny_corpus, monkeyp
     err = capsys.readouterr().err
     assert "nests too deeply" in err and "Traceback" not in err and len(err.splitlines()) <= 3
     assert not (tiny_corpus / "nested.pdf").exists()
+
+
+def many_passages() -> bytes:
+    """One page of five short sentences, listed 1,500 times: under 10 KB, 3,000 passages."""
+    return one_page_pdf(b"BT /F1 12 Tf 72 720 Td (Boats left. Nets dried. Gulls cried. Rain fell. Bells rang.) Tj ET",
+                        copies=1_500)
+
+
+def test_a_pdf_of_thousands_of_passages_is_skipped_with_its_reason(tmp_path, tiny_corpus, monkeypatch, capsys):
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    (tiny_corpus / "repeated.pdf").write_bytes(many_passages())
+    index = tmp_path / "index"
+    assert main(["index", "--corpus", str(tiny_corpus), "--index", str(index)]) == 0
+    out = capsys.readouterr().out
+    assert ("skipped   repeated.pdf: makes 3,000 passages, over the 2,000 limit for one article (a long feature "
+            "makes a few hundred); split it into separate articles") in out
+    assert "2 added" in out and "1 skipped" in out
+    assert sorted(qa.Retriever(index_dir=index).data.documents) == ["harbour", "library"]
+    # qa add refuses it the same way and keeps nothing
+    (tiny_corpus / "repeated.pdf").unlink()
+    (tmp_path / "again.pdf").write_bytes(many_passages())
+    assert main(["add", str(tmp_path / "again.pdf"), "--corpus", str(tiny_corpus), "--index", str(index)]) == 1
+    assert f"not added {tmp_path / 'again.pdf'}: makes 3,000 passages" in capsys.readouterr().out
+    assert not (tiny_corpus / "again.pdf").exists()

@@ -113,7 +113,7 @@ def test_failure_before_manifest_switch_keeps_previous_index(built, tiny_corpus,
     after = store.load_index(built)
     assert after.documents == before.documents and after.passages == before.passages
     named = {entry["name"] for entry in store.read_manifest(built)["files"].values()}
-    assert {p.name for p in built.iterdir()} == named | {"manifest.json", ".lock"}  # no litter
+    assert {p.name for p in built.iterdir()} == named | {"manifest.json", ".lock", ".update.lock"}  # no litter
 
 
 def test_process_killed_mid_write_keeps_previous_index(built, tiny_corpus):

@@ -228,3 +228,27 @@ def test_rows_lost_behind_the_index_back_are_detected_on_load(milvus_built):
     client_for(store.target).delete(store.collection, ids=[data.passages[-1].id])
     with pytest.raises(IndexCorruptError, match="different passage ids"):
         index_files.load_index(milvus_built)
+
+
+def test_a_first_build_killed_part_way_leaves_no_collection_behind(tiny_corpus, tmp_path, hash_embedder,
+                                                                   milvus_uri):
+    """kill -9 of a first build after its rows are in Milvus, before any manifest: the next
+    build drops that collection, as it deletes index files no manifest names."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    index = tmp_path / "index"
+    killed = ("import os, signal\nimport qa.store.index_files as files\n"
+              "files.save_index = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)\n"
+              "from qa.store.build import build_index\n"
+              f"build_index({str(tiny_corpus)!r}, {str(index)!r}, store={milvus_uri!r})\n")
+    child = subprocess.run([sys.executable, "-c", killed], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                           env=dict(os.environ, PYTHONPATH=str(ROOT), QA_MODEL="hash:64"))
+    assert child.returncode == -9, child.stderr
+    assert not (index / "manifest.json").exists()
+    build_index(tiny_corpus, index, embedder=hash_embedder, store=milvus_uri)
+    current = index_files.load_index(index).vector_store.collection
+    assert client_for(parse_store_uri(milvus_uri)).list_collections() == [current]

@@ -5,6 +5,8 @@ temporary copy of the seed corpus indexed with the real model, and share one Chr
 """
 from __future__ import annotations
 
+import html
+
 import os
 import shutil
 import subprocess
@@ -78,7 +80,16 @@ def test_reply_opens_with_the_quoted_answer_then_numbered_sources():
 def test_reply_for_a_follow_up_says_what_was_searched():
     reply = render_answer(Answer(question="and when?", found=True, text="\u201cX.\u201d [1]",
                                  citations=[make_hit()], query="and when? notice closed"))
-    assert "searched for: \u201cand when? notice closed\u201d" in reply
+    assert "searched for: \u201cand when? notice closed\u201d" in html.unescape(reply)
+
+
+def test_an_address_the_asker_typed_stays_text_in_the_follow_up_line():
+    question = "and when? see http://192.0.2.1/x or www.example.org [here](http://192.0.2.1/)"
+    reply = render_answer(Answer(question=question, found=True, text="\u201cX.\u201d [1]",
+                                 citations=[make_hit()], query=f"{question} notice closed"))
+    line = next(line for line in reply.splitlines() if "searched for" in line)
+    assert "http://" not in line and "www." not in line and "](" not in line  # nothing a renderer could link
+    assert f"\u201c{question} notice closed\u201d" in html.unescape(line)
 
 
 def test_reply_when_nothing_answers_says_so_and_keeps_the_passages_folded_away():

@@ -57,6 +57,21 @@ def test_the_question_is_shown_as_typed_and_fetches_nothing(app_server, chromium
         context.close()
 
 
+@pytest.mark.browser
+def test_an_address_in_a_follow_up_is_shown_as_text_not_as_a_link(app_server, chromium):
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(app_server["url"], wait_until="domcontentloaded")
+        ask(page, "when did the harbour bridge reopen?")
+        reply = ask(page, "and how much did it cost? see http://192.0.2.1/x or www.example.org")
+        line = reply.locator(".qa-query")
+        assert "see http://192.0.2.1/x or www.example.org" in line.inner_text()
+        assert line.locator("a").count() == 0
+    finally:
+        context.close()
+
+
 # --- 8: /chat refuses what is not text ------------------------------------------------------
 
 @pytest.mark.parametrize("value", [None, 5, 2.5, True, [1, 2], ["when?"], {"text": "when?"}, {"a": 1}])
@@ -91,9 +106,8 @@ def test_uploaded_files_leave_no_copy_in_gradios_folder(app_server, tmp_path):
                                             api_name="/add_documents")
     assert "**Added** ferry-news.md" in status and "**Not added:** empty-news.md" in status, status
     uploads = app_server["base"] / "gradio-uploads"
-    kept = [p.relative_to(uploads).as_posix() for p in uploads.rglob("*")
-            if p.is_file() and p.name in (good.name, refused.name)]
-    assert kept == []
+    kept = [p.relative_to(uploads).as_posix() for p in uploads.rglob("*") if p.is_file()]
+    assert kept == []  # neither the uploads nor an empty temporary file per upload
     assert (app_server["corpus"] / "ferry-news.md").exists()
 
 
@@ -120,25 +134,44 @@ def test_login_limiter_counts_failures_per_client_within_a_minute():
     limiter = LoginLimiter(max_failures=3, window_s=60, clock=lambda: now[0])
     for _ in range(3):
         assert limiter.wait_time("10.0.0.1") == 0
-        limiter.start("10.0.0.1")
+        assert limiter.try_start("10.0.0.1")
         limiter.finish("10.0.0.1", failed=True)
     assert limiter.wait_time("10.0.0.1") > 0
     assert limiter.wait_time("10.0.0.2") == 0  # another client is not held back
     now[0] += 61
     assert limiter.wait_time("10.0.0.1") == 0
     for _ in range(10):  # successful logins are not counted
-        limiter.start("10.0.0.1")
+        assert limiter.try_start("10.0.0.1")
         limiter.finish("10.0.0.1", failed=False)
     assert limiter.wait_time("10.0.0.1") == 0
-    for _ in range(3):  # attempts still being answered count: a burst cannot slip past
-        limiter.start("10.0.0.3")
-    assert limiter.wait_time("10.0.0.3") > 0
+    for _ in range(3):  # attempts still being answered are no failures, but a burst cannot slip past:
+        assert limiter.try_start("10.0.0.3")
+    assert limiter.wait_time("10.0.0.3") == 0 and not limiter.try_start("10.0.0.3")  # it waits for them
+    limiter.finish("10.0.0.3", failed=False)
+    assert limiter.try_start("10.0.0.3")
 
 
-def _login(url: str, user: str, password: str) -> tuple[int, str]:
+def test_the_table_of_addresses_stays_bounded():
+    from qa.web.login_limit import LoginLimiter
+
+    limiter = LoginLimiter(max_failures=3, max_clients=100)
+    for n in range(5_000):  # a flood of addresses, each failing once
+        client = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
+        assert limiter.try_start(client)
+        limiter.finish(client, failed=True)
+    assert len(limiter) == 100
+    for _ in range(3):  # a client failing now is remembered, whatever the flood
+        assert limiter.try_start("192.0.2.1")
+        limiter.finish("192.0.2.1", failed=True)
+    assert limiter.wait_time("192.0.2.1") > 0 and len(limiter) == 100
+
+
+def _login(url: str, user: str, password: str, forwarded_for: str = "") -> tuple[int, str]:
     body = urllib.parse.urlencode({"username": user, "password": password}).encode()
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    request = urllib.request.Request(url + "login", data=body, method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(urllib.request.Request(url + "login", data=body, method="POST"), timeout=10) as r:
+        with urllib.request.urlopen(request, timeout=30) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
@@ -157,6 +190,36 @@ def test_login_attempts_over_http_are_refused_after_ten_failures_a_minute(tmp_pa
         assert "Too many failed logins from this address" in detail and "try again in" in detail, detail
         assert _login(url, "ann", "pa:ss")[0] == 429  # refused, even with the right password, for now
         assert _login(url, "ann", "guess11")[0] == 429
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_limit(tmp_path):
+    corpus = write_articles(tmp_path / "corpus", TINY_ARTICLES)
+    with served_app(corpus, tmp_path / "index", QA_AUTH="ann:pa:ss") as (url, _):
+        codes = [_login(url, "ann", f"guess{i}", forwarded_for=f"203.0.113.{i}")[0] for i in range(15)]
+    assert codes == [400] * 10 + [429] * 5
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(tmp_path):
+    corpus = write_articles(tmp_path / "corpus", TINY_ARTICLES)
+    with served_app(corpus, tmp_path / "index", QA_AUTH="ann:pa:ss", QA_TRUSTED_PROXIES="127.0.0.1") as (url, _):
+        codes = [_login(url, "ann", f"guess{i}", forwarded_for="203.0.113.5")[0] for i in range(11)]
+        assert codes == [400] * 10 + [429]
+        assert _login(url, "ann", "guess", forwarded_for="203.0.113.6")[0] == 400  # another client behind it
+        # the proxy's own address is not the one counted: it is not held back
+        assert _login(url, "ann", "pa:ss")[0] == 200
+
+
+def test_logins_at_once_are_no_failures(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    corpus = write_articles(tmp_path / "corpus", TINY_ARTICLES)
+    with served_app(corpus, tmp_path / "index", QA_AUTH="ann:pa:ss") as (url, _):
+        with ThreadPoolExecutor(20) as pool:
+            right = list(pool.map(lambda _: _login(url, "ann", "pa:ss")[0], range(20)))
+        with ThreadPoolExecutor(20) as pool:
+            wrong = list(pool.map(lambda i: _login(url, "ann", f"guess{i}")[0], range(20)))
+    assert right == [200] * 20
+    assert sorted(wrong) == [400] * 10 + [429] * 10  # a burst still gets no more than ten answers
 
 
 # --- 10: the chat says why it rebuilds -------------------------------------------------------

@@ -3,18 +3,17 @@ HTTP server on 127.0.0.1 started in the test. Every refusal says why and leaves 
 from __future__ import annotations
 
 import contextlib
-import http.server
-import threading
+import html as html_module
 import time
 
 import pytest
 
 import qa
-from conftest import served_app
+from conftest import local_site, served_app
 from qa.cli import main
 from qa.ingest.adding import AlreadyInCorpus, add_web_page
 from qa.ingest.feeds import add_feed
-from qa.ingest.fetch import FetchError, fetch
+from qa.ingest.fetch import FetchError, FetchLimits, fetch
 
 ARTICLE = """<!doctype html><html><head><title>Ferry service restored | Coast Times</title>
 <meta property="og:site_name" content="Coast Times">
@@ -53,58 +52,40 @@ FEED = f"""<?xml version="1.0" encoding="UTF-8"?>
 </channel></rss>"""
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict = {}
-
-    def do_GET(self):  # noqa: N802 - http.server's name
-        route = self.routes.get(self.path)
-        if route is None:
-            self.send_error(404, "Not Found")
-            return
-        status, headers, body = route() if callable(route) else route
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+@pytest.fixture(autouse=True)
+def fetch_from_this_machine(monkeypatch):
+    """The pages are served on 127.0.0.1, which qa fetches from only when told to."""
+    monkeypatch.setenv("QA_FETCH_ALLOW_PRIVATE", "1")
 
 
 @pytest.fixture
 def server():
-    """A local web server on 127.0.0.1: ``routes`` maps paths to (status, headers, body)."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    """A local web server on 127.0.0.1: paths to (status, headers, body)."""
     html = {"Content-Type": "text/html; charset=utf-8"}
 
-    def slow():
+    def slow(_handler):
         time.sleep(1.5)
         return 200, html, ARTICLE.encode()
 
-    Handler.routes = {
-        "/ferry": (200, html, ARTICLE.encode()),
-        "/library": (200, html, UNDATED.encode()),
-        "/school": (200, html, SCHOOL.encode()),
-        "/school-copy": (200, html, SCHOOL.encode()),
-        "/feed.xml": (200, {"Content-Type": "application/rss+xml"}, FEED.replace("HOST", base[7:]).encode()),
-        "/picture.png": (200, {"Content-Type": "image/png"}, b"\x89PNG\r\n\x1a\n"),
-        "/huge": (200, html, b"<p>" + b"x" * (5 * 1024 * 1024 + 10) + b"</p>"),
-        "/broken": (500, html, b"oops"),
-        "/to-file": (302, {"Location": "file:///etc/passwd"}, b""),
-        "/to-ferry": (301, {"Location": "/ferry"}, b""),
-        "/slow": slow,
-        "/nothing": (200, html, b"<html><head><title>Empty</title></head><body><script>var x = 1;</script></body></html>"),
-        "/menu": (200, html, b"<html><head><title>News</title></head><body><nav>Home</nav></body></html>"),
-    }
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    httpd.shutdown()
-    httpd.server_close()
-
-
+    routes = {}
+    with local_site(routes) as (base, _):
+        routes.update({
+            "/ferry": (200, html, ARTICLE.encode()),
+            "/library": (200, html, UNDATED.encode()),
+            "/school": (200, html, SCHOOL.encode()),
+            "/school-copy": (200, html, SCHOOL.encode()),
+            "/feed.xml": (200, {"Content-Type": "application/rss+xml"}, FEED.replace("HOST", base[7:]).encode()),
+            "/picture.png": (200, {"Content-Type": "image/png"}, b"\x89PNG\r\n\x1a\n"),
+            "/huge": (200, html, b"<p>" + b"x" * (5 * 1024 * 1024 + 10) + b"</p>"),
+            "/broken": (500, html, b"oops"),
+            "/to-file": (302, {"Location": "file:///etc/passwd"}, b""),
+            "/to-ferry": (301, {"Location": "/ferry"}, b""),
+            "/slow": slow,
+            "/nothing": (200, html, b"<html><head><title>Empty</title></head><body><script>var x = 1;</script>"
+                                    b"</body></html>"),
+            "/menu": (200, html, b"<html><head><title>News</title></head><body><nav>Home</nav></body></html>"),
+        })
+        yield base
 
 
 def corpus_files(corpus):
@@ -159,7 +140,7 @@ def test_refusals_say_why_and_leave_nothing(server, env, tiny_corpus, capsys, pa
 
 def test_time_out(server, tmp_path):
     with pytest.raises(FetchError, match=r"did not answer within 0.5 s"):
-        fetch(f"{server}/slow", timeout=0.5)
+        fetch(f"{server}/slow", limits=FetchLimits(read_timeout_s=0.5))
 
 
 @pytest.mark.parametrize("address", ["ftp://example.org/a", "file:///etc/passwd", "javascript:alert(1)", "https://"])
@@ -215,8 +196,8 @@ def test_documents_tab_adds_an_address_and_a_feed(server, tmp_path, monkeypatch,
     assert "**Added** 127-0-0-1-library-opens-on-sundays.md: \u201cLibrary opens on Sundays\u201d" in report
     row = [r for r in service.documents() if r[0] == "Library opens on Sundays"][0]
     assert row[2] == "date unknown" and row[5] == f"{server}/library"
-    assert "**Not added:**" in service.add_address(f"{server}/picture.png") and "image/png" in service.add_address(
-        f"{server}/picture.png")
+    refused = html_module.unescape(service.add_address(f"{server}/picture.png"))  # addresses are shown as text
+    assert "**Not added:**" in refused and "image/png" in refused
     report = service.add_address(f"{server}/feed.xml", feed=True)
     assert "Feed \u201cCoast Times news\u201d: 3 new, 2 skipped." in report
     assert "**Added** 127-0-0-1-ferry-service-restored.md" in report
@@ -243,3 +224,54 @@ def test_documents_tab_address_box_in_a_browser(server, tmp_path, chromium, tiny
         page.wait_for_function(
             "() => document.querySelector('#upload-status').innerText.includes('image/png')", timeout=30_000)
         assert "Not added" in page.locator("#upload-status").inner_text()
+
+
+# --- accents and curly quotes: fetched pages are decoded as files are -----------------------
+
+TEXT = ("Caf\u00e9 owners in the old town said the \u201cnew\u201d rules, which cost \u00a35 a day, were na\u00efve "
+        "and would close half the terraces by the end of the summer season.")
+LATIN_TEXT = TEXT.replace("\u201c", '"').replace("\u201d", '"')  # Latin-1 has no curly quotes
+
+
+def _page(text: str, head: str = "") -> str:
+    return (f"<html><head>{head}<title>Terrace rules</title></head><body><article><h1>Terrace rules</h1>"
+            f"<p>{text}</p><p>{text}</p></article></body></html>")
+
+
+@pytest.mark.parametrize("content_type, page, expected", [
+    ("text/html", _page(TEXT, "<meta charset=windows-1252>").encode("cp1252"), TEXT),
+    ("text/html", _page(LATIN_TEXT).encode("latin-1"), LATIN_TEXT),  # declared nowhere
+    ("text/html; charset=iso-8859-1", _page(TEXT).encode("cp1252"), TEXT),  # the label browsers read as cp1252
+    ("text/html; charset=iso-8859-1", _page(TEXT).encode("utf-8"), TEXT),  # a wrong label on UTF-8
+], ids=["meta-windows-1252", "undeclared-latin-1", "header-latin-1", "utf-8-labelled-latin-1"])
+def test_fetched_pages_keep_accents_and_curly_quotes_as_files_do(tmp_path, content_type, page, expected):
+    from qa.ingest.readers import check_bytes
+
+    with local_site({"/terrace": (200, {"Content-Type": content_type}, page)}) as (base, _):
+        stored = add_web_page(f"{base}/terrace", tmp_path / "corpus")
+    text = stored.read_text(encoding="utf-8")
+    assert expected in text and "\ufffd" not in text
+    as_file = check_bytes("terrace.html", page)  # the same bytes added as a file
+    assert as_file.body in text
+
+
+# --- messages -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("routes, start, message", [
+    ({"/a": "/b", "/b": "/a"}, "/a", "redirects in a loop (back to {base}/b)"),
+    ({"/self": "/self"}, "/self", "redirects in a loop (back to {base}/self)"),
+    ({f"/hop-{n}": f"/hop-{n + 1}" for n in range(8)}, "/hop-0", "redirects more than 5 times"),
+], ids=["two-pages", "itself", "too-many"])
+def test_a_redirect_loop_is_named_as_one(env, capsys, routes, start, message):
+    with local_site({path: (302, {"Location": target}, b"") for path, target in routes.items()}) as (base, _):
+        assert main(["add", f"{base}{start}"]) == 1
+    err = capsys.readouterr().err
+    assert message.format(base=base) in err and "open the address in a browser" in err, err
+    assert "infinite loop" not in err and "try again later" not in err
+
+
+def test_a_page_without_an_article_is_named_by_its_address(server, env, capsys):
+    assert main(["add", f"{server}/nothing"]) == 1
+    err = capsys.readouterr().err
+    assert f"qa: error: {server}/nothing: no article text found in the HTML; check that the address is the " \
+           "article's own page" in err and "page.html" not in err, err

@@ -89,8 +89,9 @@ def assert_as_before(corpus, index, corpus_before, index_before):
     assert snapshot(corpus) == corpus_before, "the corpus changed"
     leftovers = [name for name in snapshot(index) if name.endswith(".tmp")]
     assert leftovers == []
-    index_after = {k: v for k, v in snapshot(index).items() if k != ".lock"}
-    assert index_after == {k: v for k, v in index_before.items() if k != ".lock"}, "the index changed"
+    locks = (".lock", ".update.lock")
+    index_after = {k: v for k, v in snapshot(index).items() if k not in locks}
+    assert index_after == {k: v for k, v in index_before.items() if k not in locks}, "the index changed"
 
 
 def test_qa_add_under_a_write_error_changes_nothing_and_works_once_it_is_gone(tmp_path, monkeypatch, capsys):
@@ -230,7 +231,7 @@ def test_every_qa_index_removes_files_no_manifest_names(tmp_path, monkeypatch, c
     assert main(["index", "--corpus", str(corpus), "--index", str(index)]) == 0
     assert "0 added, 0 updated, 0 removed, 2 unchanged" in capsys.readouterr().out
     remaining = {p.name for p in index.iterdir()}
-    assert remaining == named | {"manifest.json", ".lock", "notes.txt"}
+    assert remaining == named | {"manifest.json", ".lock", ".update.lock", "notes.txt"}
     assert len(load_index(index).documents) == 2
 
 
@@ -300,6 +301,8 @@ def test_web_address_added_under_a_write_error_changes_nothing_and_works_once_it
         tmp_path, monkeypatch, page_server):
     from qa.web import ChatService
 
+    monkeypatch.setenv("QA_FETCH_ALLOW_PRIVATE", "127.0.0.1")  # the page is served on this machine
+
     corpus, index, _ = site(tmp_path, monkeypatch)
     assert len(PAGE) < 1000
     corpus_before, index_before = snapshot(corpus), snapshot(index)
@@ -312,3 +315,35 @@ def test_web_address_added_under_a_write_error_changes_nothing_and_works_once_it
 
     report = ChatService(corpus, index).add_address(page_server)
     assert "**Added**" in report and "Ferry service resumes" in report, report
+
+
+def test_a_full_disk_while_writing_the_sentence_vectors_says_so(tmp_path, monkeypatch):
+    """A real full disk: the index folder is a small tmpfs (in a private mount namespace)
+    with room for the passage vectors and table, not for the sentence vectors."""
+    from qa.store.build import build_index
+
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare is not installed")
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    articles = dict(TINY_ARTICLES, **{"log.md": "---\ntitle: Harbour log\n---\n\n" + " ".join(
+        f"Boat number {n} entered the harbour at dawn." for n in range(300)) + "\n"})
+    corpus = write_articles(tmp_path / "corpus", articles)
+    build_index(corpus_dir=corpus, index_dir=tmp_path / "reference")
+    pages = lambda name: -(-next((tmp_path / "reference").glob(name)).stat().st_size // 4096) * 4096  # noqa: E731
+    spare = 16384  # left once the vectors and the passage table are written: not enough for the sentences
+    room = pages("vectors-*") + pages("passages-*") + spare
+    assert pages("sentences-*") > 2 * spare
+    index = tmp_path / "index"
+    index.mkdir()
+    code = (f"from qa.cli import main; sys.exit(main(['index', '--corpus', {str(corpus)!r}, "
+            f"'--index', {str(index)!r}]))")
+    script = f"mount -t tmpfs -o size={room} tmpfs {index} && exec {sys.executable} -c \"$0\" 100000000 \"$1\""
+    child = subprocess.run(["unshare", "-m", "sh", "-c", script, LIMITED, code], capture_output=True,
+                           text=True, timeout=120, env=child_env(), cwd=ROOT)
+    if "mount" in child.stderr and child.returncode != 1:
+        pytest.skip(f"cannot mount a tmpfs here: {child.stderr.strip()[:120]}")
+    assert child.returncode == 1 and "Traceback" not in child.stderr, child.stderr
+    last = child.stderr.strip().splitlines()[-1]
+    assert f"could not write {index}/sentences-1.npy.tmp: No space left on device (the disk is full; " \
+           "free some space)" in last, last
+    assert "Errno None" not in child.stderr

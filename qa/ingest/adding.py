@@ -113,8 +113,8 @@ class WebArticle:
 def web_article(url: str, html_text: str, published: str = "", published_source: str = "") -> WebArticle:
     """The page ``html_text`` (fetched from ``url``) as a Markdown article with front matter;
     ``published``/``published_source`` (a feed's date) are used when the page states none.
-    Raises :class:`ArticleRefused` when no article text can be read from it."""
-    doc = check_article("page.html", html_text.encode("utf-8"))
+    Raises :class:`ArticleRefused`, naming ``url``, when no article text can be read from it."""
+    doc = _page_document(url, "page.html", html_text.encode("utf-8"))
     words = len(doc.body.split())
     if words < MIN_PAGE_WORDS:  # trafilatura returns a menu ("Home") for a page without an article
         raise ArticleRefused(f"{url} has no article text (only {words} word{'s' if words != 1 else ''} found); "
@@ -130,7 +130,15 @@ def web_article(url: str, html_text: str, published: str = "", published_source:
     data = f"---\n{front}---\n\n{doc.body}\n".encode("utf-8")
     host = (urlsplit(url).hostname or "web").removeprefix("www.")
     slug = re.sub(r"[^a-z0-9]+", "-", f"{host} {doc.title or urlsplit(url).path}".lower()).strip("-")[:90]
-    return WebArticle(name=f"{slug or 'web-article'}.md", data=data, document=check_article(f"{slug}.md", data))
+    return WebArticle(name=f"{slug or 'web-article'}.md", data=data, document=_page_document(url, f"{slug}.md", data))
+
+
+def _page_document(url: str, name: str, data: bytes) -> Document:
+    """``data`` read as the corpus file ``name`` would be; a refusal names the page's address."""
+    try:
+        return check_bytes(corpus_file_name(name), data)
+    except DocumentError as exc:
+        raise ArticleRefused(f"{url}: {exc.reason}; check that the address is the article's own page") from exc
 
 
 def store_web_article(article: WebArticle, corpus_dir, put: Put | None = None) -> Path:
@@ -172,22 +180,40 @@ def normal_url(url: str) -> str:
         (f"?{parts.query}" if parts.query else "")
 
 
-def add_web_page(url: str, corpus_dir, fetcher=None, put: Put | None = None) -> Path:
-    """Fetch ``url``, read its article and store it in ``corpus_dir``; the stored path.
+def fetch_web_article(url: str, corpus_dir, limits=None) -> WebArticle:
+    """The article at ``url``, fetched and read; nothing is written. The network part of
+    adding a page, done before any lock is taken (:func:`store_fetched_article` stores it).
 
-    Raises :class:`~qa.ingest.fetch.FetchError` (time-out, status, type, size, redirect),
-    :class:`ArticleRefused` (no article text) or :class:`AlreadyInCorpus` (an article with
-    this address or this text is there). Nothing is written unless it succeeds.
-    """
+    Raises :class:`~qa.ingest.fetch.FetchError` (deadline, status, type, size, redirect,
+    address), :class:`ArticleRefused` (no article text) or :class:`AlreadyInCorpus` (the
+    corpus has an article from this address, so it is not fetched again)."""
     from .fetch import check_address, fetch
 
     url = check_address(url)
+    by_url, _ = known_articles(corpus_dir)
+    if normal_url(url) in by_url:
+        raise AlreadyInCorpus(f"{url} is already in the corpus as {by_url[normal_url(url)]}; nothing to do")
+    page = fetch(url, limits=limits)
+    return web_article(page.url, page.text())
+
+
+def store_fetched_article(url: str, article: WebArticle, corpus_dir, put: Put | None = None) -> Path:
+    """Store ``article``, fetched from ``url``, unless the corpus has one from that address or
+    with that text by now (:class:`AlreadyInCorpus`); the stored path."""
     by_url, by_text = known_articles(corpus_dir)
     if normal_url(url) in by_url:
         raise AlreadyInCorpus(f"{url} is already in the corpus as {by_url[normal_url(url)]}; nothing to do")
-    page = (fetcher or fetch)(url)
-    article = web_article(page.url, page.text())
     text = " ".join(article.document.body.split())
     if text in by_text:
         raise AlreadyInCorpus(f"{url} has the same text as {by_text[text]}, already in the corpus; nothing to do")
     return store_web_article(article, corpus_dir, put=put)
+
+
+def add_web_page(url: str, corpus_dir, put: Put | None = None, limits=None) -> Path:
+    """Fetch ``url``, read its article and store it in ``corpus_dir``; the stored path.
+    :func:`fetch_web_article`, then :func:`store_fetched_article`: nothing is written unless
+    it succeeds. ``limits``: a :class:`~qa.ingest.fetch.FetchLimits`."""
+    from .fetch import check_address
+
+    url = check_address(url)
+    return store_fetched_article(url, fetch_web_article(url, corpus_dir, limits), corpus_dir, put=put)

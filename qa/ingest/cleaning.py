@@ -65,9 +65,21 @@ _BINARY = "looks like a binary file, not text; save the article as .txt, .md or 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
-def decode_text(data: bytes, path: Path) -> str:
-    """The text of a file's bytes (UTF-8, UTF-16 with a byte-order mark, cp1252, latin-1);
-    :class:`DocumentError` when they are not text."""
+def decode_text(data: bytes, path, declared: str = "") -> str:
+    """The text of a file's or a fetched page's bytes; :class:`DocumentError` (naming
+    ``path``) when they are not text.
+
+    UTF-16 with a byte-order mark; else UTF-8 when the bytes are valid UTF-8 (text in
+    another encoding almost never is); else the encoding ``declared`` (a server's charset)
+    or an HTML page's ``<meta charset>`` names; else Windows-1252, else Latin-1. Files and
+    pages share this one path, so a page keeps its accents and curly quotes as the same
+    bytes saved as a file do.
+
+    >>> decode_text("caf\u00e9 \u201cquoted\u201d".encode("cp1252"), "page.html")
+    'café “quoted”'
+    >>> decode_text(b"<meta charset=koi8-r><p>\\xf0\\xd2\\xc9\\xd7\\xc5\\xd4</p>", "page.html")
+    '<meta charset=koi8-r><p>Привет</p>'
+    """
     # Text saved as UTF-16 is full of NUL bytes, so its byte-order mark is checked first.
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
@@ -76,7 +88,8 @@ def decode_text(data: bytes, path: Path) -> str:
             raise DocumentError(path, f"starts like UTF-16 text but does not decode ({exc.reason}); save it as UTF-8") from exc
     if b"\x00" in data[:4096]:
         raise DocumentError(path, _BINARY)
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+    named = [_codec(declared), _codec(_meta_charset(data))]
+    for encoding in ("utf-8-sig", *[name for name in named if name], "cp1252", "latin-1"):
         try:
             text = data.decode(encoding)
             break
@@ -88,6 +101,33 @@ def decode_text(data: bytes, path: Path) -> str:
     if len(_CONTROL.findall(sample)) > 0.02 * len(sample):
         raise DocumentError(path, _BINARY)
     return text
+
+
+# <meta charset="..."> or <meta http-equiv="Content-Type" content="text/html; charset=...">,
+# looked for where browsers look: the first 1,024 bytes.
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# Labels that every browser reads as Windows-1252 (its bytes 0x80-0x9F are curly quotes,
+# dashes and the euro sign, which pages labelled Latin-1 use).
+_WINDOWS_1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "cp819", "ascii", "us-ascii",
+                 "windows-1252", "cp1252"}
+
+
+def _meta_charset(data: bytes) -> str:
+    found = _META_CHARSET.search(data[:1024])
+    return found.group(1).decode("ascii") if found else ""
+
+
+def _codec(label: str) -> str:
+    """The Python codec for a charset label, or '' when there is none."""
+    import codecs
+
+    label = label.strip().lower()
+    if label in _WINDOWS_1252:
+        return "cp1252"
+    try:
+        return codecs.lookup(label).name if label else ""
+    except LookupError:
+        return ""
 
 
 # "- item", "* item", "• item", "1. item", "2) item": the marker is layout, the item is text.

@@ -7,6 +7,12 @@ item whose address or text is already in the corpus is skipped, so running the s
 again adds nothing. The feed's date for an item is used only when its page states none
 (``published_source: feed``).
 
+A run is bounded (:class:`~qa.ingest.fetch.FetchLimits`): it fetches at most
+``feed_max_items`` items' pages and ends by ``feed_deadline_s``; the items it did not get
+to are skipped with that reason and are read by the next run. Fetching
+(:func:`read_feed`) writes nothing and is done before any lock is taken; storing
+(:func:`store_feed`) checks again against the corpus as it is then.
+
 Use (it fetches, so it is not run as a doctest)::
 
     report = add_feed("https://example.org/news/rss", "corpus")
@@ -19,8 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import QAError
-from .adding import AlreadyInCorpus, ArticleRefused, known_articles, normal_url, store_web_article, web_article
-from .fetch import FetchError, fetch
+from .adding import (AlreadyInCorpus, ArticleRefused, WebArticle, known_articles, normal_url, store_web_article,
+                     web_article)
+from .connections import Deadline
+from .fetch import FetchError, FetchLimits, fetch
 
 MIN_ITEM_WORDS = 40  # an item's own content shorter than this is a teaser, not the article
 
@@ -41,50 +49,99 @@ class FeedReport:
         return "\n".join(lines)
 
 
-def add_feed(feed_url: str, corpus_dir, fetcher=None, put=None) -> FeedReport:
+@dataclass
+class FeedItem:
+    """One item read from a feed: its label for messages, its link, its article."""
+
+    label: str
+    link: str
+    article: WebArticle
+
+
+@dataclass
+class FetchedFeed:
+    """A feed's items as fetched and read, nothing stored yet; ``report`` names the feed and
+    holds the items skipped so far, and :func:`store_feed` completes it."""
+
+    report: FeedReport
+    items: list[FeedItem] = field(default_factory=list)
+
+
+def add_feed(feed_url: str, corpus_dir, put=None, limits: FetchLimits | None = None) -> FeedReport:
     """Add every item of the feed at ``feed_url`` that the corpus lacks; the report.
 
     Raises :class:`FetchError` when the feed itself cannot be fetched or is not a feed.
     ``put`` writes each file (see :func:`qa.ingest.adding.store_article`).
     """
+    return store_feed(read_feed(feed_url, corpus_dir, limits), corpus_dir, put=put)
+
+
+def read_feed(feed_url: str, corpus_dir, limits: FetchLimits | None = None) -> FetchedFeed:
+    """Fetch the feed and the pages of its items that the corpus lacks, within the limits;
+    nothing is written. Raises :class:`FetchError` when the feed itself cannot be had."""
     import feedparser
 
-    fetcher = fetcher or fetch
-    page = fetcher(feed_url, kinds="feed")
-    parsed = feedparser.parse(page.body)
-    if not parsed.entries and (parsed.bozo or not parsed.get("feed")):
-        raise FetchError(f"{feed_url} is not a readable RSS or Atom feed ({parsed.get('bozo_exception', 'no items')}); "
-                         "check the address")
-    report = FeedReport(feed=feed_url, title=" ".join(str(parsed.feed.get("title", "")).split()))
+    limits = limits or FetchLimits()
+    with Deadline(limits.feed_deadline_s) as run:
+        page = fetch(feed_url, kinds="feed", limits=limits, within=run)
+        parsed = feedparser.parse(page.body)
+        if not parsed.entries and (parsed.bozo or not parsed.get("feed")):
+            raise FetchError(f"{feed_url} is not a readable RSS or Atom feed "
+                             f"({parsed.get('bozo_exception', 'no items')}); check the address")
+        fetched = FetchedFeed(FeedReport(feed=feed_url, title=" ".join(str(parsed.feed.get("title", "")).split())))
+        by_url, _ = known_articles(corpus_dir)
+        read = 0
+        for entry in parsed.entries:
+            label = " ".join(str(entry.get("title") or entry.get("link") or "(untitled item)").split())[:120]
+            link = str(entry.get("link") or "").strip()
+            if link and normal_url(link) in by_url:
+                fetched.report.skipped.append((label, f"already in the corpus as {by_url[normal_url(link)]}"))
+                continue
+            if read >= limits.feed_max_items or run.passed():
+                fetched.report.skipped.append((label, _not_read(limits, by_time=read < limits.feed_max_items)))
+                continue
+            read += 1
+            try:
+                article = _item_article(entry, link, limits, run)
+            except QAError as exc:
+                fetched.report.skipped.append((label, _not_read(limits, by_time=True) if run.passed() else str(exc)))
+                continue
+            fetched.items.append(FeedItem(label, link, article))
+    return fetched
+
+
+def _not_read(limits: FetchLimits, by_time: bool) -> str:
+    if by_time:
+        return (f"not read: the run's time limit of {limits.feed_deadline_s:g} s was used up; add the feed "
+                "again for the rest")
+    return f"not read: one run reads at most {limits.feed_max_items} new items; add the feed again for the rest"
+
+
+def store_feed(fetched: FetchedFeed, corpus_dir, put=None) -> FeedReport:
+    """Store the items of ``fetched`` that the corpus still lacks (by address and by text)."""
+    report = fetched.report
     by_url, by_text = known_articles(corpus_dir)
-    for entry in parsed.entries:
-        label = " ".join(str(entry.get("title") or entry.get("link") or "(untitled item)").split())[:120]
-        link = str(entry.get("link") or "").strip()
-        if link and normal_url(link) in by_url:
-            report.skipped.append((label, f"already in the corpus as {by_url[normal_url(link)]}"))
+    for item in fetched.items:
+        if item.link and normal_url(item.link) in by_url:
+            report.skipped.append((item.label, f"already in the corpus as {by_url[normal_url(item.link)]}"))
             continue
-        try:
-            article = _item_article(entry, link, fetcher)
-        except QAError as exc:
-            report.skipped.append((label, str(exc)))
-            continue
-        text = " ".join(article.document.body.split())
+        text = " ".join(item.article.document.body.split())
         if text in by_text:
-            report.skipped.append((label, f"same text as {by_text[text]}, already in the corpus"))
+            report.skipped.append((item.label, f"same text as {by_text[text]}, already in the corpus"))
             continue
         try:
-            path = store_web_article(article, corpus_dir, put=put)
+            path = store_web_article(item.article, corpus_dir, put=put)
         except (ArticleRefused, AlreadyInCorpus) as exc:
-            report.skipped.append((label, str(exc)))
+            report.skipped.append((item.label, str(exc)))
             continue
         report.added.append(path)
         by_text[text] = path.name
-        if link:
-            by_url[normal_url(link)] = path.name
+        if item.link:
+            by_url[normal_url(item.link)] = path.name
     return report
 
 
-def _item_article(entry, link: str, fetcher):
+def _item_article(entry, link: str, limits: FetchLimits, run: Deadline) -> WebArticle:
     published = ""
     parsed_time = entry.get("published_parsed") or entry.get("updated_parsed")
     if parsed_time:
@@ -92,7 +149,7 @@ def _item_article(entry, link: str, fetcher):
     problem = None
     if link:
         try:
-            page = fetcher(link)
+            page = fetch(link, limits=limits, within=run)
             return web_article(page.url, page.text(), published, "feed" if published else "")
         except QAError as exc:
             problem = exc

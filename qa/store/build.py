@@ -17,20 +17,18 @@ from typing import Callable
 import numpy as np
 
 from ..ingest import dates as date_finder
-from . import index_files as files
+from . import corpus_lock, index_files as files, store_claims
 from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.readers import describe_formats
 from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
 from .lexical import build_for_passages
-from .passage_vectors import passage_vectors_from_sentences
+from .embedding import MAX_PASSAGES_PER_ARTICLE, SPLITTER, embed_articles, split_articles
 from .open_store import open_vector_store
 from .vectors import same_store, store_kind, store_spec
-from ..ingest.passages import split_paged_passages, split_passages
 from ..records import Document
 
-SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
 # Stored with the index: when reading articles changes what a body or its metadata holds
 # (2: dates only from what a page states, bylines, captions and list markers cleaned, PDF
 # pages), an index of an older version is rebuilt in full.
@@ -179,8 +177,9 @@ def build_index(
     progress: BuildProgress | None = None,
     embedder: Embedder | None = None,
     batch_size: int = 32,
-    wait: bool = False,
+    wait: bool | float = False,
     store: str | None = None,
+    max_passages: int = MAX_PASSAGES_PER_ARTICLE,
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``; embed only new and changed documents.
 
@@ -191,8 +190,9 @@ def build_index(
     moves the index there, copying its vectors.
 
     While another build holds the index's lock this raises :class:`IndexLockedError`, or
-    with ``wait=True`` waits for it and then brings the index up to date itself. The
-    :class:`BuildReport` lists what was added, updated, removed and left unchanged.
+    with ``wait=True`` (or a number of seconds) waits for it and then brings the index up
+    to date itself. An article of more than ``max_passages`` passages is skipped. The
+    :class:`BuildReport` lists what was added, updated, removed, left unchanged and skipped.
     """
     started = time.perf_counter()
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
@@ -201,6 +201,7 @@ def build_index(
         store_kind(store)  # an unknown store is refused before any work
     if embedder is None:
         embedder = get_embedder(model or _indexed_manifest(index_dir).get("model", {}).get("name"))
+    corpus_lock.recover_if_free(corpus_dir, index_dir)  # what a killed `qa add --replace` left
     with files.build_lock(index_dir, wait=wait):
         old: files.IndexData | None = None
         reason = ""
@@ -244,6 +245,7 @@ def build_index(
             data = files.IndexData.empty(embedder.name, embedder.dimension, store=store,
                                          replaces=old.vector_store if old is not None else None,
                                          splitter=SPLITTER, dates=date_finder.VERSION)
+            store_claims.claim(index_dir, data.vector_store)  # before any row: a kill leaves it named
             report.added = [d.doc_id for d in state.documents]
             to_embed = state.documents
         else:
@@ -264,19 +266,28 @@ def build_index(
                     if meta != data.documents[doc.doc_id]:
                         data.documents[doc.doc_id] = meta
                         report.relisted.append(doc.doc_id)
-        if not (to_embed or report.removed or report.relisted or reason or retired is not None):
+        articles, too_long = split_articles(to_embed, max_passages)
+        if too_long:  # skipped with the reason; an updated one is removed (its old passages are gone)
+            kept = {article.document.doc_id for article in articles}
+            report.skipped.extend(too_long)
+            report.removed += [doc_id for doc_id in report.updated if doc_id not in kept]
+            report.added = [doc_id for doc_id in report.added if doc_id in kept]
+            report.updated = [doc_id for doc_id in report.updated if doc_id in kept]
+        if not (articles or report.removed or report.relisted or reason or retired is not None):
             # Nothing to write, but a build killed after its manifest switch (or one that
             # failed) may have left files behind: every `qa index` clears them.
             files.remove_unreferenced_files(index_dir)
+            store_claims.release(index_dir, keep=data.vector_store)
         else:
             committed = data.generation
             made = data.vector_store if reason else None  # a store this build creates
             try:
                 if report.moved_store:
                     made = open_vector_store(store, data.dimension, replaces=data.vector_store)
+                    store_claims.claim(index_dir, made)
                     _copy_vectors(data.vector_store, made, [p.id for p in data.passages])
                     data.vector_store = made
-                _embed_documents(data, to_embed, embedder, progress, report, batch_size)
+                embed_articles(data, articles, embedder, progress, report, batch_size)
                 data.extra["splitter"] = SPLITTER
                 data.extra["dates"] = date_finder.VERSION
                 data.extra["reader"] = READER_VERSION
@@ -298,6 +309,7 @@ def build_index(
                 raise
             if retired is not None:
                 retired.drop()
+            store_claims.release(index_dir, keep=data.vector_store)  # and one a killed build left
         report.seconds = time.perf_counter() - started
         return report
 
@@ -334,56 +346,3 @@ def _drop_documents(data: files.IndexData, doc_ids: set[str]) -> None:
     for doc_id in doc_ids:
         data.documents.pop(doc_id, None)
     data.invalidate()
-
-
-def _embed_documents(data, documents, embedder, progress, report, batch_size) -> None:
-    passages, sentence_texts = [], []
-    for doc in documents:
-        doc_passages = (split_paged_passages(doc.doc_id, doc.body, doc.pages, **SPLITTER) if doc.pages
-                        else split_passages(doc.doc_id, doc.body, **SPLITTER))
-        # The article's sentences, each once, in order: the passages cover every sentence and
-        # overlapping passages share some (the body is not split into sentences a second time).
-        spans = list(dict.fromkeys((p.start + s, p.start + e) for p in doc_passages for s, e in p.sentences))
-        first_row = data.sentence_vectors.shape[0] + len(sentence_texts)
-        row_of = {span: first_row + i for i, span in enumerate(spans)}
-        sentence_texts.extend(doc.body[s:e] for s, e in spans)
-        # Resolved once per article against its publication date; each passage keeps its own.
-        mentions = date_finder.find_dates(doc.body, doc.published, doc.published_note)
-        for p in doc_passages:
-            p.sentence_rows = [row_of[(p.start + s, p.start + e)] for s, e in p.sentences]
-            p.dates = date_finder.dates_within(mentions, p.start, p.end)
-            passages.append(p)
-        meta = doc.metadata()
-        meta["passages"] = len(doc_passages)
-        data.documents[doc.doc_id] = meta
-    # Only sentences are embedded: a passage's vector is derived from its sentences'
-    # (passage_vectors), so no token goes through the model twice (passages alone held
-    # 1.73x the sentences' tokens again).
-    total = len(sentence_texts)
-    if progress:
-        progress(0, total, "embedding")
-    sentence_vectors = (
-        embedder.encode(sentence_texts, batch_size=batch_size,
-                        progress=(lambda done, _t: progress(done, total, "embedding")) if progress else None)
-        if sentence_texts else np.zeros((0, data.dimension), dtype=np.float32)
-    )
-    if sentence_vectors.shape[1] != data.dimension:
-        raise IndexMismatchError(
-            f"model {embedder.name!r} gives {sentence_vectors.shape[1]}-dimensional vectors, the index holds {data.dimension}; "
-            "run `qa index --rebuild`"
-        )
-    first_row = data.sentence_vectors.shape[0]
-    passage_vectors = passage_vectors_from_sentences(
-        sentence_vectors, [[r - first_row for r in p.sentence_rows] for p in passages],
-        [len(t.split()) for t in sentence_texts])  # weighed by words: closest to the passage's own vector
-    ids = np.arange(data.next_id, data.next_id + len(passages), dtype=np.int64)
-    for pid, passage in zip(ids, passages):
-        passage.id = int(pid)
-    data.vector_store.add(ids, passage_vectors)
-    data.next_id += len(passages)
-    data.sentence_vectors = np.concatenate([data.sentence_vectors, sentence_vectors]).astype(np.float32)
-    data.passages.extend(passages)
-    data.invalidate()
-    report.passages_embedded = len(passages)
-    report.sentences_embedded = len(sentence_texts)
-

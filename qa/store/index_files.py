@@ -29,10 +29,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..errors import (IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, StorageError,
-                      VectorStoreError)
+from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, VectorStoreError
 from ..records import Passage
-from .files import file_sha256, fsync_path, write_atomic
+from .files import file_sha256, fsync_path, held_lock, save_array, write_atomic
 from .lexical import FILE_SUFFIXES, LexicalIndex, build_for_passages
 from .open_store import load_vector_store, open_vector_store
 from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES, VectorStore
@@ -97,27 +96,11 @@ class IndexData:
 # --- locking ----------------------------------------------------------------------------
 
 @contextlib.contextmanager
-def build_lock(index_dir: str | Path, wait: bool = False) -> Iterator[None]:
-    """Hold ``index/.lock`` so that two builds never write the same index at once."""
-    from filelock import FileLock, Timeout
-
-    index_dir = Path(index_dir)
-    # The lock file stays: deleting it on release would let a waiting process lock a file
-    # that no longer has a name while a third creates and locks a new one.
-    lock = FileLock(index_dir / LOCK, timeout=-1 if wait else 0, preserve_lock_file=True)
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        lock.acquire()
-    except Timeout as exc:
-        raise IndexLockedError(
-            f"another `qa index` is updating {index_dir}; wait for it to finish and try again"
-        ) from exc
-    except OSError as exc:  # a read-only folder, a full disk: say so, not a traceback
-        raise StorageError.from_os_error(exc) from exc
-    try:
+def build_lock(index_dir: str | Path, wait: bool | float = False) -> Iterator[None]:
+    """Hold ``index/.lock``: two builds never write one index at once. ``wait``: True, or seconds."""
+    with held_lock(Path(index_dir) / LOCK, -1 if wait is True else float(wait),
+                   f"another `qa index` is updating {index_dir}; wait for it to finish and try again"):
         yield
-    finally:
-        lock.release()
 
 
 # --- saving -----------------------------------------------------------------------------
@@ -162,7 +145,7 @@ def _write_generation(data: IndexData, index_dir: Path, generation: int, previou
     write_atomic(index_dir / names["passages"], write_passages)
     write_atomic(
         index_dir / names["sentence_vectors"],
-        lambda fh: np.save(fh, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32), allow_pickle=False),
+        lambda fh: save_array(fh, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32)),
     )
     lexical_paths = lexical.save(index_dir, generation)
     names.update({f"lexical_{role}": path.name for role, path in lexical_paths.items()})

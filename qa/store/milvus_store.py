@@ -64,6 +64,7 @@ class MilvusStore(VectorStore):
     """
 
     kind: ClassVar[str] = KIND
+    outside_folder: ClassVar[bool] = True
     target: MilvusTarget
     collection: str
     dimension: int
@@ -108,6 +109,12 @@ class MilvusStore(VectorStore):
                     retired=retired)
         store._writing = True  # a new collection holds nothing to purge
         return store
+
+    @classmethod
+    def described(cls, description: dict) -> "MilvusStore":
+        """The store a :meth:`describe` entry names, to :meth:`drop` (its dimension unread)."""
+        return cls(target=parse_store_uri(str(description["uri"])), collection=str(description["collection"]),
+                   dimension=0)
 
     @classmethod
     def load(cls, path: str | Path) -> "MilvusStore":

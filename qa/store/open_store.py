@@ -38,3 +38,12 @@ def load_vector_store(description: Mapping[str, Any] | None, path: str | Path) -
     from .faiss_store import FaissStore
 
     return FaissStore.load(path)
+
+
+def drop_described(description: Mapping[str, Any]) -> None:
+    """Drop the store a :meth:`~qa.store.vectors.VectorStore.describe` entry names, when it
+    lives outside an index folder (a Milvus collection a killed build left); else nothing."""
+    if store_kind(str(description.get("kind", DEFAULT_KIND))) == "milvus":
+        from .milvus_store import MilvusStore
+
+        MilvusStore.described(description).drop()

@@ -1,7 +1,8 @@
 """Changing the corpus and the index as one step: either both change, or neither does.
 
 Every path that adds articles (``qa add``, a web upload, URL and feed adds) stages its
-files through :func:`corpus_update` and builds the index inside it. On any exception
+files through :func:`corpus_update` and builds the index inside it, one update at a time
+(:mod:`qa.store.corpus_lock`: a second waits its turn). On any exception
 before the new manifest is in place (a full disk, a file size limit, a read-only folder,
 a bug, Ctrl-C) the corpus files it wrote are removed, the files it replaced come back,
 the index's half-written files are deleted, and an :class:`OSError` becomes a
@@ -21,19 +22,21 @@ import contextlib
 import os
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..config import default_index_dir
 from ..errors import QAError, StorageError
-from . import index_files
+from . import corpus_lock, index_files
 
 
 class CorpusUpdate:
-    """Files staged into one corpus folder, undone by :meth:`rollback` unless built in."""
+    """Files staged into one corpus folder, undone by :meth:`rollback` unless built in.
+    Made by :func:`corpus_update`, which holds the update's turn."""
 
-    def __init__(self, corpus_dir, index_dir=None):
+    def __init__(self, corpus_dir, index_dir=None, wait_s: float = corpus_lock.WAIT_S):
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir(self.corpus_dir)
+        self.wait_s = wait_s
         self.written: list[Path] = []  # files this update put where none was
         self.backups: dict[Path, Path] = {}  # replaced file -> where its old version waits
         self._manifest_before = _manifest_bytes(self.index_dir)
@@ -77,7 +80,22 @@ class CorpusUpdate:
         """Bring the index up to date with the corpus (:func:`~qa.store.build.build_index`)."""
         from .build import build_index
 
+        build_options.setdefault("wait", self.wait_s)  # a `qa index` running: wait for it, as for an update
         return build_index(corpus_dir=self.corpus_dir, index_dir=self.index_dir, **build_options)
+
+    def not_indexed(self, report) -> list[tuple[Path, str]]:
+        """The files this update added that the build ``report`` skipped (the same text as
+        another article, too many passages ...), with the reason: taken out of the corpus
+        again, so that no file is kept that the index does not hold."""
+        skipped = dict(report.skipped)
+        taken = []
+        for path in list(self.written):
+            reason = skipped.get(path.relative_to(self.corpus_dir).as_posix())
+            if reason is not None:
+                path.unlink(missing_ok=True)
+                self.written.remove(path)
+                taken.append((path, reason))
+        return taken
 
     def built(self) -> bool:
         """Whether the index has switched to a new manifest since this update began."""
@@ -108,20 +126,28 @@ class CorpusUpdate:
 
 
 @contextlib.contextmanager
-def corpus_update(corpus_dir, index_dir=None) -> Iterator[CorpusUpdate]:
+def corpus_update(corpus_dir, index_dir=None, wait_s: float = corpus_lock.WAIT_S,
+                  on_wait: Callable[[str], None] | None = None) -> Iterator[CorpusUpdate]:
     """Stage corpus files and update the index as one step (see the module's docstring).
 
-    On an exception the update is rolled back and the exception re-raised; an
-    :class:`OSError` is re-raised as :class:`StorageError` with a message for people."""
-    update = CorpusUpdate(corpus_dir, index_dir)
-    try:
-        yield update
-    except BaseException as exc:
-        update.rollback()
-        if isinstance(exc, OSError) and not isinstance(exc, StorageError):
-            raise StorageError.from_os_error(exc) from exc
-        raise
-    update.commit()
+    Waits its turn first: while another update runs, ``on_wait`` is told so and this waits
+    up to ``wait_s`` seconds (then :class:`~qa.errors.IndexLockedError`); leftovers of an
+    update that was killed are put right before this one starts. On an exception the
+    update is rolled back and the exception re-raised; an :class:`OSError` is re-raised as
+    :class:`StorageError` with a message for people."""
+    corpus_dir = Path(corpus_dir)
+    index_dir = Path(index_dir) if index_dir is not None else default_index_dir(corpus_dir)
+    with corpus_lock.update_turn(index_dir, wait_s=wait_s, on_wait=on_wait):
+        corpus_lock.recover_interrupted(corpus_dir, index_dir)
+        update = CorpusUpdate(corpus_dir, index_dir, wait_s=wait_s)  # "before" is read with the turn held
+        try:
+            yield update
+        except BaseException as exc:
+            update.rollback()
+            if isinstance(exc, OSError) and not isinstance(exc, StorageError):
+                raise StorageError.from_os_error(exc) from exc
+            raise
+        update.commit()
 
 
 def clean_index_folder(index_dir: Path) -> None:

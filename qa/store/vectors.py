@@ -15,7 +15,7 @@ kind in :data:`STORE_KINDS` and in the two functions of :mod:`qa.store.open_stor
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Protocol, runtime_checkable
+from typing import Any, ClassVar, Mapping, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -35,6 +35,9 @@ class VectorStore(Protocol):
     """Unit-length float32 vectors under int64 ids, searched by inner product."""
 
     kind: str  # recorded in the manifest; chooses the class that loads the store again
+    # Whether the vectors live outside the index folder (a Milvus collection): a build notes
+    # such a store as soon as it makes one (qa.store.store_claims).
+    outside_folder: ClassVar[bool] = False
 
     dimension: int  # the length of every vector (a property or an attribute)
 

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from ..answer.chronology import timeline_of
 from ..errors import QAError
 from ..ingest.readers import READERS, describe_formats_with_hints
-from .components import question_as_text_chatbot, question_box
-from .login_limit import MAX_FAILURES, WINDOW_S, login_limit_middleware
+from .components import article_files, question_as_text_chatbot, question_box
+from .login_limit import MAX_FAILURES, WINDOW_S, login_limit_middleware, trusted_proxies
 from .render import external_link, format_date, marked_html, safe_url
 from .service import ChatService
 from .uploads import MAX_UPLOAD_BYTES, delete_uploaded
@@ -146,8 +146,8 @@ def documents_tab(service: ChatService, app):
         "publication date is taken only from what an article states about itself; otherwise it shows as "
         "\u201cdate unknown\u201d."
     )
-    files = gr.File(label="Articles to add", file_count="multiple", file_types=list(READERS),
-                    type="filepath", height=150, elem_id="upload")
+    files = article_files(label="Articles to add", file_count="multiple", file_types=list(READERS), height=150,
+                          elem_id="upload")
     with gr.Row():
         add = gr.Button("Add to the index", variant="primary", scale=0, min_width=200)
         status = gr.Markdown(elem_id="upload-status")
@@ -324,6 +324,11 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, in
     app.queue(default_concurrency_limit=4)
     # Failed logins are limited per client address (Gradio's login has no limit of its own).
     middleware = [login_limit_middleware()] if auth else []
+    # The web server (uvicorn) takes a client's address from X-Forwarded-For when the
+    # connection comes from an address in FORWARDED_ALLOW_IPS, by default 127.0.0.1: any
+    # program on this machine could then claim a fresh address per login. Only the
+    # proxies QA_TRUSTED_PROXIES names are believed.
+    os.environ["FORWARDED_ALLOW_IPS"] = trusted_proxies()
     # quiet: Gradio's own banner ends with a hint to make a public link (share=True), which
     # this app never does; the address is printed here instead.
     app.launch(server_name=host, server_port=port, prevent_thread_lock=True, show_error=True,

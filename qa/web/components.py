@@ -1,5 +1,6 @@
 """Gradio components that keep the person asking on the text side: a question box that
-refuses what is not text, and a chat that shows questions exactly as typed.
+refuses what is not text, and a chat that shows questions exactly as typed; and an upload
+field that leaves nothing behind in Gradio's temporary folder.
 
 Built by functions, so that Gradio is imported only when the page is built.
 """
@@ -72,3 +73,23 @@ def question_as_text_chatbot(**options):
 
     chatbot.postprocess, chatbot.preprocess = postprocess, preprocess  # see question_box
     return chatbot
+
+
+def article_files(**options):
+    """A File input (``type="filepath"``) that hands over the uploaded files' paths as they
+    are. Gradio's own also creates an empty temporary file in its upload folder for every
+    file it hands over, and never deletes it: one empty file per upload, for good. The
+    uploaded copies themselves are deleted once handled (``qa.web.uploads.delete_uploaded``)."""
+    import gradio as gr
+    from gradio_client import utils as client_utils
+    from gradio.utils import NamedString
+
+    files = gr.File(type="filepath", **options)
+
+    def one_file(data):
+        if files.file_types and not client_utils.is_valid_file(data.path, files.file_types):
+            raise gr.Error(f"Invalid file type. Please upload a file that is one of these formats: {files.file_types}")
+        return NamedString(data.path)
+
+    files._process_single_file = one_file  # see question_box: on the instance
+    return files

@@ -12,7 +12,7 @@ import html
 import textwrap
 
 from ..answer.events import Event, byline, period_of
-from .render import escape_text, external_link, marked_html, safe_url
+from .render import escape_text, external_link, literal_markdown, marked_html, safe_url
 
 PAST_COLOUR = "#2563eb"
 PLANNED_COLOUR = "#d97706"
@@ -141,7 +141,7 @@ def _marked(e: Event) -> str:
 def events_reply(topic: str, found: list[Event]) -> str:
     """The chat's answer to "timeline of X" / "what happened to X?": the events, oldest first,
     each quoted and cited, as Markdown. (Without events the chat answers as for any question.)"""
-    lines = [f"**Timeline of {escape_text(topic)}** ({len(found)} event{'s' if len(found) != 1 else ''}, oldest first)", ""]
+    lines = [f"**Timeline of {literal_markdown(topic)}** ({len(found)} event{'s' if len(found) != 1 else ''}, oldest first)", ""]
     for n, e in enumerate(found, start=1):
         planned = " (planned)" if e.planned else ""
         lines.append(f"{n}. **{escape_text(e.label)}**{planned}: \u201c{escape_text(e.text)}\u201d  ")

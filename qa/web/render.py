@@ -140,8 +140,9 @@ def render_answer(answer) -> str:
     else:
         parts.append(f'<div class="qa-short"><strong>{escape_text(answer.text)}</strong></div>')
     if answer.query and answer.query != answer.question:
+        # The asker's own words (with the earlier topic): shown as typed, never as a link.
         parts.append(f'<span class="qa-query">Read as a follow-up; searched for: '
-                     f"\u201c{escape_text(answer.query)}\u201d</span>")
+                     f"\u201c{literal_markdown(answer.query)}\u201d</span>")
     if answer.citations:
         sources = "\n\n".join(source_markdown(n, hit) for n, hit in enumerate(answer.citations, start=1))
         if answer.found:

@@ -4,14 +4,18 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..answer.retriever import default_retriever
 from ..config import default_corpus_dir, default_index_dir
 from ..errors import UNCHANGED, IndexCorruptError, IndexMismatchError, QAError, StorageError
 from ..ingest.readers import describe_formats
 from ..store.transaction import corpus_update
-from .render import escape_text, render_answer
+from .render import escape_text, literal_markdown, render_answer
 from .uploads import UploadError, store_upload
+
+if TYPE_CHECKING:  # imported when fetching, not with the page
+    from ..ingest.fetch import FetchLimits
 
 CHAT_SOURCES = 3  # passages shown under each answer
 
@@ -19,9 +23,10 @@ CHAT_SOURCES = 3  # passages shown under each answer
 class ChatService:
     """What the web page calls: answers, the document list, uploads. No Gradio in here."""
 
-    def __init__(self, corpus_dir=None, index_dir=None):
+    def __init__(self, corpus_dir=None, index_dir=None, fetch_limits: FetchLimits | None = None):
         self.corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir(self.corpus_dir)
+        self.fetch_limits = fetch_limits  # None: the defaults (qa.ingest.fetch.FetchLimits), read when used
         self._retriever = None
         self._upload_lock = threading.Lock()
 
@@ -132,32 +137,45 @@ class ChatService:
     def add_address(self, url: str, feed: bool = False, progress=None) -> str:
         """Fetch the article at ``url`` (or, with ``feed``, every new item of the feed at
         ``url``), store it in the corpus and update the index; a Markdown report. Refusals
-        (time-out, not a page, too big, a redirect to another scheme) are reported and
-        leave the corpus as it was."""
-        from ..ingest.adding import add_web_page
-        from ..ingest.feeds import add_feed
+        (time-out, not a page, too big, a redirect to another scheme, an address that is not
+        public) are reported and leave the corpus as it was.
+
+        The fetching is done first, outside the lock that takes updates one at a time: a
+        slow server holds up no upload, no other address and no question. Addresses and
+        what a feed says are shown as plain text, never as links."""
+        from ..ingest.adding import AlreadyInCorpus, fetch_web_article, store_fetched_article
+        from ..ingest.feeds import read_feed, store_feed
 
         url = (url or "").strip()
         if not url:
             return "Paste the web address of an article" + (" feed" if feed else "") + " first."
+        try:
+            fetched = (read_feed(url, self.corpus_dir, self.fetch_limits) if feed
+                       else fetch_web_article(url, self.corpus_dir, self.fetch_limits))
+        except AlreadyInCorpus as exc:
+            return f"- {literal_markdown(str(exc))}"
+        except QAError as exc:  # refused (a fetch, a feed, a page without an article): nothing was stored
+            return f"- **Not added:** {literal_markdown(str(exc))}"
         lines: list[str] = []
 
         def store(put) -> list[Path]:
             if not feed:
-                return [add_web_page(url, self.corpus_dir, put=put)]
-            report = add_feed(url, self.corpus_dir, put=put)
-            lines.append(f"Feed \u201c{escape_text(report.title or url)}\u201d: "
+                return [store_fetched_article(url, fetched, self.corpus_dir, put=put)]
+            report = store_feed(fetched, self.corpus_dir, put=put)
+            lines.append(f"Feed \u201c{literal_markdown(report.title or url)}\u201d: "
                          f"{len(report.added)} new, {len(report.skipped)} skipped.")
-            lines.extend(f"- Skipped {escape_text(item)}: {escape_text(reason)}" for item, reason in report.skipped)
+            lines.extend(f"- Skipped {literal_markdown(item)}: {literal_markdown(reason)}"
+                         for item, reason in report.skipped)
             return report.added
 
-        return self._add(store, lines, progress)
+        return self._add(store, lines, progress, shown=literal_markdown)
 
-    def _add(self, store, lines: list[str], progress) -> str:
+    def _add(self, store, lines: list[str], progress, shown=escape_text) -> str:
         """Run ``store(put)`` (it stores articles through ``put`` and returns their paths) and
         the index update as one transaction (:mod:`qa.store.transaction`): on any error the
         corpus and the index are left as they were, so the same action works again later.
-        ``lines`` (what ``store`` reported) and the outcome, as Markdown."""
+        ``lines`` (what ``store`` reported) and the outcome, as Markdown; ``shown`` makes an
+        error's text Markdown."""
         from ..ingest.adding import AlreadyInCorpus
 
         added: list[Path] = []
@@ -168,34 +186,33 @@ class ChatService:
                     added = store(update.put)
                     building = True
                     report = update.build(progress=progress) if added else None
+                    refused = dict(update.not_indexed(report)) if report is not None else {}
             except AlreadyInCorpus as exc:
-                return "\n".join(lines + [f"- {escape_text(str(exc))}"])
+                return "\n".join(lines + [f"- {shown(str(exc))}"])
             except StorageError as exc:  # says what could not be written, and that nothing changed
-                return "\n".join(lines + [f"- **Not added:** {_names(added)}{escape_text(str(exc))}"])
+                return "\n".join(lines + [f"- **Not added:** {_names(added)}{shown(str(exc))}"])
             except QAError as exc:
-                if not building:  # refused (a fetch, a feed): nothing was stored
-                    return "\n".join(lines + [f"- **Not added:** {escape_text(str(exc))}"])
+                if not building:  # refused: nothing was stored
+                    return "\n".join(lines + [f"- **Not added:** {shown(str(exc))}"])
                 return "\n".join(lines + [f"- **Not added:** {_names(added)}the index could not be updated: "
-                                           f"{escape_text(str(exc))}; {UNCHANGED}"])
+                                           f"{shown(str(exc))}; {UNCHANGED}"])
             except Exception as exc:  # noqa: BLE001 - the page must say what happened, whatever it was
                 return "\n".join(lines + [f"- **Not added:** {_names(added)}could not be stored and indexed "
-                                           f"({escape_text(type(exc).__name__)}: {escape_text(str(exc))}); "
+                                           f"({escape_text(type(exc).__name__)}: {shown(str(exc))}); "
                                            f"{UNCHANGED}; try again, and report it if it happens again"])
             if report is not None:
-                lines.extend(self._report_added(added, report))
+                lines.extend(self._report_added(added, report, refused))
         return "\n".join(lines)
 
-    def _report_added(self, added: list[Path], report) -> list[str]:
-        skipped = dict(report.skipped)
+    def _report_added(self, added: list[Path], report, refused: dict[Path, str]) -> list[str]:
         copies = dict(report.copies)
         lines = []
         documents = self.retriever.data.documents
         for path in added:
             relative = path.relative_to(self.corpus_dir)
             source = relative.as_posix()
-            if source in skipped:
-                path.unlink(missing_ok=True)  # not in the index (same text as another article): not in the corpus
-                lines.append(f"- **Not added:** {escape_text(path.name)}: {escape_text(skipped[source])}")
+            if path in refused:  # not in the index (same text as another article ...): not in the corpus
+                lines.append(f"- **Not added:** {escape_text(path.name)}: {escape_text(refused[path])}")
                 continue
             if source in copies:
                 lines.append(f"- **Added** {escape_text(path.name)} as a copy of {escape_text(copies[source])}: "
