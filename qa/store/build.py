@@ -33,8 +33,8 @@ from ..records import Document
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
 # Stored with the index: when reading articles changes what a body or its metadata holds
 # (2: dates only from what a page states, bylines, captions and list markers cleaned, PDF
-# pages), an index of an older version is rebuilt in full.
-READER_VERSION = 2
+# pages; 3: a byline's publication), an index of an older version is rebuilt in full.
+READER_VERSION = 3
 
 BuildProgress = Callable[[int, int, str], None]  # (done, total, what is being done)
 
