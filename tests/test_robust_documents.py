@@ -98,7 +98,7 @@ def test_duplicate_content_is_indexed_once(corpus, tmp_path, hash_embedder):
     (corpus / "zz-copy.md").write_text(GOOD.replace("Engineers", "Engineers ").replace("\n\n", "\n\n\n"))
     report = build_index(corpus, tmp_path / "index", embedder=hash_embedder)
     assert report.added == ["good"]
-    assert skipped(report)["zz-copy.md"] == "same text as good.md; not indexed twice"
+    assert skipped(report)["zz-copy.md"] == "same text and publisher as good.md; not indexed twice"
     hits = qa.Retriever(tmp_path / "index", embedder=hash_embedder).retrieve("bridge cables", k=5)
     assert {h.doc_id for h in hits} == {"good"}
 
@@ -167,7 +167,7 @@ def test_bad_files_do_not_cost_the_index_anything(corpus, tmp_path, hash_embedde
     report = build_index(corpus, index, embedder=hash_embedder)
     # "second-copy" sorts first, yet the article already indexed keeps its place
     assert sorted(report.unchanged) == ["good", "second"] and report.added == report.removed == []
-    assert skipped(report)["second-copy.md"] == "same text as second.md; not indexed twice"
+    assert skipped(report)["second-copy.md"] == "same text and publisher as second.md; not indexed twice"
     assert len(report.skipped) == 3
     after = store.load_index(index)
     assert after.passages == before.passages and after.documents == before.documents

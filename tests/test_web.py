@@ -210,7 +210,7 @@ def test_service_adds_uploads_and_lists_documents(tiny_corpus, tmp_path, hash_em
     report = service.add_files([str(upload), str(bad), str(duplicate)], progress=lambda *a: seen.append(a))
     assert "**Added** kingsport.txt: \u201cKingsport harbour bridge reopens after cable repairs\u201d" in report
     assert "**Not added:** 'notes.docx' is not a .txt, .md, .html or .pdf file" in report
-    assert "**Not added:** copy-of-harbour.md: same text as harbour.md" in report
+    assert "**Not added:** copy-of-harbour.md: same text and publisher as harbour.md" in report
     assert not (tiny_corpus / "copy-of-harbour.md").exists()  # the corpus stays as the index describes it
     assert seen and seen[-1][0] == seen[-1][1]
     rows = {row[4]: row for row in service.documents()}

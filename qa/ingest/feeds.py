@@ -21,6 +21,7 @@ from pathlib import Path
 from ..errors import QAError
 from .adding import AlreadyInCorpus, ArticleRefused, known_articles, normal_url, store_web_article, web_article
 from .fetch import FetchError, fetch
+from .syndication import duplicate_key
 
 MIN_ITEM_WORDS = 40  # an item's own content shorter than this is a teaser, not the article
 
@@ -68,9 +69,9 @@ def add_feed(feed_url: str, corpus_dir, fetcher=None, put=None) -> FeedReport:
         except QAError as exc:
             report.skipped.append((label, str(exc)))
             continue
-        text = " ".join(article.document.body.split())
-        if text in by_text:
-            report.skipped.append((label, f"same text as {by_text[text]}, already in the corpus"))
+        key = duplicate_key(article.document.body, article.document.publisher)
+        if key in by_text:
+            report.skipped.append((label, f"same text and publisher as {by_text[key]}, already in the corpus"))
             continue
         try:
             path = store_web_article(article, corpus_dir, put=put)
@@ -78,7 +79,7 @@ def add_feed(feed_url: str, corpus_dir, fetcher=None, put=None) -> FeedReport:
             report.skipped.append((label, str(exc)))
             continue
         report.added.append(path)
-        by_text[text] = path.name
+        by_text[key] = path.name
         if link:
             by_url[normal_url(link)] = path.name
     return report

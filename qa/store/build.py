@@ -21,6 +21,7 @@ from . import index_files as files
 from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.readers import describe_formats
+from ..ingest.syndication import duplicate_key
 from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
 from .lexical import build_for_passages
@@ -111,16 +112,17 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
     documents, problems = load_corpus(corpus_dir)
     skipped = [(p.path, p.reason) for p in problems]
     unique: list[Document] = []
-    # Of several copies of one text, an article already in the index keeps its place, so
-    # adding a copy never removes the original (and its citations) in favour of the copy.
+    # Of several files with one text from one publisher, an article already in the index
+    # keeps its place, so adding a duplicate never removes the original (and its citations).
+    # The same text from another publisher is a syndicated copy, found below.
     before = set(manifest.get("documents") or {}) if manifest else set()
-    keeper: dict[str, Document] = {}
+    keeper: dict[tuple[str, str], Document] = {}
     for doc in sorted(documents, key=lambda d: d.doc_id not in before):
-        keeper.setdefault(" ".join(doc.body.split()), doc)
+        keeper.setdefault(duplicate_key(doc.body, doc.publisher), doc)
     for doc in documents:
-        first = keeper[" ".join(doc.body.split())]
+        first = keeper[duplicate_key(doc.body, doc.publisher)]
         if first is not doc:
-            skipped.append((doc.source, f"same text as {first.source}; not indexed twice"))
+            skipped.append((doc.source, f"same text and publisher as {first.source}; not indexed twice"))
             continue
         unique.append(doc)
     unique, copies = _syndicated_copies(unique, before)
