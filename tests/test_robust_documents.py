@@ -181,11 +181,9 @@ def test_qa_index_exit_code_is_non_zero_only_when_nothing_was_indexed(corpus, tm
     out = capsys.readouterr().out
     assert "added     good" in out and "empty.md: is empty" in out and "1 skipped" in out
 
-    bad = tmp_path / "bad"
-    bad.mkdir()
-    (bad / "empty.md").write_bytes(b"")
-    (bad / "blob.txt").write_bytes(b"\x00\x01")
-    assert main(["index", "--corpus", str(bad), "--index", str(index)]) == 1
+    (corpus / "good.md").unlink()  # the corpus left with nothing readable
+    (corpus / "blob.txt").write_bytes(b"\x00\x01")
+    assert main(["index", "--corpus", str(corpus), "--index", str(index)]) == 1
     err = capsys.readouterr().err
     assert "nothing to index" in err and "empty.md: is empty" in err and "blob.txt: looks like a binary file" in err
     assert list(store.load_index(index).documents) == ["good"]  # the index it had is kept

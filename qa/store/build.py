@@ -24,6 +24,7 @@ from ..ingest.readers import describe_formats
 from ..ingest.syndication import duplicate_key
 from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
+from .index_corpus import check_built_from, corpus_record
 from .lexical import build_for_passages
 from .passage_vectors import passage_vectors_from_sentences
 from .open_store import open_vector_store
@@ -212,6 +213,9 @@ def build_index(
             reason = "no index yet"
         except (IndexCorruptError, IndexMismatchError) as exc:
             reason = f"the previous index could not be used ({exc})"
+        if not rebuild:  # an index of another corpus is replaced only on purpose
+            check_built_from((old.extra if old is not None else _indexed_manifest(index_dir)).get("corpus"),
+                             corpus_dir, index_dir)
         manifest = None
         if old is not None and not rebuild:
             manifest = {"model": {"name": old.model}, "documents": old.documents, "splitter": old.extra.get("splitter"),
@@ -282,6 +286,7 @@ def build_index(
                 data.extra["splitter"] = SPLITTER
                 data.extra["dates"] = date_finder.VERSION
                 data.extra["reader"] = READER_VERSION
+                data.extra["corpus"] = corpus_record(corpus_dir, index_dir)
                 # BM25 is rebuilt from every kept passage text on each save: over a few thousand
                 # passages that takes well under a second, while embeddings (the expensive part)
                 # stay incremental. A removed document's passages are then gone from BM25 too.

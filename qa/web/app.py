@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from ..answer.chronology import timeline_of
 from ..errors import QAError
 from ..ingest.readers import READERS, describe_formats_with_hints
+from ..store.console import build_if_missing
 from .components import question_as_text_chatbot, question_box
 from .login_limit import MAX_FAILURES, WINDOW_S, login_limit_middleware
 from .render import external_link, format_date, marked_html, safe_url
@@ -316,10 +317,15 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, in
         print(f"warning: listening on {host} without a login; anyone who can reach it can read and add "
               f"articles. Set {AUTH_ENV}=user:password to require one.", file=sys.stderr, flush=True)
     service = ChatService(corpus_dir, index_dir)
-    print(f"Preparing the index of {service.corpus_dir} in {service.index_dir} ...", flush=True)
+    # The steps of a start, said as they begin: a first start builds the index (a progress
+    # bar) and loads the model, which takes a minute or two and must not look like a hang.
+    print(f"[1/3] The index of {service.corpus_dir}, in {service.index_dir} ...", flush=True)
+    build_if_missing(service.corpus_dir, service.index_dir, say=lambda line: print(line, flush=True))
     retriever = service.prepare()
+    print(f"[2/3] {len(retriever.data.documents)} articles, {len(retriever.data.passages)} passages indexed; "
+          "loading the model ...", flush=True)
     retriever.warm()  # load the model and read the sentences now, not on the first question
-    print(f"{len(retriever.data.documents)} articles, {len(retriever.data.passages)} passages indexed", flush=True)
+    print("[3/3] Starting the web server ...", flush=True)
     app = build_app(service=service)
     app.queue(default_concurrency_limit=4)
     # Failed logins are limited per client address (Gradio's login has no limit of its own).
