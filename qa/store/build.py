@@ -32,7 +32,7 @@ from .vectors import same_store, store_kind, store_spec
 from ..ingest.passages import split_paged_passages, split_passages
 from ..records import Document
 
-SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
+SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1, "start_in_quotation": False}
 # Stored with the index: when reading articles changes what a body or its metadata holds
 # (2: dates only from what a page states, bylines, captions and list markers cleaned, PDF
 # pages; 3: a byline's publication), an index of an older version is rebuilt in full.
