@@ -136,17 +136,19 @@ def parse_period(value: Any) -> Period | None:
         return None
 
 
-def format_date(value: str) -> str:
-    """An ISO value at its precision for people: "11 August 2016", "May 2018", "2015"."""
+def format_date(value: str, short: bool = False) -> str:
+    """An ISO value at its precision for people: "11 August 2016", "May 2018", "2015";
+    ``short`` abbreviates the month ("11 Aug 2016"), for a note beside a quotation."""
     period = parse_period(value)
     if period is None:
         return str(value)
+    month = (calendar.month_abbr if short else calendar.month_name)[period.first.month]
     if period.precision == "day":
-        return f"{period.first.day} {calendar.month_name[period.first.month]} {period.first.year}"
+        return f"{period.first.day} {month} {period.first.year}"
     if period.precision == "month":
-        return f"{calendar.month_name[period.first.month]} {period.first.year}"
+        return f"{month} {period.first.year}"
     if period.precision == "week":
-        return f"the week of {period.first.day} {calendar.month_name[period.first.month]} {period.first.year}"
+        return f"the week of {period.first.day} {month} {period.first.year}"
     return str(period.first.year)
 
 
