@@ -85,7 +85,7 @@ def cmd_ask(args) -> int:
     print(answer.text)
     note = date_note(answer.citations[0]) if answer.found else None
     if note is not None and answer.text.endswith(f"\u2014 {note.short}"):
-        print(f"    ({note.detail})")  # whose date it is: the chat shows it on hover
+        print(f"    {note.detail}")  # whose date it is: the chat shows it on hover
     print()
     for n, hit in enumerate(answer.citations, start=1):
         print(_format_hit(n, hit))

@@ -75,3 +75,12 @@ def test_python_retrieve_builds_default_index_when_missing(env):
     hits = qa.retrieve("ferry OR bridge cables corroded", k=1)
     assert hits[0].doc_id == "harbour"
     assert (env / "index" / "manifest.json").exists()
+
+
+def test_ask_a_when_question_gives_a_short_date_note_and_its_detail_below(env, capsys):
+    assert main(["ask", "When did the harbour bridge reopen?", "-k", "1"]) == 0
+    first, second = capsys.readouterr().out.splitlines()[:2]
+    # 14 March 2020 was a Saturday: "reopened on Friday" is the day before.
+    assert first == "\u201cThe harbour bridge reopened on Friday after six months of repairs.\u201d [1] \u2014 13 Mar 2020"
+    assert second == ("    date: 13 March 2020 (the date of the event, \u201cFriday\u201d in the sentence, "
+                      "read against the article's date, 14 March 2020)")

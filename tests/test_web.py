@@ -398,9 +398,18 @@ def test_the_chat_is_callable_from_gradio_client(server):
 
 @pytest.mark.browser
 def test_the_server_prints_its_address_and_no_public_link_hint(server):
-    log = (server["base"] / "server.log").read_text()
+    deadline = time.monotonic() + 30  # the server answers a moment before it prints its address
+    while "Running on" not in (log := (server["base"] / "server.log").read_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert f"Running on {server['url'].rstrip('/')}" in log
     assert "share=True" not in log and "public link" not in log
+    # A first start says what it is doing, step by step, the index build with its progress.
+    steps = [f"[1/3] Preparing the index of {server['corpus']} in {server['base'] / 'index'}",
+             f"No index of {server['corpus']} yet: building one in {server['base'] / 'index'}",
+             "embedding:", "Index ready in", "[2/3] 2 articles, 23 passages indexed; loading the model",
+             "[3/3] Starting the web server", "Running on"]
+    positions = [log.find(step) for step in steps]
+    assert -1 not in positions and positions == sorted(positions), log
 
 
 @pytest.mark.browser
