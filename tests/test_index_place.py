@@ -73,6 +73,16 @@ def test_an_index_of_another_corpus_is_never_rebuilt_in_place(news, capsys, hash
     assert list(qa.Retriever(index_dir=shared, embedder=hash_embedder).data.documents) == ["library"]
 
 
+def test_a_copy_of_the_same_articles_elsewhere_may_use_the_index(news, hash_embedder):
+    qa.build_index(corpus_dir=news / "articles", index_dir=news / "shared-index", embedder=hash_embedder)
+    copy = write_articles(news / "copy", {"harbour.md": TINY_ARTICLES["harbour.md"]})
+    report = qa.build_index(corpus_dir=copy, index_dir=news / "shared-index", embedder=hash_embedder)
+    assert report.unchanged == ["harbour"] and not report.changed
+    (copy / "harbour.md").write_text(TINY_ARTICLES["library.md"])  # now another corpus: refused
+    with pytest.raises(IndexMismatchError, match="holds the index of"):
+        qa.build_index(corpus_dir=copy, index_dir=news / "shared-index", embedder=hash_embedder)
+
+
 def test_moving_a_corpus_and_its_index_together_keeps_them_paired(news, hash_embedder):
     qa.build_index(corpus_dir=news / "articles", embedder=hash_embedder)
     moved = news.parent / "moved"

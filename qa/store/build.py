@@ -213,14 +213,14 @@ def build_index(
             reason = "no index yet"
         except (IndexCorruptError, IndexMismatchError) as exc:
             reason = f"the previous index could not be used ({exc})"
-        if not rebuild:  # an index of another corpus is replaced only on purpose
-            check_built_from((old.extra if old is not None else _indexed_manifest(index_dir)).get("corpus"),
-                             corpus_dir, index_dir)
         manifest = None
         if old is not None and not rebuild:
             manifest = {"model": {"name": old.model}, "documents": old.documents, "splitter": old.extra.get("splitter"),
                         "dates": old.extra.get("dates"), "reader": old.extra.get("reader")}
         state = corpus_state(corpus_dir, manifest, model=embedder.name)
+        if not rebuild and state.stale:  # an index of another corpus is replaced only on purpose
+            check_built_from((old.extra if old is not None else _indexed_manifest(index_dir)).get("corpus"),
+                             corpus_dir, index_dir)
         if rebuild:
             reason = "asked for with --rebuild"
         indexed_store = old.vector_store.describe() if old is not None else _indexed_manifest(index_dir).get("store")

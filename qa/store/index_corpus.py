@@ -1,5 +1,6 @@
-"""Which corpus folder an index was built from: recorded in its manifest, checked before
-every build, so that an index is never rebuilt in place from another corpus.
+"""Which corpus folder an index was built from: recorded in its manifest, checked before a
+build changes the index, so that an index is never rebuilt in place from another corpus (a
+copy of the same articles in another folder changes nothing, and may use it).
 
 Two corpora sharing one index (``QA_INDEX_DIR`` set for both, or ``--index`` given twice)
 would otherwise replace each other's index on every update, each build silently undoing
