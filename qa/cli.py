@@ -74,7 +74,7 @@ def _format_hit(n: int, hit, width: int = 88) -> str:
 
 
 def cmd_ask(args) -> int:
-    from .answer.compose import date_note
+    from .answer.compose import stated_date_note
     from .answer.retriever import check_question
 
     check_question(args.question)  # a bad question is refused before any index is built or loaded
@@ -83,8 +83,8 @@ def cmd_ask(args) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
-    note = date_note(answer.citations[0]) if answer.found else None
-    if note is not None and answer.text.endswith(f"\u2014 {note.short}"):
+    note = stated_date_note(answer)
+    if note is not None:
         print(f"    {note.detail}")  # whose date it is: the chat shows it on hover
     print()
     for n, hit in enumerate(answer.citations, start=1):

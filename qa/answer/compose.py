@@ -202,6 +202,15 @@ def date_note(hit) -> DateNote:
     return DateNote(f"reported {short}", f"date: reported {reported} ({whose}; {why})")
 
 
+def stated_date_note(answer: Answer) -> DateNote | None:
+    """The date note ``answer``'s text ends with (a "when" answer's), for showing its
+    detail; None when the text carries none."""
+    if not answer.found or not answer.citations:
+        return None
+    note = date_note(answer.citations[0])
+    return note if answer.text.endswith(f" \u2014 {note.short}") else None
+
+
 def _describe(d: dict, short: bool = False) -> str:
     label = format_date(d["value"], short=short)
     return f"about {label}" if d.get("approximate") else label

@@ -13,7 +13,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from ..answer.compose import date_note
+from ..answer.compose import stated_date_note
 from ..ingest import dates
 
 
@@ -141,8 +141,8 @@ def short_answer_markdown(answer) -> str:
         return escape_text(answer.text)
     sentence = escape_text(answer.citations[0].highlight_text)
     rest = answer.text[len(quoted):]
-    note = date_note(answer.citations[0])
-    if rest == f" \u2014 {note.short}":
+    note = stated_date_note(answer)
+    if note is not None and rest == f" \u2014 {note.short}":
         rest_html = (f' <span class="qa-date-note" title="{html.escape(note.detail, quote=True)}">'
                      f"\u2014 {escape_text(note.short)}</span>")
     else:
