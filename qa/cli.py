@@ -33,19 +33,23 @@ def _where(report) -> str:
 
 
 def _retriever(args):
-    """The retriever a command asks: ``--index`` alone is used as it is; otherwise the
-    corpus's index (``--index``, or its own by default), built first when there is none,
-    saying where, and brought up to date."""
+    """The retriever a command asks: the index ``--index`` names, used as it is (when there
+    is none, the error gives the command that builds it, from ``--corpus`` when given);
+    else the corpus's own index, built first when there is none, saying where, and brought
+    up to date."""
     from .answer.retriever import Retriever, default_retriever
-    from .config import default_corpus_dir, default_index_dir
+    from .config import default_corpus_dir, default_index_dir, missing_index_message
+    from .errors import IndexNotFoundError
     from .store.console import build_if_missing
+    from .store.index_files import MANIFEST
 
-    if args.index and not args.corpus:
+    if args.index:
+        if not (Path(args.index) / MANIFEST).is_file():
+            raise IndexNotFoundError(missing_index_message(args.index, args.corpus))
         return Retriever(index_dir=args.index)
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
-    index = Path(args.index) if args.index else default_index_dir(corpus)
-    build_if_missing(corpus, index)
-    return default_retriever(corpus_dir=corpus, index_dir=index)
+    build_if_missing(corpus, default_index_dir(corpus))
+    return default_retriever(corpus_dir=corpus)
 
 
 def _format_hit(n: int, hit, width: int = 88) -> str:

@@ -50,6 +50,11 @@ def corpus_of_index(index_dir: str | os.PathLike) -> Path | None:
     return corpus if name != index.name and corpus.is_dir() else None
 
 
+def missing_index_message(index_dir: str | os.PathLike, corpus_dir: str | os.PathLike | None = None) -> str:
+    """What to say when ``index_dir`` holds no index: the command that builds that one."""
+    return f"no index in {index_dir}; build it with `{index_command(index_dir, corpus_dir)}`"
+
+
 def index_command(index_dir: str | os.PathLike, corpus_dir: str | os.PathLike | None = None) -> str:
     """The ``qa index`` command that builds the index in ``index_dir`` from ``corpus_dir``
     (given, or the corpus whose own index it is): only the options the defaults do not

@@ -186,6 +186,8 @@ def test_citations_say_date_unknown_and_show_the_author(tmp_path, monkeypatch, c
     monkeypatch.setenv("QA_MODEL", "hash:64")
     assert main(["ask", "how often must the improvement board meet?", "--corpus", str(corpus),
                  "--index", str(tmp_path / "index")]) == 1  # no index at --index yet
+    # The error gives the command that builds that index, from that corpus.
+    assert capsys.readouterr().err.strip().endswith(f"build it with `qa index --corpus {corpus}`")
     assert main(["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")]) == 0
     capsys.readouterr()
     assert main(["ask", "how often must the improvement board meet?", "--json", "--index", str(tmp_path / "index")]) == 0

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import (IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, StorageError,
                       VectorStoreError)
-from ..config import index_command
+from ..config import missing_index_message
 from ..records import Passage
 from .files import file_sha256, fsync_path, write_atomic
 from .lexical import FILE_SUFFIXES, LexicalIndex, build_for_passages
@@ -246,7 +246,7 @@ def read_manifest(index_dir: str | Path) -> dict:
     index_dir = Path(index_dir)
     path = index_dir / MANIFEST
     if not path.is_file():
-        raise IndexNotFoundError(f"no index in {index_dir}; build it with `{index_command(index_dir)}`")
+        raise IndexNotFoundError(missing_index_message(index_dir))
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
