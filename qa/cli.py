@@ -15,31 +15,42 @@ from pathlib import Path
 from .errors import QAError
 
 
-def _progress_bar():
-    """A tqdm bar on stderr fed by build_index's (done, total, stage) callback."""
-    state = {"bar": None}
-
-    def update(done: int, total: int, stage: str) -> None:
-        from tqdm import tqdm
-
-        if state["bar"] is None:
-            state["bar"] = tqdm(total=total, desc=stage, unit="text", file=sys.stderr, leave=False)
-        bar = state["bar"]
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
-
-    return update
-
-
 def cmd_index(args) -> int:
     from .store.build import build_index
+    from .store.console import console_progress
 
     report = build_index(corpus_dir=args.corpus, index_dir=args.index, model=args.model, rebuild=args.rebuild,
-                         progress=_progress_bar(), store=args.store)
+                         progress=console_progress(), store=args.store)
     print(report.summary())
-    print(f"index: {report.index_dir}")
+    print(_where(report))
     return 0
+
+
+def _where(report) -> str:
+    """Where the index is, and that it is new when this command created it."""
+    if report.reason == "no index yet":
+        return f"index: {report.index_dir} (new)"
+    return f"index: {report.index_dir}"
+
+
+def _retriever(args):
+    """The retriever a command asks: the index ``--index`` names, used as it is (when there
+    is none, the error gives the command that builds it, from ``--corpus`` when given);
+    else the corpus's own index, built first when there is none, saying where, and brought
+    up to date."""
+    from .answer.retriever import Retriever, default_retriever
+    from .config import default_corpus_dir, default_index_dir, missing_index_message
+    from .errors import IndexNotFoundError
+    from .store.console import build_if_missing
+    from .store.index_files import MANIFEST
+
+    if args.index:
+        if not (Path(args.index) / MANIFEST).is_file():
+            raise IndexNotFoundError(missing_index_message(args.index, args.corpus))
+        return Retriever(index_dir=args.index)
+    corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
+    build_if_missing(corpus, default_index_dir(corpus))
+    return default_retriever(corpus_dir=corpus)
 
 
 def _format_hit(n: int, hit, width: int = 88) -> str:
@@ -68,18 +79,18 @@ def _format_hit(n: int, hit, width: int = 88) -> str:
 
 
 def cmd_ask(args) -> int:
-    from .answer.retriever import Retriever, check_question, default_retriever
+    from .answer.compose import stated_date_note
+    from .answer.retriever import check_question
 
     check_question(args.question)  # a bad question is refused before any index is built or loaded
-    if args.index:
-        retriever = Retriever(index_dir=args.index)
-    else:
-        retriever = default_retriever(corpus_dir=args.corpus)
-    answer = retriever.answer(args.question, k=args.k)
+    answer = _retriever(args).answer(args.question, k=args.k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
+    note = stated_date_note(answer)
+    if note is not None:
+        print(f"    {note.detail}")  # whose date it is: the chat shows it on hover
     print()
     for n, hit in enumerate(answer.citations, start=1):
         print(_format_hit(n, hit))
@@ -93,6 +104,7 @@ def cmd_add(args) -> int:
     from .ingest.adding import AlreadyInCorpus, fetch_web_article, store_article, store_fetched_article
     from .ingest.feeds import read_feed, store_feed
     from .ingest.readers import describe_formats
+    from .store.console import console_progress
     from .store.transaction import corpus_update
 
     if not args.files and not args.feed:
@@ -132,7 +144,7 @@ def cmd_add(args) -> int:
                 print(f"unchanged {src}: already in {corpus}")
         if feed is not None:
             print(store_feed(feed, corpus, put=update.put).summary())
-        report = update.build(progress=_progress_bar())
+        report = update.build(progress=console_progress())
         # Files the index could not take (the same text as an article there, too many
         # passages) are not kept, as for an upload on the web page.
         refused = dict(update.not_indexed(report))
@@ -144,6 +156,7 @@ def cmd_add(args) -> int:
     for path in refused.keys() - given.keys():  # a feed's item
         print(f"not added {path.name}: {refused[path]}")
     print(report.summary())
+    print(_where(report))
     return 1 if refused else 0
 
 
@@ -173,10 +186,8 @@ def cmd_eval(args) -> int:
         print(report.table(verbose=args.verbose))
         return 0
     from .evaluate.questions import evaluate_questions
-    from .answer.retriever import Retriever, default_retriever
 
-    retriever = Retriever(index_dir=args.index) if args.index else default_retriever(corpus_dir=args.corpus)
-    report = evaluate_questions(args.questions, retriever, k=args.k)
+    report = evaluate_questions(args.questions, _retriever(args), k=args.k)
     print(report.summary(verbose=args.verbose))
     return 0
 
@@ -232,11 +243,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        """A subcommand whose summary is its line in `qa --help` and the first of `qa NAME --help`."""
+        return sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}.")
+
     def dirs(p):
         p.add_argument("--corpus", help="folder of articles (default: $QA_CORPUS_DIR or ./corpus)")
-        p.add_argument("--index", help="index folder (default: $QA_INDEX_DIR or index/ beside the corpus)")
+        p.add_argument("--index", help="index folder (default: $QA_INDEX_DIR, else the corpus's own: "
+                                       "index/ beside a folder named corpus, DIR-index beside any other DIR)")
 
-    p = sub.add_parser("index", help="build or update the index (only new and changed articles are embedded)")
+    p = command("index", "build or update the index (only new and changed articles are embedded)")
     dirs(p)
     p.add_argument("--rebuild", action="store_true", help="embed every article again")
     p.add_argument("--model", help="sentence-transformers model name or path (default: $QA_MODEL or all-MiniLM-L6-v2)")
@@ -246,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "credentials in $QA_MILVUS_TOKEN); kept by later updates")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("ask", help="answer a question with ranked, cited passages")
+    p = command("ask", "answer a question with ranked, cited passages")
     p.add_argument("question")
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
@@ -255,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .ingest.readers import describe_formats  # light: the readers import their libraries on first use
 
-    p = sub.add_parser("add", help="add articles (files, web addresses, a feed) to the corpus and update the index")
+    p = command("add", "add articles (files, web addresses, a feed) to the corpus and update the index")
     p.add_argument("files", nargs="*", metavar="FILE_OR_URL",
                    help=f"article files ({describe_formats()}) or web addresses of articles (https://...)")
     p.add_argument("--feed", metavar="URL", help="an RSS or Atom feed: add every item not yet in the corpus")
@@ -265,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     dirs(p)
     p.set_defaults(func=cmd_add)
 
-    p = sub.add_parser("serve", help="start the web chat (http://127.0.0.1:7860), indexing first if needed")
+    p = command("serve", "start the web chat (http://127.0.0.1:7860), indexing first if needed")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: $GRADIO_SERVER_PORT or 7860)")
     dirs(p)

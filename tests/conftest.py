@@ -212,10 +212,22 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test that drives Chromium must be marked ``browser``: ``pytest -m "not browser"`` is
+    the README's command for machines without Debian's chromium, and must need none."""
+    unmarked = [item.nodeid for item in items
+                if "chromium" in getattr(item, "fixturenames", ()) and item.get_closest_marker("browser") is None]
+    if unmarked:
+        raise pytest.UsageError(f"mark these tests @pytest.mark.browser, as they drive Chromium: {unmarked}")
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Chromium for every browser test in the run."""
     playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"the browser tests drive Debian's chromium at {CHROMIUM}, which is missing: install it "
+                    "(apt-get install chromium, as root), or run the others: python -m pytest -m \"not browser\"")
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

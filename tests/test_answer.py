@@ -214,12 +214,14 @@ def test_a_when_answer_lists_a_date_it_cannot_resolve_instead_of_choosing_anothe
     text = "On 19 November, the authority received a challenge to a closure date of 31 August 2025."
     undated = Hit("a#p0", "a", text, 1.0, Source(), 0, len(text), (0, len(text)),
                   dates=[d.to_dict() for d in find_dates(text, "")])
-    assert date_note(undated) == (
+    assert date_note(undated).short == "19 November (year unknown), 31 Aug 2025"
+    assert date_note(undated).detail == (
         "dates in the sentence: \u201c19 November\u201d (its year is not stated and the article's date is not "
         "known); 31 August 2025 (as stated in the sentence)")
     dated = Hit("a#p0", "a", text, 1.0, Source(published="2024-12-01"), 0, len(text), (0, len(text)),
                 dates=[d.to_dict() for d in find_dates(text, "2024-12-01")])
-    assert date_note(dated).startswith("dates of the events, as stated in the sentence: 19 November 2024")
+    assert date_note(dated).short == "19 Nov 2024, 31 Aug 2025"
+    assert date_note(dated).detail.startswith("dates of the events, as stated in the sentence: 19 November 2024")
 
 
 class _ByQuestion(_Recorder):

@@ -107,3 +107,12 @@ def test_ask_json_into_a_closed_pipe_ends_quietly(env):
     err = child.stderr.read().decode()
     child.wait(timeout=120)
     assert err == "" and child.returncode == 141
+
+
+def test_ask_a_when_question_gives_a_short_date_note_and_its_detail_below(env, capsys):
+    assert main(["ask", "When did the harbour bridge reopen?", "-k", "1"]) == 0
+    first, second = capsys.readouterr().out.splitlines()[:2]
+    # 14 March 2020 was a Saturday: "reopened on Friday" is the day before.
+    assert first == "\u201cThe harbour bridge reopened on Friday after six months of repairs.\u201d [1] \u2014 13 Mar 2020"
+    assert second == ("    date: 13 March 2020 (the date of the event, \u201cFriday\u201d in the sentence, "
+                      "read against the article's date, 14 March 2020)")

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import qa
-from qa.answer.compose import date_note
+from qa.answer.compose import DateNote, date_note
 from qa.ingest.dates import (
     dates_within,
     find_dates,
@@ -156,25 +156,29 @@ def test_date_note_says_whether_the_date_is_the_events_or_the_reports():
     closed = next(s for s in cyp_doc.body.split("\n\n") if "has been closed" in s)
     dates = [m.to_dict() for m in find_dates(closed, cyp_doc.published)]
     note = date_note(_hit(closed, (0, len(closed)), cyp_doc.published, dates))
-    assert note.startswith("date: reported 23 July 2018 (the article's publication date;")
-    assert "\u201csince August 2016\u201d" in note
+    assert note.short == "reported 23 Jul 2018"  # a few words beside the quotation; why, on hover
+    assert note.detail.startswith("date: reported 23 July 2018 (the article's publication date;")
+    assert "\u201csince August 2016\u201d" in note.detail
 
     guardian, _ = _mentions(GUARDIAN)
     first = guardian.body.split("\n\n")[0]
     dates = [m.to_dict() for m in find_dates(first, guardian.published, guardian.published_note)]
     note = date_note(_hit(first, (0, len(first)), guardian.published, dates, guardian.published_note))
-    assert note.startswith("date: about 11 August 2016 (the date of the event, \u201cAugust 11\u201d")
-    assert "August 2016, itself not certain" in note
+    assert note.short == "about 11 Aug 2016"
+    assert note.detail.startswith("date: about 11 August 2016 (the date of the event, \u201cAugust 11\u201d")
+    assert "August 2016, itself not certain" in note.detail
 
     plain = "The council met."
-    assert date_note(_hit(plain, (0, len(plain)), "2018-07-23", [])) == (
+    assert date_note(_hit(plain, (0, len(plain)), "2018-07-23", [])) == DateNote(
+        "reported 23 Jul 2018",
         "date: reported 23 July 2018 (the article's publication date; the sentence gives no date of its own)"
     )
-    assert date_note(_hit(plain, (0, len(plain)), "", [])).startswith("date: not known")
+    unknown = date_note(_hit(plain, (0, len(plain)), "", []))
+    assert unknown.short == "date not known" and unknown.detail.startswith("date: not known")
     stated = "It was inspected in December 2015."
     dates = [m.to_dict() for m in find_dates(stated, "2018-07-23")]
-    assert date_note(_hit(stated, (0, len(stated)), "2018-07-23", dates)) == (
-        "date: December 2015 (the date of the event, as stated in the sentence)"
+    assert date_note(_hit(stated, (0, len(stated)), "2018-07-23", dates)) == DateNote(
+        "Dec 2015", "date: December 2015 (the date of the event, as stated in the sentence)"
     )
 
 
@@ -243,7 +247,7 @@ def test_answer_to_a_when_question_states_the_date_beside_the_quote():
     dates = [m.to_dict() for m in find_dates(sentence, "2016-08", "not stated in the article")]
     hit = _hit(sentence, (0, len(sentence)), "2016-08", dates, note="not stated in the article")
     when = compose_answer("when was the notice given?", [hit])
-    assert when.text.startswith(f"\u201c{sentence}\u201d [1] \u2014 date: about 11 August 2016 (the date of the event")
+    assert when.text == f"\u201c{sentence}\u201d [1] \u2014 about 11 Aug 2016"
     what = compose_answer("what was the council given?", [hit])
     assert what.text == f"\u201c{sentence}\u201d [1]"
 
@@ -252,8 +256,9 @@ def test_answer_to_a_when_question_states_the_date_beside_the_quote():
 def test_chat_answer_says_the_closure_is_dated_only_by_the_report(real_retriever):
     answer = real_retriever.answer("When was the improvement notice closed?")
     assert answer.found and "has been closed following Ofsted's latest visit" in answer.text
-    assert answer.text.endswith(
-        "\u2014 date: reported 23 July 2018 (the article's publication date; "
+    assert answer.text.endswith("\u2014 reported 23 Jul 2018")
+    assert date_note(answer.citations[0]).detail == (
+        "date: reported 23 July 2018 (the article's publication date; "
         "the sentence dates the event only as \u201csince August 2016\u201d)"
     )
 

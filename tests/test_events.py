@@ -218,3 +218,17 @@ def test_a_syndicated_copy_is_named_among_the_sources(tmp_path, hash_embedder):
     closure = _closure(qa.events(index_dir=tmp_path / "index"))
     assert closure.sources_line() == (
         "Coast Times, 12 March 2021 \u00b7 Inland Post, 20 March 2021 \u00b7 Hill Courier, 21 March 2021")
+
+
+def test_the_chart_axis_of_one_dated_event_spans_weeks_not_milliseconds(tmp_path, hash_embedder):
+    import datetime as dt
+
+    from qa.web.events_view import MIN_AXIS_DAYS, events_figure
+
+    corpus = write_articles(tmp_path / "corpus", {"notice.md": (
+        "---\ntitle: Council put on notice\npublisher: Wandsworth Guardian\npublished: 2016-08-12\n---\n\n"
+        "The council was given an improvement notice on August 10.\n")})
+    qa.build_index(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=hash_embedder)
+    [event] = qa.events(index_dir=tmp_path / "index")
+    first, last = (dt.date.fromisoformat(x) for x in events_figure([event]).layout.xaxis.range)
+    assert first < dt.date(2016, 8, 10) < last and (last - first).days >= MIN_AXIS_DAYS

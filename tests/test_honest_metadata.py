@@ -9,7 +9,7 @@ import pytest
 import qa
 from qa.ingest.documents import read_document
 from qa.ingest.cleaning import clean_line
-from qa.ingest.metadata import byline_author, dateline_date, html_published, source_url
+from qa.ingest.metadata import dateline_date, html_published, source_url
 
 # Made-up text for the two real cases reported by a user: pages without date metadata whose text
 # mentions other years. trafilatura's own date search gave them 1 January 2012 and 2016.
@@ -138,9 +138,6 @@ def test_line_rules():
     assert dateline_date("23 Jul 2018 10:30 BST") == "2018-07-23"
     assert dateline_date("Published: 2018-07-23") == "2018-07-23"
     assert dateline_date("The report was released on July 20, 2018.") == ""
-    assert byline_author("By Neil Puffett") == "Neil Puffett"
-    assert byline_author("By Jane Smith, Local Democracy Reporter") == "Jane Smith"
-    assert byline_author("by the end of the year the council must act") == ""
     assert source_url("Source: https://example.org/a") == "https://example.org/a"
     assert source_url("See https://example.org/a for details") == ""
 
@@ -189,6 +186,8 @@ def test_citations_say_date_unknown_and_show_the_author(tmp_path, monkeypatch, c
     monkeypatch.setenv("QA_MODEL", "hash:64")
     assert main(["ask", "how often must the improvement board meet?", "--corpus", str(corpus),
                  "--index", str(tmp_path / "index")]) == 1  # no index at --index yet
+    # The error gives the command that builds that index, from that corpus.
+    assert capsys.readouterr().err.strip().endswith(f"build it with `qa index --corpus {corpus}`")
     assert main(["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")]) == 0
     capsys.readouterr()
     assert main(["ask", "how often must the improvement board meet?", "--json", "--index", str(tmp_path / "index")]) == 0

@@ -2,7 +2,7 @@
 import pytest
 
 from qa.ingest.documents import read_document
-from qa.ingest.passages import split_passages, split_sentences
+from qa.ingest.passages import in_quotation, split_passages, split_sentences
 
 from conftest import SEED_CORPUS
 
@@ -40,16 +40,48 @@ def test_passages_are_exact_slices_of_whole_sentences(seed_docs):
             assert p.sentences[0][0] == 0 and p.sentences[-1][1] == len(p.text)
 
 
-def test_passages_cover_every_sentence_and_overlap_by_one(seed_docs):
+@pytest.mark.parametrize("start_in_quotation", [True, False])
+def test_passages_cover_every_sentence_and_overlap_by_one(seed_docs, start_in_quotation):
     doc = seed_docs[0]
-    passages = split_passages(doc.doc_id, doc.body, max_words=90, max_sentences=4, overlap=1)
+    passages = split_passages(doc.doc_id, doc.body, max_words=90, max_sentences=4, overlap=1,
+                              start_in_quotation=start_in_quotation)
     covered = {(p.start + s, p.start + e) for p in passages for s, e in p.sentences}
     assert covered == set(split_sentences(doc.body))
     for a, b in zip(passages, passages[1:]):
         last_of_a = (a.start + a.sentences[-1][0], a.start + a.sentences[-1][1])
         first_of_b = (b.start + b.sentences[0][0], b.start + b.sentences[0][1])
-        assert last_of_a == first_of_b or len(a.sentences) == 1
+        if start_in_quotation:
+            assert last_of_a == first_of_b or len(a.sentences) == 1
+        else:  # a start moved back to where a quotation opens overlaps more
+            assert a.start < b.start <= last_of_a[0] or len(a.sentences) == 1
     assert all(len(p.text.split()) <= 90 or len(p.sentences) == 1 for p in passages)
+
+
+def test_no_passage_starts_with_the_tail_of_a_quotation(seed_docs):
+    # In the 2018 report a quotation runs over two sentences and ends 'consistency of
+    # practice."'; split plainly, a passage opened with its second sentence.
+    doc = next(d for d in seed_docs if d.doc_id.startswith("cypnow"))
+    tail = "It impacts on the quality and rigour of supervision"
+    plain = split_passages(doc.doc_id, doc.body, start_in_quotation=True)
+    assert any(p.text.startswith(tail) for p in plain)
+    passages = split_passages(doc.doc_id, doc.body)
+    assert not any(p.text.startswith(tail) for p in passages)
+    quoted = [p for p in passages if tail in p.text]
+    assert quoted and all(p.text.startswith('"') for p in quoted)  # whole, from its opening quote
+    sentences = split_sentences(doc.body)
+    inside = dict(zip(sentences, in_quotation(doc.body, sentences)))
+    assert not any(inside[(p.start + p.sentences[0][0], p.start + p.sentences[0][1])] for p in passages)
+
+
+def test_quotations_are_followed_across_sentences_not_paragraphs():
+    text = ('He said: "It is poor. It is worse practice." The council agreed.\n\n'
+            '"A second quote. It goes on.\n\n"And on." Done.')
+    sentences = split_sentences(text)
+    inside = [text[s:e] for (s, e), quoted in zip(sentences, in_quotation(text, sentences)) if quoted]
+    # A new paragraph starts outside: news opens each paragraph of a quotation again.
+    assert inside == ['It is worse practice."', "It goes on."]
+    curly = "\u201cIt is poor. It is worse.\u201d The council agreed."
+    assert in_quotation(curly, split_sentences(curly)) == [False, True, False]
 
 
 def test_passage_ids_are_stable_and_unique(seed_docs):

@@ -98,7 +98,7 @@ def test_duplicate_content_is_indexed_once(corpus, tmp_path, hash_embedder):
     (corpus / "zz-copy.md").write_text(GOOD.replace("Engineers", "Engineers ").replace("\n\n", "\n\n\n"))
     report = build_index(corpus, tmp_path / "index", embedder=hash_embedder)
     assert report.added == ["good"]
-    assert skipped(report)["zz-copy.md"] == "same text as good.md; not indexed twice"
+    assert skipped(report)["zz-copy.md"] == "same text and publisher as good.md; not indexed twice"
     hits = qa.Retriever(tmp_path / "index", embedder=hash_embedder).retrieve("bridge cables", k=5)
     assert {h.doc_id for h in hits} == {"good"}
 
@@ -167,7 +167,7 @@ def test_bad_files_do_not_cost_the_index_anything(corpus, tmp_path, hash_embedde
     report = build_index(corpus, index, embedder=hash_embedder)
     # "second-copy" sorts first, yet the article already indexed keeps its place
     assert sorted(report.unchanged) == ["good", "second"] and report.added == report.removed == []
-    assert skipped(report)["second-copy.md"] == "same text as second.md; not indexed twice"
+    assert skipped(report)["second-copy.md"] == "same text and publisher as second.md; not indexed twice"
     assert len(report.skipped) == 3
     after = store.load_index(index)
     assert after.passages == before.passages and after.documents == before.documents
@@ -181,11 +181,9 @@ def test_qa_index_exit_code_is_non_zero_only_when_nothing_was_indexed(corpus, tm
     out = capsys.readouterr().out
     assert "added     good" in out and "empty.md: is empty" in out and "1 skipped" in out
 
-    bad = tmp_path / "bad"
-    bad.mkdir()
-    (bad / "empty.md").write_bytes(b"")
-    (bad / "blob.txt").write_bytes(b"\x00\x01")
-    assert main(["index", "--corpus", str(bad), "--index", str(index)]) == 1
+    (corpus / "good.md").unlink()  # the corpus left with nothing readable
+    (corpus / "blob.txt").write_bytes(b"\x00\x01")
+    assert main(["index", "--corpus", str(corpus), "--index", str(index)]) == 1
     err = capsys.readouterr().err
     assert "nothing to index" in err and "empty.md: is empty" in err and "blob.txt: looks like a binary file" in err
     assert list(store.load_index(index).documents) == ["good"]  # the index it had is kept

@@ -105,3 +105,37 @@ def test_two_reports_of_one_story_are_not_copies():
     bodies = [read_document(SEED_CORPUS / name, SEED_CORPUS).body for name in (GUARDIAN, CYPNOW)]
     assert overlap(shingles(bodies[0]), shingles(bodies[1])) < 0.05 < THRESHOLD
     assert [(g.canonical, g.copies) for g in group_copies(bodies + [sister_paper_copy()])] == [(0, [2]), (1, [])]
+
+
+def exact_copy(publisher: str, published: str = "2016-08-12") -> str:
+    """The seed Guardian article saved again under another front matter, the body unchanged."""
+    body = read_document(SEED_CORPUS / GUARDIAN, SEED_CORPUS).body
+    return (f"---\ntitle: \"Wandsworth Council put on notice\"\npublisher: {publisher}\npublished: {published}\n---\n\n"
+            f"{body}\n")
+
+
+def test_the_same_text_from_another_publisher_is_a_copy_cited_as_also_in(tmp_path, hash_embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED_CORPUS / GUARDIAN, corpus / GUARDIAN)
+    (corpus / "ylg-notice.md").write_text(exact_copy("Your Local Guardian"), encoding="utf-8")
+    report, retriever = build(corpus, tmp_path / "index", hash_embedder)
+    assert report.skipped == []
+    assert report.copies == [("ylg-notice.md", GUARDIAN)]
+    hit = retriever.retrieve(QUESTION, k=1)[0]
+    assert hit.doc_id == GUARDIAN[:-3]
+    assert [(c.publisher, c.published) for c in hit.also_published] == [("Your Local Guardian", "2016-08-12")]
+    page = render_answer(retriever.answer(QUESTION, k=1))
+    assert "also in: Your Local Guardian (12 August 2016)" in page
+
+
+def test_the_same_text_from_the_same_publisher_is_a_duplicate(tmp_path, hash_embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED_CORPUS / GUARDIAN, corpus / GUARDIAN)
+    # Saved again with its publisher spelt with "The" and another case: still the same paper.
+    (corpus / "zz-saved-again.md").write_text(exact_copy("the wandsworth guardian"), encoding="utf-8")
+    report, retriever = build(corpus, tmp_path / "index", hash_embedder)
+    assert report.skipped == [("zz-saved-again.md", f"same text and publisher as {GUARDIAN}; not indexed twice")]
+    assert report.copies == []
+    assert retriever.retrieve(QUESTION, k=1)[0].also_published == ()

@@ -77,6 +77,44 @@ def test_reply_opens_with_the_quoted_answer_then_numbered_sources():
     assert "follow-up" not in reply
 
 
+def test_only_a_source_whose_sentence_is_the_answer_is_highlighted():
+    answer_hit = make_hit()
+    overlapping = make_hit(passage_id="a#p1", title="Same article, next passage")  # the same sentence
+    other = make_hit(doc_id="b", title="Council spokesman", text="A spokesman said it was welcome. More.",
+                     highlight=(0, 32))
+    found = render_answer(Answer(question="q", found=True, text=f"\u201c{answer_hit.highlight_text}\u201d [1]",
+                                 citations=[answer_hit, overlapping, other], query="q"))
+    assert found.count("<mark>The notice was closed in July 2018.</mark>") == 2
+    assert "<mark>A spokesman" not in found
+    assert '<span class="qa-closest" title="the closest sentence in this source; not the answer">' \
+           "A spokesman said it was welcome.</span>" in found
+    # When nothing answers, no sentence is shown as the answer.
+    refused = render_answer(Answer(question="q", found=False, text="The documents do not answer this question.",
+                                   citations=[answer_hit, other], query="q"))
+    assert "<mark>" not in refused and refused.count('class="qa-closest"') == 2
+
+
+def test_the_date_note_is_short_with_its_detail_on_hover():
+    from qa.answer.compose import date_note
+
+    text = "The notice was closed."
+    hit = make_hit(text=text, highlight=(0, len(text)))
+    answer = Answer(question="when was the notice closed?", found=True,
+                    text=f"\u201c{text}\u201d [1] \u2014 {date_note(hit)}", citations=[hit])
+    short = render_answer(answer).split("</div>")[0]
+    assert short.endswith(
+        '\u201cThe notice was closed.\u201d [1] <span class="qa-date-note" title="date: reported 23 July 2018 '
+        "(the article&#x27;s publication date; the sentence gives no date of its own)\">\u2014 reported 23 Jul 2018</span>")
+
+
+def test_the_web_docs_name_every_format_the_documents_tab_takes():
+    from qa.ingest.readers import FORMATS
+
+    documents_tab = (ROOT / "docs" / "web.md").read_text().split("The **Documents** tab")[1].split("\n\n")[0]
+    for reader in FORMATS:
+        assert f"`{reader.suffixes[0]}`" in documents_tab
+
+
 def test_reply_for_a_follow_up_says_what_was_searched():
     reply = render_answer(Answer(question="and when?", found=True, text="\u201cX.\u201d [1]",
                                  citations=[make_hit()], query="and when? notice closed"))
@@ -221,7 +259,7 @@ def test_service_adds_uploads_and_lists_documents(tiny_corpus, tmp_path, hash_em
     report = service.add_files([str(upload), str(bad), str(duplicate)], progress=lambda *a: seen.append(a))
     assert "**Added** kingsport.txt: \u201cKingsport harbour bridge reopens after cable repairs\u201d" in report
     assert "**Not added:** 'notes.docx' is not a .txt, .md, .html or .pdf file" in report
-    assert "**Not added:** copy-of-harbour.md: same text as harbour.md" in report
+    assert "**Not added:** copy-of-harbour.md: same text and publisher as harbour.md" in report
     assert not (tiny_corpus / "copy-of-harbour.md").exists()  # the corpus stays as the index describes it
     assert seen and seen[-1][0] == seen[-1][1]
     rows = {row[4]: row for row in service.documents()}
@@ -371,6 +409,48 @@ def test_the_chat_is_callable_from_gradio_client(server):
 
 @pytest.mark.browser
 def test_the_server_prints_its_address_and_no_public_link_hint(server):
-    log = (server["base"] / "server.log").read_text()
+    deadline = time.monotonic() + 30  # the server answers a moment before it prints its address
+    while "Running on" not in (log := (server["base"] / "server.log").read_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert f"Running on {server['url'].rstrip('/')}" in log
     assert "share=True" not in log and "public link" not in log
+    # A first start says what it is doing, step by step, the index build with its progress.
+    steps = [f"[1/3] Preparing the index of {server['corpus']} in {server['base'] / 'index'}",
+             f"No index of {server['corpus']} yet: building one in {server['base'] / 'index'}",
+             "embedding:", "Index ready in", "[2/3] 2 articles, 23 passages indexed; loading the model",
+             "[3/3] Starting the web server", "Running on"]
+    positions = [log.find(step) for step in steps]
+    assert -1 not in positions and positions == sorted(positions), log
+
+
+@pytest.mark.browser
+def test_the_answer_alone_is_highlighted_and_its_date_note_is_short(page, server):
+    reply = ask(page, EXAMPLE)
+    marks = reply.locator("mark").all_inner_texts()
+    assert marks and all(CLOSED in m for m in marks)  # yellow only where the sentence is the answer
+    closest = reply.locator(".qa-closest")
+    assert closest.count() >= 1 and all(CLOSED not in t for t in closest.all_inner_texts())
+    assert closest.first.evaluate("e => getComputedStyle(e).backgroundColor") == "rgba(0, 0, 0, 0)"
+    note = reply.locator(".qa-short .qa-date-note")
+    assert note.inner_text() == "\u2014 reported 23 Jul 2018"
+    assert note.get_attribute("title").startswith("date: reported 23 July 2018 (the article's publication date;")
+    page.screenshot(path=str(server["base"] / "answer.png"))
+
+
+@pytest.mark.browser
+def test_an_empty_question_is_refused_at_the_box_and_the_chat_fits_its_replies(page):
+    page.get_by_role("button", name=EXAMPLE).wait_for()  # the page is ready to take questions
+    box = page.locator("#question textarea")
+    box.fill("   ")
+    box.press("Enter")
+    page.locator("#question textarea[placeholder='Type a question about the articles first.']").wait_for(timeout=5_000)
+    box.fill("")
+    page.locator("#question button").last.click()  # the send button
+    page.wait_for_timeout(1_000)  # what Gradio would have added by now: a user bubble, a reply
+    assert page.locator("#answers [data-testid='user']").count() == 0
+    assert page.locator("#answers [data-testid='bot']").count() == 0
+    ask(page, "What is the population of Wandsworth?")  # a short reply: the documents do not say
+    chat = page.locator("#answers").bounding_box()
+    question = page.locator("#question").bounding_box()
+    assert chat["height"] < 420  # as tall as its messages, not 65% of the window
+    assert 0 <= question["y"] - (chat["y"] + chat["height"]) < 40  # the question box right under it

@@ -156,7 +156,7 @@ def test_feed_adds_new_items_and_a_second_run_adds_nothing(server, env, tiny_cor
     assert main(["add", "--feed", f"{server}/feed.xml"]) == 0
     out = capsys.readouterr().out
     assert "feed Coast Times news: 3 added, 2 skipped" in out
-    assert "skipped   School rated good: same text as school.md, already in the corpus" in out
+    assert "skipped   School rated good: same text and publisher as school.md, already in the corpus" in out
     assert "skipped   Teaser only:" in out and "404 Not Found" in out
     docs = qa.Retriever(index_dir=env / "index").data.documents
     by_title = {meta["title"]: meta for meta in docs.values()}
@@ -182,7 +182,7 @@ def test_feed_address_that_is_not_a_feed(server, tmp_path):
 
 def test_same_page_twice_by_text(server, tmp_path):
     add_web_page(f"{server}/school", tmp_path)
-    with pytest.raises(AlreadyInCorpus, match="same text as"):
+    with pytest.raises(AlreadyInCorpus, match="same text and publisher as"):
         add_web_page(f"{server}/school-copy", tmp_path)
 
 

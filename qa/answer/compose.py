@@ -155,14 +155,30 @@ def conversation_hit(retriever, previous_query: str, k: int = 5) -> Hit | None:
 
 # --- the date beside an answer --------------------------------------------------------------
 
-def date_note(hit) -> str:
+@dataclass(frozen=True)
+class DateNote:
+    """What an answer to a "when" question says about its date: ``short``, a few words
+    beside the quotation ("reported 23 Jul 2018", "about 11 Aug 2016"), and ``detail``,
+    whose date it is and why (shown on hover, and by ``qa ask``). ``str()`` is ``short``."""
+
+    short: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.short
+
+
+def date_note(hit) -> DateNote:
     """What the answer to a "when" question should say about the date of ``hit``'s
     highlighted sentence: the date the sentence gives for the event, or, when it gives none,
     the date the article reported it, saying which it is.
 
     >>> from qa.records import Source
     >>> hit = Hit("a#p0", "a", "The notice was closed.", 0.8, Source(published="2018-07-23"), 0, 22, (0, 22))
-    >>> print(date_note(hit))
+    >>> note = date_note(hit)
+    >>> print(note)
+    reported 23 Jul 2018
+    >>> print(note.detail)
     date: reported 23 July 2018 (the article's publication date; the sentence gives no date of its own)
     """
     lo, hi = hit.highlight
@@ -173,32 +189,43 @@ def date_note(hit) -> str:
         # "On 19 November ..." in an undated article: its date cannot be given, and a resolved
         # date beside it may belong to something else, so every date is listed, none chosen.
         sentence = hit.text[lo:hi]
-        listed = [(d["start"] - lo, f"{_describe(d)} ({_source(d, hit)})") for d in events]
-        listed += [(sentence.find(text), f"\u201c{text}\u201d (its year is not stated and the article's date is not known)")
-                   for text in unknown]
-        return f"dates in the sentence: {'; '.join(label for _, label in sorted(listed))}"
+        listed = [(d["start"] - lo, f"{_describe(d)} ({_source(d, hit)})", _describe(d, short=True)) for d in events]
+        listed += [(sentence.find(text), f"\u201c{text}\u201d (its year is not stated and the article's date is not known)",
+                    f"{text} (year unknown)") for text in unknown]
+        listed.sort()
+        return DateNote(", ".join(short for *_, short in listed),
+                        f"dates in the sentence: {'; '.join(label for _, label, _ in listed)}")
     if events:
         parts = [_describe(d) for d in events]
+        short = ", ".join(_describe(d, short=True) for d in events)
         if len(parts) == 1:
-            return f"date: {parts[0]} (the date of the event, {_source(events[0], hit)})"
+            return DateNote(short, f"date: {parts[0]} (the date of the event, {_source(events[0], hit)})")
         listed = "; ".join(f"{p} ({_source(d, hit)})" for p, d in zip(parts, events))
-        return f"dates of the events, as stated in the sentence: {listed}"
+        return DateNote(short, f"dates of the events, as stated in the sentence: {listed}")
     publication = parse_period(hit.published)
+    why = "the sentence gives no date of its own" if not in_sentence else _only_relations(in_sentence)
     if publication is None:
-        why = "the sentence gives no date of its own" if not in_sentence else _only_relations(in_sentence)
-        return f"date: not known ({why}, and the article's publication date is not recorded)"
-    reported = format_date(publication.value)
+        return DateNote("date not known", f"date: not known ({why}, and the article's publication date is not recorded)")
+    reported, short = format_date(publication.value), format_date(publication.value, short=True)
     if publication.precision != "day" or (hit.published_note or "").strip():
-        reported = f"about {reported}"
+        reported, short = f"about {reported}", f"about {short}"
         whose = "the article's publication date, itself not certain"
     else:
         whose = "the article's publication date"
-    why = "the sentence gives no date of its own" if not in_sentence else _only_relations(in_sentence)
-    return f"date: reported {reported} ({whose}; {why})"
+    return DateNote(f"reported {short}", f"date: reported {reported} ({whose}; {why})")
 
 
-def _describe(d: dict) -> str:
-    label = format_date(d["value"])
+def stated_date_note(answer: Answer) -> DateNote | None:
+    """The date note ``answer``'s text ends with (a "when" answer's), for showing its
+    detail; None when the text carries none."""
+    if not answer.found or not answer.citations:
+        return None
+    note = date_note(answer.citations[0])
+    return note if answer.text.endswith(f" \u2014 {note.short}") else None
+
+
+def _describe(d: dict, short: bool = False) -> str:
+    label = format_date(d["value"], short=short)
     return f"about {label}" if d.get("approximate") else label
 
 

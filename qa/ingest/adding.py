@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from ..errors import DocumentError, QAError
 from ..records import Document
 from .readers import MAX_FILE_BYTES, READERS, check_bytes, describe_formats
+from .syndication import duplicate_key
 
 
 # A fetched page with fewer words than this holds no article, only page furniture.
@@ -157,9 +158,11 @@ def store_web_article(article: WebArticle, corpus_dir, put: Put | None = None) -
     raise ArticleRefused(f"{article.name}: too many articles of that name in the corpus; rename some")
 
 
-def known_articles(corpus_dir) -> tuple[dict[str, str], dict[str, str]]:
-    """The corpus's articles by address and by text (white space folded): two maps to
-    the file each is in. What a feed already added is found here on the next run."""
+def known_articles(corpus_dir) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """The corpus's articles by address and by text and publisher
+    (:func:`~qa.ingest.syndication.duplicate_key`): two maps to the file each is in. What a
+    feed already added is found here on the next run; the same text from another publisher
+    is a syndicated copy, added and cited as also published."""
     from .documents import load_corpus
 
     by_url, by_text = {}, {}
@@ -169,7 +172,7 @@ def known_articles(corpus_dir) -> tuple[dict[str, str], dict[str, str]]:
     for doc in load_corpus(corpus)[0]:
         if doc.url:
             by_url.setdefault(normal_url(doc.url), doc.source)
-        by_text.setdefault(" ".join(doc.body.split()), doc.source)
+        by_text.setdefault(duplicate_key(doc.body, doc.publisher), doc.source)
     return by_url, by_text
 
 
@@ -203,9 +206,10 @@ def store_fetched_article(url: str, article: WebArticle, corpus_dir, put: Put | 
     by_url, by_text = known_articles(corpus_dir)
     if normal_url(url) in by_url:
         raise AlreadyInCorpus(f"{url} is already in the corpus as {by_url[normal_url(url)]}; nothing to do")
-    text = " ".join(article.document.body.split())
-    if text in by_text:
-        raise AlreadyInCorpus(f"{url} has the same text as {by_text[text]}, already in the corpus; nothing to do")
+    key = duplicate_key(article.document.body, article.document.publisher)
+    if key in by_text:
+        raise AlreadyInCorpus(f"{url} has the same text and publisher as {by_text[key]}, already in the corpus; "
+                              "nothing to do")
     return store_web_article(article, corpus_dir, put=put)
 
 

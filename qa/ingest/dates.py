@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..records import DateMention
+from .tense import said_as_plan
 
 # Stored with the index: when finding or resolving changes, an index built with an older
 # version is rebuilt in full, because its passages would keep the old dates.
-VERSION = 2  # 2: future tense, weeks ("last week"), "earlier this month"
+VERSION = 3  # 2: future tense, weeks ("last week"), "earlier this month"; 3: a past clause after "will"
 
 PRECISIONS = ("day", "week", "month", "year")
 
@@ -83,15 +84,6 @@ _RELATION_BEFORE = re.compile(r"\b(since|until|till|by|before|after|following|fr
 _NEEDS = {"relative_day": "day", "weekday": "day", "relative_period": None, "day_month": "month",
           "month_day": "month", "month": "year"}
 _RANK = {"day": 0, "week": 1, "month": 1, "year": 2}
-# Words that put what a sentence says after the article: "the board will meet on August 25",
-# "a decision is due in March". Read before the date, within its sentence.
-_FUTURE_BEFORE = re.compile(
-    r"\b(?:will|shall|is\s+(?:due|set|expected|scheduled|planned|going)\s+to|are\s+(?:due|set|expected|"
-    r"scheduled|planned|going)\s+to|(?:is|are)\s+due|plans?\s+to|planning\s+to|intends?\s+to|"
-    r"scheduled\s+for|planned\s+for|due\s+(?:on|in|by))\b[^.!?\n]*$", re.IGNORECASE)
-_FUTURE_AFTER = re.compile(r"^[^.!?\n,]{0,40}?\b(?:will|shall|is\s+due|are\s+due)\b", re.IGNORECASE)
-
-
 def check_index_dates(data, where: str = "the index") -> None:
     """Refuse an index whose passages carry no resolved dates, or dates of an older version:
     it would answer "when" questions as if the sentences held no dates."""
@@ -144,17 +136,19 @@ def parse_period(value: Any) -> Period | None:
         return None
 
 
-def format_date(value: str) -> str:
-    """An ISO value at its precision for people: "11 August 2016", "May 2018", "2015"."""
+def format_date(value: str, short: bool = False) -> str:
+    """An ISO value at its precision for people: "11 August 2016", "May 2018", "2015";
+    ``short`` abbreviates the month ("11 Aug 2016"), for a note beside a quotation."""
     period = parse_period(value)
     if period is None:
         return str(value)
+    month = (calendar.month_abbr if short else calendar.month_name)[period.first.month]
     if period.precision == "day":
-        return f"{period.first.day} {calendar.month_name[period.first.month]} {period.first.year}"
+        return f"{period.first.day} {month} {period.first.year}"
     if period.precision == "month":
-        return f"{calendar.month_name[period.first.month]} {period.first.year}"
+        return f"{month} {period.first.year}"
     if period.precision == "week":
-        return f"the week of {period.first.day} {calendar.month_name[period.first.month]} {period.first.year}"
+        return f"the week of {period.first.day} {month} {period.first.year}"
     return str(period.first.year)
 
 
@@ -177,7 +171,7 @@ def find_dates(text: str, published: Any = "", published_note: str = "") -> list
             needs = _NEEDS[form] or _PERIOD_NEEDS[match.group().split()[-1].lower()]
             if publication is None or _RANK[publication.precision] > _RANK[needs]:
                 continue
-        said_future = _said_as_plan(text, match)
+        said_future = said_as_plan(text, match.start(), match.end())
         if form == "relative_period":
             value, precision = _relative_period(match.group(), publication)
         elif form == "weekday" and publication and match.group() == publication.first.strftime("%A"):
@@ -193,7 +187,9 @@ def find_dates(text: str, published: Any = "", published_note: str = "") -> list
         if not value:
             continue
         period = parse_period(value)
-        future = said_future or bool(publication and period and period.first > publication.last)
+        # A date read before the article ("yesterday", "last week") is no plan, whatever the tense.
+        before_article = bool(publication and period and period.last < publication.first)
+        future = (said_future and not before_article) or bool(publication and period and period.first > publication.last)
         before = _RELATION_BEFORE.search(text, max(0, match.start() - 12), match.start())
         mentions.append(DateMention(
             text=match.group(),
@@ -225,19 +221,6 @@ def _relative_period(words: str, publication: Period) -> tuple[str, str]:
         return f"{month_index // 12:04d}-{month_index % 12 + 1:02d}", "month"
     year, week, _ = (base + _dt.timedelta(weeks=step)).isocalendar()
     return f"{year:04d}-W{week:02d}", "week"
-
-
-def _said_as_plan(text: str, match: re.Match) -> bool:
-    """Whether the sentence speaks of the date as still to come: a future marker before the
-    date in its sentence ("the board will meet on August 25"), or just after a date that
-    opens the sentence ("On August 25 the board will meet")."""
-    sentence_start = max(text.rfind(". ", 0, match.start()), text.rfind("\n", 0, match.start()),
-                         text.rfind("? ", 0, match.start()), text.rfind("! ", 0, match.start())) + 1
-    before = text[sentence_start:match.start()]
-    if _FUTURE_BEFORE.search(before[-90:]):
-        return True
-    opens_sentence = len(before.strip()) <= len("On the ")
-    return opens_sentence and bool(_FUTURE_AFTER.match(text[match.end():match.end() + 60]))
 
 
 def unresolved_dates(text: str, published: Any = "") -> list[str]:

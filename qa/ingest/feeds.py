@@ -29,6 +29,7 @@ from .adding import (AlreadyInCorpus, ArticleRefused, WebArticle, known_articles
                      web_article)
 from .connections import Deadline
 from .fetch import FetchError, FetchLimits, fetch
+from .syndication import duplicate_key
 
 MIN_ITEM_WORDS = 40  # an item's own content shorter than this is a teaser, not the article
 
@@ -125,9 +126,9 @@ def store_feed(fetched: FetchedFeed, corpus_dir, put=None) -> FeedReport:
         if item.link and normal_url(item.link) in by_url:
             report.skipped.append((item.label, f"already in the corpus as {by_url[normal_url(item.link)]}"))
             continue
-        text = " ".join(item.article.document.body.split())
-        if text in by_text:
-            report.skipped.append((item.label, f"same text as {by_text[text]}, already in the corpus"))
+        key = duplicate_key(item.article.document.body, item.article.document.publisher)
+        if key in by_text:
+            report.skipped.append((item.label, f"same text and publisher as {by_text[key]}, already in the corpus"))
             continue
         try:
             path = store_web_article(item.article, corpus_dir, put=put)
@@ -135,7 +136,7 @@ def store_feed(fetched: FetchedFeed, corpus_dir, put=None) -> FeedReport:
             report.skipped.append((item.label, str(exc)))
             continue
         report.added.append(path)
-        by_text[text] = path.name
+        by_text[key] = path.name
         if item.link:
             by_url[normal_url(item.link)] = path.name
     return report

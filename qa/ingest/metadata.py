@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..records import Document
+from .bylines import Byline, read_byline
 
 
 @dataclass(frozen=True)
@@ -141,23 +142,6 @@ def dateline_date(line: str) -> str:
         return ""
 
 
-_BYLINE = re.compile(r"^(written\s+)?by[:\s]+(?P<name>[^\W\d_][\w'’.\- ]{1,60}?)(\s*[,|]\s*.*)?\s*$", re.IGNORECASE)
-
-
-def byline_author(line: str) -> str:
-    """The name in a "By NAME" byline ("By Neil Puffett", "By Jane Smith, Local Democracy
-    Reporter"); '' for any other line."""
-    match = _BYLINE.match(line.strip())
-    if not match:
-        return ""
-    name = match.group("name").strip()
-    words = name.split()
-    # A byline names one to five people's words, each capitalised ("By Neil Puffett", "By Ana de Souza").
-    if not 1 <= len(words) <= 6 or not words[0][:1].isupper() or not words[-1][:1].isupper():
-        return ""
-    return name
-
-
 _URL = r"https?://[^\s<>\"']+"
 _SOURCE_LINE = re.compile(rf"^((source|original(ly published)?|link|url|read (it|the original) (at|here))\s*:?\s*)?<?(?P<url>{_URL})>?\s*$",
                           re.IGNORECASE)
@@ -171,9 +155,11 @@ def source_url(line: str) -> str:
 
 def read_head(lines: list[str], doc: Document, first: int) -> int:
     """Read a byline and a dateline among the few lines from ``first`` on into ``doc``;
-    the index of the first line after those read. "By NAME" is a byline wherever it
-    stands; a bare short line ("Joe Lepper") is taken as one only when a dateline follows."""
-    consumed, candidate, seen = first, "", 0
+    the index of the first line after those read. A byline that shows itself one ("By
+    NAME", "NAME | PAPER", "PAPER reporter NAME": :func:`qa.ingest.bylines.read_byline`)
+    is read wherever it stands, its publication too; a bare short line ("Joe Lepper", "Joe
+    Lepper, CYP Now") only when a dateline follows it."""
+    consumed, candidate, seen = first, None, 0
     for i in range(first, len(lines)):
         line = lines[i].strip()
         if not line:
@@ -185,19 +171,29 @@ def read_head(lines: list[str], doc: Document, first: int) -> int:
         if iso:
             if not doc.published:
                 doc.published, doc.published_source = iso, "dateline"
-            if candidate and not doc.author:
-                doc.author = candidate
+            if candidate is not None:
+                _take_byline(doc, candidate)
             return i + 1
-        name = byline_author(line)
-        if name:
-            doc.author = doc.author or name
+        byline = read_byline(line)
+        if byline is not None and byline.marked:
+            _take_byline(doc, byline)
             consumed = i + 1
             continue
-        if not candidate and len(line.split()) <= 4 and not re.search(r"[.!?:;\"“”]", line):
-            candidate = line
+        if candidate is None and byline is not None:
+            candidate = byline
+            continue
+        if candidate is None and len(line.split()) <= 4 and not re.search(r"[.!?:;\"“”]", line):
+            candidate = Byline(line)
             continue
         break
     return consumed
+
+
+def _take_byline(doc: Document, byline: Byline) -> None:
+    """What the byline says, where the article has not said it already (front matter, a
+    page's metadata)."""
+    doc.author = doc.author or byline.author
+    doc.publisher = doc.publisher or byline.publisher
 
 
 def take_source_url(lines: list[str], doc: Document) -> list[str]:

@@ -50,22 +50,55 @@ def _append(spans, chunk, offset, start, end):
         spans.append((offset + start + lead, offset + end - trail))
 
 
+def in_quotation(text: str, sentences: list[tuple[int, int]]) -> list[bool]:
+    """For each sentence of ``text``, whether it starts inside a quotation opened in an
+    earlier sentence of its paragraph: the second sentence of
+    ``"It is poor. It is worse practice."`` does. Straight quotes open and close in turn,
+    curly ones say which they are; every paragraph starts outside (news opens each paragraph
+    of a long quotation with a quote mark of its own).
+
+    >>> text = '"It is poor. It is worse practice." The council agreed.'
+    >>> in_quotation(text, split_sentences(text))
+    [False, True, False]
+    """
+    inside, open_quote, previous_end = [], False, 0
+    for start, end in sentences:
+        if text.count("\n", previous_end, start) >= 2:
+            open_quote = False  # a new paragraph
+        inside.append(open_quote)
+        for char in text[start:end]:
+            if char == "\u201c":
+                open_quote = True
+            elif char == "\u201d":
+                open_quote = False
+            elif char == '"':
+                open_quote = not open_quote
+        previous_end = end
+    return inside
+
+
 def split_passages(
     doc_id: str,
     body: str,
     max_words: int = 90,
     max_sentences: int = 4,
     overlap: int = 1,
+    start_in_quotation: bool = False,
 ) -> list[Passage]:
     """Group sentences into passages of up to ``max_words`` words, overlapping by ``overlap``
     sentences so that an answer lying across a boundary is whole in one passage. The
     passages have no vector-store id, sentence rows or dates yet: the build gives them.
 
     A sentence longer than ``max_words`` becomes a passage of its own; no sentence is cut.
+    Unless ``start_in_quotation``, a passage does not start inside a quotation begun in the
+    sentence before (it would open with words no one seems to say, and end on a stray
+    closing quote, ``practice."``): it starts where the quotation opens, overlapping more, or
+    else just after it closes, when either is within the sentences it may start at.
     """
     if max_words < 1 or max_sentences < 1 or overlap < 0:
         raise ValueError("max_words and max_sentences must be positive and overlap not negative")
     sentences = split_sentences(body)
+    inside = [False] * len(sentences) if start_in_quotation else in_quotation(body, sentences)
     words = [len(body[s:e].split()) for s, e in sentences]
     passages: list[Passage] = []
     i = 0
@@ -87,9 +120,21 @@ def split_passages(
         )
         if j >= len(sentences):
             break
-        # Step forward, keeping ``overlap`` sentences, but always advancing by at least one.
-        i = max(j - overlap, i + 1)
+        # Step forward, keeping ``overlap`` sentences, but always advancing by at least one,
+        # and never to a start inside a quotation that an earlier start or sentence j avoids.
+        i = _next_start(max(j - overlap, i + 1), i, j, inside)
     return passages
+
+
+def _next_start(preferred: int, previous: int, limit: int, inside: list[bool]) -> int:
+    """The next passage's first sentence: ``preferred`` unless it is inside a quotation, then
+    the latest sentence after ``previous`` that is not, else the first up to ``limit`` (the
+    first sentence not yet in a passage) that is not, else ``preferred``."""
+    if not inside[preferred]:
+        return preferred
+    earlier = [k for k in range(preferred - 1, previous, -1) if not inside[k]]
+    later = [k for k in range(preferred + 1, limit + 1) if not inside[k]]
+    return (earlier or later or [preferred])[0]
 
 
 def split_paged_passages(doc_id: str, body: str, pages: list[tuple[int, int]], **splitter) -> list[Passage]:

@@ -88,6 +88,18 @@ def group_copies(texts: Sequence[str], threshold: float = THRESHOLD) -> list[Cop
     return groups
 
 
+def duplicate_key(body: str, publisher: str) -> tuple[str, str]:
+    """What makes a second file a plain duplicate rather than a syndicated copy: the same
+    text (white space folded) from the same publisher. The same text from another
+    publisher is a copy, cited with the article as also published.
+
+    >>> duplicate_key("It  closed.", "The Coast Times") == duplicate_key("It closed.", "coast times")
+    True
+    """
+    name = " ".join(publisher.split()).casefold()
+    return " ".join(body.split()), name[4:] if name.startswith("the ") else name
+
+
 def copy_record(meta: dict) -> dict:
     """What a citation shows of a copy: title, publisher, published, url (and its file)."""
     return {name: str(meta.get(name) or "") for name in ("title", "publisher", "published", "url", "source")}

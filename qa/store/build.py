@@ -21,8 +21,10 @@ from . import corpus_lock, index_files as files, store_claims
 from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.readers import describe_formats
+from ..ingest.syndication import duplicate_key
 from .embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
+from .index_corpus import check_built_from, corpus_record
 from .lexical import build_for_passages
 from .embedding import MAX_PASSAGES_PER_ARTICLE, SPLITTER, embed_articles, split_articles
 from .open_store import open_vector_store
@@ -31,8 +33,8 @@ from ..records import Document
 
 # Stored with the index: when reading articles changes what a body or its metadata holds
 # (2: dates only from what a page states, bylines, captions and list markers cleaned, PDF
-# pages), an index of an older version is rebuilt in full.
-READER_VERSION = 2
+# pages; 3: a byline's publication), an index of an older version is rebuilt in full.
+READER_VERSION = 3
 
 BuildProgress = Callable[[int, int, str], None]  # (done, total, what is being done)
 
@@ -109,16 +111,17 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
     documents, problems = load_corpus(corpus_dir)
     skipped = [(p.path, p.reason) for p in problems]
     unique: list[Document] = []
-    # Of several copies of one text, an article already in the index keeps its place, so
-    # adding a copy never removes the original (and its citations) in favour of the copy.
+    # Of several files with one text from one publisher, an article already in the index
+    # keeps its place, so adding a duplicate never removes the original (and its citations).
+    # The same text from another publisher is a syndicated copy, found below.
     before = set(manifest.get("documents") or {}) if manifest else set()
-    keeper: dict[str, Document] = {}
+    keeper: dict[tuple[str, str], Document] = {}
     for doc in sorted(documents, key=lambda d: d.doc_id not in before):
-        keeper.setdefault(" ".join(doc.body.split()), doc)
+        keeper.setdefault(duplicate_key(doc.body, doc.publisher), doc)
     for doc in documents:
-        first = keeper[" ".join(doc.body.split())]
+        first = keeper[duplicate_key(doc.body, doc.publisher)]
         if first is not doc:
-            skipped.append((doc.source, f"same text as {first.source}; not indexed twice"))
+            skipped.append((doc.source, f"same text and publisher as {first.source}; not indexed twice"))
             continue
         unique.append(doc)
     unique, copies = _syndicated_copies(unique, before)
@@ -216,6 +219,9 @@ def build_index(
             manifest = {"model": {"name": old.model}, "documents": old.documents, "splitter": old.extra.get("splitter"),
                         "dates": old.extra.get("dates"), "reader": old.extra.get("reader")}
         state = corpus_state(corpus_dir, manifest, model=embedder.name)
+        if not rebuild and state.stale:  # an index of another corpus is replaced only on purpose
+            check_built_from((old.extra if old is not None else _indexed_manifest(index_dir)).get("corpus"),
+                             corpus_dir, index_dir)
         if rebuild:
             reason = "asked for with --rebuild"
         indexed_store = old.vector_store.describe() if old is not None else _indexed_manifest(index_dir).get("store")
@@ -291,6 +297,7 @@ def build_index(
                 data.extra["splitter"] = SPLITTER
                 data.extra["dates"] = date_finder.VERSION
                 data.extra["reader"] = READER_VERSION
+                data.extra["corpus"] = corpus_record(corpus_dir, index_dir)
                 # BM25 is rebuilt from every kept passage text on each save: over a few thousand
                 # passages that takes well under a second, while embeddings (the expensive part)
                 # stay incremental. A removed document's passages are then gone from BM25 too.

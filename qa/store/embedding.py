@@ -18,7 +18,7 @@ from ..ingest.passages import split_paged_passages, split_passages
 from ..records import Document, Passage
 from .passage_vectors import passage_vectors_from_sentences
 
-SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1}
+SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1, "start_in_quotation": False}
 MAX_PASSAGES_PER_ARTICLE = 2_000  # the 200,000-character limit of an article's text makes ~700 at most
 
 

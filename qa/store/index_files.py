@@ -3,10 +3,9 @@
 Layout of ``index/``::
 
     manifest.json          what is in the index and which files hold it (written last)
-    vectors-<gen>.faiss    passage vectors in the vector store the manifest's "store" names
-                           (qa.store.faiss_store: exact up to 100,000 passages, IVF beyond),
-                           or vectors-<gen>.milvus.json naming a Milvus collection that
-                           holds them (qa.store.milvus_store)
+    vectors-<gen>.faiss    passage vectors in the store the manifest's "store" names (qa.store.
+                           faiss_store: exact up to 100,000 passages, IVF beyond), or
+                           vectors-<gen>.milvus.json naming a Milvus collection (milvus_store)
     passages-<gen>.jsonl   one qa.records.Passage per line: ids, offsets, text, sentences, dates
     sentences-<gen>.npy    one unit vector per sentence, for choosing the answering sentence
     lexical-<gen>.*        BM25 over the passage texts (qa.store.lexical: bm25s JSON and .npy files)
@@ -29,7 +28,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, VectorStoreError
+from ..errors import (IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, StorageError,
+                      VectorStoreError)
+from ..config import missing_index_message
 from ..records import Passage
 from .files import file_sha256, fsync_path, held_lock, save_array, write_atomic
 from .lexical import FILE_SUFFIXES, LexicalIndex, build_for_passages
@@ -229,7 +230,7 @@ def read_manifest(index_dir: str | Path) -> dict:
     index_dir = Path(index_dir)
     path = index_dir / MANIFEST
     if not path.is_file():
-        raise IndexNotFoundError(f"no index in {index_dir}; build it with `qa index` (or qa.build_index())")
+        raise IndexNotFoundError(missing_index_message(index_dir))
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -11,15 +11,16 @@ import argparse
 import html
 import os
 import sys
-from urllib.parse import urlsplit
 
 from ..answer.chronology import timeline_of
 from ..errors import QAError
 from ..ingest.readers import READERS, describe_formats_with_hints
+from ..store.console import build_if_missing
 from .components import article_files, question_as_text_chatbot, question_box
 from .login_limit import MAX_FAILURES, WINDOW_S, login_limit_middleware, trusted_proxies
-from .render import external_link, format_date, marked_html, safe_url
+from .render import format_date
 from .service import ChatService
+from .timeline_view import about_events, timeline_html
 from .uploads import MAX_UPLOAD_BYTES, delete_uploaded
 
 DEFAULT_HOST = "127.0.0.1"
@@ -43,14 +44,30 @@ CSS = """
             background: var(--background-fill-primary); border-radius: 4px; }
 .qa-query, .qa-meta, .qa-rebuild { color: var(--body-text-color); opacity: .75; font-size: .9em; }
 .qa-chat mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: 2px; }
+.qa-chat .qa-closest { text-decoration: underline dotted #9ca3af; text-underline-offset: .2em; }
+.qa-chat .qa-date-note { cursor: help; border-bottom: 1px dotted currentColor; opacity: .8; font-size: .95em; }
 .qa-chat blockquote { margin: .3em 0 .9em 0; }
 #documents-table table * { font-family: var(--font); }
 """
 
 # When a question or its reply appears, scroll the chat so that the question sits at the
 # top: the reply opens with its answer, which Gradio's autoscroll (to the bottom) would hide.
-SCROLL_JS = """
+# A blank question is stopped in the page, before Gradio adds it to the chat as an empty
+# bubble (Gradio's own validator answers from the server, and its message showed only at times).
+PAGE_JS = """
 () => {
+  const stopBlankQuestion = (event) => {
+    const box = document.querySelector("#question textarea");
+    if (!box || box.value.trim()) return;
+    const enter = event.type === "keydown" && event.key === "Enter" && !event.shiftKey && event.target === box;
+    const button = event.type === "click" && event.target.closest && event.target.closest("#question button");
+    if (!enter && !button) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    box.placeholder = "Type a question about the articles first.";
+  };
+  document.addEventListener("keydown", stopBlankQuestion, true);
+  document.addEventListener("click", stopBlankQuestion, true);
   const chat = () => document.getElementById("answers");
   const toLatestQuestion = () => {
     const questions = chat() ? chat().querySelectorAll('[data-testid="user"]') : [];
@@ -103,26 +120,29 @@ def chat_tab(service: ChatService):
         yield from service.reply_steps(message, history)
 
     # Questions shown as typed, never as markup; non-text input refused (qa.web.components).
+    # As tall as its messages (from a few lines up to most of the window, then it scrolls):
+    # a fixed height left a blank box under the first answer.
     chatbot = question_as_text_chatbot(
         label="Answers",
-        height="65vh",
-        min_height=420,
+        height=None,
+        min_height=260,
+        max_height="72vh",
         latex_delimiters=[],  # "$5m and $6m" is money, not mathematics
         feedback_options=None,
         buttons=["copy"],
         elem_id="answers",
         elem_classes=["qa-chat"],
-        autoscroll=False,  # SCROLL_JS keeps the latest question and the start of its answer in view
+        autoscroll=False,  # PAGE_JS keeps the latest question and the start of its answer in view
         placeholder="Ask a question about the articles, or pick an example below.",
     )
     return gr.ChatInterface(
         chat,
         chatbot=chatbot,
-        textbox=question_box(placeholder="Ask about the articles\u2026", submit_btn=True, show_label=False,
+        textbox=question_box(label="Question", placeholder="Ask about the articles\u2026", submit_btn=True, show_label=False,
                              max_length=1000, autofocus=True, elem_id="question"),
         examples=EXAMPLES,
         api_name="chat",
-        fill_height=True,
+        fill_height=False,
     )
 
 
@@ -198,49 +218,29 @@ def timeline_choices(service: ChatService) -> list[tuple[str, str]]:
     ]
 
 
-def timeline_html(service: ChatService, doc_id: str | None = None) -> str:
-    """The timeline as an HTML list, oldest first: date, sentence with the date marked,
-    source. A problem (an index to update, an unknown article) is shown, not raised."""
-    try:
-        entries = timeline_of(service.retriever.data, doc_id=_article_filter(doc_id),
-                              where=str(service.index_dir))
-    except QAError as exc:
-        return f'<p class="qa-timeline-error"><strong>Cannot show the timeline:</strong> {html.escape(str(exc))}</p>'
-    if not entries:
-        return '<p class="qa-timeline-empty">No dated sentences in these articles.</p>'
-    items = []
-    for e in entries:
-        if e.kind == "published":
-            text = f"Article published: \u201c{html.escape(e.text)}\u201d"
-        else:
-            text = f"\u201c{marked_html(e.text, e.date_start, e.date_end)}\u201d"
-        source = [f"\u201c{html.escape(e.title or e.doc_id)}\u201d", html.escape(e.publisher or "publisher unknown"),
-                  html.escape(format_date(e.published, e.published_note))]
-        url = safe_url(e.url)
-        if url:
-            host = urlsplit(url).netloc.lower().removeprefix("www.")
-            source.append(external_link(url, html.escape(host)))
-        items.append(
-            f'<li class="qa-timeline-entry" data-value="{html.escape(e.value)}" data-kind="{e.kind}" '
-            f'data-doc="{html.escape(e.doc_id, quote=True)}" style="margin-bottom:.9em">'
-            f'<div class="qa-timeline-date"><strong>{html.escape(e.label)}</strong></div>'
-            f'<div class="qa-timeline-text">{text}</div>'
-            f'<div class="qa-timeline-source" style="opacity:.75;font-size:.9em">{" · ".join(source)}</div></li>'
-        )
-    return f'<ol class="qa-timeline" style="list-style:none;padding-left:0">{"".join(items)}</ol>'
-
-
-def events_view(service: ChatService, doc_id: str | None = None, query: str = ""):
-    """The events chart (a Plotly figure, or None) and list (HTML) for the tab's filters."""
+def timeline_sections(service: ChatService, doc_id: str | None = None, query: str = ""):
+    """The Timeline tab's three parts for its filters: the events chart (a Plotly figure, or
+    None), the events list and every dated sentence (HTML), the sentences narrowed to the
+    events when a query filters them. A problem is shown, not raised."""
     from .events_view import events_figure, events_html
 
-    doc_id = _article_filter(doc_id)
+    doc_id, query = _article_filter(doc_id), query.strip()
     try:
-        found = service.events(query=query.strip() or None, doc_id=doc_id)
+        entries = timeline_of(service.retriever.data, doc_id=doc_id, where=str(service.index_dir))
     except QAError as exc:
-        return None, f'<p class="qa-events-error"><strong>Cannot show the events:</strong> {html.escape(str(exc))}</p>'
-    empty = f"No dated events about \u201c{query.strip()}\u201d." if query.strip() else "No dated events in these articles."
-    return (events_figure(found) if found else None), events_html(found, empty=empty)
+        error = f'<p class="qa-timeline-error"><strong>Cannot show the timeline:</strong> {html.escape(str(exc))}</p>'
+        return None, "", error
+    try:
+        found = service.events(query=query or None, doc_id=doc_id)
+    except QAError as exc:
+        listing = f'<p class="qa-events-error"><strong>Cannot show the events:</strong> {html.escape(str(exc))}</p>'
+        return None, listing, timeline_html(entries)
+    if query:
+        entries = about_events(entries, found)
+    empty = f"No dated events about \u201c{query}\u201d." if query else "No dated events in these articles."
+    sentences_empty = f"No dated sentences about \u201c{query}\u201d." if query else "No dated sentences in these articles."
+    return (events_figure(found) if found else None), events_html(found, empty=empty), \
+        timeline_html(entries, empty=sentences_empty)
 
 
 def timeline_tab(service: ChatService, app, tab=None):
@@ -268,8 +268,7 @@ def timeline_tab(service: ChatService, app, tab=None):
     entries = gr.HTML(elem_id="timeline")
 
     def show(doc_id, about):
-        figure, events_list = events_view(service, doc_id, about or "")
-        return figure, events_list, timeline_html(service, doc_id)
+        return timeline_sections(service, doc_id, about or "")
 
     def refresh(doc_id, about):
         choices = timeline_choices(service)
@@ -316,10 +315,15 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, in
         print(f"warning: listening on {host} without a login; anyone who can reach it can read and add "
               f"articles. Set {AUTH_ENV}=user:password to require one.", file=sys.stderr, flush=True)
     service = ChatService(corpus_dir, index_dir)
-    print(f"Preparing the index of {service.corpus_dir} in {service.index_dir} ...", flush=True)
+    # The steps of a start, said as they begin: a first start builds the index (a progress
+    # bar) and loads the model, which takes a minute or two and must not look like a hang.
+    print(f"[1/3] Preparing the index of {service.corpus_dir} in {service.index_dir} ...", flush=True)
+    build_if_missing(service.corpus_dir, service.index_dir, say=lambda line: print(line, flush=True))
     retriever = service.prepare()
+    print(f"[2/3] {len(retriever.data.documents)} articles, {len(retriever.data.passages)} passages indexed; "
+          "loading the model ...", flush=True)
     retriever.warm()  # load the model and read the sentences now, not on the first question
-    print(f"{len(retriever.data.documents)} articles, {len(retriever.data.passages)} passages indexed", flush=True)
+    print("[3/3] Starting the web server ...", flush=True)
     app = build_app(service=service)
     app.queue(default_concurrency_limit=4)
     # Failed logins are limited per client address (Gradio's login has no limit of its own).
@@ -332,7 +336,7 @@ def serve(host: str = DEFAULT_HOST, port: int | None = None, corpus_dir=None, in
     # quiet: Gradio's own banner ends with a hint to make a public link (share=True), which
     # this app never does; the address is printed here instead.
     app.launch(server_name=host, server_port=port, prevent_thread_lock=True, show_error=True,
-               max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, css=CSS, js=SCROLL_JS, theme=theme(),
+               max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, css=CSS, js=PAGE_JS, theme=theme(),
                auth=auth, quiet=True, app_kwargs={"middleware": middleware},
                # Gradio's login page shows nothing on a refusal (429), so the rule is stated up front.
                auth_message=LOGIN_RULE if auth else None)

@@ -79,11 +79,25 @@ def events_figure(found: list[Event]):
         hovermode="closest",
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         plot_bgcolor="white",
-        xaxis={"type": "date", "showgrid": True, "gridcolor": "#eee", "title": None},
+        xaxis={"type": "date", "showgrid": True, "gridcolor": "#eee", "title": None, "range": _date_range(found)},
         yaxis={"tickmode": "array", "tickvals": rows, "ticktext": [_tick(e) for e in found],
                "range": [-0.7, len(found) - 0.3], "showgrid": False, "automargin": True},
     )
     return fig
+
+
+# The least span the time axis shows: Plotly's own range around a single day is a few
+# milliseconds wide, ticked "23:59:59.999".
+MIN_AXIS_DAYS = 60
+
+
+def _date_range(found: list[Event]) -> list[str]:
+    """The time axis from a little before the earliest date drawn to a little after the
+    latest, and at least :data:`MIN_AXIS_DAYS` wide."""
+    periods = [period_of(e.value) for e in found] + [period_of(c.value) for e in found for c in e.conflicts]
+    first, last = min(p[0] for p in periods), max(p[1] for p in periods)
+    pad = max((last - first) / 20, (dt.timedelta(days=MIN_AXIS_DAYS) - (last - first)) / 2, dt.timedelta(days=1))
+    return [(first - pad).isoformat(), (last + pad).isoformat()]
 
 
 def _tick(e: Event) -> str:

@@ -13,6 +13,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
+from ..answer.compose import stated_date_note
 from ..ingest import dates
 
 
@@ -70,15 +71,24 @@ def format_date(published: str, note: str = "") -> str:
     return f"{text} (date not stated in the article)" if note else text
 
 
-def passage_markdown(hit) -> str:
-    """The passage as a Markdown quote, the answering sentence in ``<mark>``."""
+# The sentence of a source that is the answer, highlighted; a source's closest sentence
+# when it is not the answer, shown quietly (qa.web.app.CSS styles both).
+ANSWER_OPEN, ANSWER_CLOSE = "<mark>", "</mark>"
+CLOSEST_OPEN = '<span class="qa-closest" title="the closest sentence in this source; not the answer">'
+CLOSEST_CLOSE = "</span>"
+
+
+def passage_markdown(hit, answers: bool = True) -> str:
+    """The passage as a Markdown quote, its chosen sentence in ``<mark>`` when it is the
+    answer (``answers``), else in a quieter ``<span class="qa-closest">``."""
     s, e = hit.highlight
+    opening, closing = (ANSWER_OPEN, ANSWER_CLOSE) if answers else (CLOSEST_OPEN, CLOSEST_CLOSE)
     paragraphs = []
     for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", hit.text):
         a, b = m.start(), m.end()
         ms, me = max(a, s), min(b, e)
         if ms < me:
-            para = (escape_text(hit.text[a:ms]) + "<mark>" + escape_text(hit.text[ms:me]) + "</mark>"
+            para = (escape_text(hit.text[a:ms]) + opening + escape_text(hit.text[ms:me]) + closing
                     + escape_text(hit.text[me:b]))
         else:
             para = escape_text(hit.text[a:b])
@@ -86,9 +96,10 @@ def passage_markdown(hit) -> str:
     return "\n>\n".join(f"> {p}" for p in paragraphs if p)
 
 
-def source_markdown(n: int, hit) -> str:
+def source_markdown(n: int, hit, answers: bool = True) -> str:
     """One numbered source: headline, then publisher · author · date · page · link · relevance,
-    the syndicated copies ("also in: ..."), then the passage."""
+    the syndicated copies ("also in: ..."), then the passage, its sentence marked as the
+    answer only when it is (``answers``)."""
     meta = [escape_text(hit.publisher or "publisher unknown")]
     if hit.author:
         meta.append(f"by {escape_text(hit.author)}")
@@ -112,7 +123,7 @@ def source_markdown(n: int, hit) -> str:
     return (
         f"**[{n}] {escape_text(hit.title or hit.doc_id)}**  \n"
         f'<span class="qa-meta">{" · ".join(meta)}</span>{also}\n\n'
-        f"{passage_markdown(hit)}"
+        f"{passage_markdown(hit, answers)}"
     )
 
 
@@ -123,12 +134,20 @@ def _link(url: str) -> str:
 
 def short_answer_markdown(answer) -> str:
     """The short answer with its marker "[1]" as written (a plain-Markdown reader sees
-    "[1]", not "&#91;1&#93;") and everything from the article escaped."""
+    "[1]", not "&#91;1&#93;") and everything from the article escaped. A date note ("—
+    reported 23 Jul 2018") says whose date it is when hovered (its title)."""
     quoted = f"\u201c{answer.citations[0].highlight_text}\u201d [1]" if answer.citations else None
     if quoted is None or not answer.text.startswith(quoted):
         return escape_text(answer.text)
     sentence = escape_text(answer.citations[0].highlight_text)
-    return f"\u201c{sentence}\u201d [1]{escape_text(answer.text[len(quoted):])}"
+    rest = answer.text[len(quoted):]
+    note = stated_date_note(answer)
+    if note is not None and rest == f" \u2014 {note.short}":
+        rest_html = (f' <span class="qa-date-note" title="{html.escape(note.detail, quote=True)}">'
+                     f"\u2014 {escape_text(note.short)}</span>")
+    else:
+        rest_html = escape_text(rest)
+    return f"\u201c{sentence}\u201d [1]{rest_html}"
 
 
 def render_answer(answer) -> str:
@@ -144,10 +163,17 @@ def render_answer(answer) -> str:
         parts.append(f'<span class="qa-query">Read as a follow-up; searched for: '
                      f"\u201c{literal_markdown(answer.query)}\u201d</span>")
     if answer.citations:
-        sources = "\n\n".join(source_markdown(n, hit) for n, hit in enumerate(answer.citations, start=1))
+        sources = "\n\n".join(source_markdown(n, hit, answers=answer.found and _same_sentence(hit, answer.citations[0]))
+                                for n, hit in enumerate(answer.citations, start=1))
         if answer.found:
             parts.append("**Sources**\n\n" + sources)
         else:
             parts.append("<details><summary>The closest passages, none of which answers it</summary>\n\n"
                          f"{sources}\n\n</details>")
     return "\n\n".join(parts)
+
+
+def _same_sentence(hit, answering) -> bool:
+    """Whether ``hit``'s chosen sentence is the answer's: the same words (the same sentence
+    in an overlapping passage, or in a copy of the article)."""
+    return " ".join(hit.highlight_text.split()) == " ".join(answering.highlight_text.split())
