@@ -72,12 +72,14 @@ def test_the_product_column_is_the_retrievers_ranking(tmp_path, monkeypatch):
     folder, cache, embedder = write_beir(tmp_path / "bench"), tmp_path / "cache", HashingEmbedder(64)
     before = evaluate_beir(folder, embedder=embedder, cache_dir=cache)
     embedded = len(embedder.calls)
-    rank = Retriever._rank
+    rank = Retriever.rank
 
     def reversed_rank(self, *args, **kwargs):
-        return list(reversed(rank(self, *args, **kwargs)))
+        ranking = rank(self, *args, **kwargs)
+        ranking.order = ranking.order[::-1]
+        return ranking
 
-    monkeypatch.setattr(Retriever, "_rank", reversed_rank)
+    monkeypatch.setattr(Retriever, "rank", reversed_rank)
     after = evaluate_beir(folder, embedder=embedder, cache_dir=cache)
     # Only the two judged queries were embedded again (the question cache is per retriever).
     assert sum(len(batch) for batch in embedder.calls[embedded:]) <= 2 * 2

@@ -87,7 +87,7 @@ def test_add_of_a_pdf_whose_text_is_indexed_refuses_it_and_keeps_nothing(env, tm
     (tmp_path / "report-copy.pdf").write_bytes(one_page_pdf(TEXT))
     assert main(["add", str(tmp_path / "report-copy.pdf")]) == 1
     out = capsys.readouterr().out
-    assert f"not added {tmp_path / 'report-copy.pdf'}: same text as council-report.pdf; not indexed twice" in out
+    assert f"not added {tmp_path / 'report-copy.pdf'}: same text and publisher as council-report.pdf; not indexed twice" in out
     assert "copied" not in out
     assert not (corpus / "report-copy.pdf").exists()
     assert "report-copy" not in qa.Retriever(index_dir=env / "index").data.documents

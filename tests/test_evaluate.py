@@ -70,16 +70,16 @@ def test_missing_and_empty_question_files_say_what_to_give(tmp_path):
 
 def test_dev_set_is_big_enough_and_its_phrases_are_in_the_articles(seed_corpus):
     from qa.ingest.documents import load_corpus
-    from qa.evaluate.questions import _fold
+    from qa.evaluate.questions import fold_text
 
     pairs = read_questions(DEV_QUESTIONS)
     answerable = [(q, e) for q, e in pairs if e is not None]
     assert len(answerable) >= 30 and len(pairs) - len(answerable) >= 8
     documents, _ = load_corpus(seed_corpus)
-    bodies = [_fold(d.body) for d in documents]
+    bodies = [fold_text(d.body) for d in documents]
     for question, expect in answerable:
-        assert any(_fold(expect) in body for body in bodies), expect
-        assert _fold(question.rstrip("?")) not in " ".join(bodies)  # asked, not copied
+        assert any(fold_text(expect) in body for body in bodies), expect
+        assert fold_text(question.rstrip("?")) not in " ".join(bodies)  # asked, not copied
 
 
 def _tiny_questions(tmp_path) -> Path:

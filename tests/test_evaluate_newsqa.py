@@ -46,7 +46,7 @@ def test_folder_evaluation_on_a_tiny_set(tmp_path, tiny_corpus, hash_embedder):
     assert counts["answerable"] == 2 and counts["unanswerable"] == 1 and counts["followups"] == 1
     assert counts["right"] + counts["wrong"] <= 3
     table = report.table()
-    for text in ("| factual (1) |", "| when (1) |", "| unanswerable (1) |", "follow-ups (1)", "risk-coverage of support (tune)", "risk-coverage of margin (tune)",
+    for text in ("| factual (1) |", "| when (1) |", "| unanswerable (1) |", "follow-ups (1)", "risk-coverage (tune)", "risk-coverage (all)",
                  "MiniLM sentence cosine"):
         assert text in table
 

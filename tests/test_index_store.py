@@ -28,7 +28,7 @@ def test_manifest_records_every_field(built, tiny_corpus):
     assert m["generation"] == 1 and m["created"] and m["updated"]
     assert m["counts"]["documents"] == 2 and m["counts"]["passages"] == m["store"]["ntotal"]
     assert m["next_id"] == m["counts"]["passages"]
-    assert m["splitter"] == {"max_words": 90, "max_sentences": 4, "overlap": 1}
+    assert m["splitter"] == {"max_words": 90, "max_sentences": 4, "overlap": 1, "start_in_quotation": False}
     for key in ("vectors", "passages", "sentence_vectors"):
         entry = m["files"][key]
         assert (built / entry["name"]).stat().st_size == entry["bytes"]

@@ -64,7 +64,8 @@ class Reader:
                     from tokenizers import Tokenizer
 
                     tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-                    tokenizer.enable_truncation(int(self.manifest.get("max_length", 128)), strategy="only_second")
+                    # The sentence is cut first; a question longer than the whole window is cut too.
+                    tokenizer.enable_truncation(int(self.manifest.get("max_length", 128)), strategy="longest_first")
                     tokenizer.no_padding()
                     options = ort.SessionOptions()
                     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
