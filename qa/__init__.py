@@ -37,10 +37,10 @@ _LAZY = {
     "load_corpus": ("ingest.documents", "load_corpus"),
     "read_document": ("ingest.readers", "read_document"),
     "get_embedder": ("store.embedder", "get_embedder"),
-    "timeline": ("answer.chronology", "timeline"),
-    "TimelineEntry": ("answer.chronology", "TimelineEntry"),
-    "events": ("answer.events", "events"),
-    "Event": ("answer.events", "Event"),
+    "timeline": ("chronology.timeline", "timeline"),
+    "TimelineEntry": ("chronology.timeline", "TimelineEntry"),
+    "events": ("chronology.events", "events"),
+    "Event": ("chronology.events", "Event"),
 }
 
 __all__ = sorted(list(_LAZY) + [

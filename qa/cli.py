@@ -83,11 +83,13 @@ def cmd_ask(args) -> int:
     from .answer.retriever import check_question
 
     check_question(args.question)  # a bad question is refused before any index is built or loaded
-    answer = _retriever(args).answer(args.question, k=args.k)
+    answer = _retriever(args).reply(args.question, k=args.k)  # the chat's reply, the same everywhere
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
+    if not hasattr(answer, "citations"):  # the events of a topic: each cited in its line
+        return 0
     note = stated_date_note(answer)
     if note is not None:
         print(f"    {note.detail}")  # whose date it is: the chat shows it on hover

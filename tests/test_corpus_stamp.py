@@ -6,7 +6,7 @@ import time
 import pytest
 
 import qa
-from qa.answer import retriever as retriever_module
+from qa.store import handle as handle_module
 from qa.store import corpus_stamp as stamp_module
 from qa.store.corpus_stamp import corpus_stamp
 
@@ -21,13 +21,13 @@ def settled(monkeypatch):
 def comparisons(monkeypatch):
     """How many times qa.retrieve compared the corpus with the index."""
     calls = []
-    real = retriever_module.corpus_state
+    real = handle_module.corpus_state
 
     def counted(*args, **kwargs):
         calls.append(args[0])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(retriever_module, "corpus_state", counted)
+    monkeypatch.setattr(handle_module, "corpus_state", counted)
     return calls
 
 

@@ -6,8 +6,8 @@ import json
 import pytest
 
 import qa
-from qa.answer.dated_clauses import kinds_of
-from qa.answer.events import byline, events_topic
+from qa.chronology.dated_clauses import kinds_of
+from qa.chronology.events import byline, events_topic
 from qa.records import Source
 
 from conftest import wandsworth_corpus, write_articles
@@ -193,7 +193,7 @@ def test_the_chart_draws_one_mark_per_event_and_plans_apart(bridge_index):
 
 
 def test_an_updated_index_gives_its_own_events(tmp_path, hash_embedder):
-    from qa.answer.events import events_of
+    from qa.chronology.events import events_of
     from qa.store.index_files import load_index
 
     corpus = write_articles(tmp_path / "corpus", {"coast-times.md": BRIDGE["coast-times.md"]})

@@ -1,5 +1,7 @@
-"""From a question to a cited answer: question checks and follow-ups, hybrid ranking,
-the answering sentence, abstention, the answer text, the timeline.
+"""From a question to a cited answer: question checks and follow-ups, what a question asks,
+hybrid candidates, the reader's and the answer model's ranking, abstention, the answer
+text, and the one reply every face gives.
 
-Imports :mod:`qa.store`, :mod:`qa.ingest` and the bottom layer, never the faces.
+Imports :mod:`qa.reader`, :mod:`qa.chronology`, :mod:`qa.store`, :mod:`qa.ingest` and the
+bottom layer, never the faces.
 """

@@ -9,20 +9,18 @@ chosen by :mod:`qa.answer.sentence_choice`).
 from __future__ import annotations
 
 import threading
-import warnings
 from pathlib import Path
 
 import numpy as np
 
-from ..config import AnswerSettings, default_corpus_dir, default_index_dir
-from ..errors import IndexCorruptError, IndexMismatchError, QAError, QuestionError
-from ..ingest.dates import check_index_dates, parse_period, publication_bound, published_between
-from ..records import Passage, Source
+from ..config import AnswerSettings
+from ..errors import IndexMismatchError, QuestionError
+from ..ingest.dates import check_index_dates, publication_bound, published_between
+from ..records import Source
 from ..store import index_files as store
-from ..store.build import build_index, corpus_state
 from ..store.cache import QuestionCache
-from ..store.corpus_stamp import corpus_stamp
 from ..store.embedder import Embedder, get_embedder
+from ..store.handle import IndexHandle, shared_handle
 from ..reader.model import Reader, default_reader
 from .answer_model import AnswerModel, load_answer_model
 from .asked import read_question
@@ -38,38 +36,32 @@ class Retriever:
     long-lived retriever (the web app) sees documents added by ``qa index`` or an upload."""
 
     def __init__(self, index_dir: str | Path | None = None, model: str | None = None,
-                 embedder: Embedder | None = None, settings: AnswerSettings | None = None):
-        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
+                 embedder: Embedder | None = None, settings: AnswerSettings | None = None,
+                 handle: IndexHandle | None = None):
+        self.handle = handle or IndexHandle(index_dir)
+        self.index_dir = self.handle.index_dir
         self.settings = settings or AnswerSettings.from_env()
         self._embedder = embedder
         self._reader: Reader | None = None
         self._answer_model: AnswerModel | None = None
         self._model = model
-        self._data: store.IndexData | None = None
+        self._checked: store.IndexData | None = None
         self._row_ids = None  # (index, vector-store id per BM25 row, each article's ids)
         self._chooser: tuple[store.IndexData, SentenceChooser, ArticleWords] | None = None
-        self._stamp = None
         self._title_cache = None
-        self._lock = threading.Lock()
         self.question_vectors = QuestionCache()  # see qa.store.cache: repeated questions skip the model
         self.data  # fail now, with a clear error, if there is no usable index
 
     # -- loading ---------------------------------------------------------------------
     @property
     def data(self) -> store.IndexData:
-        manifest = self.index_dir / store.MANIFEST
-        try:
-            stat = manifest.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        except OSError:
-            stamp = None
-        if self._data is None or stamp != self._stamp:
-            with self._lock:
-                if self._data is None or stamp != self._stamp:
-                    self._data = store.load_index(self.index_dir)
-                    self._stamp = stamp
-                    self._check_model(self._data)
-        return self._data
+        """The index (:attr:`qa.store.handle.IndexHandle.data`: reloaded when another process
+        changed it), checked once per load against the question model."""
+        data = self.handle.data
+        if data is not self._checked:
+            self._check_model(data)
+            self._checked = data
+        return data
 
     def _check_model(self, data: store.IndexData) -> None:
         # An index from before dates were stored would answer "when" with no dates: refuse it.
@@ -276,6 +268,13 @@ class Retriever:
             titles = self._title_cache = (data, {d: str((m or {}).get("title") or "") for d, m in data.documents.items()})
         return titles[1]
 
+    def reply(self, question: str, history=None, k: int = 5):
+        """The reply every face gives (:func:`qa.answer.reply.reply`): the events of a topic for
+        "timeline of X" / "what happened to X", else :meth:`answer`."""
+        from .reply import reply  # reply takes a retriever: imported here, one way only
+
+        return reply(self, question, history=history, k=k)
+
     def answer(self, question: str, history=None, k: int = 5):
         """A short cited answer (``Answer.found`` False when the documents do not answer).
 
@@ -309,12 +308,6 @@ class Retriever:
         )
 
 
-_DEFAULT: dict[str, Retriever] = {}
-# Per corpus and index: the corpus_stamp taken when they were last found in step.
-_IN_STEP: dict[str, tuple] = {}
-_DEFAULT_LOCK = threading.Lock()
-
-
 def retrieve(question: str, k: int = 5, corpus_dir=None, index_dir=None,
              published_after=None, published_before=None) -> list[Hit]:
     """``Retriever.retrieve`` on the default index, built or updated first if missing or stale."""
@@ -338,56 +331,17 @@ def _allowed_docs(data: store.IndexData, published_after, published_before) -> s
             if published_between(meta.get("published", ""), after, before)}
 
 
+_RETRIEVERS: dict[int, Retriever] = {}
+_RETRIEVERS_LOCK = threading.Lock()
+
+
 def default_retriever(corpus_dir=None, index_dir=None) -> Retriever:
-    """A shared retriever over the default corpus and index, updated when the corpus changed.
-
-    An index that cannot be used (a damaged file, another format) is rebuilt from the
-    corpus with a ``RuntimeWarning`` that says why; a build running elsewhere is waited for.
-    """
-    corpus = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
-    index = Path(index_dir) if index_dir is not None else default_index_dir(corpus)
-    key = f"{corpus.resolve()}|{index.resolve()}"
-    with _DEFAULT_LOCK:
-        # Comparing the corpus with the index reads every article; when no file changed
-        # since they were last found in step (qa.store.corpus_stamp), it is skipped. The
-        # stamp is taken before the comparison, so a change made during it is seen next time.
-        stamp = corpus_stamp(corpus, index)
-        if stamp is None or _IN_STEP.get(key) != stamp:
-            _IN_STEP.pop(key, None)
-            try:
-                manifest = store.read_manifest(index)
-            except QAError:
-                manifest = None  # build_index finds out why, rebuilds and says so
-            if manifest is None or corpus_state(corpus, manifest, model=manifest["model"]["name"]).stale:
-                _update(corpus, index)
-                stamp = None  # taken before the update: the next question compares again
-        retriever = _DEFAULT.get(key)
-        try:
-            if retriever is None:
-                retriever = Retriever(index_dir=index)
-            else:
-                retriever.data  # reloads when the manifest changed since the last question
-        except (IndexCorruptError, IndexMismatchError):
-            # The manifest reads but a data file does not match it: build_index sees the same
-            # damage, starts again from the corpus, and the retriever loads the new index.
-            _update(corpus, index)
-            retriever = Retriever(index_dir=index)
-            stamp = None
-        _DEFAULT[key] = retriever
-        if stamp is not None:
-            _IN_STEP[key] = stamp
-        return retriever
-
-
-def index_and_name(index_dir=None) -> tuple[store.IndexData, str]:
-    """The index in ``index_dir``, or the default one built or updated first (as
-    :func:`retrieve` does), and how messages name it."""
-    if index_dir is None:
-        return default_retriever().data, "the default index"
-    return store.load_index(index_dir), str(index_dir)
-
-
-def _update(corpus: Path, index: Path) -> None:
-    report = build_index(corpus_dir=corpus, index_dir=index, wait=True)
-    if report.full_rebuild and report.reason != "no index yet":
-        warnings.warn(f"rebuilt the index in {index} from {corpus}: {report.reason}", RuntimeWarning, stacklevel=3)
+    """A shared retriever over a corpus and its index (the defaults when not given), the
+    index brought up to date with the corpus first (:func:`qa.store.handle.shared_handle`:
+    built when missing, rebuilt with a ``RuntimeWarning`` when it cannot be used)."""
+    handle = shared_handle(corpus_dir, index_dir)
+    with _RETRIEVERS_LOCK:
+        retriever = _RETRIEVERS.get(id(handle))
+        if retriever is None:
+            retriever = _RETRIEVERS[id(handle)] = Retriever(handle=handle)
+    return retriever

@@ -4,10 +4,10 @@
 a happening label; every pair of labelled clauses is then "same happening" (same label) or
 not. The articles are indexed with the chosen embedder, and the grouping is scored twice:
 
-- pair decisions: :func:`qa.answer.event_grouping.same_thing` on each pair, against the labels;
-- groups: the events :func:`~qa.answer.event_grouping.group_statements` forms, as pairs put together.
+- pair decisions: :func:`qa.chronology.event_grouping.same_thing` on each pair, against the labels;
+- groups: the events :func:`~qa.chronology.event_grouping.group_statements` forms, as pairs put together.
 
-``--tune`` searches the weights and threshold of :class:`~qa.answer.event_grouping.Thresholds` for the
+``--tune`` searches the weights and threshold of :class:`~qa.chronology.event_grouping.Thresholds` for the
 best F1 of the pair decisions (then precision) and prints them::
 
     python -m qa.evaluate.events            # the shipped thresholds, all-MiniLM-L6-v2
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..answer import event_grouping as ev
-from ..answer.dated_clauses import statements_of
+from ..chronology import event_grouping as ev
+from ..chronology.dated_clauses import statements_of
 from ..errors import QAError
 
 ROOT = Path(__file__).resolve().parents[2]

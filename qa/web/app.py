@@ -12,7 +12,7 @@ import html
 import os
 import sys
 
-from ..answer.chronology import timeline_of
+from ..chronology.timeline import timeline_of
 from ..errors import QAError
 from ..ingest.readers import READERS, describe_formats_with_hints
 from ..store.console import build_if_missing

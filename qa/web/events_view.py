@@ -1,6 +1,6 @@
 """Events on the page: the Timeline tab's chart and list, and the chat's reply to "timeline of X".
 
-One :class:`~qa.answer.events.Event` is one mark on a time axis (planned events drawn apart:
+One :class:`~qa.chronology.events.Event` is one mark on a time axis (planned events drawn apart:
 open diamonds, another colour) and one entry in the list below it, with its sources as
 "CYP Now, 23 July 2018 · Your Local Guardian, July 2018" and, where reports disagree,
 "sources disagree: January 2016 (Your Local Guardian) · February 2016 (CYP Now)".
@@ -11,7 +11,7 @@ import datetime as dt
 import html
 import textwrap
 
-from ..answer.events import Event, byline, period_of
+from ..chronology.events import Event, byline, period_of
 from .render import escape_text, external_link, literal_markdown, marked_html, safe_url
 
 PAST_COLOUR = "#2563eb"

@@ -37,53 +37,53 @@ class ChatService:
 
     @property
     def retriever(self):
-        # The retriever reloads by itself when manifest.json changes (an upload, `qa index`).
+        # Its index handle reloads by itself when manifest.json changes (an upload, `qa index`).
         return self._retriever or self.prepare()
 
     def answer(self, message: str, history=None):
-        """The :class:`~qa.answer.Answer` to ``message``; a damaged index is rebuilt first."""
-        *_, (answer, _reason) = self._answer_steps(message, history)
+        """The reply to ``message`` (:meth:`qa.Retriever.reply`); a damaged index is rebuilt first."""
+        *_, (answer, _reason) = self._reply_steps(message, history)
         return answer
 
-    def _answer_steps(self, message, history):
-        """Yields ``(None, reason)`` when the index must be rebuilt before answering (so the
-        asker can be told at once), then ``(answer, reason or "")``."""
+    def _reply_steps(self, message, history):
+        """Yields ``(None, reason)`` when the index must be rebuilt before replying (so the
+        asker can be told at once), then ``(reply, reason or "")``."""
         try:
-            yield self.retriever.answer(message, history=history, k=CHAT_SOURCES), ""
+            yield self.retriever.reply(message, history=history, k=CHAT_SOURCES), ""
             return
         except (IndexCorruptError, IndexMismatchError) as exc:
-            # The index was damaged or replaced while the app runs: prepare() rebuilds it
+            # The index was damaged or replaced while the app runs: its handle rebuilds it
             # from the corpus (with a warning in the log), then the question is answered.
             reason = rebuild_reason(exc)
         yield None, reason
-        self._retriever = None
-        yield self.retriever.answer(message, history=history, k=CHAT_SOURCES), reason
+        self.retriever.handle.repair()
+        yield self.retriever.reply(message, history=history, k=CHAT_SOURCES), reason
 
     def reply_steps(self, message: str, history=None):
         """The chat's reply as it grows, as Markdown: a notice first when the index has to
-        be rebuilt (which takes a while), then the answer with that notice above it. A
+        be rebuilt (which takes a while), then the reply with that notice above it. A
         problem is reported, not raised."""
-        from ..answer.events import events_topic
+        from ..answer.reply import EventsReply
 
         started = time.perf_counter()
         try:
-            topic = events_topic(message)  # "timeline of the improvement notice": the events, cited
-            found = self.events(query=topic) if topic is not None else []
-            if found:
-                from .events_view import events_reply
-
-                yield events_reply(topic, found)
-                return
-            for answer, reason in self._answer_steps(message, history):
-                if answer is None:
+            for found, reason in self._reply_steps(message, history):
+                if found is None:
                     yield (f'<span class="qa-rebuild">Rebuilding the index from the articles before answering: '
                            f"it cannot be used ({escape_text(reason)}). This can take a minute.</span>")
-                elif reason:
+                    continue
+                if isinstance(found, EventsReply):
+                    from .events_view import events_reply
+
+                    text = events_reply(found.topic, found.events)
+                else:
+                    text = render_answer(found)
+                if reason:
                     yield (f'<span class="qa-rebuild">The index was rebuilt from the articles in '
                            f"{time.perf_counter() - started:.0f} s before this answer: it could not be used "
-                           f"({escape_text(reason)}).</span>\n\n{render_answer(answer)}")
+                           f"({escape_text(reason)}).</span>\n\n{text}")
                 else:
-                    yield render_answer(answer)
+                    yield text
         except QAError as exc:
             yield f"**Cannot answer:** {escape_text(str(exc))}"
 
@@ -94,7 +94,7 @@ class ChatService:
 
     def events(self, query: str | None = None, doc_id: str | None = None):
         """The events of the indexed articles (see :func:`qa.events`)."""
-        from ..answer.events import events_of
+        from ..chronology.events import events_of
 
         return events_of(self.retriever.data, query=query, doc_id=doc_id, where=str(self.index_dir))
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
-from ..answer.chronology import TimelineEntry
-from ..answer.events import Event
+from ..chronology.timeline import TimelineEntry
+from ..chronology.events import Event
 from .render import external_link, format_date, marked_html, safe_url
 
 

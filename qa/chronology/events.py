@@ -1,6 +1,6 @@
 """Events across articles: one entry per happening, with every source, disagreements shown.
 
-The sentence timeline (:mod:`qa.answer.chronology`) lists each dated sentence; eight reports of one
+The sentence timeline (:mod:`qa.chronology.timeline`) lists each dated sentence; eight reports of one
 story then show the same inspection four times in different words. Here the dated sentences
 that say the same thing about the same subject become one :class:`Event`: sentences whose
 dates agree are its ``sources``, and sentences that say the same thing with a date that cannot
@@ -13,9 +13,9 @@ be the same (January 2016 against February 2016) are its ``conflicts``, each wit
 ...     if event.conflicts:
 ...         print("   ", event.conflicts_line())
 
-Two sentences are the same happening (:func:`~qa.answer.event_grouping.same_thing`) when they share a kind of event
-(inspected, rated, issued, closed, published, met ...; :data:`~qa.answer.dated_clauses.EVENT_KINDS`) and their sentence
-vectors, content words and names are close enough (:class:`~qa.answer.event_grouping.Thresholds`, chosen on labelled
+Two sentences are the same happening (:func:`~qa.chronology.event_grouping.same_thing`) when they share a kind of event
+(inspected, rated, issued, closed, published, met ...; :data:`~qa.chronology.dated_clauses.EVENT_KINDS`) and their sentence
+vectors, content words and names are close enough (:class:`~qa.chronology.event_grouping.Thresholds`, chosen on labelled
 pairs: ``python -m qa.evaluate.events``). Dates are compatible when their periods overlap:
 "2015" and "December 2015" are, "January 2016" and "February 2016" are not.
 """
@@ -33,10 +33,10 @@ from ..errors import QAError
 from ..ingest import dates
 from ..records import Source
 from ..text import content_stems
-from .chronology import check_dated_index
+from .timeline import check_dated_index
 from .dated_clauses import Citation, Statement, statements_of
 from .event_grouping import DEFAULT_THRESHOLDS, Thresholds, compatible, group_statements
-from .retriever import index_and_name
+from ..store.handle import index_and_name
 
 __all__ = ["Citation", "DateClaim", "Event", "Thresholds", "byline", "events", "events_of", "events_topic",
            "period_of", "short_publisher"]

@@ -18,7 +18,7 @@ from ..errors import QAError
 from ..ingest import dates
 from ..records import Cited, DateMention, Source
 from ..store import index_files as store
-from .retriever import index_and_name
+from ..store.handle import index_and_name
 
 
 @dataclass
