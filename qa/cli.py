@@ -217,9 +217,10 @@ def cmd_train(args) -> int:
     from .evaluate.fitting import train_answer_model
 
     settings = AnswerSettings(reader_dir=str(out))
-    model = train_answer_model(squad, work / "squad", settings, log=log)
-    (out / "answer_model.json").write_text(model.to_json(), encoding="utf-8")
-    print(f"answer model written to {out / 'answer_model.json'} (threshold {model.threshold:.3f})")
+    model = train_answer_model(squad, work / "squad", settings, embedding_model=args.model, log=log)
+    path = settings.fitted_model_path(args.model)
+    path.write_text(model.to_json(), encoding="utf-8")
+    print(f"answer model written to {path} (threshold {model.threshold:.3f})")
     return 0
 
 
@@ -324,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder for the reader and answer model (default: the shipped qa/reader/model)")
     p.add_argument("--work", default="build/training", help="working folder (default build/training)")
     p.add_argument("--fit-only", action="store_true", help="keep the reader in --out; fit the answer model only")
+    p.add_argument("--model", help="the embedding model the answer model is fitted for (default: $QA_MODEL or "
+                                   "all-MiniLM-L6-v2; each model has its own answer model)")
     p.add_argument("--layers", type=int, default=TrainingSettings.layers, help="transformer layers of the reader")
     p.add_argument("--epochs", type=int, default=TrainingSettings.epochs)
     p.add_argument("--seed", type=int, default=TrainingSettings.seed)

@@ -134,8 +134,20 @@ class AnswerSettings:
     def reader_folder(self) -> Path:
         return Path(self.reader_dir) if self.reader_dir else PROJECT_ROOT / "qa" / "reader" / "model"
 
-    def answer_model_path(self) -> Path:
-        return self.reader_folder() / "answer_model.json"
+    def answer_model_path(self, embedding_model: str | None = None) -> Path:
+        """The answer model fitted for ``embedding_model`` (its cosines are signals):
+        ``answer_model-<name>.json`` when one was fitted for it (``qa train --fit-only
+        --model NAME``), else ``answer_model.json``, fitted for the default model."""
+        own = self.fitted_model_path(embedding_model)
+        return own if own.is_file() else self.reader_folder() / "answer_model.json"
+
+    def fitted_model_path(self, embedding_model: str | None = None) -> Path:
+        """Where ``qa train`` writes the answer model it fits for ``embedding_model``."""
+        name = (embedding_model or DEFAULT_MODEL).rsplit("/", 1)[-1]
+        if name.lower() == DEFAULT_MODEL.lower():
+            return self.reader_folder() / "answer_model.json"
+        slug = "".join(c if c.isalnum() or c in "-." else "-" for c in name)
+        return self.reader_folder() / f"answer_model-{slug}.json"
 
     def describe(self) -> str:
         threshold = "fitted" if self.threshold is None else f"{self.threshold:g}"

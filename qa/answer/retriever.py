@@ -84,7 +84,7 @@ class Retriever:
     def answer_model(self) -> AnswerModel:
         """The fitted weights and calibration of ranking and abstention (:mod:`qa.answer.answer_model`)."""
         if self._answer_model is None:
-            self._answer_model = load_answer_model(self.settings.answer_model_path())
+            self._answer_model = load_answer_model(self.settings.answer_model_path(self.data.model))
         return self._answer_model
 
     @answer_model.setter

@@ -249,13 +249,17 @@ def choose_threshold(probability: np.ndarray, right: np.ndarray, target: float) 
 
 
 def train_answer_model(squad: Path, work: Path, settings: AnswerSettings, held_out_articles: int = 5,
-                       log: Log = print) -> AnswerModel:
-    """Write the SQuAD articles as a corpus in ``work``, index them, and fit."""
+                       embedding_model: str | None = None, log: Log = print) -> AnswerModel:
+    """Write the SQuAD articles as a corpus in ``work``, index them with ``embedding_model``
+    (default: the product's), and fit."""
+    from ..config import default_model
+
     articles = read_squad(squad)
     train, held_out = split_articles(articles, held_out_articles)
     corpus = write_corpus(articles, work / "articles")
-    index = work / "index"
-    build_index(corpus_dir=corpus, index_dir=index, wait=True)
+    model = embedding_model or default_model()
+    index = work / f"index-{model.rsplit('/', 1)[-1]}"
+    build_index(corpus_dir=corpus, index_dir=index, model=model, wait=True)
     retriever = Retriever(index_dir=index, settings=settings)
     data = retriever.data
     doc_of = {}
