@@ -300,7 +300,7 @@ class Retriever:
             highlight=(start, end),
             rank=rank,
             sentence_score=float(ranked.scored.final[best]),
-            dates=[d.to_dict() for d in passage.dates],
+            dates=list(passage.dates),
             support=float(ranked.scored.probability[best]),
             missing_names=self._sentence_chooser(data)[1].missing_names(ranked.pool.asked, passage.doc_id),
             page=passage.page,
