@@ -67,8 +67,8 @@ def _text(value: Any) -> str:
 
 
 class Cited:
-    """A record that cites a :class:`Source` (a hit, a timeline entry): the source's fields
-    read as its own, by the names citations have always used."""
+    """A record that cites a :class:`Source` (a hit, a timeline entry, an indexed document):
+    the source's fields read as its own, by the names citations have always used."""
 
     source: Source
 

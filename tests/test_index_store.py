@@ -83,6 +83,14 @@ def test_a_manifest_entry_reads_into_a_record_and_writes_back_the_same():
     assert (bare.author, bare.pages, bare.extra, bare.also_published) == ("", 0, {}, ())
 
 
+def test_hits_of_an_article_share_its_source(seed_corpus, tmp_path, hash_embedder):
+    build_index(seed_corpus, tmp_path / "index", embedder=hash_embedder)
+    retriever = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder)
+    hits = retriever.retrieve("improvement notice", k=8)
+    assert len({h.doc_id for h in hits}) < len(hits)  # some article gives two hits
+    assert all(h.source is retriever.data.documents[h.doc_id].source for h in hits)
+
+
 def test_vector_store_agrees_with_brute_force(built, hash_embedder):
     data = store.load_index(built)
     ids = np.array([p.id for p in data.passages])
