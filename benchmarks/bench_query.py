@@ -67,7 +67,7 @@ def _naive_over(data, naive: NaivePipeline) -> None:
     ids = np.array([p.id for p in data.passages], dtype=np.int64)
     naive.index_vectors(np.ascontiguousarray(data.vector_store.reconstruct(ids)))
     naive.texts = [p.text for p in data.passages]
-    naive.titles = [str((data.documents.get(p.doc_id) or {}).get("title", "")) for p in data.passages]
+    naive.titles = [data.documents[p.doc_id].title for p in data.passages]
 
 
 def new_questions(questions: list[str]) -> list[str]:

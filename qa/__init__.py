@@ -22,7 +22,7 @@ from .errors import (
     QAError,
     QuestionError,
 )
-from .records import DateMention, Passage, Source
+from .records import DateMention, IndexedDocument, Passage, Source
 
 __version__ = "0.1.0"
 
@@ -45,7 +45,8 @@ _LAZY = {
 
 __all__ = sorted(list(_LAZY) + [
     "QAError", "CorpusError", "DocumentError", "IndexCorruptError", "IndexLockedError",
-    "IndexMismatchError", "IndexNotFoundError", "ModelError", "QuestionError", "DateMention", "Passage", "Source",
+    "IndexMismatchError", "IndexNotFoundError", "ModelError", "QuestionError", "DateMention", "IndexedDocument",
+    "Passage", "Source",
 ])
 
 

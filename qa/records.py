@@ -1,9 +1,14 @@
-"""The typed records that flow between the layers: where a text comes from, a passage as
-the index keeps it, a date found in a text.
+"""The typed records that flow between the layers: an article as read (:class:`Document`)
+and as the index keeps it (:class:`IndexedDocument`), where a text comes from
+(:class:`Source`), a passage as the index keeps it, a date found in a text.
 
->>> source = Source.from_metadata({"title": "Notice closed", "publisher": "Coast Times", "published": "2018-07-23"})
->>> source.title, source.published
-('Notice closed', '2018-07-23')
+>>> doc = Document(doc_id="a", title="Notice closed", body="It closed.", publisher="Coast Times",
+...                published="2018-07-23", source="a.md", sha256="0f")
+>>> entry = IndexedDocument.of(doc, passages=1)
+>>> entry.title, entry.published, entry.file
+('Notice closed', '2018-07-23', 'a.md')
+>>> IndexedDocument.from_json(entry.to_json()) == entry
+True
 >>> p = Passage(passage_id="a#p0", doc_id="a", text="It closed. In May.", start=0, end=18,
 ...             sentences=[(0, 10), (11, 18)])
 >>> Passage.from_json(p.to_json()) == p
@@ -18,6 +23,8 @@ from typing import Any, Mapping
 SOURCE_FIELDS = ("title", "publisher", "author", "published", "published_note", "published_source", "url")
 # Where a publication date may be read (qa.ingest.metadata); '' when the article states none.
 PUBLISHED_SOURCES = ("front matter", "html meta", "json-ld", "time element", "dateline", "feed", "pdf metadata", "")
+# What a citation of a syndicated copy shows (and the manifest keeps of it, with its file).
+CITATION_FIELDS = ("title", "publisher", "published", "url")
 
 
 @dataclass(frozen=True)
@@ -26,7 +33,8 @@ class Source:
     precision known (2018-07-23, 2016-08, 2016); ``published_note`` says why it is
     uncertain, when it is; ``published_source`` where it was read ('' when the article
     states no date: never guessed). ``also_published`` are syndicated copies of the
-    article elsewhere (qa.ingest.syndication), cited with it."""
+    article elsewhere (qa.ingest.syndication), cited with it; ``file`` is the corpus file
+    the text was read from, relative to the corpus."""
 
     title: str = ""
     publisher: str = ""
@@ -36,22 +44,31 @@ class Source:
     url: str = ""
     published_source: str = ""
     also_published: tuple["Source", ...] = ()
+    file: str = ""
 
     @classmethod
-    def from_metadata(cls, meta: Mapping[str, Any] | None) -> "Source":
-        """The source fields of a document's metadata (a manifest entry); others are ignored."""
-        meta = meta or {}
-        copies = tuple(cls.from_metadata(copy) for copy in meta.get("also_published") or () if isinstance(copy, Mapping))
-        return cls(**{name: str(meta.get(name) or "") for name in SOURCE_FIELDS}, also_published=copies)
+    def of(cls, document: "Document") -> "Source":
+        """What a citation of ``document`` shows, its syndicated copies included."""
+        return cls(**{name: _text(getattr(document, name)) for name in SOURCE_FIELDS}, file=_text(document.source),
+                   also_published=tuple(document.also_published))
+
+    def as_copy(self) -> "Source":
+        """What a citation of this text as a syndicated copy of another shows: :meth:`citation`'s fields and the file."""
+        return Source(**self.citation(), file=self.file)
 
     def citation(self) -> dict[str, str]:
         """Title, publisher, published and url: what a citation of a copy shows."""
-        return {"title": self.title, "publisher": self.publisher, "published": self.published, "url": self.url}
+        return {name: getattr(self, name) for name in CITATION_FIELDS}
+
+
+def _text(value: Any) -> str:
+    """A text field as the manifest has always read it: missing, None or empty is ''."""
+    return str(value or "")
 
 
 class Cited:
-    """A record that cites a :class:`Source` (a hit, a timeline entry): the source's fields
-    read as its own, by the names citations have always used."""
+    """A record that cites a :class:`Source` (a hit, a timeline entry, an indexed document):
+    the source's fields read as its own, by the names citations have always used."""
 
     source: Source
 
@@ -136,20 +153,73 @@ class Document:
     # (start, end) of each page in ``body`` for paged documents (PDF), page 1 first; empty
     # for articles without pages. Passages never run across two pages.
     pages: list[tuple[int, int]] = field(default_factory=list)
-    # Syndicated copies of this article in the corpus (title, publisher, published, url,
-    # source each), found when the index is built; see qa.ingest.syndication.
-    also_published: list[dict[str, str]] = field(default_factory=list)
+    # Syndicated copies of this article in the corpus (each a Source with its file: see
+    # Source.as_copy), found when the index is built; see qa.ingest.syndication.
+    also_published: tuple[Source, ...] = ()
 
-    def metadata(self) -> dict[str, Any]:
-        meta = {name: getattr(self, name) for name in SOURCE_FIELDS}
-        meta.update(source=self.source, sha256=self.sha256)
+
+
+@dataclass(frozen=True)
+class IndexedDocument(Cited):
+    """An article as the index keeps it: one entry of the manifest's ``documents``, under
+    its document id. ``source`` is its citation (built once when the index is loaded and
+    shared by every hit and timeline entry of the article; ``source.file`` is the file it
+    was read from); ``sha256`` of that file's bytes decides whether it changed; ``passages``
+    and ``pages`` (0 for an article without pages) are counts; ``extra`` holds the
+    reader's other fields (front matter the citation does not show)."""
+
+    source: Source
+    sha256: str = ""
+    passages: int = 0
+    pages: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        """The corpus file the article was read from, relative to the corpus."""
+        return self.source.file
+
+    @classmethod
+    def of(cls, document: Document, passages: int) -> "IndexedDocument":
+        """``document`` as the index keeps it once split into ``passages`` passages."""
+        return cls(source=Source.of(document), sha256=document.sha256, passages=passages, pages=len(document.pages),
+                   extra=dict(document.extra))
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest's entry: the source's fields at the top level, its file as "source"."""
+        row: dict[str, Any] = {name: getattr(self.source, name) for name in SOURCE_FIELDS}
+        row.update(source=self.file, sha256=self.sha256)
         if self.extra:
-            meta["extra"] = self.extra
+            row["extra"] = self.extra
         if self.pages:
-            meta["pages"] = len(self.pages)
+            row["pages"] = self.pages
         if self.also_published:
-            meta["also_published"] = self.also_published
-        return meta
+            row["also_published"] = [{**copy.citation(), "source": copy.file} for copy in self.also_published]
+        row["passages"] = self.passages
+        return row
+
+    @classmethod
+    def from_json(cls, row: Mapping[str, Any]) -> "IndexedDocument":
+        """An entry of the manifest's ``documents``. Raises ``ValueError`` saying what is
+        wrong when a count, ``extra`` or a copy has the wrong shape; a text field that is
+        missing or empty reads as ''."""
+        if not isinstance(row, Mapping):
+            raise ValueError("is not a mapping")
+        counts = {name: row.get(name, 0) for name in ("passages", "pages")}
+        for name, count in counts.items():
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValueError(f"has {name!r} {count!r}, not a count")
+        extra = row.get("extra") or {}
+        copies = row.get("also_published") or []
+        if not isinstance(extra, Mapping):
+            raise ValueError("has an 'extra' that is not a mapping")
+        if not isinstance(copies, list) or not all(isinstance(copy, Mapping) for copy in copies):
+            raise ValueError("has an 'also_published' that is not a list of mappings")
+        source = Source(**{name: _text(row.get(name)) for name in SOURCE_FIELDS}, file=_text(row.get("source")),
+                        also_published=tuple(Source(**{name: _text(copy.get(name)) for name in CITATION_FIELDS},
+                                                    file=_text(copy.get("source"))) for copy in copies))
+        return cls(source=source, sha256=_text(row.get("sha256")), passages=counts["passages"], pages=counts["pages"],
+                   extra=dict(extra))
 
 
 @dataclass

@@ -5,6 +5,7 @@ import qa
 from qa.answer.compose import NOT_FOUND, Answer, compose_answer
 from qa.answer.question import follow_up_query, is_follow_up, user_questions
 from qa.errors import QuestionError
+from qa.records import DateMention
 
 
 @pytest.mark.parametrize("question", [
@@ -213,13 +214,13 @@ def test_a_when_answer_lists_a_date_it_cannot_resolve_instead_of_choosing_anothe
 
     text = "On 19 November, the authority received a challenge to a closure date of 31 August 2025."
     undated = Hit("a#p0", "a", text, 1.0, Source(), 0, len(text), (0, len(text)),
-                  dates=[d.to_dict() for d in find_dates(text, "")])
+                  dates=find_dates(text, ""))
     assert date_note(undated).short == "19 November (year unknown), 31 Aug 2025"
     assert date_note(undated).detail == (
         "dates in the sentence: \u201c19 November\u201d (its year is not stated and the article's date is not "
         "known); 31 August 2025 (as stated in the sentence)")
     dated = Hit("a#p0", "a", text, 1.0, Source(published="2024-12-01"), 0, len(text), (0, len(text)),
-                dates=[d.to_dict() for d in find_dates(text, "2024-12-01")])
+                dates=find_dates(text, "2024-12-01"))
     assert date_note(dated).short == "19 Nov 2024, 31 Aug 2025"
     assert date_note(dated).detail.startswith("dates of the events, as stated in the sentence: 19 November 2024")
 
@@ -238,8 +239,8 @@ class _ByQuestion(_Recorder):
 
 def _dated(hit, *dates):
     """``hit`` with date mentions ``(text, value, relation)`` placed where ``text`` is in it."""
-    hit.dates = [{"start": hit.text.index(t), "end": hit.text.index(t) + len(t), "text": t, "value": v,
-                  "relation": r} for t, v, r in dates]
+    hit.dates = [DateMention(text=t, start=hit.text.index(t), end=hit.text.index(t) + len(t), value=v,
+                             precision="year" if len(v) == 4 else "month", relation=r) for t, v, r in dates]
     return hit
 
 

@@ -1,6 +1,7 @@
 """The package's shape, checked from its source: each layer imports only the layers below
-it, no import cycles (imports inside functions count), FAISS behind one module, and no
-module grown past what one reading takes in."""
+it, no import cycles (imports inside functions count), FAISS behind one module, no
+module grown past what one reading takes in, and records passed between functions where a
+metadata dict used to be."""
 from __future__ import annotations
 
 import ast
@@ -123,3 +124,87 @@ def test_the_checker_sees_imports_inside_functions():
     # retriever.answer() imports compose inside the method: the graph must hold that edge.
     assert "qa.answer.compose" in GRAPH["qa.answer.retriever"]
     assert "qa.store.faiss_store" in GRAPH["qa.store.open_store"]
+
+
+# --- records, not metadata dicts ------------------------------------------------------------
+# What a parameter, return value or record field of these names holds has a record; a
+# mapping by such a name is that record taken apart into a dict (read with `.get`, its
+# schema a list of keys). A function's own name counts for its return value.
+RECORD_FOR_NAME = {
+    "meta": "IndexedDocument", "metadata": "IndexedDocument", "documents": "IndexedDocument",
+    "indexed": "IndexedDocument", "document": "Document or IndexedDocument", "doc": "Document or IndexedDocument",
+    "also_published": "Source",
+    "passage": "Passage", "passages": "Passage",
+    "dates": "DateMention", "mention": "DateMention", "mentions": "DateMention",
+    "hit": "Hit", "hits": "Hit", "citations": "Hit",
+}
+MAPPINGS = {"dict", "Dict", "Mapping", "MutableMapping"}
+CONTAINERS = {"list", "List", "tuple", "Tuple", "Sequence", "Iterable", "Iterator", "set", "frozenset",
+              "Optional", "Union"}
+
+
+def holds_a_plain_mapping(annotation: ast.expr | None) -> bool:
+    """Whether ``annotation`` is, or holds as an element, a mapping from names to plain values:
+    ``dict``, ``dict[str, Any]``, ``Mapping[str, dict]``, ``list[dict]``, ``dict | None``. A
+    table of records keyed by id (``dict[str, IndexedDocument]``) is not one."""
+    if annotation is None:
+        return False
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):  # a quoted annotation
+        return holds_a_plain_mapping(ast.parse(annotation.value, mode="eval").body)
+    if isinstance(annotation, ast.BinOp):  # X | None
+        return holds_a_plain_mapping(annotation.left) or holds_a_plain_mapping(annotation.right)
+    name = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+    name = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", "")
+    if not isinstance(annotation, ast.Subscript):
+        return name in MAPPINGS
+    arguments = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+    if name in MAPPINGS:
+        values = arguments[-1]
+        record = isinstance(values, ast.Name) and values.id[:1].isupper() and values.id not in MAPPINGS | {"Any"}
+        return not record
+    return name in CONTAINERS and any(holds_a_plain_mapping(a) for a in arguments)
+
+
+def metadata_dicts(module: str) -> list[str]:
+    """The public functions' parameters and return values, and the record fields, of
+    ``module`` that a :data:`RECORD_FOR_NAME` name declares as a plain mapping."""
+    found = []
+
+    def check(where: str, name: str, annotation: ast.expr | None) -> None:
+        if name in RECORD_FOR_NAME and holds_a_plain_mapping(annotation):
+            found.append(f"{module}.{where}: a plain dict where a record exists; use {RECORD_FOR_NAME[name]}")
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                for field in node.body:  # dataclass fields and class annotations
+                    if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name):
+                        check(f"{node.name}.{field.target.id}", field.target.id, field.annotation)
+                visit(node.body, f"{prefix}{node.name}.")
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if node.name.startswith("_") and node.name != "__init__":
+                    continue
+                arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                for argument in arguments:
+                    check(f"{prefix}{node.name}(): parameter {argument.arg}", argument.arg, argument.annotation)
+                check(f"{prefix}{node.name}() returns", node.name, node.returns)
+
+    visit(ast.parse(MODULES[module].read_text(encoding="utf-8")).body, "")
+    return found
+
+
+def test_records_are_passed_not_metadata_dicts():
+    found = [problem for module in sorted(MODULES) for problem in metadata_dicts(module)]
+    assert not found, "\n".join(found)
+
+
+def test_the_metadata_dict_check_sees_what_it_forbids():
+    def annotation(text: str) -> ast.expr:
+        return ast.parse(text, mode="eval").body
+
+    for forbidden in ("dict", "dict[str, Any]", "Mapping[str, Any] | None", "dict[str, dict]", "list[dict]",
+                      "'list[dict[str, str]]'", "tuple[Mapping, ...]"):
+        assert holds_a_plain_mapping(annotation(forbidden)), forbidden
+    for allowed in ("dict[str, IndexedDocument]", "list[DateMention]", "tuple[Source, ...]", "Hit | None", "str"):
+        assert not holds_a_plain_mapping(annotation(allowed)), allowed
+    assert "row" not in RECORD_FOR_NAME  # from_json(row: Mapping): JSON at the edge of a record is no metadata dict

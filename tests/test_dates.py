@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 
@@ -19,6 +20,7 @@ from qa.ingest.dates import (
 )
 from qa.ingest.documents import read_document
 from qa.answer.hits import Hit
+from qa.records import DateMention
 from qa.records import Source
 from conftest import SEED_CORPUS
 
@@ -154,7 +156,7 @@ def _hit(text, highlight, published, dates, note=""):
 def test_date_note_says_whether_the_date_is_the_events_or_the_reports():
     cyp_doc, _ = _mentions(CYP)
     closed = next(s for s in cyp_doc.body.split("\n\n") if "has been closed" in s)
-    dates = [m.to_dict() for m in find_dates(closed, cyp_doc.published)]
+    dates = find_dates(closed, cyp_doc.published)
     note = date_note(_hit(closed, (0, len(closed)), cyp_doc.published, dates))
     assert note.short == "reported 23 Jul 2018"  # a few words beside the quotation; why, on hover
     assert note.detail.startswith("date: reported 23 July 2018 (the article's publication date;")
@@ -162,7 +164,7 @@ def test_date_note_says_whether_the_date_is_the_events_or_the_reports():
 
     guardian, _ = _mentions(GUARDIAN)
     first = guardian.body.split("\n\n")[0]
-    dates = [m.to_dict() for m in find_dates(first, guardian.published, guardian.published_note)]
+    dates = find_dates(first, guardian.published, guardian.published_note)
     note = date_note(_hit(first, (0, len(first)), guardian.published, dates, guardian.published_note))
     assert note.short == "about 11 Aug 2016"
     assert note.detail.startswith("date: about 11 August 2016 (the date of the event, \u201cAugust 11\u201d")
@@ -176,7 +178,7 @@ def test_date_note_says_whether_the_date_is_the_events_or_the_reports():
     unknown = date_note(_hit(plain, (0, len(plain)), "", []))
     assert unknown.short == "date not known" and unknown.detail.startswith("date: not known")
     stated = "It was inspected in December 2015."
-    dates = [m.to_dict() for m in find_dates(stated, "2018-07-23")]
+    dates = find_dates(stated, "2018-07-23")
     assert date_note(_hit(stated, (0, len(stated)), "2018-07-23", dates)) == DateNote(
         "Dec 2015", "date: December 2015 (the date of the event, as stated in the sentence)"
     )
@@ -201,11 +203,11 @@ def test_built_passages_store_resolved_dates(seed_corpus, tmp_path, hash_embedde
     dated = [h for h in hits if h.dates]
     assert dated
     for h in dated:
-        assert all(h.text[d["start"]:d["end"]] == d["text"] for d in h.dates)
+        assert all(isinstance(d, DateMention) and h.text[d.start:d.end] == d.text for d in h.dates)
+        assert json.loads(json.dumps(h.to_dict()))["dates"] == [d.to_dict() for d in h.dates]
 
 
 def test_an_index_built_before_dates_is_rebuilt_in_full(seed_corpus, tmp_path, hash_embedder):
-    import json
 
     index = tmp_path / "index"
     qa.build_index(corpus_dir=seed_corpus, index_dir=index, embedder=hash_embedder)
@@ -244,7 +246,7 @@ def test_answer_to_a_when_question_states_the_date_beside_the_quote():
     from qa.answer.compose import compose_answer
 
     sentence = "Wandsworth Council has been given an improvement notice given on August 11."
-    dates = [m.to_dict() for m in find_dates(sentence, "2016-08", "not stated in the article")]
+    dates = find_dates(sentence, "2016-08", "not stated in the article")
     hit = _hit(sentence, (0, len(sentence)), "2016-08", dates, note="not stated in the article")
     when = compose_answer("when was the notice given?", [hit])
     assert when.text == f"\u201c{sentence}\u201d [1] \u2014 about 11 Aug 2016"

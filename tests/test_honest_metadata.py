@@ -55,7 +55,7 @@ def test_undated_articles_keep_relative_dates_unresolved(tmp_path, hash_embedder
     _write(corpus, "report.html", REPORT_2018)
     qa.build_index(corpus, tmp_path / "index", embedder=hash_embedder)
     data = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder).data
-    assert {meta["published"] for meta in data.documents.values()} == {""}
+    assert {document.published for document in data.documents.values()} == {""}
     mentions = [d for p in data.passages for d in p.dates]
     # "in 2012" and "in December 2015" are stated outright; "August 11" and "July 20" need the
     # article's year, which is unknown: they are left out, not resolved against a guess.

@@ -10,6 +10,7 @@ import qa
 from qa.store import index_files as store
 from qa.store.build import build_index
 from qa.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, StorageError
+from qa.records import IndexedDocument
 
 
 @pytest.fixture
@@ -49,10 +50,45 @@ def test_save_load_round_trip(built):
     store.save_index(data, out)
     again = store.load_index(out)
     assert again.passages == data.passages and again.documents == data.documents
+    # The manifest's entries are written back as they were read.
+    entries = [json.loads((folder / "manifest.json").read_text())["documents"] for folder in (built, out)]
+    assert entries[0] == entries[1]
     assert np.array_equal(again.sentence_vectors, data.sentence_vectors)
     ids = np.array([p.id for p in data.passages])
     assert np.array_equal(again.vector_store.reconstruct(ids), data.vector_store.reconstruct(ids))
     assert list((built).glob("*.tmp")) == []
+
+
+# A manifest entry as indexes have been written since syndicated copies and PDF pages:
+# the layout IndexedDocument reads and writes.
+ENTRY = {
+    "title": "Bridge reopens", "publisher": "Coast Times", "author": "A. Writer", "published": "2020-03-14",
+    "published_note": "", "published_source": "front matter", "url": "https://example.org/bridge",
+    "source": "bridge.pdf", "sha256": "ab" * 32, "extra": {"section": "Local"}, "pages": 2,
+    "also_published": [{"title": "Crossing open", "publisher": "Bay News", "published": "2020-03-15",
+                        "url": "", "source": "copy.md"}],
+    "passages": 5,
+}
+
+
+def test_a_manifest_entry_reads_into_a_record_and_writes_back_the_same():
+    entry = IndexedDocument.from_json(ENTRY)
+    assert (entry.title, entry.published, entry.file, entry.sha256, entry.passages, entry.pages) == (
+        "Bridge reopens", "2020-03-14", "bridge.pdf", "ab" * 32, 5, 2)
+    (copy,) = entry.also_published
+    assert (copy.publisher, copy.file) == ("Bay News", "copy.md") and entry.source.also_published == (copy,)
+    assert entry.to_json() == ENTRY and list(entry.to_json()) == list(ENTRY)
+    # Fields an older entry lacks read as empty, and are written back empty.
+    bare = IndexedDocument.from_json({"title": "T", "source": "t.md", "sha256": "00", "passages": 1})
+    assert (bare.author, bare.pages, bare.extra, bare.also_published) == ("", 0, {}, ())
+
+
+def test_hits_of_an_article_share_its_source(seed_corpus, tmp_path, hash_embedder):
+    build_index(seed_corpus, tmp_path / "index", embedder=hash_embedder)
+    retriever = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder)
+    hits = retriever.retrieve("improvement notice", k=8)
+    assert len({h.doc_id for h in hits}) < len(hits)  # some article gives two hits
+    assert all(h.source is retriever.data.documents[h.doc_id].source for h in hits)
 
 
 def test_vector_store_agrees_with_brute_force(built, hash_embedder):

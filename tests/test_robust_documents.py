@@ -65,8 +65,8 @@ def test_latin1_and_windows1252_files_are_decoded(corpus, tmp_path, hash_embedde
     report = build_index(corpus, tmp_path / "index", embedder=hash_embedder)
     assert sorted(report.added) == ["good", "latin", "windows"] and not report.skipped
     data = store.load_index(tmp_path / "index")
-    assert data.documents["latin"]["title"] == "Le café de la gare"
-    assert data.documents["windows"]["title"] == "Council’s “notice” closed"
+    assert data.documents["latin"].title == "Le café de la gare"
+    assert data.documents["windows"].title == "Council’s “notice” closed"
     texts = " ".join(p.text for p in data.passages)
     assert "Ça coûte très cher à Noël." in texts and "“improvement notice” was closed – at last" in texts
 
@@ -149,9 +149,9 @@ def test_headline_markup_is_kept_as_text(corpus, tmp_path, hash_embedder):
     (corpus / "plain.txt").write_text("<a href=\"javascript:alert(1)\">Library</a> opens\n\nThe library opened on Sunday morning.\n")
     build_index(corpus, tmp_path / "index", embedder=hash_embedder)
     docs = store.load_index(tmp_path / "index").documents
-    assert docs["md"]["title"] == "<script>alert(1)</script> Council <b>fails</b>"
-    assert docs["heading"]["title"] == "<i>Ferry</i> sinks & <img src=x onerror=alert(1)>"
-    assert docs["plain"]["title"] == '<a href="javascript:alert(1)">Library</a> opens'
+    assert docs["md"].title == "<script>alert(1)</script> Council <b>fails</b>"
+    assert docs["heading"].title == "<i>Ferry</i> sinks & <img src=x onerror=alert(1)>"
+    assert docs["plain"].title == '<a href="javascript:alert(1)">Library</a> opens'
     hit = qa.Retriever(tmp_path / "index", embedder=hash_embedder).retrieve("council failed inspection", k=1)[0]
     assert hit.title == "<script>alert(1)</script> Council <b>fails</b>"
 

@@ -99,6 +99,10 @@ def test_damaged_manifest_is_reported_and_rebuilt(site, how):
     (lambda m: m["files"]["passages"].update(name="../corpus/harbour.md"), "not a file in the index folder"),
     (lambda m: m["files"]["passages"].update(name="/etc/passwd"), "not a file in the index folder"),
     (lambda m: m.pop("documents"), "lacks 'documents'"),
+    (lambda m: m["documents"].update(harbour="harbour.md"), "an entry in 'documents' is not a mapping"),
+    (lambda m: m["documents"]["harbour"].update(passages="3"), "document 'harbour' has 'passages' '3', not a count"),
+    (lambda m: m["documents"]["harbour"].update(extra="x"), "'extra' that is not a mapping"),
+    (lambda m: m["documents"]["harbour"].update(also_published=["copy.md"]), "not a list of mappings"),
     (lambda m: m.update(format="something-else"), "is not a qa index manifest"),
 ])
 def test_edited_manifest_is_an_error_not_a_crash(site, edit, message):

@@ -9,7 +9,7 @@ import pytest
 
 from qa.answer.asked import read_question
 from qa.answer.sentence_choice import ArticleWords, SentenceChooser
-from qa.records import Passage
+from qa.records import IndexedDocument, Passage, Source
 from qa.store.build import build_index
 from qa.store.index_files import load_index
 
@@ -38,8 +38,8 @@ def test_word_share_and_answer_type_per_sentence():
 def test_names_are_matched_in_the_article_not_the_sentence():
     passage = _passage(1, "Inspectors visited Heckmondwike Primary School in May.",
                        "A significant number of pupils are persistently absent.")
-    articles = ArticleWords({"d": {"title": "Heckmondwike school told to improve", "published": "2024-05-01"}},
-                            [passage])
+    article = IndexedDocument(Source(title="Heckmondwike school told to improve", published="2024-05-01"))
+    articles = ArticleWords({"d": article}, [passage])
     asked = read_question("Do many children at Heckmondwike miss school?")
     assert articles.missing_names(asked, "d") == []
     assert articles.missing_names(read_question("Do many children at Dewsbury miss school?"), "d") == ["Dewsbury"]
@@ -54,7 +54,7 @@ def test_names_are_matched_in_the_article_not_the_sentence():
 def test_the_articles_tell_which_words_are_names():
     passage = _passage(1, "The council said it would say more about Heckmondwike Primary next week.",
                        "Inspectors praised Heckmondwike staff.", doc="d")
-    articles = ArticleWords({"d": {"title": "School news"}}, [passage])
+    articles = ArticleWords({"d": IndexedDocument(Source(title="School news"))}, [passage])
     assert articles.written_as("heckmondwike", ["d"]) is True
     assert articles.written_as("Say", ["d"]) is False
     assert articles.written_as("Croydon", ["d"]) is None

@@ -83,7 +83,7 @@ def test_editing_or_removing_either_copy_keeps_the_index_right(story, tmp_path, 
                     encoding="utf-8")
     report, retriever = build(story, index, hash_embedder)
     assert report.added == ["ylg-improvement-notice"] and report.relisted == [GUARDIAN[:-3]]
-    assert "also_published" not in retriever.data.documents[GUARDIAN[:-3]]
+    assert retriever.data.documents[GUARDIAN[:-3]].also_published == ()
     # A copy again, then the canonical article removed: the copy takes its place.
     copy.write_text(sister_paper_copy(), encoding="utf-8")
     report, retriever = build(story, index, hash_embedder)
@@ -98,7 +98,7 @@ def test_editing_or_removing_either_copy_keeps_the_index_right(story, tmp_path, 
     copy.unlink()
     report, retriever = build(story, index, hash_embedder)
     assert report.added == [GUARDIAN[:-3]] and report.removed == ["ylg-improvement-notice"]
-    assert "also_published" not in retriever.data.documents[GUARDIAN[:-3]]
+    assert retriever.data.documents[GUARDIAN[:-3]].also_published == ()
 
 
 def test_two_reports_of_one_story_are_not_copies():

@@ -96,5 +96,5 @@ def test_a_killed_add_replace_is_put_right_by_the_next_build(site, tmp_path, kil
     assert not [p.name for p in corpus.iterdir() if p.name.startswith(".")]
     expected = old if kept == "old" else replacement.read_bytes()
     assert (corpus / "harbour.md").read_bytes() == expected
-    title = load_index(index).documents["harbour"]["title"]
+    title = load_index(index).documents["harbour"].title
     assert title == ("Harbour bridge reopens after repairs" if kept == "old" else "Harbour bridge closes again")

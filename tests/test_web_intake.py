@@ -159,14 +159,14 @@ def test_feed_adds_new_items_and_a_second_run_adds_nothing(server, env, tiny_cor
     assert "skipped   School rated good: same text and publisher as school.md, already in the corpus" in out
     assert "skipped   Teaser only:" in out and "404 Not Found" in out
     docs = qa.Retriever(index_dir=env / "index").data.documents
-    by_title = {meta["title"]: meta for meta in docs.values()}
+    by_title = {document.title: document for document in docs.values()}
     # The page's own date wins; the feed's date is used where the page states none.
-    assert (by_title["Ferry service restored"]["published"], by_title["Ferry service restored"]["published_source"]) \
+    assert (by_title["Ferry service restored"].published, by_title["Ferry service restored"].published_source) \
         == ("2021-05-04", "html meta")
-    assert (by_title["Library opens on Sundays"]["published"], by_title["Library opens on Sundays"]["published_source"]) \
+    assert (by_title["Library opens on Sundays"].published, by_title["Library opens on Sundays"].published_source) \
         == ("2021-09-10", "feed")
     # An item whose page is gone but which carries its text in the feed.
-    assert by_title["Pontoon to open"]["published_source"] == "feed"
+    assert by_title["Pontoon to open"].published_source == "feed"
     files = corpus_files(tiny_corpus)
     assert main(["add", "--feed", f"{server}/feed.xml"]) == 0
     out = capsys.readouterr().out

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..ingest.dates import format_date, parse_period, unresolved_dates
+from ..records import DateMention
 from .abstention import abstain_reason
 from .answer_model import RIVALS
 from .answer_type import asked_type, is_when_question
@@ -116,14 +117,14 @@ def asks_about_another_time(question: str) -> bool:
     return bool(_OTHER_TIME.search(question)) or asked_type(question) in ("date", "duration")
 
 
-def _sentence_years(hit) -> list[int]:
+def _sentence_years(hit: Hit) -> list[int]:
     """The years of the dates stated in ``hit``'s highlighted sentence, leaving out those of a
     period running on from them ("since 2010", "until 2025", "by 2022") or starting after them."""
     lo, hi = hit.highlight
     years = []
-    for d in getattr(hit, "dates", None) or []:
-        if lo <= d.get("start", -1) < hi and not d.get("relation") and str(d.get("value", ""))[:4].isdigit():
-            years.append(int(str(d["value"])[:4]))
+    for d in hit.dates:
+        if lo <= d.start < hi and not d.relation and d.value[:4].isdigit():
+            years.append(int(d.value[:4]))
     return years
 
 
@@ -168,7 +169,7 @@ class DateNote:
         return self.short
 
 
-def date_note(hit) -> DateNote:
+def date_note(hit: Hit) -> DateNote:
     """What the answer to a "when" question should say about the date of ``hit``'s
     highlighted sentence: the date the sentence gives for the event, or, when it gives none,
     the date the article reported it, saying which it is.
@@ -182,14 +183,14 @@ def date_note(hit) -> DateNote:
     date: reported 23 July 2018 (the article's publication date; the sentence gives no date of its own)
     """
     lo, hi = hit.highlight
-    in_sentence = [d for d in getattr(hit, "dates", []) or [] if d["start"] >= lo and d["end"] <= hi]
-    events = [d for d in in_sentence if not d.get("relation")]
+    in_sentence = [d for d in hit.dates if d.start >= lo and d.end <= hi]
+    events = [d for d in in_sentence if not d.relation]
     unknown = unresolved_dates(hit.text[lo:hi], hit.published)
     if unknown:
         # "On 19 November ..." in an undated article: its date cannot be given, and a resolved
         # date beside it may belong to something else, so every date is listed, none chosen.
         sentence = hit.text[lo:hi]
-        listed = [(d["start"] - lo, f"{_describe(d)} ({_source(d, hit)})", _describe(d, short=True)) for d in events]
+        listed = [(d.start - lo, f"{_describe(d)} ({_source(d, hit)})", _describe(d, short=True)) for d in events]
         listed += [(sentence.find(text), f"\u201c{text}\u201d (its year is not stated and the article's date is not known)",
                     f"{text} (year unknown)") for text in unknown]
         listed.sort()
@@ -224,20 +225,20 @@ def stated_date_note(answer: Answer) -> DateNote | None:
     return note if answer.text.endswith(f" \u2014 {note.short}") else None
 
 
-def _describe(d: dict, short: bool = False) -> str:
-    label = format_date(d["value"], short=short)
-    return f"about {label}" if d.get("approximate") else label
+def _describe(d: DateMention, short: bool = False) -> str:
+    label = format_date(d.value, short=short)
+    return f"about {label}" if d.approximate else label
 
 
-def _source(d: dict, hit) -> str:
-    if not d.get("relative"):
+def _source(d: DateMention, hit: Hit) -> str:
+    if not d.relative:
         return "as stated in the sentence"
     publication = parse_period(hit.published)
     against = format_date(publication.value) if publication else "the article's date"
-    note = ", itself not certain" if d.get("approximate") else ""
-    return f"\u201c{d['text']}\u201d in the sentence, read against the article's date, {against}{note}"
+    note = ", itself not certain" if d.approximate else ""
+    return f"\u201c{d.text}\u201d in the sentence, read against the article's date, {against}{note}"
 
 
-def _only_relations(dates: list[dict]) -> str:
-    said = ", ".join(f"\u201c{d['relation']} {d['text']}\u201d" for d in dates)
+def _only_relations(dates: list[DateMention]) -> str:
+    said = ", ".join(f"\u201c{d.relation} {d.text}\u201d" for d in dates)
     return f"the sentence dates the event only as {said}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..records import Cited, Source
+from ..records import Cited, DateMention, Source
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Hit(Cited):
     highlight: tuple[int, int]
     rank: int = 0
     sentence_score: float = 0.0
-    dates: list[dict] = field(default_factory=list)  # qa.records.DateMention.to_dict(), offsets within text
+    dates: list[DateMention] = field(default_factory=list)  # the passage's, offsets within text
     support: float = 0.0
     missing_names: list[str] | None = None
     page: int | None = None  # 1-based page of a PDF; None for an article without pages
@@ -74,7 +74,7 @@ class Hit(Cited):
             "also_published": [copy.citation() for copy in self.also_published],
             "rank": self.rank,
             "sentence_score": self.sentence_score,
-            "dates": [dict(d) for d in self.dates],
+            "dates": [d.to_dict() for d in self.dates],
             "support": self.support,
             "relevance": self.relevance,
             "missing_names": self.missing_names,

@@ -16,7 +16,6 @@ import numpy as np
 from ..config import AnswerSettings
 from ..errors import IndexMismatchError, QuestionError
 from ..ingest.dates import check_index_dates, publication_bound, published_between
-from ..records import Source
 from ..store import index_files as store
 from ..store.cache import QuestionCache
 from ..store.embedder import Embedder, get_embedder
@@ -265,7 +264,7 @@ class Retriever:
         data = self.data
         titles = self._title_cache
         if titles is None or titles[0] is not data:
-            titles = self._title_cache = (data, {d: str((m or {}).get("title") or "") for d, m in data.documents.items()})
+            titles = self._title_cache = (data, {doc_id: document.title for doc_id, document in data.documents.items()})
         return titles[1]
 
     def reply(self, question: str, history=None, k: int = 5):
@@ -295,13 +294,13 @@ class Retriever:
             doc_id=passage.doc_id,
             text=passage.text,
             score=float(ranked.scored.probability[best]),
-            source=Source.from_metadata(data.documents.get(passage.doc_id)),
+            source=data.documents[passage.doc_id].source,
             start=passage.start,
             end=passage.end,
             highlight=(start, end),
             rank=rank,
             sentence_score=float(ranked.scored.final[best]),
-            dates=[d.to_dict() for d in passage.dates],
+            dates=list(passage.dates),
             support=float(ranked.scored.probability[best]),
             missing_names=self._sentence_chooser(data)[1].missing_names(ranked.pool.asked, passage.doc_id),
             page=passage.page,
@@ -327,8 +326,8 @@ def _allowed_docs(data: store.IndexData, published_after, published_before) -> s
             f"published_after ({after}) must be earlier than published_before ({before}); "
             "no article can be published in that range"
         )
-    return {doc_id for doc_id, meta in data.documents.items()
-            if published_between(meta.get("published", ""), after, before)}
+    return {doc_id for doc_id, document in data.documents.items()
+            if published_between(document.published, after, before)}
 
 
 _RETRIEVERS: dict[int, Retriever] = {}

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..records import Passage
+from ..records import IndexedDocument, Passage
 from ..text import content_stems
 from .answer_type import gives_type
 from .asked import Asked
@@ -39,7 +39,7 @@ class ArticleWords:
     and their content stems, worked out on first need. A question's names are looked for
     in the whole article: news names its subject in the headline or the first lines only."""
 
-    def __init__(self, documents: dict[str, dict], passages: list[Passage]):
+    def __init__(self, documents: dict[str, IndexedDocument], passages: list[Passage]):
         self._documents = documents
         self._passages = passages
         self._by_doc: dict[str, list[Passage]] | None = None
@@ -58,9 +58,9 @@ class ArticleWords:
                 for p in self._passages:
                     by_doc.setdefault(p.doc_id, []).append(p)
                 self._by_doc = by_doc
-            meta = self._documents.get(doc_id) or {}
+            document = self._documents[doc_id]
             # The publication year counts as a mention: "the 2018 report" is the article of 2018.
-            text = " ".join([str(meta.get("title", "")), str(meta.get("published", ""))[:4],
+            text = " ".join([document.title, document.published[:4],
                              *(p.text for p in self._by_doc.get(doc_id, []))])
             self._cased[doc_id] = text.replace("’", "'")
             found = self._texts[doc_id] = text.lower().replace("’", "'")

@@ -161,7 +161,7 @@ def statements_of(data, doc_id: str | None = None) -> list[Statement]:
     for passage in data.passages:
         if doc_id is not None and passage.doc_id != doc_id:
             continue
-        source = Source.from_metadata(data.documents.get(passage.doc_id, {}))
+        source = data.documents[passage.doc_id].source
         for (s, e), row in zip(passage.sentences, passage.sentence_rows):
             key = (passage.doc_id, passage.start + s)
             if key in seen:
@@ -180,7 +180,7 @@ def statements_of(data, doc_id: str | None = None) -> list[Statement]:
 
 
 def _article_texts(data) -> dict[str, str]:
-    texts: dict[str, list[str]] = {doc_id: [meta.get("title", "")] for doc_id, meta in data.documents.items()}
+    texts: dict[str, list[str]] = {doc_id: [document.title] for doc_id, document in data.documents.items()}
     for passage in data.passages:
         texts.setdefault(passage.doc_id, []).append(passage.text)
     return {doc_id: " ".join(parts) for doc_id, parts in texts.items()}

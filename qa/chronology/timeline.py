@@ -99,7 +99,7 @@ def timeline_of(data: store.IndexData, doc_id: str | None = None, include_publis
     for passage in data.passages:
         if doc_id is not None and passage.doc_id != doc_id:
             continue
-        meta = data.documents.get(passage.doc_id, {})
+        source = data.documents[passage.doc_id].source
         for d in passage.dates:
             # Passages overlap by a sentence: the same mention is stored twice.
             key = (passage.doc_id, passage.start + d.start)
@@ -108,25 +108,25 @@ def timeline_of(data: store.IndexData, doc_id: str | None = None, include_publis
             seen.add(key)
             s, e = next(((s, e) for s, e in passage.sentences if s <= d.start and d.end <= e),
                         (0, len(passage.text)))
-            entries.append(_entry(meta, passage.doc_id, kind="event", text=passage.text[s:e],
+            entries.append(_entry(source, passage.doc_id, kind="event", text=passage.text[s:e],
                                   start=passage.start + s, end=passage.start + e, mention=d,
                                   date_start=d.start - s, date_end=d.end - s))
     if include_published:
-        for this_id, meta in data.documents.items():
-            period = dates.parse_period(meta.get("published", ""))
+        for this_id, document in data.documents.items():
+            period = dates.parse_period(document.published)
             if period is None or (doc_id is not None and this_id != doc_id):
                 continue
             entries.append(_entry(
-                meta, this_id, kind="published", text=meta.get("title", ""), start=0, end=0,
+                document.source, this_id, kind="published", text=document.title, start=0, end=0,
                 mention=DateMention(text="", start=0, end=0, value=period.value, precision=period.precision,
-                                    approximate=bool((meta.get("published_note") or "").strip())),
+                                    approximate=bool(document.published_note.strip())),
                 date_start=0, date_end=0,
             ))
     entries.sort(key=_order)
     return entries
 
 
-def _entry(meta: dict, doc_id: str, kind: str, text: str, start: int, end: int, mention: DateMention,
+def _entry(source: Source, doc_id: str, kind: str, text: str, start: int, end: int, mention: DateMention,
            date_start: int, date_end: int) -> TimelineEntry:
     return TimelineEntry(
         value=mention.value,
@@ -139,7 +139,7 @@ def _entry(meta: dict, doc_id: str, kind: str, text: str, start: int, end: int, 
         start=start,
         end=end,
         doc_id=doc_id,
-        source=Source.from_metadata(meta),
+        source=source,
         relative=bool(mention.relative),
         approximate=bool(mention.approximate),
         relation=mention.relation,

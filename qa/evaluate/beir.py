@@ -29,6 +29,7 @@ import numpy as np
 from ..answer.question import check_question
 from ..answer.retriever import Retriever
 from ..errors import QAError, QuestionError
+from ..records import IndexedDocument
 from ..store import index_files
 from ..ingest import dates
 from ..store.build import READER_VERSION, SPLITTER, build_index
@@ -192,11 +193,11 @@ def prepare_index(name: str, data: BeirData, embedder: Embedder, cache_dir: Path
     return BenchmarkIndex(folder, left_out, time.perf_counter() - started)
 
 
-def copies_of(documents: dict[str, dict]) -> dict[str, list[str]]:
+def copies_of(documents: dict[str, IndexedDocument]) -> dict[str, list[str]]:
     """Index document id -> benchmark ids of the documents folded into it as syndicated
     copies (:mod:`qa.ingest.syndication`): not ranked on their own, cited with it."""
-    return {doc_id: [unquote(Path(c["source"]).with_suffix("").as_posix()) for c in meta.get("also_published") or ()]
-            for doc_id, meta in documents.items() if meta.get("also_published")}
+    return {doc_id: [unquote(Path(copy.file).with_suffix("").as_posix()) for copy in document.also_published]
+            for doc_id, document in documents.items() if document.also_published}
 
 
 def _build_progress(log: Log):

@@ -263,6 +263,6 @@ def train_answer_model(squad: Path, work: Path, settings: AnswerSettings, held_o
     retriever = Retriever(index_dir=index, settings=settings)
     data = retriever.data
     doc_of = {}
-    for doc_id, meta in data.documents.items():
-        doc_of[str((meta or {}).get("title", ""))] = doc_id
+    for doc_id, document in data.documents.items():
+        doc_of[document.title] = doc_id
     return fit(retriever, train, held_out, doc_of, settings, log)

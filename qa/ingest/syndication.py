@@ -100,11 +100,6 @@ def duplicate_key(body: str, publisher: str) -> tuple[str, str]:
     return " ".join(body.split()), name[4:] if name.startswith("the ") else name
 
 
-def copy_record(meta: dict) -> dict:
-    """What a citation shows of a copy: title, publisher, published, url (and its file)."""
-    return {name: str(meta.get(name) or "") for name in ("title", "publisher", "published", "url", "source")}
-
-
 def pairs_scores(texts: Iterable[str]) -> list[float]:
     """The overlap of every pair of ``texts`` (for measuring the threshold)."""
     sets = [shingles(t) for t in texts]

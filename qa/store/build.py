@@ -29,7 +29,7 @@ from .lexical import build_for_passages
 from .embedding import MAX_PASSAGES_PER_ARTICLE, SPLITTER, embed_articles, split_articles
 from .open_store import open_vector_store
 from .vectors import same_store, store_kind, store_spec
-from ..records import Document
+from ..records import Document, IndexedDocument, Source
 
 # Stored with the index: when reading articles changes what a body or its metadata holds
 # (2: dates only from what a page states, bylines, captions and list markers cleaned, PDF
@@ -107,7 +107,8 @@ class CorpusState:
 
 
 def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) -> CorpusState:
-    """Which documents are new, changed, deleted or unchanged relative to ``manifest``."""
+    """Which documents are new, changed, deleted or unchanged relative to ``manifest`` (as
+    :func:`~qa.store.index_files.read_manifest` gives it: its documents are records)."""
     documents, problems = load_corpus(corpus_dir)
     skipped = [(p.path, p.reason) for p in problems]
     unique: list[Document] = []
@@ -126,7 +127,7 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
         unique.append(doc)
     unique, copies = _syndicated_copies(unique, before)
     full_reason = ""
-    indexed: dict[str, dict] = {}
+    indexed: dict[str, IndexedDocument] = {}
     if manifest is None:
         full_reason = "no index yet"
     elif model and manifest["model"]["name"] != model:
@@ -146,7 +147,7 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
         old = indexed.get(doc.doc_id)
         if old is None:
             state.added.append(doc.doc_id)
-        elif old.get("sha256") != doc.sha256:
+        elif old.sha256 != doc.sha256:
             state.updated.append(doc.doc_id)
         else:
             state.unchanged.append(doc.doc_id)
@@ -159,13 +160,13 @@ def _syndicated_copies(documents: list[Document], indexed: set[str]) -> tuple[li
     ``also_published``; and (copy, canonical) file pairs. The canonical article of a story
     is one already indexed, else the earliest dated, else the first by id, so that adding
     a copy never moves the story's citations."""
-    from ..ingest.syndication import copy_record, group_copies
+    from ..ingest.syndication import group_copies
 
     order = sorted(documents, key=lambda d: (d.doc_id not in indexed, not d.published, d.published, d.doc_id))
     kept, copies = [], []
     for group in group_copies([d.body for d in order]):
         canonical = order[group.canonical]
-        canonical.also_published = [copy_record(order[i].metadata()) for i in group.copies]
+        canonical.also_published = tuple(Source.of(order[i]).as_copy() for i in group.copies)
         copies.extend((order[i].source, canonical.source) for i in group.copies)
         kept.append(canonical)
     ids = {d.doc_id for d in kept}
@@ -263,14 +264,14 @@ def build_index(
             changed = set(state.added) | set(state.updated)
             to_embed = [d for d in state.documents if d.doc_id in changed]
             # A copy added, edited away or removed changes its canonical article's list of
-            # copies while the canonical file stays as it was: its metadata is rewritten,
+            # copies while the canonical file stays as it was: its entry is rewritten,
             # its passages kept.
             unchanged = set(state.unchanged)
             for doc in state.documents:
                 if doc.doc_id in unchanged:
-                    meta = dict(doc.metadata(), passages=data.documents[doc.doc_id].get("passages", 0))
-                    if meta != data.documents[doc.doc_id]:
-                        data.documents[doc.doc_id] = meta
+                    entry = IndexedDocument.of(doc, passages=data.documents[doc.doc_id].passages)
+                    if entry != data.documents[doc.doc_id]:
+                        data.documents[doc.doc_id] = entry
                         report.relisted.append(doc.doc_id)
         articles, too_long = split_articles(to_embed, max_passages)
         if too_long:  # skipped with the reason; an updated one is removed (its old passages are gone)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import IndexLockedError, StorageError
+from ..records import IndexedDocument
 from . import index_files
 from .files import file_sha256, held_lock
 
@@ -96,9 +97,9 @@ def _leftover(file_name: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def _describes(indexed: dict, path: Path) -> bool:
+def _describes(indexed: dict[str, IndexedDocument], path: Path) -> bool:
     """Whether the index's documents hold ``path`` as it is now (same sha256)."""
     if not path.is_file():
         return False
-    meta = indexed.get(path.with_suffix("").name)
-    return isinstance(meta, dict) and meta.get("sha256") == file_sha256(path)
+    entry = indexed.get(path.with_suffix("").name)
+    return entry is not None and entry.sha256 == file_sha256(path)

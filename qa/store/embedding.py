@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import IndexMismatchError
 from ..ingest import dates as date_finder
 from ..ingest.passages import split_paged_passages, split_passages
-from ..records import Document, Passage
+from ..records import Document, IndexedDocument, Passage
 from .passage_vectors import passage_vectors_from_sentences
 
 SPLITTER = {"max_words": 90, "max_sentences": 4, "overlap": 1, "start_in_quotation": False}
@@ -49,7 +49,7 @@ def split_articles(documents: list[Document], max_passages: int = MAX_PASSAGES_P
 
 def embed_articles(data, articles: list[SplitArticle], embedder, progress, report, batch_size: int) -> None:
     """Embed ``articles`` into ``data`` (an :class:`~qa.store.index_files.IndexData`): their
-    passages get new ids, their sentences' vectors and their documents' metadata; the
+    passages get new ids, their sentences' vectors and their documents' entries; the
     counts go into ``report``."""
     passages, sentence_texts = [], []
     for article in articles:
@@ -66,9 +66,7 @@ def embed_articles(data, articles: list[SplitArticle], embedder, progress, repor
             p.sentence_rows = [row_of[(p.start + s, p.start + e)] for s, e in p.sentences]
             p.dates = date_finder.dates_within(mentions, p.start, p.end)
             passages.append(p)
-        meta = doc.metadata()
-        meta["passages"] = len(doc_passages)
-        data.documents[doc.doc_id] = meta
+        data.documents[doc.doc_id] = IndexedDocument.of(doc, passages=len(doc_passages))
     # Only sentences are embedded: a passage's vector is derived from its sentences'
     # (passage_vectors), so no token goes through the model twice (passages alone held
     # 1.73x the sentences' tokens again).

@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import (IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, StorageError,
                       VectorStoreError)
 from ..config import missing_index_message
-from ..records import Passage
+from ..records import IndexedDocument, Passage
 from .files import file_sha256, fsync_path, held_lock, save_array, write_atomic
 from .lexical import FILE_SUFFIXES, LexicalIndex, build_for_passages
 from .open_store import load_vector_store, open_vector_store
@@ -59,14 +59,15 @@ def library_versions() -> dict[str, str]:
 
 @dataclass
 class IndexData:
-    """An index in memory. ``passages`` line up with the vector store's ids through ``id``."""
+    """An index in memory. ``passages`` line up with the vector store's ids through ``id``;
+    ``documents`` are the indexed articles by document id."""
 
     model: str
     dimension: int
     vector_store: VectorStore
     passages: list[Passage]
     sentence_vectors: np.ndarray
-    documents: dict[str, dict] = field(default_factory=dict)
+    documents: dict[str, IndexedDocument] = field(default_factory=dict)
     next_id: int = 0
     generation: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. splitter settings
@@ -171,7 +172,7 @@ def _write_generation(data: IndexData, index_dir: Path, generation: int, previou
             "sentences": int(data.sentence_vectors.shape[0]),
         },
         "files": files,
-        "documents": data.documents,
+        "documents": {doc_id: document.to_json() for doc_id, document in data.documents.items()},
         **data.extra,
     }
     _commit_manifest(index_dir, manifest)
@@ -226,7 +227,8 @@ def read_manifest_quietly(index_dir: Path) -> dict | None:  # None: none, or unr
 
 
 def read_manifest(index_dir: str | Path) -> dict:
-    """The parsed manifest, or an error saying how to get a usable one."""
+    """The parsed manifest, its ``documents`` read into :class:`~qa.records.IndexedDocument`
+    records; or an error saying how to get a usable one."""
     index_dir = Path(index_dir)
     path = index_dir / MANIFEST
     if not path.is_file():
@@ -248,6 +250,13 @@ def read_manifest(index_dir: str | Path) -> dict:
     problem = _manifest_shape_problem(manifest)
     if problem:
         raise IndexCorruptError(f"{path}: {problem}; {_REBUILD}")
+    documents = {}
+    for doc_id, entry in manifest["documents"].items():
+        try:
+            documents[doc_id] = IndexedDocument.from_json(entry)
+        except ValueError as exc:
+            raise IndexCorruptError(f"{path}: the entry of document {doc_id!r} {exc}; {_REBUILD}") from exc
+    manifest["documents"] = documents
     return manifest
 
 
@@ -260,7 +269,7 @@ def _manifest_shape_problem(manifest: dict) -> str:
         return "'model' is not a name with a positive dimension"
     if not isinstance(manifest["next_id"], int) or not isinstance(manifest["documents"], dict):
         return "'next_id' or 'documents' has the wrong type"
-    if not all(isinstance(meta, dict) for meta in manifest["documents"].values()):
+    if not all(isinstance(entry, dict) for entry in manifest["documents"].values()):
         return "an entry in 'documents' is not a mapping"
     files = manifest["files"]
     if not isinstance(files, dict):
@@ -359,7 +368,8 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
     )
 
 
-def _passage_table_problem(vector_store: VectorStore, passages: list[Passage], documents: dict) -> str:
+def _passage_table_problem(vector_store: VectorStore, passages: list[Passage],
+                           documents: dict[str, IndexedDocument]) -> str:
     """Whether the passage table and the vector store still describe the same passages, or ''.
 
     Equal counts are not enough: a stored id with no row would fail at query time, and a

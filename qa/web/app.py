@@ -211,10 +211,10 @@ ALL_ARTICLES = "__all__"  # the timeline filter's value for "every article"
 def timeline_choices(service: ChatService) -> list[tuple[str, str]]:
     """The timeline filter's options: every article, then each one by headline and date."""
     docs = service.retriever.data.documents
-    ordered = sorted(docs.items(), key=lambda item: (item[1].get("published", ""), item[0]))
+    ordered = sorted(docs.items(), key=lambda item: (item[1].published, item[0]))
     return [("All articles", ALL_ARTICLES)] + [
-        (f"{meta.get('title') or doc_id} ({format_date(meta.get('published', ''))})", doc_id)
-        for doc_id, meta in ordered
+        (f"{document.title or doc_id} ({format_date(document.published)})", doc_id)
+        for doc_id, document in ordered
     ]
 
 

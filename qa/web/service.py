@@ -101,12 +101,11 @@ class ChatService:
     def documents(self) -> list[list]:
         """One row per indexed article: headline, publisher, date, passages, file, link."""
         docs = self.retriever.data.documents
-        ordered = sorted(docs.items(), key=lambda item: (item[1].get("published", ""), item[1].get("title", "")),
-                         reverse=True)
+        ordered = sorted(docs.items(), key=lambda item: (item[1].published, item[1].title), reverse=True)
         return [
-            [meta.get("title", ""), meta.get("publisher", ""), meta.get("published", "") or "date unknown",
-             int(meta.get("passages", 0)), meta.get("source", doc_id), meta.get("url", "")]
-            for doc_id, meta in ordered
+            [document.title, document.publisher, document.published or "date unknown", document.passages,
+             document.file or doc_id, document.url]
+            for doc_id, document in ordered
         ]
 
     def add_files(self, paths, progress=None) -> str:
@@ -218,10 +217,11 @@ class ChatService:
                 lines.append(f"- **Added** {escape_text(path.name)} as a copy of {escape_text(copies[source])}: "
                              "the same story, cited with it as also published")
                 continue
-            meta = documents.get(relative.with_suffix("").as_posix(), {})
+            document = documents.get(relative.with_suffix("").as_posix())
+            title, passages = (document.title, document.passages) if document else ("", 0)
             lines.append(
-                f"- **Added** {escape_text(path.name)}: \u201c{escape_text(meta.get('title', ''))}\u201d, "
-                f"{_count(int(meta.get('passages', 0)), 'passage')}"
+                f"- **Added** {escape_text(path.name)}: \u201c{escape_text(title)}\u201d, "
+                f"{_count(passages, 'passage')}"
             )
         lines.append(f"\nIndex updated in {report.seconds:.1f} s: {_count(report.passages_embedded, 'passage')} embedded.")
         return lines
