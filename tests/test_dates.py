@@ -248,9 +248,9 @@ def test_answer_to_a_when_question_states_the_date_beside_the_quote():
     sentence = "Wandsworth Council has been given an improvement notice given on August 11."
     dates = find_dates(sentence, "2016-08", "not stated in the article")
     hit = _hit(sentence, (0, len(sentence)), "2016-08", dates, note="not stated in the article")
-    when = compose_answer("when was the notice given?", [hit])
+    when = compose_answer("when was the notice given?", [hit], confidence=0.9, threshold=0.5)
     assert when.text == f"\u201c{sentence}\u201d [1] \u2014 about 11 Aug 2016"
-    what = compose_answer("what was the council given?", [hit])
+    what = compose_answer("what was the council given?", [hit], confidence=0.9, threshold=0.5)
     assert what.text == f"\u201c{sentence}\u201d [1]"
 
 
