@@ -280,3 +280,29 @@ def test_only_sentences_wholly_before_the_earlier_answer_are_left_out():
     # A follow-up asking for a date or a duration may be about any time.
     assert asks_about_another_time("And when did it open?") and asks_about_another_time("How long was it shut?")
     assert not asks_about_another_time("Then what did it get?")
+
+
+def test_a_question_about_now_is_answered_by_the_newest_article_that_names_its_subject(tmp_path, hash_embedder):
+    from tests.conftest import write_articles
+
+    article = """\
+        ---
+        title: Riverton library news
+        publisher: Coast Times
+        published: {date}
+        ---
+
+        The Riverton library is closed on Sundays. {other}
+        """
+    corpus = write_articles(tmp_path / "corpus", {
+        "a-2018.md": article.format(date="2018-05-01", other="Volunteers run the reading group."),
+        "b-2016.md": article.format(date="2016-05-01", other="It is still closed on Sundays in winter."),
+        "c-2020.md": article.replace("Riverton", "Kingsport").format(date="2020-05-01", other="It has a cafe."),
+    })
+    qa.build_index(corpus, tmp_path / "index", embedder=hash_embedder)
+    retriever = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder)
+    now = retriever.retrieve("Is the Riverton library still closed on Sundays?", k=3)
+    # 2016's report is superseded by 2018's on the same subject; 2020's names Kingsport, not Riverton.
+    assert now[0].doc_id == "a-2018" and "b-2016" not in {h.doc_id for h in now}
+    then = retriever.retrieve("Was the Riverton library closed on Sundays in winter?", k=3)
+    assert "b-2016" in {h.doc_id for h in then}  # not a question about now: every article answers

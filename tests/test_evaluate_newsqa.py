@@ -70,9 +70,9 @@ def test_newsqa_dev_report_half(tmp_path):
     assert counts["wrong"] <= 6, detail  # 5/31 (main: 14/31)
 
 
-def test_coverage_table_marks_the_row_whose_answers_are_in_use():
-    """With the threshold in use at 0.6 and no question between 0.5 and 0.6, the 0.5 row
-    gives the answers in use, and says so with the threshold actually in use."""
+def test_coverage_table_has_a_row_for_the_threshold_in_use():
+    """The threshold in use (0.6) is a row of its own, marked, with the answers it gives:
+    0.5 is not answered at 0.6."""
     from qa.evaluate.newsqa import FolderReport, Item
 
     def item(confidence, right, names_ok=True):
@@ -83,6 +83,6 @@ def test_coverage_table_marks_the_row_whose_answers_are_in_use():
                           {"a.md": "tune"}, threshold=0.6)
     rows = report.coverage_table("tune").splitlines()
     marked = [row for row in rows if "in use" in row]
-    assert marked == ["| 0.500 (answers of 0.600, in use) | 2 | 2/4 = 0.50 | 1.00 | 0 |"]
+    assert marked == ["| 0.600 (in use) | 1 | 1/4 = 0.25 | 1.00 | 0 |"]
     # The names check stops the last one at every threshold.
     assert report.risk_coverage("tune")[0] == (0.0, 3, 2, 1)

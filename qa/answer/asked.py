@@ -27,6 +27,10 @@ from ..text import QUESTION_WORDS, STOPWORDS, content_stems, stem, words
 from .answer_type import asked_type
 
 _PUNCTUATION = "?!.,;:()[]\"“”‘’'"
+# A question about how things stand now: "are ... still rated inadequate?", "what grade did
+# it get this time?", "who is the current head?".
+_PRESENT = re.compile(r"\b(?:still|now|currently|current|latest|at present|these days|this time|any more|anymore)\b",
+                      re.I)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _HOW = re.compile(r"\bhow\s+(\w+)", re.I)
 
@@ -38,13 +42,15 @@ WrittenAs = Callable[[str], "bool | None"]
 class Asked:
     """``names`` as the question writes them, ``years`` it names, ``words`` the stems of its
     other content words (not the word after "how", which marks the type of answer: "how
-    much", "how long"), ``answer_type`` (:func:`qa.answer.answer_type.asked_type`)."""
+    much", "how long"), ``answer_type`` (:func:`qa.answer.answer_type.asked_type`),
+    ``about_now`` whether it asks how things stand now."""
 
     text: str
     names: tuple[str, ...]
     years: tuple[str, ...]
     words: frozenset[str]
     answer_type: str | None
+    about_now: bool = False
 
     @property
     def context_names(self) -> tuple[str, ...]:
@@ -77,4 +83,5 @@ def read_question(question: str, written_as: WrittenAs | None = None) -> Asked:
             names.append(word)
     name_stems = frozenset(stem(w) for name in names + years for w in words(name))
     asked_words = content_stems(question) - name_stems - content_stems(" ".join(_HOW.findall(question)))
-    return Asked(question, tuple(names), tuple(years), asked_words, asked_type(question))
+    return Asked(question, tuple(names), tuple(years), asked_words, asked_type(question),
+                 bool(_PRESENT.search(question)))

@@ -153,3 +153,23 @@ class Ranking:
             if len(out) == limit:
                 break
         return out
+
+
+def superseded(pool: SentencePool, documents) -> np.ndarray | None:
+    """For a question about how things stand now (:attr:`Asked.about_now`), a mask that
+    leaves out the sentences of articles superseded by a newer one on the same subject: of
+    the candidate articles that mention every name of the question, only the newest (by
+    publication date) answers. None when nothing is left out (the question is not about now,
+    or fewer than two dated articles name its subject). With a 2016 and a 2018 report on one
+    council, "are its services still rated inadequate?" is the 2018 report's to answer."""
+    if not pool.asked.about_now or not pool.asked.context_names or not len(pool):
+        return None
+    share = pool.signals[:, SIGNALS.index("name_share")]
+    naming = {pool.passages[pool.owner[i]].doc_id for i in np.flatnonzero(share >= 1.0)}
+    dated = {doc_id: documents[doc_id].published for doc_id in naming
+             if doc_id in documents and documents[doc_id].published}
+    if len(dated) < 2:
+        return None
+    newest = max(dated.values())
+    older = {doc_id for doc_id, published in dated.items() if published < newest}
+    return np.array([pool.passages[pool.owner[i]].doc_id not in older for i in range(len(pool))])

@@ -26,7 +26,7 @@ from .asked import read_question
 from .fusion import Fusion, candidates
 from .hits import Hit
 from .question import MAX_QUESTION_CHARS, check_question, strip_names  # noqa: F401  (MAX_QUESTION_CHARS: part of this API)
-from .ranking import Ranking, ScoredPool, SentencePool, reader_set, score_pool, sentence_pool
+from .ranking import Ranking, ScoredPool, SentencePool, reader_set, score_pool, sentence_pool, superseded
 from .sentence_choice import ArticleWords, SentenceChooser
 
 
@@ -256,8 +256,9 @@ class Retriever:
     def rank(self, question: str, allowed: set[str] | None = None) -> Ranking:
         """Every candidate passage, best first, each shown for its best sentence."""
         pool = self.sentence_pool(question, allowed)
-        scored = self.read(question, pool)
-        return Ranking.of(pool, scored)
+        current = superseded(pool, self.data.documents)
+        scored = self.read(question, pool, current)
+        return Ranking.of(pool, scored, current)
 
     def titles(self) -> dict[str, str]:
         """Each article's headline, by document id: what the reader reads beside a sentence."""

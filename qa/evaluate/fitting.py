@@ -38,6 +38,10 @@ from ..reader.squad import SquadArticle, read_squad, split_articles
 from ..store.build import build_index
 
 TARGET_PRECISION = 0.95
+# The share of questions the corpus does not answer that the threshold's precision assumes:
+# one in six, as in a set of questions written by readers after reading the articles
+# (chosen among 1/2, 1/4 and 1/6 on the tune half of newsqa-dev; docs/reader.md).
+UNANSWERABLE_SHARE = 1 / 6
 L2 = 1e-3  # ridge on every weight, per question: the signals are on unit scales
 Log = Callable[[str], None]
 
@@ -164,9 +168,9 @@ def fit_final(asked: list[Asked]) -> np.ndarray:
     return _conditional_logit([_final_rows(a, "answerable")[:2] for a in asked], len(FINAL_SIGNALS))
 
 
-def _outcomes(asked: list[Asked], model: AnswerModel) -> list[tuple[str, np.ndarray, bool, np.ndarray, np.ndarray]]:
+def _outcomes(asked: list[Asked], model: AnswerModel) -> list[tuple[str, np.ndarray, bool, np.ndarray, np.ndarray, str]]:
     """Per question and case, ranked as answering ranks: (article, answer signals, whether
-    the first sentence shown is right, the read sentences' final scores, which are right)."""
+    the first sentence shown is right, the read sentences' final scores, which are right, the case)."""
     rows = []
     for a in asked:
         for case in ("answerable", "unanswerable"):
@@ -178,13 +182,25 @@ def _outcomes(asked: list[Asked], model: AnswerModel) -> list[tuple[str, np.ndar
             shown = Ranking.of(a.pool, scored, allowed).shown(RIVALS + 1)
             positive = a.positive if case == "answerable" else np.zeros(len(a.positive), dtype=bool)
             signals = answer_signals(scored.final[shown], [a.doc_ids[i] for i in shown])
-            rows.append((a.article, signals, bool(positive[shown[0]]), scored.final[chosen], positive[chosen]))
+            rows.append((a.article, signals, bool(positive[shown[0]]), scored.final[chosen], positive[chosen], case))
     return rows
 
 
-def fit(retriever: Retriever, train: list[SquadArticle], held_out: list[SquadArticle], doc_of: dict[str, str],
-        settings: AnswerSettings, log: Log = print) -> AnswerModel:
-    """The answer model, fitted as the module's text says."""
+@dataclass
+class Gathered:
+    """What fitting reads, gathered once (the costly part): the first-stage weights, and the
+    held-out questions with their pools and the reader's scores."""
+
+    first: np.ndarray
+    asked: list[Asked]
+    provisional: AnswerModel
+    train_titles: list[str]
+    held_out_titles: list[str]
+
+
+def gather(retriever: Retriever, train: list[SquadArticle], held_out: list[SquadArticle], doc_of: dict[str, str],
+           settings: AnswerSettings, log: Log = print) -> Gathered:
+    """The first stage fitted on ``train``; ``held_out``'s questions through it and the reader."""
     log(f"first stage: {sum(len(a.questions) for a in train)} questions of {len(train)} articles")
     # Pools are gathered before any weights exist: their first-stage scores are not used here.
     retriever.answer_model = AnswerModel((0.0,) * len(SIGNALS), (0.0,) * len(FINAL_SIGNALS), (1.0, 0.0),
@@ -196,6 +212,22 @@ def fit(retriever: Retriever, train: list[SquadArticle], held_out: list[SquadArt
     asked = collect(retriever, held_out, doc_of)
     log(f"final and calibration: {len(asked)} questions of {len(held_out)} held-out articles")
     read_all(retriever, asked, provisional, settings.reader_candidates)
+    return Gathered(first_w, asked, provisional, [a.title for a in train], [a.title for a in held_out])
+
+
+def fit(retriever: Retriever, train: list[SquadArticle], held_out: list[SquadArticle], doc_of: dict[str, str],
+        settings: AnswerSettings, log: Log = print) -> AnswerModel:
+    """The answer model, fitted as the module's text says."""
+    return fit_gathered(gather(retriever, train, held_out, doc_of, settings, log), settings, log=log)
+
+
+def fit_gathered(gathered: Gathered, settings: AnswerSettings, unanswerable_share: float = UNANSWERABLE_SHARE,
+                 log: Log = print) -> AnswerModel:
+    """The final weights, the calibrations and the threshold from what :func:`gather` read.
+    ``unanswerable_share``: the share of questions the corpus does not answer that the
+    threshold's precision assumes (each held-out question is asked both ways; the
+    unanswerable cases are weighed to that share)."""
+    asked, provisional = gathered.asked, gathered.provisional
     # Final scores of each article's questions from weights fitted without that article.
     articles = sorted({a.article for a in asked})
     out_of_fold = []
@@ -204,43 +236,52 @@ def fit(retriever: Retriever, train: list[SquadArticle], held_out: list[SquadArt
         out_of_fold += _outcomes([a for a in asked if a.article == article], _with_final(provisional, weights))
     final_w = fit_final(asked)
     # Calibration of one sentence: every read sentence, answerable case.
-    xs = np.concatenate([np.column_stack([f, np.ones(len(f))]) for _, _, _, f, _ in out_of_fold])
-    ys = np.concatenate([p for _, _, _, _, p in out_of_fold]).astype(float)
+    xs = np.concatenate([np.column_stack([f, np.ones(len(f))]) for _, _, _, f, _, _ in out_of_fold])
+    ys = np.concatenate([p for _, _, _, _, p, _ in out_of_fold]).astype(float)
     sentence_w = _logistic(xs, ys)
     # Calibration of the answer, and its threshold on probabilities fitted without the article.
-    xa = np.array([s for _, s, _, _, _ in out_of_fold])
-    ya = np.array([r for _, _, r, _, _ in out_of_fold], dtype=float)
+    xa = np.array([row[1] for row in out_of_fold])
+    ya = np.array([row[2] for row in out_of_fold], dtype=float)
+    answerable_case = np.array([row[5] == "answerable" for row in out_of_fold])
     held_probability = np.zeros(len(ya))
     labels = np.array([art for art, *_ in out_of_fold])
     for article in articles:
         w = _logistic(xa[labels != article], ya[labels != article])
         held_probability[labels == article] = 1.0 / (1.0 + np.exp(-xa[labels == article] @ w))
     answer_w = _logistic(xa, ya)
-    threshold, coverage = choose_threshold(held_probability, ya.astype(bool), TARGET_PRECISION)
-    right_first = np.mean([r for art, s, r, f, p in out_of_fold if p.any()])
+    # Each case counts so that the unanswerable ones make up ``unanswerable_share`` of all.
+    share = min(max(unanswerable_share, 1e-6), 1 - 1e-6)
+    n_answerable, n_unanswerable = answerable_case.sum(), (~answerable_case).sum()
+    weight = np.where(answerable_case, 1.0, share / (1 - share) * n_answerable / max(1, n_unanswerable))
+    threshold, coverage = choose_threshold(held_probability, ya.astype(bool), TARGET_PRECISION, weight)
+    right_first = float(np.mean(ya[answerable_case]))
     log(f"held out: best sentence right for {right_first:.3f} of the answerable; threshold {threshold:.3f} "
-        f"answers {coverage:.3f} of the answerable at precision >= {TARGET_PRECISION}")
+        f"answers {coverage:.3f} of the answerable at precision >= {TARGET_PRECISION} "
+        f"(a share {unanswerable_share:g} of questions not answered by the corpus)")
     return AnswerModel(
-        first=tuple(float(w) for w in first_w), final=tuple(float(w) for w in final_w),
+        first=tuple(float(w) for w in gathered.first), final=tuple(float(w) for w in final_w),
         sentence=(float(sentence_w[0]), float(sentence_w[1])), answer=tuple(float(w) for w in answer_w),
         threshold=float(threshold),
-        fitted_on={"data": "squad-train (SQuAD v1.1, CC BY-SA 4.0)", "first_stage_articles": [a.title for a in train],
-                   "held_out_articles": [a.title for a in held_out], "reader_candidates": settings.reader_candidates,
-                   "target_precision": TARGET_PRECISION,
-                   "held_out_best_right": round(float(right_first), 4), "held_out_coverage": round(float(coverage), 4)})
+        fitted_on={"data": "squad-train (SQuAD v1.1, CC BY-SA 4.0)", "first_stage_articles": gathered.train_titles,
+                   "held_out_articles": gathered.held_out_titles, "reader_candidates": settings.reader_candidates,
+                   "target_precision": TARGET_PRECISION, "unanswerable_share": unanswerable_share,
+                   "held_out_best_right": round(right_first, 4), "held_out_coverage": round(float(coverage), 4)})
 
 
 def _with_final(model: AnswerModel, final: np.ndarray) -> AnswerModel:
     return AnswerModel(model.first, tuple(float(w) for w in final), model.sentence, model.answer, model.threshold)
 
 
-def choose_threshold(probability: np.ndarray, right: np.ndarray, target: float) -> tuple[float, float]:
+def choose_threshold(probability: np.ndarray, right: np.ndarray, target: float,
+                     weight: np.ndarray | None = None) -> tuple[float, float]:
     """The lowest threshold at which the answers given (probability at least the
-    threshold) are right at least ``target`` of the time, and the share of the right
-    answers it keeps; ``(1.0, 0.0)`` when no threshold reaches ``target``."""
+    threshold) are right at least ``target`` of the time (each case counted ``weight``
+    times), and the share of the right answers it keeps; ``(1.0, 0.0)`` when no threshold
+    reaches ``target``."""
+    weight = np.ones(len(probability)) if weight is None else np.asarray(weight, dtype=np.float64)
     order = np.argsort(-probability, kind="stable")
     hits = np.cumsum(right[order])
-    precision = hits / np.arange(1, len(order) + 1)
+    precision = np.cumsum((weight * right)[order]) / np.cumsum(weight[order])
     good = np.flatnonzero(precision >= target)
     if not len(good):
         return 1.0, 0.0

@@ -214,9 +214,9 @@ class FolderReport:
         check lets it through and its probability is at least t. Follow-ups are not counted."""
         items, _ = self.select(part)
         passing = [i for i in items if i.checks_passed]
-        values = sorted({round(i.confidence, 4) for i in passing})
+        values = sorted({0.0, self.threshold, *(round(i.confidence, 4) for i in passing)})
         out = []
-        for t in [0.0, *values]:
+        for t in values:
             answered = [i for i in passing if i.confidence >= t]
             right = sum(i.top_right for i in answered)
             out.append((t, len(answered), right, len(answered) - right))
@@ -229,10 +229,8 @@ class FolderReport:
                  "the answer probability >= t",
                  "| t | answered | coverage of answerable | precision | wrong |", "|---|---|---|---|---|"]
         curve = self.risk_coverage(part)
-        # The row whose answers are those of the threshold in use: the highest at or below it.
-        in_use = max((t for t, *_ in curve if t <= self.threshold), default=None)
         for t, answered, right, wrong in curve:
-            mark = f" (answers of {self.threshold:.3f}, in use)" if t == in_use else ""
+            mark = " (in use)" if t == self.threshold else ""
             lines.append(f"| {t:.3f}{mark} | {answered} | {right}/{answerable} = {right / max(answerable, 1):.2f} | "
                          f"{right / answered if answered else 1.0:.2f} | {wrong} |")
         return "\n".join(lines)

@@ -77,7 +77,7 @@ class QuestionReport:
         expected passage first, wrong = answered otherwise or answered when nothing answers."""
         passing = [r for r in self.results if r.checks_passed]
         out = []
-        for t in [0.0, *sorted({round(r.confidence, 4) for r in passing})]:
+        for t in sorted({0.0, self.threshold, *(round(r.confidence, 4) for r in passing)}):
             answered = [r for r in passing if r.confidence >= t]
             right = sum(r.expect is not None and r.rank == 1 for r in answered)
             out.append((t, len(answered), right, len(answered) - right))
@@ -88,9 +88,8 @@ class QuestionReport:
         lines = ["risk-coverage: answered when the names check passes and the answer probability >= t",
                  "| t | answered | right (expected passage first) | precision | wrong |", "|---|---|---|---|---|"]
         curve = self.risk_coverage()
-        in_use = max((t for t, *_ in curve if t <= self.threshold), default=None)
         for t, answered, right, wrong in curve:
-            mark = f" (answers of {self.threshold:.3f}, in use)" if t == in_use else ""
+            mark = " (in use)" if t == self.threshold else ""
             lines.append(f"| {t:.3f}{mark} | {answered} | {right}/{answerable} | "
                          f"{right / answered if answered else 1.0:.2f} | {wrong} |")
         return "\n".join(lines)

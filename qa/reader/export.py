@@ -55,13 +55,16 @@ def check_agreement(got: np.ndarray, expected: np.ndarray, max_error: float = 0.
                            f"correlation {correlation:.4f}): {got} against {expected}")
 
 
-def export(trained: Path, out: Path, max_length: int = 128) -> Path:
-    """Write ``out``/reader-int8.onnx, tokenizer.json and reader.json from ``trained``."""
+def export(trained: Path, out: Path, max_length: int | None = None) -> Path:
+    """Write ``out``/reader-int8.onnx, tokenizer.json and reader.json from ``trained``; pairs
+    are cut at ``max_length`` tokens (default: as in training)."""
     import onnxruntime as ort
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    training = json.loads((trained / "training.json").read_text(encoding="utf-8"))
+    max_length = max_length or int(training["settings"]["max_length"])
     tokenizer = AutoTokenizer.from_pretrained(str(trained))
     model = AutoModelForSequenceClassification.from_pretrained(str(trained)).eval()
     batch = tokenizer([q for q, _, _ in _PROBES], [pair_text(t, s) for _, t, s in _PROBES],
@@ -82,7 +85,6 @@ def export(trained: Path, out: Path, max_length: int = 128) -> Path:
         check_agreement(got, expected)
         shutil.copy(quantised, out / GRAPH)
     tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
-    training = json.loads((trained / "training.json").read_text(encoding="utf-8"))
     manifest = {
         "graph": GRAPH,
         "sha256": file_sha256(out / GRAPH),

@@ -1,0 +1,53 @@
+"""Choosing among a few answer-model alternatives on the tune half of newsqa-dev (the issue
+allows that; nothing here is fitted on it): the reader's questions are gathered once
+(qa.evaluate.fitting.gather, the costly part), then the answer model is fitted for each
+assumed share of unanswerable questions, written beside a copy of the reader, and each copy
+answers newsqa-dev and squad-dev through ``qa eval``.
+
+    python experiments/reader/variants.py READER_DIR OUT_DIR [SHARE ...]   # shares: 0.5 0.25 0.1667
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from qa.answer.retriever import Retriever
+from qa.config import AnswerSettings
+from qa.evaluate.fitting import fit_gathered, gather, write_corpus
+from qa.reader.squad import read_squad, split_articles
+from qa.store.build import build_index
+
+SQUAD = Path("../shared/benchmarks/squad-train/squad-v1.1-dev-train-pool.json")
+SETS = ["../shared/benchmarks/newsqa-dev", "../shared/benchmarks/squad-dev"]
+
+
+def main(reader: str, out: str, shares: list[float]) -> None:
+    articles = read_squad(SQUAD)
+    train, held = split_articles(articles, 5)
+    work = Path("build/training/squad")
+    corpus = write_corpus(articles, work / "articles")
+    index = work / "index-all-MiniLM-L6-v2"
+    build_index(corpus_dir=corpus, index_dir=index, wait=True)
+    settings = AnswerSettings(reader_dir=reader)
+    retriever = Retriever(index_dir=index, settings=settings)
+    doc_of = {d.title: doc_id for doc_id, d in retriever.data.documents.items()}
+    gathered = gather(retriever, train, held, doc_of, settings)
+    for share in shares:
+        folder = Path(out) / f"share-{share:g}"
+        shutil.copytree(reader, folder, dirs_exist_ok=True)
+        model = fit_gathered(gathered, settings, unanswerable_share=share)
+        (folder / "answer_model.json").write_text(model.to_json(), encoding="utf-8")
+        for name in SETS:
+            result = subprocess.run([sys.executable, "-m", "qa", "eval", name], capture_output=True, text=True,
+                                    env={**__import__("os").environ, "QA_READER_DIR": str(folder)})
+            (folder / f"eval-{Path(name).name}.txt").write_text(result.stdout + result.stderr, encoding="utf-8")
+            tables = result.stdout.split("\n\n")
+            print(f"== share {share:g}, {Path(name).name}, threshold {model.threshold:.3f}")
+            for table in tables[1:4]:
+                print("\n".join(line for line in table.splitlines() if line.startswith(("tune", "report", "all", "| all"))))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], [float(s) for s in sys.argv[3:]] or [0.5, 0.25, 1 / 6])
