@@ -191,9 +191,10 @@ def run(results: Results, docs: int, queries: int, rounds: int, parts=("warm", "
 
     seed = seed_index()
     if "warm" in parts:
+        from qa.config import AnswerSettings
         from qa.reader.model import Reader
 
-        naive = NaivePipeline(Reader())  # the same reader as ours, its own session
+        naive = NaivePipeline(Reader(AnswerSettings.from_env().reader_folder()))  # the same reader, its own session
         seed_questions = [json.loads(line)["q"] for line in SEED_QUESTIONS.read_text(encoding="utf-8").splitlines()
                           if line.strip()]
         warm_latency(results, "seed corpus", qa.Retriever(index_dir=seed), seed_questions, naive)

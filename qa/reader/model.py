@@ -23,6 +23,8 @@ from ..errors import ModelError
 from .inputs import pair_text
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
+# Candidates read in one run, at most: sorted by length, so that each batch pads little.
+BATCH = 6
 
 
 class Reader:
@@ -76,20 +78,28 @@ class Reader:
         return self._session
 
     def score(self, question: str, candidates: Sequence[tuple[str, str]]) -> np.ndarray:
-        """One logit per ``(headline, sentence)`` candidate, in their order."""
+        """One logit per ``(headline, sentence)`` candidate, in their order. Candidates are
+        read in batches of similar length (sorted, :data:`BATCH` at a time), so that a short
+        sentence is not padded to the longest one's length."""
         if not candidates:
             return np.zeros(0, dtype=np.float32)
         session = self._load()
         encodings = self._tokenizer.encode_batch([(question, pair_text(t, s)) for t, s in candidates])
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        types = np.zeros_like(ids)
-        mask = np.zeros_like(ids)
-        for row, e in enumerate(encodings):
-            n = len(e.ids)
-            ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, 1
-        logits = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
-        return logits[:, 0].astype(np.float32)
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros(len(encodings), dtype=np.float32)
+        for at in range(0, len(order), BATCH):
+            batch = order[at: at + BATCH]
+            width = len(encodings[batch[-1]].ids)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            types = np.zeros_like(ids)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(batch):
+                e = encodings[i]
+                n = len(e.ids)
+                ids[row, :n], types[row, :n], mask[row, :n] = e.ids, e.type_ids, 1
+            logits = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+            out[batch] = logits[:, 0]
+        return out
 
 
 _DEFAULT: dict[str, Reader] = {}

@@ -168,7 +168,7 @@ def render_answer(answer) -> str:
         if answer.found:
             parts.append("**Sources**\n\n" + sources)
         else:
-            parts.append("<details><summary>The closest passages, none of which answers it</summary>\n\n"
+            parts.append("<details><summary>The closest passages (none answers clearly enough to quote)</summary>\n\n"
                          f"{sources}\n\n</details>")
     return "\n\n".join(parts)
 
