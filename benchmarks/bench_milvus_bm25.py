@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from qa.evaluate.beir import document_text, load_beir  # noqa: E402
 from qa.evaluate.metrics import ndcg_at_k  # noqa: E402
-from qa.evaluate.questions import _fold, read_questions  # noqa: E402
+from qa.evaluate.questions import fold_text, read_questions  # noqa: E402
 from qa.ingest.documents import load_corpus  # noqa: E402
 from qa.ingest.passages import split_passages  # noqa: E402
 from qa.store.build import SPLITTER  # noqa: E402
@@ -108,7 +108,7 @@ def seed_questions(db: Path) -> dict:
         results, p50 = timed(top, [q for q, _ in pairs], 5)
         ranks = []
         for (_, expect), ids in zip(pairs, results):
-            rank = next((r for r, i in enumerate(ids, 1) if _fold(expect) in _fold(passages[i])), None)
+            rank = next((r for r, i in enumerate(ids, 1) if fold_text(expect) in fold_text(passages[i])), None)
             ranks.append(rank)
         out[name] = {"hit@1": sum(r == 1 for r in ranks) / len(ranks),
                      "hit@5": sum(r is not None for r in ranks) / len(ranks),

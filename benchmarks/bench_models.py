@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import CACHE, ROOT, log, median, percentile, run_child  # noqa: E402
+from common import CACHE, ROOT, log, median, percentile, run_child  # noqa: E402
 
 MODELS = ("all-MiniLM-L6-v2", "all-mpnet-base-v2")
 SHARED = ROOT.parent / "shared" / "benchmarks"

@@ -90,6 +90,8 @@ def cmd_ask(args) -> int:
     print(answer.text)
     if not hasattr(answer, "citations"):  # the events of a topic: each cited in its line
         return 0
+    if not answer.found and answer.reason:
+        print(f"    ({answer.reason})")
     note = stated_date_note(answer)
     if note is not None:
         print(f"    {note.detail}")  # whose date it is: the chat shows it on hover

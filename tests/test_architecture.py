@@ -208,3 +208,43 @@ def test_the_metadata_dict_check_sees_what_it_forbids():
     for allowed in ("dict[str, IndexedDocument]", "list[DateMention]", "tuple[Source, ...]", "Hit | None", "str"):
         assert not holds_a_plain_mapping(annotation(allowed)), allowed
     assert "row" not in RECORD_FOR_NAME  # from_json(row: Mapping): JSON at the edge of a record is no metadata dict
+
+
+SCRIPTS = sorted((PACKAGE.parent / "benchmarks").glob("*.py")) + sorted((PACKAGE.parent / "experiments").rglob("*.py"))
+
+
+def private_imports(path: Path, own_package: str) -> list[str]:
+    """``module.name`` for each private name (a leading underscore) that ``path`` imports
+    from a module outside ``own_package`` (a script's own folder counts as its package)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            private = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+            outside = not (node.module == own_package or node.module.startswith(own_package + "."))
+            module_private = any(part.startswith("_") and not part.startswith("__") for part in node.module.split("."))
+            if outside and (private or module_private):
+                found += [f"{node.module}.{name}" for name in private] or [node.module]
+    return found
+
+
+@pytest.mark.parametrize("path", [*MODULES.values(), *SCRIPTS], ids=lambda p: str(p.relative_to(PACKAGE.parent)))
+def test_no_module_or_script_imports_another_packages_private_names(path):
+    """Private names (a leading underscore) stay in their package: a module of ``qa`` uses
+    another package's public names only, and so do the benchmarks and experiments."""
+    if path.is_relative_to(PACKAGE):
+        own = unit(module_name(path))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # "from ..store import _x" reaches into another package; "from ._x" stays in this one.
+        reaching = [ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 1
+                    and any(a.name.startswith("_") and not a.name.startswith("__") for a in n.names)]
+        assert not reaching and not private_imports(path, own), reaching or private_imports(path, own)
+    else:
+        assert not private_imports(path, path.parent.name), f"{path.name} imports private names"
+
+
+def test_the_private_import_rule_catches_what_it_should(tmp_path):
+    script = tmp_path / "try_it.py"
+    script.write_text("from qa.evaluate.questions import _fold\nfrom qa.answer import retriever\n", encoding="utf-8")
+    assert private_imports(script, "experiments") == ["qa.evaluate.questions._fold"]
+    script.write_text("from qa.evaluate._hidden import thing\n", encoding="utf-8")
+    assert private_imports(script, "experiments") == ["qa.evaluate._hidden"]

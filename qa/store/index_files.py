@@ -42,7 +42,7 @@ FORMAT_VERSION = 2
 FORMAT_CHANGES = {2: "passage vectors are now made from their sentences' vectors"}  # said when refusing an older index
 MANIFEST = "manifest.json"
 LOCK = ".lock"
-_REBUILD = "run `qa index --rebuild` to build it again from the corpus"
+REBUILD_ADVICE = "run `qa index --rebuild` to build it again from the corpus"
 
 
 def library_versions() -> dict[str, str]:
@@ -236,26 +236,26 @@ def read_manifest(index_dir: str | Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexCorruptError(f"{path} cannot be read ({exc}); {_REBUILD}") from exc
+        raise IndexCorruptError(f"{path} cannot be read ({exc}); {REBUILD_ADVICE}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexCorruptError(f"{path} is not a qa index manifest; {_REBUILD}")
+        raise IndexCorruptError(f"{path} is not a qa index manifest; {REBUILD_ADVICE}")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"{index_dir} has index format {manifest.get('format_version')}, this version reads {FORMAT_VERSION} "
-            f"({FORMAT_CHANGES[FORMAT_VERSION]}); {_REBUILD}"
+            f"({FORMAT_CHANGES[FORMAT_VERSION]}); {REBUILD_ADVICE}"
         )
     for key in ("model", "files", "documents", "next_id"):
         if key not in manifest:
-            raise IndexCorruptError(f"{path} lacks {key!r}; {_REBUILD}")
+            raise IndexCorruptError(f"{path} lacks {key!r}; {REBUILD_ADVICE}")
     problem = _manifest_shape_problem(manifest)
     if problem:
-        raise IndexCorruptError(f"{path}: {problem}; {_REBUILD}")
+        raise IndexCorruptError(f"{path}: {problem}; {REBUILD_ADVICE}")
     documents = {}
     for doc_id, entry in manifest["documents"].items():
         try:
             documents[doc_id] = IndexedDocument.from_json(entry)
         except ValueError as exc:
-            raise IndexCorruptError(f"{path}: the entry of document {doc_id!r} {exc}; {_REBUILD}") from exc
+            raise IndexCorruptError(f"{path}: the entry of document {doc_id!r} {exc}; {REBUILD_ADVICE}") from exc
     manifest["documents"] = documents
     return manifest
 
@@ -289,12 +289,12 @@ def _checked_file(index_dir: Path, manifest: dict, key: str, verify: bool) -> Pa
     """The path of data file ``key``, after checking its size (and sha256) against the manifest."""
     entry = manifest["files"].get(key)
     if not entry:
-        raise IndexCorruptError(f"{index_dir / MANIFEST} names no {key} file; {_REBUILD}")
+        raise IndexCorruptError(f"{index_dir / MANIFEST} names no {key} file; {REBUILD_ADVICE}")
     path = index_dir / entry["name"]
     if not path.is_file():
-        raise IndexCorruptError(f"{path} is missing; {_REBUILD}")
+        raise IndexCorruptError(f"{path} is missing; {REBUILD_ADVICE}")
     if path.stat().st_size != entry["bytes"] or (verify and file_sha256(path) != entry["sha256"]):
-        raise IndexCorruptError(f"{path} is truncated or changed since it was written; {_REBUILD}")
+        raise IndexCorruptError(f"{path} is truncated or changed since it was written; {REBUILD_ADVICE}")
     return path
 
 
@@ -323,34 +323,34 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
     except (IndexMismatchError, IndexCorruptError, VectorStoreError):
         raise  # they say what is wrong and what to do; a server out of reach is no corruption
     except Exception as exc:
-        raise IndexCorruptError(f"{index_dir} cannot be loaded ({type(exc).__name__}: {exc}); {_REBUILD}") from exc
+        raise IndexCorruptError(f"{index_dir} cannot be loaded ({type(exc).__name__}: {exc}); {REBUILD_ADVICE}") from exc
     try:
         passages = [Passage.from_json(row) for row in rows]
     except (KeyError, TypeError, ValueError) as exc:
         raise IndexCorruptError(
             f"{index_dir}: a passage row lacks a field or has one of the wrong type ({type(exc).__name__}: {exc}); "
-            f"{_REBUILD}"
+            f"{REBUILD_ADVICE}"
         ) from exc
     model = manifest["model"]
     dimension = int(model.get("dimension", 0))
     if vector_store.dimension != dimension or sentence_vectors.ndim != 2 or (
         len(sentence_vectors) and sentence_vectors.shape[1] != dimension
     ):
-        raise IndexCorruptError(f"{index_dir}: vector dimensions disagree with the manifest ({dimension}); {_REBUILD}")
+        raise IndexCorruptError(f"{index_dir}: vector dimensions disagree with the manifest ({dimension}); {REBUILD_ADVICE}")
     if len(vector_store) != len(passages):
         raise IndexCorruptError(
             f"{index_dir}: the vector store holds {len(vector_store)} vectors but the passage table {len(passages)}; "
-            f"{_REBUILD}"
+            f"{REBUILD_ADVICE}"
         )
     count = sentence_vectors.shape[0]
     if any(r >= count for p in passages for r in p.sentence_rows):
-        raise IndexCorruptError(f"{index_dir}: passages point past the sentence vectors; {_REBUILD}")
+        raise IndexCorruptError(f"{index_dir}: passages point past the sentence vectors; {REBUILD_ADVICE}")
     problem = _passage_table_problem(vector_store, passages, manifest["documents"])
     if problem:
-        raise IndexCorruptError(f"{index_dir}: {problem}; {_REBUILD}")
+        raise IndexCorruptError(f"{index_dir}: {problem}; {REBUILD_ADVICE}")
     if lexical is not None and lexical.size != len(passages):
         raise IndexCorruptError(
-            f"{index_dir}: BM25 holds {lexical.size} rows but the passage table {len(passages)}; {_REBUILD}"
+            f"{index_dir}: BM25 holds {lexical.size} rows but the passage table {len(passages)}; {REBUILD_ADVICE}"
         )
     known = {"format", "format_version", "generation", "created", "updated", "model", "store", "faiss",
              "libraries", "next_id", "counts", "files", "documents"}

@@ -233,9 +233,9 @@ def _names(paths: list[Path]) -> str:
 
 def rebuild_reason(exc: Exception) -> str:
     """Why an index cannot be used, for people reading the chat (no command to run)."""
-    from ..store.index_files import _REBUILD
+    from ..store.index_files import REBUILD_ADVICE
 
-    return str(exc).replace(f"; {_REBUILD}", "")
+    return str(exc).replace(f"; {REBUILD_ADVICE}", "")
 
 
 def _count(n: int, noun: str) -> str:
