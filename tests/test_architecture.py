@@ -248,3 +248,17 @@ def test_the_private_import_rule_catches_what_it_should(tmp_path):
     assert private_imports(script, "experiments") == ["qa.evaluate.questions._fold"]
     script.write_text("from qa.evaluate._hidden import thing\n", encoding="utf-8")
     assert private_imports(script, "experiments") == ["qa.evaluate._hidden"]
+
+
+FACES = ["qa.cli", "qa.web.service"]
+
+
+@pytest.mark.parametrize("module", FACES)
+def test_every_face_replies_through_the_one_reply(module):
+    """The chat, ``qa ask`` and the Python API give the same reply to the same question:
+    the faces call ``reply`` (:func:`qa.answer.reply.reply`), never ``answer``, ``retrieve``
+    or the events directly to make one."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    calls = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+             for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    assert "reply" in calls and not calls & {"answer", "retrieve", "events_topic"}, calls

@@ -34,6 +34,10 @@ from .asked import Asked
 MAX_CACHED_PASSAGES = 200_000
 
 
+# A word as ArticleWords counts how it is written: letters, then letters, digits, apostrophes or hyphens.
+_WORD = re.compile(r"[^\W\d_][\w'-]*")
+
+
 class ArticleWords:
     """Per loaded index: each article's headline, publication year and passages, lower case,
     and their content stems, worked out on first need. A question's names are looked for
@@ -45,6 +49,8 @@ class ArticleWords:
         self._by_doc: dict[str, list[Passage]] | None = None
         self._texts: dict[str, str] = {}
         self._cased: dict[str, str] = {}
+        self._cases: dict[str, dict[str, tuple[int, int]]] = {}
+        self._missing: dict[tuple[tuple[str, ...], str], list[str]] = {}
         self._stems: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
 
@@ -70,21 +76,36 @@ class ArticleWords:
         """How the articles ``doc_ids`` write ``word``: True as a name (capitalised in the
         middle of a sentence more often than in lower case), False as a common word, None
         when they never write it."""
-        pattern = re.compile(rf"(?<![\w'])({re.escape(word)})(?![\w'])", re.I)
         capital = lower = 0
+        key = word.lower().replace("’", "'")
         for doc_id in dict.fromkeys(doc_ids):
-            self.text(doc_id)
-            text = self._cased[doc_id]
-            for m in pattern.finditer(text):
-                before = text[max(0, m.start() - 3):m.start()].rstrip(" \"“‘(")
-                if m.group(1)[0].isupper():
-                    if before and before[-1] not in ".!?:\n":
-                        capital += 1
-                else:
-                    lower += 1
+            counts = self._cases_of(doc_id).get(key)
+            if counts:
+                capital += counts[0]
+                lower += counts[1]
         if not capital and not lower:
             return None
         return capital > lower
+
+    def _cases_of(self, doc_id: str) -> dict[str, tuple[int, int]]:
+        """Each word of the article (lower case): how often it is written capitalised in the
+        middle of a sentence, and how often in lower case; worked out once per article."""
+        found = self._cases.get(doc_id)
+        if found is None:
+            self.text(doc_id)
+            text = self._cased[doc_id]
+            counts: dict[str, list[int]] = {}
+            for m in _WORD.finditer(text):
+                token = m.group()
+                if token[0].isupper():
+                    before = text[max(0, m.start() - 3):m.start()].rstrip(" \"“‘(")
+                    if not before or before[-1] in ".!?:\n":
+                        continue  # a sentence's first word is capitalised anyway
+                    counts.setdefault(token.lower(), [0, 0])[0] += 1
+                else:
+                    counts.setdefault(token, [0, 0])[1] += 1
+            found = self._cases[doc_id] = {w: (c[0], c[1]) for w, c in counts.items()}
+        return found
 
     def stems(self, doc_id: str) -> frozenset[str]:
         found = self._stems.get(doc_id)
@@ -93,10 +114,18 @@ class ArticleWords:
         return found
 
     def missing_names(self, asked: Asked, doc_id: str) -> list[str]:
-        """The question's names and years (:attr:`Asked.context_names`) that the article never mentions."""
-        text = self.text(doc_id)
-        return [n for n in asked.context_names
-                if re.search(rf"(?<!\w){re.escape(n.lower().replace('’', chr(39)))}(?!\w)", text) is None]
+        """The question's names and years (:attr:`Asked.context_names`) that the article never
+        mentions (worked out once per question and article)."""
+        key = (asked.context_names, doc_id)
+        found = self._missing.get(key)
+        if found is None:
+            text = self.text(doc_id)
+            found = [n for n in asked.context_names
+                     if re.search(rf"(?<!\w){re.escape(n.lower().replace('’', chr(39)))}(?!\w)", text) is None]
+            if len(self._missing) > 10_000:
+                self._missing.clear()
+            self._missing[key] = found
+        return list(found)
 
     def name_share(self, asked: Asked, doc_ids: list[str]) -> np.ndarray:
         """For each of ``doc_ids``, the share of the question's name words its article holds (1 with no names)."""
