@@ -25,6 +25,7 @@ from typing import Iterable
 
 from ..errors import QuestionError
 from ..text import content_words, stem, words
+from .asked import read_question
 
 MAX_QUESTION_CHARS = 1000
 _PUNCTUATION = "?!.,;:()[]\"“”‘’'"
@@ -60,23 +61,20 @@ def check_question(question) -> str:
 # --- what a question names ----------------------------------------------------------------
 
 def question_names(question: str) -> list[str]:
-    """Capitalised words after the first, possessives dropped: the names a question is about.
+    """The names a question is about, read from the question alone (capitalised words after
+    the first that are not common words, possessives dropped; :func:`qa.answer.asked.read_question`
+    also reads how the articles write each word).
 
     >>> question_names("How did Lambeth's services do in the last Ofsted inspection?")
     ['Lambeth', 'Ofsted']
     """
-    names = []
-    for token in question.split()[1:]:
-        word = re.sub(r"['’]s$", "", token.strip(_PUNCTUATION))
-        if len(word) > 1 and word[0].isupper():
-            names.append(word)
-    return names
+    return list(read_question(question).names)
 
 
 def context_names(question: str) -> list[str]:
     """The names and years ("the 2018 report") of a question: what its article must hold,
     in its text or, for a year, its publication date."""
-    return [*question_names(question), *_YEAR.findall(question)]
+    return list(read_question(question).context_names)
 
 
 def strip_names(question: str) -> str:
@@ -100,11 +98,6 @@ def strip_names(question: str) -> str:
         kept.append(token)
     stripped = " ".join(kept)
     return stripped if words(stripped) and stripped != question else question
-
-
-def name_stems(question: str) -> frozenset[str]:
-    """The stems of the words of the question's names and years."""
-    return frozenset(stem(w) for name in context_names(question) for w in words(name))
 
 
 # --- follow-up questions ----------------------------------------------------------------
