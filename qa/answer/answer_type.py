@@ -25,6 +25,8 @@ from __future__ import annotations
 import functools
 import re
 
+from ..ingest.dates import MONTH_ABBREVIATIONS, MONTH_NAMES, WEEKDAYS
+
 TYPES = ("person", "recipient", "agent", "organisation", "place", "money", "percentage", "count", "date",
          "duration", "vote", "rating")
 
@@ -80,8 +82,8 @@ _QUESTION_TYPES = [
     ("place", re.compile(_LEAD + r"where\b|\b(?:which|what) (?:" + _PLACE_NOUNS + r")\b|\bin which (?:part|area)\b", _I)),
 ]
 
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_MONTH = "(?:" + "|".join(MONTH_NAMES + MONTH_ABBREVIATIONS) + ")"
+_WEEKDAY = "(?:" + "|".join(WEEKDAYS) + ")"
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                  r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                  r"hundred|thousand|million|billion|dozen|dozens|hundreds|thousands|millions|half|quarter|third|"

@@ -66,7 +66,7 @@ for _kind, _stems in EVENT_KINDS.items():
         _KIND_OF_STEM.setdefault(_stem, set()).add(_kind)
 
 _NAME = re.compile(r"\b[A-Z][\w&'’-]+(?:\s+(?:of\s+|for\s+)?[A-Z][\w&'’-]+)*")
-_NOT_NAMES = frozenset(dates._MONTH_NAMES) | frozenset(
+_NOT_NAMES = frozenset(dates.MONTH_NAMES) | frozenset(
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday The A An It In On At But And "
     "He She They We This That These Those Following After Before Since When While Its Their "
     "Council Mr Mrs Ms Dr Cllr Councillor".split())

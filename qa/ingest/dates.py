@@ -32,11 +32,13 @@ VERSION = 3  # 2: future tense, weeks ("last week"), "earlier this month"; 3: a 
 
 PRECISIONS = ("day", "week", "month", "year")
 
-_MONTH_NAMES = [calendar.month_name[i] for i in range(1, 13)]
-_MONTH_ABBREVIATIONS = ["Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec"]
+# The one list of month and weekday names (metadata's datelines and the answer types read them too).
+MONTH_NAMES = tuple(calendar.month_name[i] for i in range(1, 13))
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec")
+WEEKDAYS = tuple(calendar.day_name)
 # Month names are matched capitalised only: lower-case "may" and "march" are other words.
-_MONTH = "(?:" + "|".join(_MONTH_NAMES) + "|(?:" + "|".join(_MONTH_ABBREVIATIONS) + r")\.?)"
-_WEEKDAY = "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = "(?:" + "|".join(MONTH_NAMES) + "|(?:" + "|".join(MONTH_ABBREVIATIONS) + r")\.?)"
+_WEEKDAY = "(?:" + "|".join(WEEKDAYS) + ")"
 _DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]|20)\d\d"
 _NOT_DIGIT_AFTER = r"(?![\d,]\d)(?!\d)"
@@ -283,7 +285,7 @@ def _is_date(form: str, match: re.Match, text: str) -> bool:
     before = text[max(0, match.start() - 16):match.start()]
     if form == "month":
         word = match.group().rstrip(".")
-        if word not in _MONTH_NAMES:  # "Dec" alone is too often something else
+        if word not in MONTH_NAMES:  # "Dec" alone is too often something else
             return False
         context = _MAY_CONTEXT_BEFORE if word == "May" else _CONTEXT_BEFORE
         return bool(context.search(before))

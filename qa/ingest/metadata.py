@@ -21,6 +21,7 @@ from datetime import datetime
 
 from ..records import Document
 from .bylines import Byline, read_byline
+from .dates import MONTH_ABBREVIATIONS, MONTH_NAMES, WEEKDAYS
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,9 @@ def _json_ld_published(text: str) -> str:
 
 # --- lines at the head and foot of a text file ----------------------------------------------
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_MONTHS_SHORT = "jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
-_WEEKDAY = r"((mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun)\.?,?\s+"
+_MONTHS = "|".join(m.lower() for m in MONTH_NAMES)
+_MONTHS_SHORT = "|".join(m.lower() for m in MONTH_ABBREVIATIONS)
+_WEEKDAY = rf"({'|'.join(d.lower() for d in WEEKDAYS)}|{'|'.join(d[:3].lower() for d in WEEKDAYS)})\.?,?\s+"
 _TIME = r"(,?\s+(at\s+)?\d{1,2}[:.]\d{2}\s*(am|pm)?(\s*(bst|gmt|utc))?)?"
 _DATELINE = re.compile(
     rf"^(published:?\s+|updated:?\s+)?({_WEEKDAY})?"
