@@ -130,6 +130,33 @@ def warm_latency(results: Results, label: str, retriever, questions: list[str], 
                     f"{naive_p50 / percentile(repeat, 50):.0f}x faster", "question vector from the cache")
 
 
+def filtered_latency(results: Results, label: str, retriever, questions: list[str]) -> None:
+    """A question searched in one article (a follow-up is searched in the conversation's
+    article) beside the same question searched everywhere: the filter is inside both
+    searches, so it should cost no more. Each timed call starts without the question's
+    vector in the cache."""
+    everywhere, one_article = [], []
+    for n, question in enumerate(questions):
+        retriever.question_vectors.clear()
+        hits = retriever.retrieve(question, k=5)
+        if not hits:
+            continue
+        doc = {hits[0].doc_id}
+        pair = [("all", lambda: retriever.retrieve(question, k=5)),
+                ("one", lambda: retriever.retrieve(question, k=5, doc_ids=doc))]
+        for which, call in pair if n % 2 == 0 else reversed(pair):
+            retriever.question_vectors.clear()
+            time.sleep(PAUSE)
+            started = time.perf_counter()
+            call()
+            (everywhere if which == "all" else one_article).append(time.perf_counter() - started)
+    p50_all, p50_one = percentile(everywhere, 50), percentile(one_article, 50)
+    results.figures[f"filtered_{label}"] = {"everywhere": everywhere, "one_article": one_article}
+    results.add("answer", f"one article's question p50, {label} ({len(one_article)} questions)", ms(p50_one), "",
+                f"{p50_one / p50_all:.2f}x the same question everywhere ({ms(p50_all)})",
+                "searched in the article of its best hit, as a follow-up is; the filter is inside both searches")
+
+
 def python_retrieve_latency(results: Results, label: str, corpus: Path, index: Path, questions: list[str],
                             naive: NaivePipeline) -> None:
     """``qa.retrieve()``, the Python function, beside the naive pipeline: each call first checks
@@ -203,6 +230,7 @@ def run(results: Results, docs: int, queries: int, rounds: int, parts=("warm", "
         asked = new_questions(scifact_queries(2 * queries))
         warm_latency(results, "SciFact", scifact, asked[:queries // 2], naive, warmed=False)
         warm_latency(results, "SciFact", scifact, asked[queries // 2:queries], naive)
+        filtered_latency(results, "SciFact", scifact, asked[:queries])
         python_retrieve_latency(results, "SciFact", scifact_corpus(docs), scifact_index(docs),
                                 asked[queries:queries + queries // 2], naive)
     if "cold" in parts:
