@@ -109,7 +109,7 @@ def fp32_ceiling(results: Results, corpus: Path, naive_per_s: float, ours_per_s:
     from tokenizers import Tokenizer
 
     from qa.ingest.documents import load_corpus
-    from qa.store.model_files import default_model_path
+    from qa.embedding.model_files import default_model_path
     from qa.ingest.passages import split_sentences
 
     model = default_model_path()

@@ -135,7 +135,7 @@ class NaivePipeline:
     def __init__(self, reader=None):
         from sentence_transformers import SentenceTransformer
 
-        from qa.store.model_files import default_model_path
+        from qa.embedding.model_files import default_model_path
 
         self.model = SentenceTransformer(str(default_model_path()), device="cpu")
         self.index = None

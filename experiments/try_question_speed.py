@@ -67,7 +67,7 @@ def main() -> None:
         return eval_with(args.eval_with)
 
     from qa.answer.question import strip_names
-    from qa.store.embedder import get_embedder
+    from qa.embedding.embedder import get_embedder
 
     embedder = get_embedder()
     embedder.encode(["warm up"])
@@ -136,7 +136,7 @@ def eval_with(model: str) -> None:
     """qa eval of newsqa-dev and the seed questions, questions embedded by ``model`` (or,
     with ``"no-twin"``, the shipped model without the name-free twin)."""
     from qa.cli import main as qa_main
-    from qa.store import onnx_runtime
+    from qa.embedding import onnx_runtime
 
     if model == "no-twin":
         from qa.answer import retriever

@@ -114,9 +114,9 @@ def main(argv=None) -> Results:
     from tokenizers import Tokenizer
 
     import qa
-    from qa.store import onnx_export
-    from qa.store.model_files import default_model_path
-    from qa.store.files import file_sha256
+    from qa.embedding import onnx_export
+    from qa.embedding.model_files import default_model_path
+    from qa.files import file_sha256
 
     embedder = qa.get_embedder()
     embedder.encode(["export the model if it is not cached yet"])

@@ -36,7 +36,7 @@ _LAZY = {
     "Document": ("records", "Document"),
     "load_corpus": ("ingest.documents", "load_corpus"),
     "read_document": ("ingest.readers", "read_document"),
-    "get_embedder": ("store.embedder", "get_embedder"),
+    "get_embedder": ("embedding.embedder", "get_embedder"),
     "timeline": ("chronology.timeline", "timeline"),
     "TimelineEntry": ("chronology.timeline", "TimelineEntry"),
     "events": ("chronology.events", "events"),

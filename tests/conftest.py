@@ -81,7 +81,7 @@ def seed_corpus(tmp_path) -> Path:
 
 @pytest.fixture
 def hash_embedder():
-    from qa.store.embedder import HashingEmbedder
+    from qa.embedding.embedder import HashingEmbedder
 
     return HashingEmbedder(64)
 

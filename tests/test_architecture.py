@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "qa"
 # Bottom to top. A module may import its own layer's package and any layer below it.
 LAYERS = [
     {"qa.errors", "qa.config", "qa.text", "qa.records"},
-    {"qa.ingest"},
+    {"qa.files"},  # writing files safely: atomic writes, fsync, hashes, locks
+    {"qa.ingest", "qa.embedding"},  # reading articles; running the embedding model (neither imports the other)
     {"qa.store"},
     {"qa.reader", "qa.chronology"},  # the trained cross-encoder; what happened when (neither imports the other)
     {"qa.answer"},

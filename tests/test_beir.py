@@ -12,7 +12,7 @@ import qa
 from qa.answer.retriever import Retriever
 from qa.cli import main
 from qa.evaluate.beir import article_file_name, documents_in_order, evaluate_beir, load_beir
-from qa.store.embedder import HashingEmbedder
+from qa.embedding.embedder import HashingEmbedder
 
 DOCS = [
     ("d1", "Harbour bridge", "The harbour bridge reopened after cable repairs."),

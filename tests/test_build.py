@@ -91,7 +91,7 @@ def test_rebuild_flag_and_model_change_force_full_builds(tiny_corpus, tmp_path, 
     build_index(tiny_corpus, index, embedder=hash_embedder, store=store_uri)
     report = build_index(tiny_corpus, index, embedder=hash_embedder, rebuild=True)
     assert report.full_rebuild and "--rebuild" in report.reason
-    other = qa.store.embedder.HashingEmbedder(32)
+    other = qa.embedding.embedder.HashingEmbedder(32)
     report = build_index(tiny_corpus, index, embedder=other)
     assert report.full_rebuild and "hash:64" in report.reason and "hash:32" in report.reason
     data = qa.store.index_files.load_index(index)
@@ -110,7 +110,7 @@ def test_failed_embedding_leaves_previous_index(tiny_corpus, tmp_path, hash_embe
     build_index(tiny_corpus, index, embedder=hash_embedder, store=store_uri)
     before = (index / "manifest.json").read_bytes()
 
-    class Broken(qa.store.embedder.HashingEmbedder):
+    class Broken(qa.embedding.embedder.HashingEmbedder):
         def encode(self, texts, batch_size=32, progress=None):
             raise RuntimeError("out of memory")
 

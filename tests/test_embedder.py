@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from qa import ModelError
-from qa.store.embedder import MeanPoolingEmbedder, get_embedder
-from qa.store.model_files import is_mean_pooling_model
+from qa.embedding.embedder import MeanPoolingEmbedder, get_embedder
+from qa.embedding.model_files import is_mean_pooling_model
 from tests.conftest import ROOT
 
 SENTENCES = [
@@ -60,7 +60,7 @@ def test_only_mean_pooling_models_run_as_mean_pooling(tmp_path):
 
 
 def test_batches_are_sorted_by_length_and_bounded_in_texts_and_tokens(monkeypatch):
-    from qa.store import embedder
+    from qa.embedding import embedder
 
     monkeypatch.setattr(embedder, "BATCH_TOKENS", 100)
     lengths = [30, 5, 12, 40, 5, 7, 60, 12]
@@ -74,8 +74,8 @@ def test_batches_are_sorted_by_length_and_bounded_in_texts_and_tokens(monkeypatc
 def test_parallel_batches_put_every_vector_in_its_own_row(monkeypatch):
     """With a stand-in for the transformer (token id -> one-hot row), each text's vector is
     the normalised histogram of its token ids: batching, padding and threads must keep it."""
-    from qa.store import embedder
-    from qa.store.model_files import default_model_dir
+    from qa.embedding import embedder
+    from qa.embedding.model_files import default_model_dir
 
     dim = 384  # the model's own dimension, read from its configuration
 
@@ -102,7 +102,7 @@ def torch_reference():
     """all-MiniLM-L6-v2 through sentence-transformers on torch: the vectors to match."""
     from sentence_transformers import SentenceTransformer
 
-    from qa.store.model_files import default_model_path
+    from qa.embedding.model_files import default_model_path
 
     model = SentenceTransformer(str(default_model_path()), device="cpu")
     return lambda texts: model.encode(list(texts), normalize_embeddings=True)
@@ -121,8 +121,8 @@ def test_backends_give_the_sentence_transformers_vectors(backend, torch_referenc
 
 @pytest.mark.integration
 def test_onnx_export_is_cached_and_the_query_path_loads_no_torch():
-    from qa.store import onnx_export
-    from qa.store.model_files import DEFAULT_MODEL_SHA256
+    from qa.embedding import onnx_export
+    from qa.embedding.model_files import DEFAULT_MODEL_SHA256
 
     get_embedder("all-MiniLM-L6-v2", backend="onnx").encode(["warm the cache"])
     folder = onnx_export.export_folder(DEFAULT_MODEL_SHA256)
@@ -141,8 +141,8 @@ def test_onnx_export_is_cached_and_the_query_path_loads_no_torch():
 
 @pytest.mark.integration
 def test_a_damaged_export_falls_back_to_torch_and_is_redone(tmp_path, monkeypatch):
-    from qa.store import onnx_export
-    from qa.store.model_files import DEFAULT_MODEL_SHA256
+    from qa.embedding import onnx_export
+    from qa.embedding.model_files import DEFAULT_MODEL_SHA256
 
     get_embedder("all-MiniLM-L6-v2", backend="onnx").encode(["warm the cache"])
     source = onnx_export.export_folder(DEFAULT_MODEL_SHA256)

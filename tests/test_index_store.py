@@ -159,7 +159,7 @@ def test_process_killed_mid_write_keeps_previous_index(built, tiny_corpus):
     script = f"""
 import os, qa
 from qa.store import index_files as store
-from qa.store.embedder import HashingEmbedder
+from qa.embedding.embedder import HashingEmbedder
 real = store.write_atomic
 def dying(path, write):
     if path.name.startswith("sentences-"):
@@ -176,7 +176,7 @@ qa.build_index({str(tiny_corpus)!r}, {str(built)!r}, embedder=HashingEmbedder(64
     after = store.load_index(built)
     assert after.documents == before.documents and after.passages == before.passages
     # and the next build finishes the job and tidies up
-    report = build_index(tiny_corpus, built, embedder=qa.store.embedder.HashingEmbedder(64))
+    report = build_index(tiny_corpus, built, embedder=qa.embedding.embedder.HashingEmbedder(64))
     assert report.added == ["ferry"]
     assert not [p for p in built.iterdir() if p.name.endswith(".tmp")]
 

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from qa import ModelError
-from qa.store import embedder, model_packages
-from qa.store.model_packages import MPNET, SplitModel, checked_folder, part_files, unpacked_folder
+from qa.embedding import embedder, model_packages
+from qa.embedding.model_packages import MPNET, SplitModel, checked_folder, part_files, unpacked_folder
 from tests.conftest import ROOT, write_articles
 
 # The model folder the fake parts carry: what the zip holds, file by file.
@@ -134,7 +134,7 @@ def test_a_copy_renamed_into_place_first_by_another_process_is_kept(tiny_model, 
 def test_two_processes_unpacking_at_once_leave_one_whole_copy(tiny_model, tmp_path):
     child = (
         "import json, sys\n"
-        "from qa.store.model_packages import SplitModel, unpacked_folder\n"
+        "from qa.embedding.model_packages import SplitModel, unpacked_folder\n"
         "fields = json.loads(sys.argv[1]); fields['part_packages'] = tuple(fields['part_packages'])\n"
         "print(unpacked_folder(SplitModel(**fields)))\n"
     )

@@ -14,7 +14,7 @@ import qa
 from qa.store import index_files as store
 from qa.store.build import build_index
 from qa.cli import main
-from qa.store.embedder import HashingEmbedder
+from qa.embedding.embedder import HashingEmbedder
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, QAError
 
 from conftest import ROOT, TINY_ARTICLES, write_articles
@@ -209,7 +209,7 @@ def test_cli_reports_damage_and_qa_index_repairs_it(site, capsys):
 
 SLOW_BUILD = textwrap.dedent("""\
     import sys, time
-    from qa.store.embedder import HashingEmbedder
+    from qa.embedding.embedder import HashingEmbedder
     from qa.cli import main
     real = HashingEmbedder.encode
     def slow(self, texts, batch_size=32, progress=None):

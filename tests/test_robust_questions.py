@@ -34,7 +34,7 @@ UNUSABLE = [
 
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory):
-    from qa.store.embedder import HashingEmbedder
+    from qa.embedding.embedder import HashingEmbedder
 
     base = tmp_path_factory.mktemp("questions")
     corpus = write_articles(base / "corpus", {**TINY_ARTICLES, **OTHER_SCRIPTS})

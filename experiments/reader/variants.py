@@ -5,6 +5,11 @@ assumed share of unanswerable questions, written beside a copy of the reader, an
 answers newsqa-dev and squad-dev through ``qa eval``.
 
     python experiments/reader/variants.py READER_DIR OUT_DIR [SHARE ...]   # shares: 0.5 0.25 0.1667
+
+The rule for choosing, fixed before any run: the share whose answers on newsqa-dev's tune
+half have the most right minus wrong confident (unanswerable questions answered count as
+wrong); a tie goes to the larger share (fewer wrong answers). squad-dev is printed beside it
+to say how the choice moves a second set, not to choose.
 """
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from ..errors import IndexMismatchError, QuestionError
 from ..ingest.dates import check_index_dates, publication_bound, published_between
 from ..store import index_files as store
 from ..store.cache import QuestionCache
-from ..store.embedder import Embedder, get_embedder
+from ..embedding.embedder import Embedder, get_embedder
 from ..store.handle import IndexHandle, shared_handle
 from ..reader.model import Reader, default_reader
 from .answer_model import AnswerModel, load_answer_model

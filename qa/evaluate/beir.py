@@ -33,7 +33,7 @@ from ..records import IndexedDocument
 from ..store import index_files
 from ..ingest import dates
 from ..store.build import READER_VERSION, SPLITTER, build_index
-from ..store.embedder import Embedder, get_embedder
+from ..embedding.embedder import Embedder, get_embedder
 from .metrics import ndcg_at_k, recall_at_k
 
 Log = Callable[[str], None]

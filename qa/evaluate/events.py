@@ -129,7 +129,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     embedder = None
     if args.embedder == "hash":
-        from ..store.embedder import HashingEmbedder
+        from ..embedding.embedder import HashingEmbedder
 
         embedder = HashingEmbedder(64)
     statements, happenings, finer, vectors = labelled_statements(Path(args.labels), embedder)

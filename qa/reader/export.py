@@ -8,7 +8,6 @@ probe pairs before it is written: its scores must keep their order.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import file_sha256
 from .inputs import pair_text
 
 OPSET = 17
@@ -32,27 +32,28 @@ _PROBES = [
 ]
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def check_agreement(got: np.ndarray, expected: np.ndarray, max_error: float = 0.5,
-                    min_correlation: float = 0.99) -> None:
+def check_agreement(got: np.ndarray, expected: np.ndarray, max_error: float = 1.5,
+                    min_correlation: float = 0.98) -> None:
     """The int8 graph's probe scores must be the torch model's, within quantisation error:
-    each within ``max_error``, and (when the scores spread at all) correlated at ``min_correlation``.
+    each pair's answering sentence (even places) still above its other sentence (odd places),
+    each score within ``max_error``, and (when the scores spread at all) correlated at
+    ``min_correlation``. Six layers quantised drift more than three: on 144 SQuAD pairs the
+    mean error was 0.11 and the largest 1.2 on scores of about -4 to 4, every pair's order
+    kept (experiments/reader/README.md).
 
-    >>> check_agreement(np.array([2.0, -1.0, 0.5]), np.array([2.1, -1.05, 0.4]))
+    >>> check_agreement(np.array([2.0, -1.0, 0.5, 0.1]), np.array([2.1, -1.05, 0.4, -0.2]))
+    >>> check_agreement(np.array([2.0, 2.5]), np.array([2.1, -1.0]))
+    Traceback (most recent call last):
+    ...
+    RuntimeError: the int8 graph does not reproduce the trained scores (largest error 3.500, correlation 1.0000, order kept False): [2.  2.5] against [ 2.1 -1. ]
     """
     error = float(np.max(np.abs(got - expected)))
     spread = float(np.ptp(expected))
-    correlation = float(np.corrcoef(got, expected)[0, 1]) if spread > 0.1 else 1.0
-    if error > max_error or correlation < min_correlation:
+    correlation = float(np.corrcoef(got, expected)[0, 1]) if spread > 0.1 and len(got) > 2 else 1.0
+    order_kept = bool(np.all((got[0::2] > got[1::2]) == (expected[0::2] > expected[1::2])))
+    if error > max_error or correlation < min_correlation or not order_kept:
         raise RuntimeError(f"the int8 graph does not reproduce the trained scores (largest error {error:.3f}, "
-                           f"correlation {correlation:.4f}): {got} against {expected}")
+                           f"correlation {correlation:.4f}, order kept {order_kept}): {got} against {expected}")
 
 
 def export(trained: Path, out: Path, max_length: int | None = None) -> Path:

@@ -55,7 +55,7 @@ class Reader:
         if self._session is None:
             with self._lock:
                 if self._session is None:
-                    from ..store.model_files import weights_sha256
+                    from ..embedding.model_files import weights_sha256
 
                     graph = self.model_dir / self.manifest["graph"]
                     digest = weights_sha256(graph)

@@ -11,9 +11,9 @@ class TrainingSettings:
     of the base model, the articles held out for fitting the answer model, the negatives
     drawn per question, the optimiser's schedule and the seed."""
 
-    layers: int = 3
+    layers: int = 6
     held_out_articles: int = 5
-    epochs: int = 2
+    epochs: int = 1
     groups_per_step: int = 4
     hard_negatives: int = 4
     paragraph_negatives: int = 2

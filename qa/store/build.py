@@ -22,7 +22,7 @@ from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.readers import describe_formats
 from ..ingest.syndication import duplicate_key
-from .embedder import Embedder, get_embedder
+from ..embedding.embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
 from .index_corpus import check_built_from, corpus_record
 from .lexical import build_for_passages

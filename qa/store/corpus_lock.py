@@ -26,7 +26,7 @@ from typing import Callable, Iterator
 from ..errors import IndexLockedError, StorageError
 from ..records import IndexedDocument
 from . import index_files
-from .files import file_sha256, held_lock
+from ..files import file_sha256, held_lock
 
 UPDATE_LOCK = ".update.lock"
 WAIT_S = 300.0  # how long an update waits for the one before it; a long build takes minutes

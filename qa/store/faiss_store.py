@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .files import write_atomic
+from ..files import write_atomic
 from .vectors import VectorStore
 
 KIND = "faiss"

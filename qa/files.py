@@ -12,7 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, BinaryIO, Callable, Iterator
 
-from ..errors import IndexLockedError, StorageError
+from .errors import IndexLockedError, StorageError
 
 
 def file_sha256(path: Path) -> str:

