@@ -38,8 +38,6 @@ from .questions import fold_text, question_rows
 
 KINDS = ("factual", "paraphrase", "when", "unanswerable")
 PARTS = ("tune", "report")
-# The precision the fitted threshold aims at (on training data); the tables show where this set stands.
-TARGET_PRECISION = 0.95
 
 
 def split_articles(names) -> dict[str, str]:
