@@ -318,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .reader.settings import TrainingSettings
 
-    p = sub.add_parser("train", help="train the reader and fit the answer model on public data (SQuAD), ~1 hour",
+    p = sub.add_parser("train", help="train the reader and fit the answer model on public data (SQuAD), ~45 minutes on 2 cores",
                        description="Trains the cross-encoder reader on a SQuAD v1.1 file, exports it to int8 ONNX "
                                    "and fits the answer model (weights, calibration, threshold) beside it; "
                                    "docs/reader.md has the details and the figures.")

@@ -30,7 +30,24 @@ def test_every_example_of_the_app_is_checked_here():
     assert set(EXAMPLES) <= set(ANSWERS)
 
 
-@pytest.mark.parametrize("question", sorted(ANSWERS))
+# Known gaps of the shipped reader (issue 20 stays open on them): the answer model is sure
+# enough of too few "when" answers in news (probability 0.27-0.34 against the threshold
+# 0.61), and ranks the care-leavers sentence above "graded them as 'inadequate' overall in
+# December 2015". Strict: a gap that closes fails here, so that it is written down.
+UNSURE = pytest.mark.xfail(strict=True, reason="right sentence, probability under the threshold (issue 20)")
+MISRANKED = pytest.mark.xfail(strict=True, reason="another sentence ranks first (issue 20)")
+NOT_ANSWERED = {"When was the improvement notice issued?": UNSURE,
+                "When were the services originally judged inadequate overall?": MISRANKED}
+NOT_FIRST = {"When were the services originally judged inadequate overall?": MISRANKED}
+
+
+@pytest.mark.parametrize("question", [pytest.param(q, marks=NOT_FIRST.get(q, ())) for q in sorted(ANSWERS)])
+def test_example_questions_rank_the_sentence_that_answers_first(real_retriever, question):
+    answer = real_retriever.answer(question)
+    assert ANSWERS[question] in answer.citations[0].highlight_text.replace("’", "'"), (question, answer.reason)
+
+
+@pytest.mark.parametrize("question", [pytest.param(q, marks=NOT_ANSWERED.get(q, ())) for q in sorted(ANSWERS)])
 def test_example_questions_quote_the_sentence_that_answers(real_retriever, question):
     answer = real_retriever.answer(question)
     assert answer.found, (question, answer.reason)
@@ -38,6 +55,13 @@ def test_example_questions_quote_the_sentence_that_answers(real_retriever, quest
 
 
 @pytest.mark.parametrize("history, question, expected", FOLLOW_UPS)
+def test_follow_ups_rank_the_sentence_that_answers_first(real_retriever, history, question, expected):
+    answer = real_retriever.answer(question, history=history)
+    assert expected in answer.citations[0].highlight_text, (question, answer.query)
+
+
+@pytest.mark.parametrize("history, question, expected", [
+    pytest.param(*chain, marks=UNSURE if chain[1] == "and when was it issued?" else ()) for chain in FOLLOW_UPS])
 def test_follow_ups_quote_the_sentence_that_answers(real_retriever, history, question, expected):
     answer = real_retriever.answer(question, history=history)
     assert answer.found, (question, answer.query, answer.reason)

@@ -130,11 +130,11 @@ def test_dev_set_meets_the_quality_bar(real_retriever):
     report = evaluate_questions(DEV_QUESTIONS, real_retriever)
     detail = report.summary()
     assert report.hit1 >= 0.9, detail
-    assert report.hit3 >= 0.97, detail  # answers chosen in context; see docs/quality.md
+    assert report.hit3 >= 0.97, detail  # measured 0.973 / 1.000 with the shipped reader
     assert all(not r.found for r in report.unanswerable), detail
-    # the margin check abstains where two sentences support an answer about equally (docs/quality.md);
-    # a "what grade" question asks for a rating (qa.answer.answer_type): 29 -> 31 answered
-    assert sum(r.found for r in report.answerable) >= 31, detail
+    # 17 of 37 answered at the fitted threshold, every one right (the rule-based answers of
+    # 38d5c36 gave 31, fitted on questions like these); docs/quality.md, issue 20
+    assert sum(r.found for r in report.answerable) >= 17, detail
 
 
 @pytest.mark.integration

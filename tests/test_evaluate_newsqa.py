@@ -65,9 +65,10 @@ def test_newsqa_dev_report_half(tmp_path):
     report = evaluate_folder(NEWSQA, cache_dir=tmp_path / "cache", baselines=False)
     counts = report.summary_counts("report")
     detail = report.table()
-    assert counts["right"] >= 15, detail  # 15/25 when measured (main: 6/25)
-    assert counts["followups_right"] >= 2, detail  # 2/4 (main: 1/4); a third is quoted right but abstained
-    assert counts["wrong"] <= 6, detail  # 5/31 (main: 14/31)
+    # The shipped reader and answer model, nothing fitted on this set (docs/quality.md):
+    assert counts["right"] >= 6, detail  # 6/25 (13/25 quoted right; the rest under the threshold)
+    assert counts["followups_right"] >= 2, detail  # 2/4 (4/4 quoted right)
+    assert counts["wrong"] <= 2, detail  # 2/31
 
 
 def test_coverage_table_has_a_row_for_the_threshold_in_use():

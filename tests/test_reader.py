@@ -33,10 +33,17 @@ def test_the_shipped_reader_prefers_the_sentence_that_answers():
         scores = reader.score(question, candidates)
         assert scores.shape == (len(candidates),) and int(np.argmax(scores)) == answer, (question, scores)
     assert reader.score("anything?", []).shape == (0,)
-    # Batched or alone, a pair gets the same score (padding does not leak into it).
+    # Batched or alone, a pair gets nearly the same score and the same place: int8 dynamic
+    # quantisation scales activations per batch, so a score moves with its batch companions
+    # (up to 0.8, mean 0.08, on 480 squad-train pairs; experiments/reader/README.md), but
+    # padding is masked out and the order holds.
     question, candidates = PAIRS[0]
-    alone = [float(reader.score(question, [c])[0]) for c in candidates]
-    np.testing.assert_allclose(reader.score(question, candidates), alone, atol=1e-4)
+    alone = np.array([float(reader.score(question, [c])[0]) for c in candidates])
+    batched = reader.score(question, candidates)
+    np.testing.assert_allclose(batched, alone, atol=0.8)
+    assert list(np.argsort(batched)) == list(np.argsort(alone))
+    # The same batch gives the same scores every time.
+    np.testing.assert_array_equal(reader.score(question, candidates), batched)
 
 
 def test_the_reader_manifest_names_the_graph_and_its_hash():
@@ -63,10 +70,12 @@ def test_pairs_are_tokenised_as_the_training_library_tokenised_them():
     from tokenizers import Tokenizer
     from transformers import AutoTokenizer
 
+    from qa.embedding.model_files import default_model_path
+
     manifest = json.loads((MODEL_DIR / "reader.json").read_text(encoding="utf-8"))
     fast = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
     fast.enable_truncation(manifest["max_length"], strategy="only_second")
-    training = AutoTokenizer.from_pretrained(str(MODEL_DIR))
+    training = AutoTokenizer.from_pretrained(str(default_model_path()))  # what qa.reader.training reads with
     long_sentence = " ".join(["The council said the budget gap would be closed by cuts."] * 20)
     for question, title, sentence in [("when was it closed?", "Notice closed", "It closed in May 2018."),
                                       ("How much?", "", long_sentence), ("Qui a gagné ?", "Été", "L’équipe a gagné.")]:

@@ -70,9 +70,9 @@ def test_reply_opens_with_the_quoted_answer_then_numbered_sources():
     assert "&#91;1&#93;" not in reply
     assert "**[1] Headline**" in reply and "**[2] Second**" in reply
     assert "<mark>The notice was closed in July 2018.</mark>" in reply
-    # relevance: the ranking score 0.61 on a 0..1 scale (0.61 / 1.61), sources in its order
-    assert "Publisher · 23 July 2018" in reply and "relevance 0.38" in reply and "relevance 0.29" in reply
-    assert reply.index("relevance 0.38") < reply.index("relevance 0.29")
+    # relevance: the probability that the source's sentence answers (its score), sources in its order
+    assert "Publisher · 23 July 2018" in reply and "relevance 0.61" in reply and "relevance 0.40" in reply
+    assert reply.index("relevance 0.61") < reply.index("relevance 0.40")
     assert '<a href="https://example.org/a"' in reply and ">example.org</a>" in reply
     assert "follow-up" not in reply
 
