@@ -111,7 +111,7 @@ def test_old_generation_files_are_removed(built, tiny_corpus, hash_embedder):
     manifest = json.loads((built / "manifest.json").read_text())
     current = {entry["name"] for entry in manifest["files"].values()}
     names = {p.name for p in built.iterdir() if not p.name.startswith(".")}
-    assert names == current | {"manifest.json"}
+    assert names == current | {"manifest.json", "parsed.json"}  # parsed.json: articles as read (qa.ingest.parsed)
     assert {"passages-2.jsonl", "sentences-2.npy", "vectors-2.faiss"} <= current
 
 
@@ -149,7 +149,7 @@ def test_failure_before_manifest_switch_keeps_previous_index(built, tiny_corpus,
     after = store.load_index(built)
     assert after.documents == before.documents and after.passages == before.passages
     named = {entry["name"] for entry in store.read_manifest(built)["files"].values()}
-    assert {p.name for p in built.iterdir()} == named | {"manifest.json", ".lock", ".update.lock"}  # no litter
+    assert {p.name for p in built.iterdir()} == named | {"manifest.json", "parsed.json", ".lock", ".update.lock"}  # no litter
 
 
 def test_process_killed_mid_write_keeps_previous_index(built, tiny_corpus):

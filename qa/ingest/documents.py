@@ -11,6 +11,7 @@ from typing import Iterable
 
 from ..errors import CorpusError, DocumentError
 from ..records import Document  # noqa: F401  (the record this module produces)
+from .parsed import ParsedDocuments
 from .cleaning import clean_body  # noqa: F401  (part of reading a document)
 from .readers import MAX_BODY_CHARS, MAX_FILE_BYTES, READERS, describe_formats, read_corpus_file, read_document  # noqa: F401
 
@@ -33,16 +34,17 @@ def iter_corpus_files(corpus_dir: str | Path) -> Iterable[Path]:
             yield path
 
 
-def load_corpus(corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES,
-                max_chars: int = MAX_BODY_CHARS) -> tuple[list[Document], list[DocumentError]]:
-    """Every readable article in ``corpus_dir`` and, separately, the files skipped with why."""
+def load_corpus(corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES, max_chars: int = MAX_BODY_CHARS,
+                parsed: ParsedDocuments | None = None) -> tuple[list[Document], list[DocumentError]]:
+    """Every readable article in ``corpus_dir`` and, separately, the files skipped with why;
+    files whose bytes ``parsed`` holds are not parsed again."""
     corpus = Path(corpus_dir)
     if not corpus.is_dir():
         raise CorpusError(f"corpus folder {corpus} does not exist; create it and put articles ({describe_formats()}) in it")
     documents, problems = [], []
     for path in iter_corpus_files(corpus):
         try:
-            documents.append(read_corpus_file(path, corpus, max_bytes=max_bytes, max_chars=max_chars))
+            documents.append(read_corpus_file(path, corpus, max_bytes=max_bytes, max_chars=max_chars, parsed=parsed))
         except DocumentError as exc:
             problems.append(exc)
     return documents, problems

@@ -25,6 +25,7 @@ from ..errors import DocumentError
 from ..records import Document
 from . import html, markdown, pdf, plaintext
 from .cleaning import decode_text
+from .parsed import ParsedDocuments
 
 @dataclass(frozen=True)
 class Reader:
@@ -120,17 +121,19 @@ def _read_bytes(path: Path, max_bytes: int, follow_links: bool = True) -> bytes:
 
 
 def read_corpus_file(path: str | Path, corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES,
-                     max_chars: int = MAX_BODY_CHARS) -> Document:
+                     max_chars: int = MAX_BODY_CHARS, parsed: ParsedDocuments | None = None) -> Document:
     """Read one article of the corpus: only a regular file inside the folder, never what a
-    symbolic link points to (``corpus/passwd.txt -> /etc/passwd`` is refused)."""
+    symbolic link points to (``corpus/passwd.txt -> /etc/passwd`` is refused). A file
+    whose bytes ``parsed`` holds already (:mod:`qa.ingest.parsed`) is not parsed again."""
     if os.path.islink(path):  # also a link to a folder; the read below refuses links swapped in later
         raise DocumentError(path, f"is a symbolic link; {_OUTSIDE}")
-    return read_document(path, corpus_dir, max_bytes=max_bytes, max_chars=max_chars, follow_links=False)
+    return read_document(path, corpus_dir, max_bytes=max_bytes, max_chars=max_chars, follow_links=False,
+                         parsed=parsed)
 
 
 def read_document(path: str | Path, corpus_dir: str | Path | None = None,
                   max_bytes: int = MAX_FILE_BYTES, max_chars: int = MAX_BODY_CHARS,
-                  follow_links: bool = True) -> Document:
+                  follow_links: bool = True, parsed: ParsedDocuments | None = None) -> Document:
     """Read one article. Raises :class:`DocumentError` naming the file when it is unusable.
     Files of the corpus are read with :func:`read_corpus_file`, which follows no link."""
     path = Path(path)
@@ -148,6 +151,9 @@ def read_document(path: str | Path, corpus_dir: str | Path | None = None,
     )
     if not data.strip():
         raise DocumentError(path, "is empty")
+    if parsed is not None and (known := parsed.get(doc.source, doc.sha256)) is not None:
+        known.doc_id = doc.doc_id
+        return known
     reader = READERS[suffix]
     try:
         if reader.binary:

@@ -9,6 +9,7 @@ ones; naming another one moves the index there, copying its vectors.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from ..ingest import dates as date_finder
 from . import corpus_lock, index_files as files, store_claims
 from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
+from ..ingest.parsed import ParsedDocuments
 from ..ingest.readers import describe_formats
 from ..ingest.syndication import duplicate_key
 from ..embedding.embedder import Embedder, get_embedder
@@ -100,16 +102,19 @@ class CorpusState:
     # Syndicated copies, (copy's file, canonical article's file): listed under the canonical
     # article as also published, not ranked on their own.
     copies: list[tuple[str, str]] = field(default_factory=list)
+    read: list[Document] = field(default_factory=list)  # every file read, copies and duplicates too
 
     @property
     def stale(self) -> bool:
         return bool(self.added or self.updated or self.removed or self.full_reason)
 
 
-def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) -> CorpusState:
+def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None,
+                 parsed: ParsedDocuments | None = None) -> CorpusState:
     """Which documents are new, changed, deleted or unchanged relative to ``manifest`` (as
-    :func:`~qa.store.index_files.read_manifest` gives it: its documents are records)."""
-    documents, problems = load_corpus(corpus_dir)
+    :func:`~qa.store.index_files.read_manifest` gives it: its documents are records).
+    Files whose bytes ``parsed`` holds are not parsed again (:mod:`qa.ingest.parsed`)."""
+    documents, problems = load_corpus(corpus_dir, parsed=parsed)
     skipped = [(p.path, p.reason) for p in problems]
     unique: list[Document] = []
     # Of several files with one text from one publisher, an article already in the index
@@ -142,7 +147,7 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None) ->
         indexed = manifest["documents"]
     current = {d.doc_id for d in unique}
     state = CorpusState(documents=unique, added=[], updated=[], removed=[], unchanged=[], skipped=skipped,
-                        full_reason=full_reason, copies=copies)
+                        full_reason=full_reason, copies=copies, read=documents)
     for doc in unique:
         old = indexed.get(doc.doc_id)
         if old is None:
@@ -219,7 +224,11 @@ def build_index(
         if old is not None and not rebuild:
             manifest = {"model": {"name": old.model}, "documents": old.documents, "splitter": old.extra.get("splitter"),
                         "dates": old.extra.get("dates"), "reader": old.extra.get("reader")}
-        state = corpus_state(corpus_dir, manifest, model=embedder.name)
+        # `qa index --rebuild` reads every file again; otherwise unchanged files are not parsed.
+        parsed = ParsedDocuments() if rebuild else ParsedDocuments.load(index_dir, READER_VERSION)
+        state = corpus_state(corpus_dir, manifest, model=embedder.name, parsed=parsed)
+        with contextlib.suppress(OSError):  # only a cache: a build without it reads the files
+            ParsedDocuments.save(index_dir, state.read, READER_VERSION)
         if not rebuild and state.stale:  # an index of another corpus is replaced only on purpose
             check_built_from((old.extra if old is not None else _indexed_manifest(index_dir)).get("corpus"),
                              corpus_dir, index_dir)

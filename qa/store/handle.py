@@ -15,7 +15,8 @@ from pathlib import Path
 from ..config import default_corpus_dir, default_index_dir
 from ..errors import IndexCorruptError, IndexMismatchError, QAError
 from . import index_files
-from .build import build_index, corpus_state
+from ..ingest.parsed import ParsedDocuments
+from .build import READER_VERSION, build_index, corpus_state
 from .corpus_stamp import corpus_stamp
 
 
@@ -64,7 +65,9 @@ class IndexHandle:
                     manifest = index_files.read_manifest(self.index_dir)
                 except QAError:
                     manifest = None  # build_index finds out why, rebuilds and says so
-                if manifest is None or corpus_state(self.corpus_dir, manifest, model=manifest["model"]["name"]).stale:
+                if manifest is None or corpus_state(
+                        self.corpus_dir, manifest, model=manifest["model"]["name"],
+                        parsed=ParsedDocuments.load(self.index_dir, READER_VERSION)).stale:
                     self._build()
                     stamp = None  # taken before the update: the next question compares again
             try:
