@@ -98,7 +98,9 @@ class AnswerSettings:
     divided by the best candidate's; chosen on SciFact's training queries);
     ``name_articles``: how many of the best candidates' articles are read to tell which of a
     question's words are names (:mod:`qa.answer.asked`);
-    ``reader_candidates``: the distinct sentences the reader reads per question;
+    ``reader_candidates``: the distinct sentences the reader reads per question, the first
+    stage's best (4 of 12, 8, 4 on newsqa-dev's tune half: as many right, fewer wrong, a
+    third of the reader's time; experiments/reader/README.md);
     ``reader_dir``: the reader's folder (default: the one shipped in ``qa/reader/model``);
     ``threshold``: the answer probability needed to answer, when not the fitted one.
     """
@@ -106,7 +108,7 @@ class AnswerSettings:
     hybrid_depth: int = 100
     dense_weight: float = 0.7
     name_articles: int = 20
-    reader_candidates: int = 12
+    reader_candidates: int = 4
     reader_dir: str | None = None
     threshold: float | None = None
 
