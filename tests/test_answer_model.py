@@ -82,3 +82,20 @@ def test_the_threshold_is_the_lowest_that_keeps_the_precision():
 
 def test_signal_names_are_what_the_model_file_lists():
     assert model().to_json().count('"fused"') == 2 and len(ANSWER_SIGNALS) == 4
+
+
+def test_each_embedding_model_gets_the_answer_model_fitted_for_it():
+    """Cosines are signals, so the answer model is fitted per embedding model: all-mpnet-base-v2
+    has its own (qa train --fit-only --model all-mpnet-base-v2); a model without one falls back
+    to the default model's, and every shipped one loads."""
+    from qa.answer.answer_model import AnswerModel
+    from qa.config import AnswerSettings
+
+    settings = AnswerSettings()
+    folder = settings.reader_folder()
+    assert settings.answer_model_path() == folder / "answer_model.json"
+    assert settings.answer_model_path("sentence-transformers/all-mpnet-base-v2") == \
+        folder / "answer_model-all-mpnet-base-v2.json"
+    assert settings.answer_model_path("some/other-model") == folder / "answer_model.json"
+    default, mpnet = (AnswerModel.load(settings.answer_model_path(m)) for m in (None, "all-mpnet-base-v2"))
+    assert default.threshold != mpnet.threshold and 0 < mpnet.threshold < 1
