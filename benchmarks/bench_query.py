@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -85,6 +86,22 @@ def new_questions(questions: list[str]) -> list[str]:
     return kept
 
 
+def timed_in_turn(calls: list[tuple[str, Callable[[], object]]], n: int,
+                  before: Callable[[], object] | None = None) -> dict[str, float]:
+    """Each of ``calls`` timed once, by name, in their order for an even ``n`` and reversed
+    for an odd one, after ``before`` and a pause, as between two people's questions: threads
+    left spinning by one pipeline (ONNX Runtime's, torch's OpenMP) must not slow the other's timing."""
+    seconds = {}
+    for which, call in calls if n % 2 == 0 else reversed(calls):
+        if before is not None:
+            before()
+        time.sleep(PAUSE)
+        started = time.perf_counter()
+        call()
+        seconds[which] = time.perf_counter() - started
+    return seconds
+
+
 def warm_latency(results: Results, label: str, retriever, questions: list[str], naive: NaivePipeline,
                  warmed: bool = True) -> None:
     """``warmed``: after ``Retriever.warm()``, as a server starts; else sentences are read on first sight."""
@@ -99,14 +116,10 @@ def warm_latency(results: Results, label: str, retriever, questions: list[str], 
     questions = new_questions(questions)
     ours, theirs = [], []
     for n, question in enumerate(questions):
-        pair = [("naive", lambda: naive.answer(question, depth)), ("ours", lambda: retriever.retrieve(question, k=5))]
-        for which, call in pair if n % 2 == 0 else reversed(pair):
-            # A pause, as between two people's questions: threads left spinning by one
-            # pipeline (ONNX Runtime's, torch's OpenMP) must not slow the other's timing.
-            time.sleep(PAUSE)
-            started = time.perf_counter()
-            call()
-            (ours if which == "ours" else theirs).append(time.perf_counter() - started)
+        seconds = timed_in_turn([("naive", lambda: naive.answer(question, depth)),
+                                 ("ours", lambda: retriever.retrieve(question, k=5))], n)
+        ours.append(seconds["ours"])
+        theirs.append(seconds["naive"])
     assert retriever.question_vectors.hits == 0, "every question was meant to be new"
     repeat = []
     for question in questions[:20]:
@@ -142,14 +155,11 @@ def filtered_latency(results: Results, label: str, retriever, questions: list[st
         if not hits:
             continue
         doc = {hits[0].doc_id}
-        pair = [("all", lambda: retriever.retrieve(question, k=5)),
-                ("one", lambda: retriever.retrieve(question, k=5, doc_ids=doc))]
-        for which, call in pair if n % 2 == 0 else reversed(pair):
-            retriever.question_vectors.clear()
-            time.sleep(PAUSE)
-            started = time.perf_counter()
-            call()
-            (everywhere if which == "all" else one_article).append(time.perf_counter() - started)
+        seconds = timed_in_turn([("all", lambda: retriever.retrieve(question, k=5)),
+                                 ("one", lambda: retriever.retrieve(question, k=5, doc_ids=doc))], n,
+                                before=retriever.question_vectors.clear)
+        everywhere.append(seconds["all"])
+        one_article.append(seconds["one"])
     p50_all, p50_one = percentile(everywhere, 50), percentile(one_article, 50)
     results.figures[f"filtered_{label}"] = {"everywhere": everywhere, "one_article": one_article}
     results.add("answer", f"one article's question p50, {label} ({len(one_article)} questions)", ms(p50_one), "",
@@ -168,13 +178,10 @@ def python_retrieve_latency(results: Results, label: str, corpus: Path, index: P
     ours, theirs = [], []
     depth = qa.Retriever(index_dir=index).settings.reader_candidates
     for n, question in enumerate(new_questions(questions)):
-        pair = [("naive", lambda: naive.answer(question, depth)),
-                ("ours", lambda: qa.retrieve(question, k=5, corpus_dir=corpus, index_dir=index))]
-        for which, call in pair if n % 2 == 0 else reversed(pair):
-            time.sleep(PAUSE)
-            started = time.perf_counter()
-            call()
-            (ours if which == "ours" else theirs).append(time.perf_counter() - started)
+        seconds = timed_in_turn([("naive", lambda: naive.answer(question, depth)),
+                                 ("ours", lambda: qa.retrieve(question, k=5, corpus_dir=corpus, index_dir=index))], n)
+        ours.append(seconds["ours"])
+        theirs.append(seconds["naive"])
     p50, naive_p50 = percentile(ours, 50), percentile(theirs, 50)
     results.figures[f"python_retrieve_{label}"] = {"ours": ours, "naive": theirs}
     results.add("answer", f"qa.retrieve() p50, {label} ({len(ours)} new questions)", ms(p50), ms(naive_p50),

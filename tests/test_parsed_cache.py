@@ -38,8 +38,10 @@ def test_a_second_build_parses_no_unchanged_file(corpus, tmp_path, hash_embedder
     reads = count_pdf_reads(monkeypatch)
     first = build_index(corpus, index, embedder=hash_embedder)
     assert reads == ["report.pdf"] and "report" in first.added
+    written = (index / FILE_NAME).stat().st_mtime_ns
     second = build_index(corpus, index, embedder=hash_embedder)
     assert reads == ["report.pdf"], "the unchanged PDF was parsed again"
+    assert (index / FILE_NAME).stat().st_mtime_ns == written, "a build that read nothing new rewrote the cache"
     assert not second.changed and "report" in second.unchanged
     # What came from the cache is what the reader made: same pages, same text, same date.
     kept = ParsedDocuments.load(index, READER_VERSION).get("report.pdf", first_sha(index, "report"))

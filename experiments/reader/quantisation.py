@@ -6,7 +6,7 @@ the correlation and how often the answering sentence stays above the other.
     python experiments/reader/quantisation.py build/reader    # a folder from qa.reader.training
 """
 import sys
-import json, random, numpy as np, torch, onnxruntime as ort, onnx
+import random, numpy as np, torch, onnxruntime as ort, onnx
 from pathlib import Path
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from transformers import AutoModelForSequenceClassification, AutoTokenizer

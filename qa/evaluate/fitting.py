@@ -26,7 +26,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -171,9 +171,19 @@ def fit_final(asked: list[Asked]) -> np.ndarray:
     return _conditional_logit([_final_rows(a, "answerable")[:2] for a in asked], len(FINAL_SIGNALS))
 
 
-def _outcomes(asked: list[Asked], model: AnswerModel) -> list[tuple[str, np.ndarray, bool, np.ndarray, np.ndarray, str]]:
-    """Per question and case, ranked as answering ranks: (article, answer signals, whether
-    the first sentence shown is right, the read sentences' final scores, which are right, the case)."""
+class Outcome(NamedTuple):
+    """One held-out question in one case, ranked as answering ranks."""
+
+    article: str
+    signals: np.ndarray  # the answer's signals (qa.answer.answer_model.answer_signals)
+    right: bool  # whether the first sentence shown is right
+    final: np.ndarray  # the read sentences' final scores
+    positive: np.ndarray  # which of them are right
+    case: str  # "answerable", or "unanswerable" (its paragraph left out)
+
+
+def _outcomes(asked: list[Asked], model: AnswerModel) -> list[Outcome]:
+    """Per question and case, ranked as answering ranks."""
     rows = []
     for a in asked:
         for case in ("answerable", "unanswerable"):
@@ -185,7 +195,8 @@ def _outcomes(asked: list[Asked], model: AnswerModel) -> list[tuple[str, np.ndar
             shown = Ranking.of(a.pool, scored, allowed).shown(RIVALS + 1)
             positive = a.positive if case == "answerable" else np.zeros(len(a.positive), dtype=bool)
             signals = answer_signals(scored.final[shown], [a.doc_ids[i] for i in shown])
-            rows.append((a.article, signals, bool(positive[shown[0]]), scored.final[chosen], positive[chosen], case))
+            rows.append(Outcome(a.article, signals, bool(positive[shown[0]]), scored.final[chosen], positive[chosen],
+                                case))
     return rows
 
 
@@ -239,16 +250,16 @@ def fit_gathered(gathered: Gathered, settings: AnswerSettings, unanswerable_shar
         weights = fit_final([a for a in asked if a.article != article])
         out_of_fold += _outcomes([a for a in asked if a.article == article], _with_final(provisional, weights))
     final_w = fit_final(asked)
-    # Calibration of one sentence: every read sentence, answerable case.
-    xs = np.concatenate([np.column_stack([f, np.ones(len(f))]) for _, _, _, f, _, _ in out_of_fold])
-    ys = np.concatenate([p for _, _, _, _, p, _ in out_of_fold]).astype(float)
+    # Calibration of one sentence: every read sentence, of both cases.
+    xs = np.concatenate([np.column_stack([o.final, np.ones(len(o.final))]) for o in out_of_fold])
+    ys = np.concatenate([o.positive for o in out_of_fold]).astype(float)
     sentence_w = _logistic(xs, ys)
     # Calibration of the answer, and its threshold on probabilities fitted without the article.
-    xa = np.array([row[1] for row in out_of_fold])
-    ya = np.array([row[2] for row in out_of_fold], dtype=float)
-    answerable_case = np.array([row[5] == "answerable" for row in out_of_fold])
+    xa = np.array([o.signals for o in out_of_fold])
+    ya = np.array([o.right for o in out_of_fold], dtype=float)
+    answerable_case = np.array([o.case == "answerable" for o in out_of_fold])
     held_probability = np.zeros(len(ya))
-    labels = np.array([art for art, *_ in out_of_fold])
+    labels = np.array([o.article for o in out_of_fold])
     for article in articles:
         w = _logistic(xa[labels != article], ya[labels != article])
         held_probability[labels == article] = 1.0 / (1.0 + np.exp(-xa[labels == article] @ w))

@@ -32,6 +32,11 @@ class ParsedDocuments:
     def __len__(self) -> int:
         return len(self._documents)
 
+    def holds_exactly(self, documents: list[Document]) -> bool:
+        """Whether this cache is already what :meth:`save` would write for ``documents``: a
+        build that parsed nothing and lost no file need not write it again."""
+        return {(doc.source, doc.sha256) for doc in documents} == set(self._documents)
+
     def get(self, source: str, sha256: str) -> Document | None:
         """The document read from this file with these bytes, or None (read it)."""
         kept = self._documents.get((source, sha256))

@@ -227,8 +227,9 @@ def build_index(
         # `qa index --rebuild` reads every file again; otherwise unchanged files are not parsed.
         parsed = ParsedDocuments() if rebuild else ParsedDocuments.load(index_dir, READER_VERSION)
         state = corpus_state(corpus_dir, manifest, model=embedder.name, parsed=parsed)
-        with contextlib.suppress(OSError):  # only a cache: a build without it reads the files
-            ParsedDocuments.save(index_dir, state.read, READER_VERSION)
+        if not parsed.holds_exactly(state.read):
+            with contextlib.suppress(OSError):  # only a cache: a build without it reads the files
+                ParsedDocuments.save(index_dir, state.read, READER_VERSION)
         if not rebuild and state.stale:  # an index of another corpus is replaced only on purpose
             check_built_from((old.extra if old is not None else _indexed_manifest(index_dir)).get("corpus"),
                              corpus_dir, index_dir)
