@@ -78,3 +78,94 @@ def test_a_fresh_change_gives_no_stamp(tiny_corpus, tmp_path):
 
 def test_missing_corpus_gives_no_stamp(tmp_path):
     assert corpus_stamp(tmp_path / "nowhere", tmp_path / "index") is None
+
+
+# --- `qa index` with nothing to do: the last build's stamp ---------------------------------
+
+def test_an_unchanged_build_reads_no_article(tiny_corpus, tmp_path, hash_embedder, settled, monkeypatch):
+    from qa.store.build import build_index
+
+    (tiny_corpus / "notes.md").write_text("")  # skipped: the quick report still says so
+    first = build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
+    assert first.added and first.skipped
+    from qa.store import build as build_module
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the corpus was read")
+
+    monkeypatch.setattr(build_module, "load_corpus", refused)
+    again = build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
+    assert not again.changed and sorted(again.unchanged) == sorted(first.added)
+    assert again.skipped == first.skipped
+
+
+def test_an_edit_after_the_build_is_built(tiny_corpus, tmp_path, hash_embedder, settled):
+    from qa.store.build import build_index
+
+    index = tmp_path / "index"
+    build_index(tiny_corpus, index, embedder=hash_embedder)
+    harbour = tiny_corpus / "harbour.md"
+    harbour.write_text(harbour.read_text(encoding="utf-8").replace("corroded cables", "corroded girder"))
+    assert build_index(tiny_corpus, index, embedder=hash_embedder).updated == ["harbour"]
+    (tiny_corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank at dawn off Skye.\n")
+    assert build_index(tiny_corpus, index, embedder=hash_embedder).added == ["ferry"]
+    (tiny_corpus / "ferry.md").unlink()
+    assert build_index(tiny_corpus, index, embedder=hash_embedder).removed == ["ferry"]
+    assert not build_index(tiny_corpus, index, embedder=hash_embedder).changed
+
+
+def test_another_corpus_or_model_is_not_taken_for_unchanged(tiny_corpus, tmp_path, hash_embedder, settled):
+    from qa.embedding.embedder import get_embedder
+    from qa.store.build import build_index
+
+    index = tmp_path / "index"
+    build_index(tiny_corpus, index, embedder=hash_embedder)
+    other = get_embedder("hash:32")
+    assert build_index(tiny_corpus, index, embedder=other).full_rebuild
+    assert build_index(tiny_corpus, index, rebuild=True, embedder=other).full_rebuild
+
+
+def test_a_truncated_data_file_is_rebuilt_not_reported_unchanged(tiny_corpus, tmp_path, hash_embedder, settled):
+    from qa.store import index_files
+    from qa.store.build import build_index
+
+    index = tmp_path / "index"
+    build_index(tiny_corpus, index, embedder=hash_embedder)
+    name = index_files.read_manifest(index)["files"]["passages"]["name"]
+    (index / name).write_bytes((index / name).read_bytes()[:-10])
+    report = build_index(tiny_corpus, index, embedder=hash_embedder)
+    assert report.full_rebuild and "truncated" in report.reason
+
+
+def test_a_changed_byte_is_repaired_when_the_index_is_next_used(tiny_corpus, tmp_path, hash_embedder, settled,
+                                                                monkeypatch):
+    """Same size, other bytes: the stamp cannot see it, every load checks sha256, and the
+    handle rebuilds the index from its corpus (forgetting the stamp first)."""
+    from qa.store import index_files
+    from qa.store.build import build_index
+    from qa.store.handle import IndexHandle
+
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    index = tmp_path / "index"
+    build_index(tiny_corpus, index, embedder=hash_embedder)
+    name = index_files.read_manifest(index)["files"]["passages"]["name"]
+    raw = bytearray((index / name).read_bytes())
+    raw[5] = ord("X") if raw[5] != ord("X") else ord("Y")
+    (index / name).write_bytes(bytes(raw))
+    with pytest.warns(RuntimeWarning, match="rebuilt"):
+        handle = IndexHandle(index, tiny_corpus).up_to_date()
+    assert len(handle.data.documents) == 2
+
+
+def test_a_new_process_trusts_the_last_builds_stamp(tiny_corpus, tmp_path, hash_embedder, settled, comparisons,
+                                                    monkeypatch):
+    from qa.store.build import build_index
+    from qa.store.handle import IndexHandle
+
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
+    IndexHandle(tmp_path / "index", tiny_corpus).up_to_date()  # as a fresh `qa ask` does
+    assert comparisons == []
+    (tiny_corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank at dawn off Skye.\n")
+    handle = IndexHandle(tmp_path / "index", tiny_corpus).up_to_date()
+    assert len(comparisons) == 1 and "ferry" in handle.data.documents

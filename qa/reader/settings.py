@@ -24,6 +24,7 @@ class TrainingSettings:
     weight_decay: float = 0.01
     pointwise_weight: float = 0.5
     lowercase_share: float = 0.1
+    paraphrase_share: float = 0.0
     max_length: int = 96
     seed: int = 13
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..text import content_stems
+from ..text import QUESTION_WORDS, STOPWORDS, content_stems, stem, words
 from .inputs import pair_text
 from .settings import TrainingSettings
 from .squad import SquadArticle, read_squad, split_articles
@@ -76,9 +76,42 @@ def build_groups(articles: list[SquadArticle], settings: TrainingSettings, embed
     return groups
 
 
+def reworded(question: str, sentence: str, rng: random.Random) -> str:
+    """``question`` as a reader might ask it without the article in front of them: of the
+    content words it shares with its answering ``sentence`` one is kept, drawn at random,
+    and the others are dropped (names and numbers stay, as a reader keeps them). SQuAD's
+    questions copy the article's words; this teaches the reader the questions that do not.
+
+    >>> reworded("When did the council close the leisure centre?",
+    ...          "The council closed the leisure centre in May.", random.Random(1))
+    'When did the close the?'
+    """
+    tokens = question.split()
+    answer_stems = content_stems(sentence)
+    shared = []
+    for i, token in enumerate(tokens):
+        found = words(token)
+        if len(found) != 1 or found[0] in STOPWORDS or found[0] in QUESTION_WORDS:
+            continue
+        if (i > 0 and token[0].isupper()) or any(c.isdigit() for c in token):
+            continue  # a name or a number
+        if stem(found[0]) in answer_stems:
+            shared.append(i)
+    if len(shared) < 2:
+        return question
+    keep = rng.choice(shared)
+    kept = [t for i, t in enumerate(tokens) if i == keep or i not in shared]
+    ending = tokens[-1][-1] if tokens[-1][-1] in "?." else ""
+    text = " ".join(kept)
+    return text if not ending or text.endswith(ending) else text.rstrip(".,;:") + ending
+
+
 def draw(group: Group, settings: TrainingSettings, rng: random.Random) -> list[tuple[str, str, str]]:
     """``(question, title, sentence)`` pairs of one group, the answer first."""
-    question = group.question.lower() if rng.random() < settings.lowercase_share else group.question
+    question = group.question
+    if rng.random() < settings.paraphrase_share:
+        question = reworded(question, group.positive, rng)
+    question = question.lower() if rng.random() < settings.lowercase_share else question
     hard = group.hard[:]
     rng.shuffle(hard)
     hard = sorted(hard[: settings.hard_pool // 2], key=group.hard.index)[: settings.hard_negatives]
@@ -171,13 +204,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layers", type=int, default=TrainingSettings.layers)
     parser.add_argument("--epochs", type=int, default=TrainingSettings.epochs)
     parser.add_argument("--seed", type=int, default=TrainingSettings.seed)
+    parser.add_argument("--paraphrase-share", type=float, default=TrainingSettings.paraphrase_share,
+                        help="share of questions reworded to keep one word of their answer (see reworded)")
     parser.add_argument("--max-length", type=int, default=TrainingSettings.max_length,
                         help="tokens of question and sentence read together, at most")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    settings = TrainingSettings(layers=args.layers, epochs=args.epochs, seed=args.seed, max_length=args.max_length)
+    settings = TrainingSettings(layers=args.layers, epochs=args.epochs, seed=args.seed, max_length=args.max_length,
+                                paraphrase_share=args.paraphrase_share)
     train(args.squad, args.out, settings)
     return 0
 

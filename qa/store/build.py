@@ -10,6 +10,7 @@ ones; naming another one moves the index there, copying its vectors.
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from ..ingest import dates as date_finder
-from . import corpus_lock, index_files as files, store_claims
+from . import corpus_lock, corpus_stamp, index_files as files, store_claims
 from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.parsed import ParsedDocuments
@@ -212,6 +213,11 @@ def build_index(
         embedder = get_embedder(model or _indexed_manifest(index_dir).get("model", {}).get("name"))
     corpus_lock.recover_if_free(corpus_dir, index_dir)  # what a killed `qa add --replace` left
     with files.build_lock(index_dir, wait=wait):
+        if not rebuild:
+            report = _unchanged_report(corpus_dir, index_dir, embedder.name, store)
+            if report is not None:
+                report.seconds = time.perf_counter() - started
+                return report
         old: files.IndexData | None = None
         reason = ""
         try:
@@ -295,6 +301,7 @@ def build_index(
             # failed) may have left files behind: every `qa index` clears them.
             files.remove_unreferenced_files(index_dir)
             store_claims.release(index_dir, keep=data.vector_store)
+            _record(corpus_dir, index_dir, data.generation, report)
         else:
             committed = data.generation
             made = data.vector_store if reason else None  # a store this build creates
@@ -328,8 +335,44 @@ def build_index(
             if retired is not None:
                 retired.drop()
             store_claims.release(index_dir, keep=data.vector_store)  # and one a killed build left
+            _record(corpus_dir, index_dir, data.generation, report)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _record(corpus_dir: Path, index_dir: Path, generation: int, report: BuildReport) -> None:
+    """Leave the corpus's stamp for the next build (:func:`_unchanged_report`)."""
+    corpus_stamp.record_build(index_dir, corpus_dir, generation, {
+        "skipped": [list(pair) for pair in report.skipped], "warnings": [list(pair) for pair in report.warnings],
+        "copies": [list(pair) for pair in report.copies]})
+
+
+def _unchanged_report(corpus_dir: Path, index_dir: Path, model: str, store: str | None) -> BuildReport | None:
+    """The report of a build with nothing to do, without reading the corpus: when no file of
+    it changed since the index's last build (:func:`qa.store.corpus_stamp.unchanged_since_build`),
+    the index still has every data file its manifest names at the size written, and nothing
+    asks for more (another model or store, other splitting, dates or readers, a store a
+    killed build left). None: compare the corpus with the index."""
+    try:
+        manifest = json.loads((index_dir / files.MANIFEST).read_text(encoding="utf-8"))
+        if not (manifest.get("format_version") == files.FORMAT_VERSION and manifest["model"]["name"] == model
+                and manifest.get("splitter") == SPLITTER and manifest.get("dates") == date_finder.VERSION
+                and manifest.get("reader") == READER_VERSION):
+            return None
+        if store is not None and not same_store(manifest.get("store"), store):
+            return None
+        if any((index_dir / entry["name"]).stat().st_size != entry["bytes"] for entry in manifest["files"].values()):
+            return None  # damaged: the full path finds out which file and rebuilds
+        found = corpus_stamp.unchanged_since_build(index_dir, corpus_dir, manifest["generation"])
+        if found is None or store_claims.pending(index_dir):
+            return None
+        files.remove_unreferenced_files(index_dir)  # what a killed build left: every `qa index` clears it
+        return BuildReport(unchanged=list(manifest["documents"]), index_dir=str(index_dir),
+                           skipped=[tuple(pair) for pair in found["skipped"]],
+                           warnings=[tuple(pair) for pair in found["warnings"]],
+                           copies=[tuple(pair) for pair in found["copies"]])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexMismatchError):
+        return None
 
 
 def _indexed_manifest(index_dir: Path) -> dict:

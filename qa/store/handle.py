@@ -17,7 +17,7 @@ from ..errors import IndexCorruptError, IndexMismatchError, QAError
 from . import index_files
 from ..ingest.parsed import ParsedDocuments
 from .build import READER_VERSION, build_index, corpus_state
-from .corpus_stamp import corpus_stamp
+from .corpus_stamp import corpus_stamp, forget_build, unchanged_since_build
 
 
 class IndexHandle:
@@ -53,7 +53,9 @@ class IndexHandle:
         rebuilt with a ``RuntimeWarning`` saying why when it cannot be used); a build running
         elsewhere is waited for. Comparing the corpus with the index reads every article, so
         it is skipped while no file changed since they were last found in step
-        (:mod:`qa.store.corpus_stamp`). Without a corpus folder, nothing to compare."""
+        (:mod:`qa.store.corpus_stamp`), or since the index's last build, as that build's
+        stamp shows (so a new process does not compare either). Without a corpus folder,
+        nothing to compare."""
         if self.corpus_dir is None:
             return self
         with self._lock:
@@ -65,7 +67,10 @@ class IndexHandle:
                     manifest = index_files.read_manifest(self.index_dir)
                 except QAError:
                     manifest = None  # build_index finds out why, rebuilds and says so
-                if manifest is None or corpus_state(
+                if manifest is not None and unchanged_since_build(self.index_dir, self.corpus_dir,
+                                                                  manifest.get("generation")) is not None:
+                    pass  # no file changed since the index's last build (a new process asks this first)
+                elif manifest is None or corpus_state(
                         self.corpus_dir, manifest, model=manifest["model"]["name"],
                         parsed=ParsedDocuments.load(self.index_dir, READER_VERSION)).stale:
                     self._build()
@@ -75,6 +80,7 @@ class IndexHandle:
             except (IndexCorruptError, IndexMismatchError):
                 # The manifest reads but a data file does not match it: build_index sees the
                 # same damage and starts again from the corpus.
+                forget_build(self.index_dir)
                 self._build()
                 stamp = None
             self._corpus_in_step = stamp
@@ -88,6 +94,7 @@ class IndexHandle:
         with self._lock:
             self._corpus_in_step = None
             self._data = None
+            forget_build(self.index_dir)
             self._build()
 
     def _build(self) -> None:

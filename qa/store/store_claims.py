@@ -42,6 +42,11 @@ def claim(index_dir: str | Path, store: VectorStore) -> None:
     _write(index_dir, _claimed(index_dir) + [store.describe()])
 
 
+def pending(index_dir: str | Path) -> bool:
+    """Whether stores are noted that a build has yet to keep or drop."""
+    return bool(_claimed(Path(index_dir)))
+
+
 def release(index_dir: str | Path, keep: VectorStore) -> None:
     """Drop every noted store but ``keep`` (the store the index's manifest names), and
     forget them; call it holding the build lock."""
