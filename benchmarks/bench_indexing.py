@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import (  # noqa: E402
-    CACHE, Results, log, median, passages_of, run_child, scifact_corpus, scifact_documents, write_article,
+    CACHE, Results, log, median, passages_of, run_child, scifact_corpus, scifact_documents, short_articles_corpus,
+    write_article,
 )
 
 
@@ -170,11 +171,48 @@ def add_one_article(results: Results, n_docs: int) -> None:
     results.add("indexing", f"add one article to the {n_docs:,}-abstract index",
                 f"{got['add_seconds']:.2f} s = {share:.2%} of a full build",
                 note=f"{got['add_passages']} passages embedded")
+    results.add("indexing", f"`qa index` with nothing to do, {n_docs:,} abstracts", f"{got['noop_seconds']:.2f} s")
 
 
-def run(results: Results, sample_docs: int, docs: int, rounds: int) -> None:
+EXTRA_ARTICLE = """---
+title: "Ferry service to the island resumes after winter repairs"
+publisher: Harbour Gazette
+published: 2024-04-02
+---
+
+The ferry to the island resumed its crossings on Tuesday after four months of repairs to the
+slipway. The operator said the new ramp would let two lorries board at once.
+
+Islanders had relied on a smaller boat since December. The council paid for half of the work.
+"""
+
+
+def adding_at_scale(results: Results, sizes: list[int]) -> None:
+    """One article added, and an unchanged ``qa index``, against the corpus's size: short
+    articles (SciFact cut into runs of three sentences), embedded by the hashing embedder so
+    that a 20,000-article build takes minutes. What grows with the corpus is everything but
+    the embedding, which for one article is the same whatever the corpus (the MiniLM row of
+    ``add_one_article`` gives it)."""
+    for n in sizes:
+        corpus = short_articles_corpus(n)
+        extra = corpus.parent / "extra" / "ferry-resumes.md"
+        extra.parent.mkdir(exist_ok=True)
+        extra.write_text(EXTRA_ARTICLE, encoding="utf-8")
+        log(f"{n:,} short articles, hashing embedder: full build, nothing to do, one added")
+        got, _, peak = run_child("build_and_add", {"corpus": str(corpus), "index": str(corpus.parent / "index"),
+                                                   "extra_article": str(extra)}, env={"QA_MODEL": "hash:384"})
+        share = got["add_seconds"] / got["full_seconds"]
+        results.figures.setdefault("adding_at_scale", {})[n] = {**got, "share": share, "peak_mb": peak}
+        results.add("indexing", f"{n:,} short articles ({got['passages']:,} passages), hashing embedder: "
+                    "full build / unchanged `qa index` / one article added",
+                    f"{got['full_seconds']:.1f} s / {got['noop_seconds']:.2f} s / {got['add_seconds']:.2f} s "
+                    f"({share:.2%} of the full build)")
+
+
+def run(results: Results, sample_docs: int, docs: int, rounds: int, sizes: list[int] | None = None) -> None:
     throughput(results, sample_docs, rounds)
     add_one_article(results, docs)
+    adding_at_scale(results, sizes or [1000, 5000, 20000])
 
 
 def main(argv=None) -> Results:
@@ -182,9 +220,15 @@ def main(argv=None) -> Results:
     parser.add_argument("--sample-docs", type=int, default=200, help="abstracts indexed by both pipelines")
     parser.add_argument("--docs", type=int, default=5000, help="abstracts in the index that one article is added to")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000],
+                        help="corpus sizes (short articles) one article is added to")
+    parser.add_argument("--only-scale", action="store_true", help="only the adding-at-scale rows")
     args = parser.parse_args(argv)
     results = Results()
-    run(results, args.sample_docs, args.docs, args.rounds)
+    if args.only_scale:
+        adding_at_scale(results, args.sizes)
+    else:
+        run(results, args.sample_docs, args.docs, args.rounds, args.sizes)
     print(results.table())
     return results
 

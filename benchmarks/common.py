@@ -114,6 +114,34 @@ def scifact_corpus(n_docs: int) -> Path:
     return folder
 
 
+def short_articles_corpus(n_articles: int) -> Path:
+    """A folder of ``n_articles`` short articles (written once, then reused): SciFact's
+    abstracts cut into runs of two sentences, each run an article. 5,183 abstracts make
+    about 25,000, so corpora of 1,000 to 20,000 articles are made the same way."""
+    from qa.ingest.passages import split_sentences
+
+    folder = CACHE / f"short2-{n_articles}" / "corpus"
+    marker = folder.parent / "complete"
+    if not marker.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        made = 0
+        for doc in scifact_documents():
+            spans = split_sentences(doc["text"])
+            for part, at in enumerate(range(0, len(spans), 2)):
+                text = doc["text"][spans[at][0]:spans[min(at + 2, len(spans)) - 1][1]]
+                (folder / f"sf-{doc['_id']}-{part}.md").write_text(
+                    f"---\ntitle: {json.dumps(doc['title'] + f' ({part + 1})')}\n---\n\n{text}\n", encoding="utf-8")
+                made += 1
+                if made >= n_articles:
+                    break
+            if made >= n_articles:
+                break
+        if made < n_articles:
+            raise SystemExit(f"SciFact makes only {made:,} short articles; ask for at most that many")
+        marker.write_text("ok")
+    return folder
+
+
 def passages_of(corpus: Path) -> list[str]:
     """The passage texts the project makes of ``corpus`` (what both pipelines embed)."""
     from qa.store.build import SPLITTER

@@ -131,7 +131,8 @@ def test_a_truncated_data_file_is_rebuilt_not_reported_unchanged(tiny_corpus, tm
 
     index = tmp_path / "index"
     build_index(tiny_corpus, index, embedder=hash_embedder)
-    name = index_files.read_manifest(index)["files"]["passages"]["name"]
+    manifest = index_files.read_manifest(index)
+    name = manifest["files"][f"passages.{manifest['generation']}"]["name"]
     (index / name).write_bytes((index / name).read_bytes()[:-10])
     report = build_index(tiny_corpus, index, embedder=hash_embedder)
     assert report.full_rebuild and "truncated" in report.reason
@@ -148,7 +149,8 @@ def test_a_changed_byte_is_repaired_when_the_index_is_next_used(tiny_corpus, tmp
     monkeypatch.setenv("QA_MODEL", "hash:64")
     index = tmp_path / "index"
     build_index(tiny_corpus, index, embedder=hash_embedder)
-    name = index_files.read_manifest(index)["files"]["passages"]["name"]
+    manifest = index_files.read_manifest(index)
+    name = manifest["files"][f"passages.{manifest['generation']}"]["name"]
     raw = bytearray((index / name).read_bytes())
     raw[5] = ord("X") if raw[5] != ord("X") else ord("Y")
     (index / name).write_bytes(bytes(raw))

@@ -30,7 +30,8 @@ def test_manifest_records_every_field(built, tiny_corpus):
     assert m["counts"]["documents"] == 2 and m["counts"]["passages"] == m["store"]["ntotal"]
     assert m["next_id"] == m["counts"]["passages"]
     assert m["splitter"] == {"max_words": 90, "max_sentences": 4, "overlap": 1, "start_in_quotation": False}
-    for key in ("vectors", "passages", "sentence_vectors"):
+    assert [segment["generation"] for segment in m["segments"]] == [1] and m["segments"][0]["dead"] == []
+    for key in ("vectors", "passages.1", "sentence_vectors.1", "lexical_vocab.1"):
         entry = m["files"][key]
         assert (built / entry["name"]).stat().st_size == entry["bytes"]
         assert len(entry["sha256"]) == 64
@@ -110,8 +111,8 @@ def test_old_generation_files_are_removed(built, tiny_corpus, hash_embedder):
     build_index(tiny_corpus, built, embedder=hash_embedder)
     manifest = json.loads((built / "manifest.json").read_text())
     current = {entry["name"] for entry in manifest["files"].values()}
-    names = {p.name for p in built.iterdir() if not p.name.startswith(".")}
-    assert names == current | {"manifest.json", "parsed.json"}  # parsed.json: articles as read (qa.ingest.parsed)
+    names = {p.name for p in built.iterdir() if not p.name.startswith(".")} - {"corpus-stamp.json"}
+    assert names == current | {"manifest.json", "parsed.jsonl"}  # parsed.jsonl: articles as read (qa.ingest.parsed)
     assert {"passages-2.jsonl", "sentences-2.npy", "vectors-2.faiss"} <= current
 
 
@@ -120,7 +121,7 @@ def test_missing_index_says_how_to_build(tmp_path):
         qa.Retriever(index_dir=tmp_path / "none")
 
 
-@pytest.mark.parametrize("victim", ["vectors", "passages", "sentence_vectors"])
+@pytest.mark.parametrize("victim", ["vectors", "passages.1", "sentence_vectors.1"])
 def test_truncated_file_is_detected(built, victim):
     name = json.loads((built / "manifest.json").read_text())["files"][victim]["name"]
     path = built / name
@@ -149,7 +150,8 @@ def test_failure_before_manifest_switch_keeps_previous_index(built, tiny_corpus,
     after = store.load_index(built)
     assert after.documents == before.documents and after.passages == before.passages
     named = {entry["name"] for entry in store.read_manifest(built)["files"].values()}
-    assert {p.name for p in built.iterdir()} == named | {"manifest.json", "parsed.json", ".lock", ".update.lock"}  # no litter
+    left = {p.name for p in built.iterdir()} - {"corpus-stamp.json"}  # the stamp: when the corpus had settled
+    assert left == named | {"manifest.json", "parsed.jsonl", ".lock", ".update.lock"}  # no litter
 
 
 def test_process_killed_mid_write_keeps_previous_index(built, tiny_corpus):
@@ -158,7 +160,7 @@ def test_process_killed_mid_write_keeps_previous_index(built, tiny_corpus):
     (tiny_corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank. Nobody was hurt.\n")
     script = f"""
 import os, qa
-from qa.store import index_files as store
+from qa.store import segments as store
 from qa.embedding.embedder import HashingEmbedder
 real = store.write_atomic
 def dying(path, write):
@@ -172,7 +174,7 @@ qa.build_index({str(tiny_corpus)!r}, {str(built)!r}, embedder=HashingEmbedder(64
 """
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert proc.returncode == 9, proc.stderr
-    assert any(p.name.startswith("vectors-2") for p in built.iterdir())  # it did get that far
+    assert any(p.name.startswith("passages-2") for p in built.iterdir())  # it did get that far
     after = store.load_index(built)
     assert after.documents == before.documents and after.passages == before.passages
     # and the next build finishes the job and tidies up

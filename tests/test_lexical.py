@@ -8,7 +8,7 @@ import pytest
 
 import qa
 from qa.store import index_files as store
-from qa.store.lexical import LexicalIndex, build_for_passages, file_names, tokenize
+from qa.store.lexical import LexicalIndex, LexicalSegment, build_for_passages, file_names, tokenize
 
 TEXTS = [
     "The harbour bridge reopened on Friday after repairs.",
@@ -36,59 +36,74 @@ def test_bm25_ranks_the_text_with_the_rare_matching_word_first():
 
 
 def test_save_load_round_trip_writes_plain_files(tmp_path):
-    bm25 = LexicalIndex.build(TEXTS)
-    paths = bm25.save(tmp_path, generation=7)
+    segment = LexicalSegment.build(TEXTS)
+    paths = segment.save(tmp_path, generation=7)
     assert {p.name for p in paths.values()} == set(file_names(7).values())
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(file_names(7).values())
-    json.loads(paths["params"].read_text())  # JSON, not a pickle
-    for role in ("data", "indices", "indptr"):
+    assert json.loads(paths["vocab"].read_text())[0] == "harbour"  # JSON, not a pickle
+    for role in ("indptr", "rows", "tf", "lengths"):
         np.load(paths[role], allow_pickle=False)
-    loaded = LexicalIndex.load(paths)
+    loaded = LexicalIndex([LexicalSegment.load(paths)])
     assert loaded.size == 4
     for query in ("repairs cost", "library Sundays", "bridge"):
-        np.testing.assert_allclose(loaded.scores(query), bm25.scores(query))
+        np.testing.assert_array_equal(loaded.scores(query), LexicalIndex.build(TEXTS).scores(query))
 
 
 def test_an_empty_corpus_saves_and_loads(tmp_path):
-    loaded = LexicalIndex.load(LexicalIndex.build([]).save(tmp_path, generation=1))
+    loaded = LexicalIndex([LexicalSegment.load(LexicalSegment.build([]).save(tmp_path, generation=1))])
     assert loaded.size == 0 and loaded.scores("anything").size == 0
 
 
-def test_index_generation_holds_bm25_files_with_sha256(tiny_corpus, tmp_path, hash_embedder):
+def test_segments_with_dead_rows_score_as_one_index_of_the_live_texts():
+    """Document frequencies and the mean length count live rows only: the same float32
+    scores as BM25 built afresh over what is left."""
+    more = ["The ferry sank at dawn off Skye.", "Repairs to the ferry cost two million pounds.", "A quiet day."]
+    live = [np.array([True, False, True, True]), np.array([True, True, False])]
+    segmented = LexicalIndex([LexicalSegment.build(TEXTS), LexicalSegment.build(more)], live)
+    left = [t for t, keep in zip(TEXTS + more, np.concatenate(live)) if keep]
+    fresh = LexicalIndex.build(left)
+    assert segmented.size == 5
+    for query in ("repairs cost", "ferry repairs", "library Sundays volunteers", "council council", "submarine"):
+        np.testing.assert_array_equal(segmented.scores(query), fresh.scores(query))
+        np.testing.assert_array_equal(segmented.scores(query, rows=np.array([1, 3])),
+                                      np.where(np.isin(np.arange(5), [1, 3]), fresh.scores(query), 0))
+
+
+def test_the_same_scores_as_bm25s_lucene():
+    """The scores bm25s gives (method "lucene", the library this replaced), to the bit."""
+    bm25s = pytest.importorskip("bm25s")
+    texts = TEXTS + ["", "the of and", "Repairs, repairs and more repairs to the harbour wall."]
+    reference = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    reference.index([tokenize(t) for t in texts], show_progress=False)
+    ours = LexicalIndex.build(texts)
+    for query in ("repairs cost", "harbour repairs repairs", "library Sundays", "bridge"):
+        ids = [reference.vocab_dict[t] for t in tokenize(query) if t in reference.vocab_dict]
+        np.testing.assert_array_equal(ours.scores(query), np.asarray(reference.get_scores(ids), dtype=np.float32))
+
+
+def test_index_segment_holds_bm25_files_with_sha256(tiny_corpus, tmp_path, hash_embedder):
     index_dir = tmp_path / "index"
     qa.build_index(corpus_dir=tiny_corpus, index_dir=index_dir, embedder=hash_embedder)
     manifest = store.read_manifest(index_dir)
     generation = manifest["generation"]
     for role, name in file_names(generation).items():
-        entry = manifest["files"][f"lexical_{role}"]
+        entry = manifest["files"][f"lexical_{role}.{generation}"]
         assert entry["name"] == name and (index_dir / name).stat().st_size == entry["bytes"]
         assert len(entry["sha256"]) == 64
     data = store.load_index(index_dir)
     assert data.lexical.size == len(data.passages)
     rebuilt = build_for_passages(data.passages)
-    np.testing.assert_allclose(data.lexical.scores("repairs cost"), rebuilt.scores("repairs cost"))
+    np.testing.assert_array_equal(data.lexical.scores("repairs cost"), rebuilt.scores("repairs cost"))
 
 
 def test_a_changed_bm25_file_is_refused(tiny_corpus, tmp_path, hash_embedder):
     index_dir = tmp_path / "index"
     qa.build_index(corpus_dir=tiny_corpus, index_dir=index_dir, embedder=hash_embedder)
-    name = store.read_manifest(index_dir)["files"]["lexical_vocab"]["name"]
-    path = index_dir / name
+    manifest = store.read_manifest(index_dir)
+    path = index_dir / manifest["files"][f"lexical_vocab.{manifest['generation']}"]["name"]
     path.write_text(path.read_text().replace("harbour", "harbout"))
     with pytest.raises(qa.IndexCorruptError, match="qa index --rebuild"):
         store.load_index(index_dir)
-
-
-def test_an_index_without_bm25_files_gets_bm25_from_its_passages(tiny_corpus, tmp_path, hash_embedder):
-    index_dir = tmp_path / "index"
-    qa.build_index(corpus_dir=tiny_corpus, index_dir=index_dir, embedder=hash_embedder)
-    manifest_path = index_dir / store.MANIFEST
-    manifest = json.loads(manifest_path.read_text())
-    manifest["files"] = {k: v for k, v in manifest["files"].items() if not k.startswith("lexical_")}
-    manifest_path.write_text(json.dumps(manifest))
-    data = store.load_index(index_dir)
-    assert data.lexical.size == len(data.passages)
-    assert data.lexical.scores("library Sundays").max() > 0
 
 
 def test_removed_document_never_comes_back_from_bm25(tiny_corpus, tmp_path, hash_embedder):

@@ -69,9 +69,9 @@ def test_rebuild_and_other_readers_read_every_file(corpus, tmp_path, hash_embedd
     build_index(corpus, index, embedder=hash_embedder, rebuild=True)
     assert reads == ["report.pdf"]
     # A cache written by another version of the readers is not used.
-    saved = json.loads((index / FILE_NAME).read_text(encoding="utf-8"))
-    saved["readers"] = READER_VERSION - 1
-    (index / FILE_NAME).write_text(json.dumps(saved), encoding="utf-8")
+    header, rest = (index / FILE_NAME).read_text(encoding="utf-8").split("\n", 1)
+    assert json.loads(header) == {"readers": READER_VERSION}
+    (index / FILE_NAME).write_text(json.dumps({"readers": READER_VERSION - 1}) + "\n" + rest, encoding="utf-8")
     build_index(corpus, index, embedder=hash_embedder)
     assert reads == ["report.pdf", "report.pdf"]
 
@@ -84,3 +84,48 @@ def test_a_damaged_cache_is_ignored(corpus, tmp_path, hash_embedder, monkeypatch
     report = build_index(corpus, index, embedder=hash_embedder)
     assert reads == ["report.pdf"] and not report.changed
     assert len(ParsedDocuments.load(index, READER_VERSION)) == len(report.unchanged)
+
+
+def test_a_file_whose_stat_is_unchanged_is_not_even_opened(corpus, tmp_path, hash_embedder, monkeypatch):
+    """Size, change time and inode as when it was read: taken from the cache unopened. A
+    file written again with the same bytes is opened and hashed, but not parsed."""
+    from qa.ingest import parsed as parsed_module
+
+    monkeypatch.setattr(parsed_module, "SETTLE_SECONDS", 0.0)  # the test's files are seconds old
+    index = tmp_path / "index"
+    build_index(corpus, index, embedder=hash_embedder)
+    opened: list[str] = []
+    real = readers._read_bytes
+
+    def counting(path, *args, **kwargs):
+        opened.append(path.name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(readers, "_read_bytes", counting)
+    parses = count_pdf_reads(monkeypatch)
+    (corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank at dawn off Skye.\n")
+    report = build_index(corpus, index, embedder=hash_embedder)
+    assert report.added == ["ferry"] and opened == ["ferry.md"]
+    (corpus / "report.pdf").write_bytes((corpus / "report.pdf").read_bytes())  # the same bytes, a new stat
+    opened.clear()
+    report = build_index(corpus, index, embedder=hash_embedder)
+    assert opened == ["report.pdf"] and parses == [] and not report.changed
+
+
+def test_a_build_appends_what_it_read_anew_and_a_cut_line_is_passed_over(corpus, tmp_path, hash_embedder,
+                                                                          monkeypatch):
+    index = tmp_path / "index"
+    build_index(corpus, index, embedder=hash_embedder)
+    before = (index / FILE_NAME).read_bytes()
+    (corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank at dawn off Skye.\n")
+    build_index(corpus, index, embedder=hash_embedder)
+    after = (index / FILE_NAME).read_bytes()
+    assert after.startswith(before) and after[len(before):].count(b"\n") == 1  # one line, for ferry.md
+    # A crash while appending leaves half a line: that line is passed over, the rest is used.
+    (index / FILE_NAME).write_bytes(after + b'{"source": "half.md", "sha')
+    reads = count_pdf_reads(monkeypatch)
+    report = build_index(corpus, index, embedder=hash_embedder)
+    assert reads == [] and not report.changed
+    (corpus / "later.md").write_text("---\ntitle: Later\n---\n\nThe ferry was raised in May.\n")
+    build_index(corpus, index, embedder=hash_embedder)  # appended after the cut line, on a line of its own
+    assert ParsedDocuments.load(index, READER_VERSION).get("later.md", first_sha(index, "later")) is not None

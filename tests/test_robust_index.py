@@ -75,7 +75,7 @@ def damage(path, how):
 def test_any_damaged_data_file_is_reported_and_rebuilt(pristine, tmp_path, monkeypatch, how):
     monkeypatch.setenv("QA_MODEL", "hash:64")
     keys = list(manifest_of(pristine / "index")["files"])
-    assert {"vectors", "passages", "sentence_vectors"} <= set(keys)
+    assert {"vectors", "passages", "sentence_vectors"} <= {key.split(".")[0] for key in keys}
     for key in keys:  # every data file the manifest names, whatever new ones appear
         site = tmp_path / key
         shutil.copytree(pristine, site)
@@ -96,8 +96,9 @@ def test_damaged_manifest_is_reported_and_rebuilt(site, how):
     (lambda m: m.update(files=[]), "'files' is not a mapping"),
     (lambda m: m.update(next_id="12"), "'next_id' or 'documents' has the wrong type"),
     (lambda m: m["files"]["vectors"].pop("sha256"), "lacks name, bytes or sha256"),
-    (lambda m: m["files"]["passages"].update(name="../corpus/harbour.md"), "not a file in the index folder"),
-    (lambda m: m["files"]["passages"].update(name="/etc/passwd"), "not a file in the index folder"),
+    (lambda m: m["files"][passages_key(m)].update(name="../corpus/harbour.md"), "not a file in the index folder"),
+    (lambda m: m["files"][passages_key(m)].update(name="/etc/passwd"), "not a file in the index folder"),
+    (lambda m: m["segments"][0].update(dead="1"), "'segments' is not a list of segments"),
     (lambda m: m.pop("documents"), "lacks 'documents'"),
     (lambda m: m["documents"].update(harbour="harbour.md"), "an entry in 'documents' is not a mapping"),
     (lambda m: m["documents"]["harbour"].update(passages="3"), "document 'harbour' has 'passages' '3', not a count"),
@@ -130,11 +131,17 @@ def test_missing_manifest_beside_stray_files_means_no_index(site):
     assert hits[0].doc_id == "harbour"
 
 
+def passages_key(manifest):
+    """The manifest's key of the (first) passage table file."""
+    return next(key for key in manifest["files"] if key.startswith("passages."))
+
+
 def resave(index, change):
     """Write an inconsistent generation the way a buggy update would: hashes all match."""
     data = store.load_index(index)
     change(data)
     data.invalidate()
+    data.segments = []  # written whole, the change with it
     store.save_index(data, index)
 
 

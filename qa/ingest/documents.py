@@ -6,14 +6,16 @@ The body is what passages, offsets and citations refer to. How each format is re
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable
 
 from ..errors import CorpusError, DocumentError
 from ..records import Document  # noqa: F401  (the record this module produces)
-from .parsed import ParsedDocuments
+from .parsed import ParsedDocuments, stat_key
 from .cleaning import clean_body  # noqa: F401  (part of reading a document)
-from .readers import MAX_BODY_CHARS, MAX_FILE_BYTES, READERS, describe_formats, read_corpus_file, read_document  # noqa: F401
+from .readers import (MAX_BODY_CHARS, MAX_FILE_BYTES, READERS, describe_formats, doc_id_for,  # noqa: F401
+                      read_corpus_file, read_document)
 
 
 def iter_corpus_files(corpus_dir: str | Path) -> Iterable[Path]:
@@ -22,27 +24,46 @@ def iter_corpus_files(corpus_dir: str | Path) -> Iterable[Path]:
     Symbolic links named like articles, links to folders and special files (pipes, sockets)
     are listed too: :func:`~qa.ingest.readers.read_corpus_file` refuses each, so that it is
     reported as skipped with its reason. Linked folders are never entered."""
-    corpus = Path(corpus_dir)
-    for path in sorted(corpus.rglob("*")):  # rglob does not descend into linked folders
-        rel = path.relative_to(corpus)
-        if any(part.startswith(".") for part in rel.parts) or rel.name.lower() == "readme.md":
-            continue
-        if path.is_symlink():
-            if path.is_dir() or path.suffix.lower() in READERS:
-                yield path
-        elif not path.is_dir() and path.suffix.lower() in READERS:
-            yield path
+    found: list[tuple[tuple[str, ...], Path]] = []
+    _walk(Path(corpus_dir), (), found)
+    for _, path in sorted(found, key=lambda item: item[0]):
+        yield path
+
+
+def _walk(folder: Path, parts: tuple[str, ...], found: list) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") or name.lower() == "readme.md":
+                continue
+            path = folder / name
+            if entry.is_symlink():
+                if entry.is_dir() or path.suffix.lower() in READERS:
+                    found.append(((*parts, name), path))
+            elif entry.is_dir():
+                _walk(path, (*parts, name), found)
+            elif path.suffix.lower() in READERS:
+                found.append(((*parts, name), path))
 
 
 def load_corpus(corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES, max_chars: int = MAX_BODY_CHARS,
                 parsed: ParsedDocuments | None = None) -> tuple[list[Document], list[DocumentError]]:
     """Every readable article in ``corpus_dir`` and, separately, the files skipped with why;
-    files whose bytes ``parsed`` holds are not parsed again."""
+    files whose bytes ``parsed`` holds are not parsed again, and files whose ``stat`` it
+    holds not even read (:mod:`qa.ingest.parsed`)."""
     corpus = Path(corpus_dir)
     if not corpus.is_dir():
         raise CorpusError(f"corpus folder {corpus} does not exist; create it and put articles ({describe_formats()}) in it")
     documents, problems = [], []
     for path in iter_corpus_files(corpus):
+        if parsed is not None:  # a file as it was when last read is taken as read then
+            source = path.relative_to(corpus).as_posix()
+            key = parsed.seen[source] = stat_key(path)
+            known = parsed.unchanged(source, key) if key is not None and key[0] <= max_bytes else None
+            if known is not None and len(known.body) <= max_chars:
+                known.doc_id = doc_id_for(path, corpus)
+                documents.append(known)
+                continue
         try:
             documents.append(read_corpus_file(path, corpus, max_bytes=max_bytes, max_chars=max_chars, parsed=parsed))
         except DocumentError as exc:

@@ -1,77 +1,171 @@
-"""Articles as they were read last time, so that an unchanged file is not parsed again.
+"""Articles as they were read last time, so that an unchanged file is not parsed again, nor
+even read.
 
-A build keeps, beside its index, every document it read (``parsed.json``): its file, the
-sha256 of the file's bytes and what the reader made of them. The next build still reads
-each file's bytes (hashing is cheap), but a file whose path and sha256 match, read by the
-same version of the readers, is taken from here instead of being parsed: a corpus of PDFs
-is not parsed again on every build. It is only a cache: one that is missing, damaged or
-written by other readers is ignored, and the corpus is read in full.
+A build keeps, beside its index, every document it read (``parsed.jsonl``, a line each):
+its file, the sha256 of the file's bytes, what the reader made of them, and the file's
+``stat`` as it was just before it was read (size, change time, inode). A build appends the
+documents it read anew (the last line of a file wins), and writes the file afresh only once
+lines of files no longer there outnumber the rest. The next build takes a file whose
+``stat`` is the same from here without opening it; a file whose ``stat`` changed is read
+and hashed, and if its path and sha256 match (the same bytes written again) it is still
+not parsed: a corpus of 5,000 articles, one of them new, reads one file. Files changed
+within :data:`SETTLE_SECONDS` of being read get no ``stat`` (a rewrite within the clock's
+resolution could keep all three), so they are read again next time. It is only a cache:
+one that is missing, damaged or written by other readers is ignored, and the corpus is
+read in full.
 """
 from __future__ import annotations
 
-import copy
 import json
+import os
+import time
 from dataclasses import fields
 from pathlib import Path
 
 from ..files import write_atomic
 from ..records import Document
 
-FILE_NAME = "parsed.json"
+FILE_NAME = "parsed.jsonl"
+_OLD_FILE_NAME = "parsed.json"  # one JSON document, before the cache was appended to
+SETTLE_SECONDS = 2.0
 # What the cache keeps of a document: what the readers set (the syndicated copies are
 # found again by each build).
 _KEPT = [f.name for f in fields(Document) if f.name != "also_published"]
 
+StatKey = tuple  # (size, change time in ns, inode)
+
+
+def stat_key(path: str | Path, now: float | None = None) -> StatKey | None:
+    """The file's size, change time and inode (a link's own), or None when it changed less
+    than :data:`SETTLE_SECONDS` ago or cannot be looked at."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    changed = max(st.st_mtime_ns, st.st_ctime_ns)
+    if changed / 1e9 > (time.time() if now is None else now) - SETTLE_SECONDS:
+        return None
+    return (st.st_size, changed, st.st_ino)
+
 
 class ParsedDocuments:
-    """Documents read before, by (file relative to the corpus, sha256 of its bytes)."""
+    """Documents read before, by (file relative to the corpus, sha256 of its bytes), and
+    the ``stat`` each file had when it was read."""
 
     def __init__(self, documents: list[Document] | None = None):
-        self._documents = {(doc.source, doc.sha256): doc for doc in documents or []}
+        self._saved: dict[tuple[str, str], dict] = {}
+        self._stats: dict[str, tuple[StatKey, str]] = {}  # file -> (stat key, sha256) when last read
+        self.seen: dict[str, StatKey] = {}  # file -> stat key, as this build found it before reading
+        self._lines = -1  # document lines in the file this was loaded from (-1: none to append to)
+        self._cut = False  # whether its last line was cut short (a crash while appending)
+        for doc in documents or []:
+            self._saved[(doc.source, doc.sha256)] = _values(doc)
 
     def __len__(self) -> int:
-        return len(self._documents)
-
-    def holds_exactly(self, documents: list[Document]) -> bool:
-        """Whether this cache is already what :meth:`save` would write for ``documents``: a
-        build that parsed nothing and lost no file need not write it again."""
-        return {(doc.source, doc.sha256) for doc in documents} == set(self._documents)
+        return len(self._saved)
 
     def get(self, source: str, sha256: str) -> Document | None:
         """The document read from this file with these bytes, or None (read it)."""
-        kept = self._documents.get((source, sha256))
-        return copy.deepcopy(kept) if kept is not None else None
+        saved = self._saved.get((source, sha256))
+        return _document(saved) if saved is not None else None
+
+    def unchanged(self, source: str, key: StatKey | None) -> Document | None:
+        """The document of ``source`` if the file's ``stat`` is still ``key`` (then its bytes
+        are those read last time), or None (read the file)."""
+        if key is None:
+            return None
+        known = self._stats.get(source)
+        if known is None or known[0] != key:
+            return None
+        return self.get(source, known[1])
 
     @classmethod
     def load(cls, index_dir: str | Path, readers: int) -> "ParsedDocuments":
-        """The cache of ``index_dir`` if the same readers' version (``readers``) wrote it; else empty."""
+        """The cache of ``index_dir`` if the same readers' version (``readers``) wrote it; else
+        empty. A line that does not read (cut short by a crash) is passed over."""
+        cache = cls()
+        cache._lines = -1
         try:
-            saved = json.loads((Path(index_dir) / FILE_NAME).read_text(encoding="utf-8"))
-            if saved.get("readers") != readers:
-                return cls()
-            return cls([_document(d) for d in saved["documents"]])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return cls()
+            with open(Path(index_dir) / FILE_NAME, encoding="utf-8") as fh:
+                header = json.loads(fh.readline())
+                if not isinstance(header, dict) or header.get("readers") != readers:
+                    return cache
+                cache._lines = 0
+                for line in fh:
+                    cache._lines += 1
+                    cache._cut = not line.endswith("\n")
+                    try:
+                        values = json.loads(line)
+                        _document(values)  # a damaged entry fails here, not during a build
+                        key = (values["source"], values["sha256"])
+                    except (ValueError, KeyError, TypeError, AttributeError):
+                        continue
+                    cache._saved[key] = values
+                    stat = values.get("stat")
+                    if isinstance(stat, list):
+                        cache._stats[values["source"]] = (tuple(stat), values["sha256"])
+                    else:
+                        cache._stats.pop(values["source"], None)
+        except (OSError, ValueError):
+            cache._lines = -1
+        return cache
 
-    @staticmethod
-    def save(index_dir: str | Path, documents: list[Document], readers: int) -> None:
-        """Keep ``documents`` (those of the corpus just indexed) for the next build. A document
-        whose fields do not come back from JSON as they are (a date object in its front
-        matter) is left out: it is parsed each time, never read back changed."""
-        kept = []
+    def save(self, index_dir: str | Path, documents: list[Document], readers: int) -> None:
+        """Keep ``documents`` (those of the corpus just indexed) for the next build, each with
+        the ``stat`` its file had when this build looked at it: the lines that differ from
+        what the file holds are appended, nothing is written when none do. A document whose
+        fields do not come back from JSON as they are (a date object in its front matter) is
+        left out: it is parsed each time, never read back changed."""
+        new = []
         for doc in documents:
-            values = {name: getattr(doc, name) for name in _KEPT}
-            values["pages"] = [list(page) for page in values["pages"]]
+            values = _values(doc)
+            key = self.seen.get(doc.source)
+            if key is not None:
+                values["stat"] = list(key)
+            if self._saved.get((doc.source, doc.sha256)) == values:
+                continue
             try:
-                if json.loads(json.dumps(values, ensure_ascii=False)) == values:
-                    kept.append(values)
+                if json.loads(json.dumps(values, ensure_ascii=False)) != values:
+                    continue
             except (TypeError, ValueError):
                 continue
-        text = json.dumps({"readers": readers, "documents": kept}, ensure_ascii=False)
-        write_atomic(Path(index_dir) / FILE_NAME, lambda fh: fh.write(text.encode("utf-8")))
+            new.append(values)
+        path = Path(index_dir) / FILE_NAME
+        wanted = {(doc.source, doc.sha256) for doc in documents}
+        stale = self._lines + len(new) - len(wanted)
+        if self._lines >= 0 and stale <= max(len(wanted), 100):
+            if new:
+                payload = ("\n" if self._cut else "") + "".join(
+                    json.dumps(values, ensure_ascii=False) + "\n" for values in new)
+                with open(path, "ab") as fh:
+                    fh.write(payload.encode("utf-8"))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                self._lines += len(new)
+                self._cut = False
+        else:  # no file, another readers' version, or mostly lines of files gone: write it afresh
+            for values in new:
+                self._saved[(values["source"], values["sha256"])] = values
+            kept = [self._saved[key] for key in sorted(wanted) if key in self._saved]
+            text = json.dumps({"readers": readers}) + "\n" + "".join(
+                json.dumps(values, ensure_ascii=False) + "\n" for values in kept)
+            write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
+            self._lines = len(kept)
+            (Path(index_dir) / _OLD_FILE_NAME).unlink(missing_ok=True)
+        for values in new:
+            self._saved[(values["source"], values["sha256"])] = values
+
+
+def _values(doc: Document) -> dict:
+    values = {name: getattr(doc, name) for name in _KEPT}
+    values["pages"] = [list(page) for page in values["pages"]]
+    return values
 
 
 def _document(saved: dict) -> Document:
+    """A new record from saved values: nothing mutable is shared with the cache."""
     values = {name: saved[name] for name in _KEPT}
     values["pages"] = [tuple(page) for page in values["pages"]]
+    values["extra"] = json.loads(json.dumps(values["extra"])) if values["extra"] else {}
+    values["warnings"] = list(values["warnings"])
     return Document(**values)

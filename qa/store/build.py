@@ -28,7 +28,6 @@ from ..ingest.syndication import duplicate_key
 from ..embedding.embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
 from .index_corpus import check_built_from, corpus_record
-from .lexical import build_for_passages
 from .embedding import MAX_PASSAGES_PER_ARTICLE, SPLITTER, embed_articles, split_articles
 from .open_store import open_vector_store
 from .vectors import same_store, store_kind, store_spec
@@ -233,9 +232,8 @@ def build_index(
         # `qa index --rebuild` reads every file again; otherwise unchanged files are not parsed.
         parsed = ParsedDocuments() if rebuild else ParsedDocuments.load(index_dir, READER_VERSION)
         state = corpus_state(corpus_dir, manifest, model=embedder.name, parsed=parsed)
-        if not parsed.holds_exactly(state.read):
-            with contextlib.suppress(OSError):  # only a cache: a build without it reads the files
-                ParsedDocuments.save(index_dir, state.read, READER_VERSION)
+        with contextlib.suppress(OSError):  # only a cache: a build without it reads the files
+            parsed.save(index_dir, state.read, READER_VERSION)
         if not rebuild and state.stale:  # an index of another corpus is replaced only on purpose
             check_built_from((old.extra if old is not None else _indexed_manifest(index_dir)).get("corpus"),
                              corpus_dir, index_dir)
@@ -316,10 +314,6 @@ def build_index(
                 data.extra["dates"] = date_finder.VERSION
                 data.extra["reader"] = READER_VERSION
                 data.extra["corpus"] = corpus_record(corpus_dir, index_dir)
-                # BM25 is rebuilt from every kept passage text on each save: over a few thousand
-                # passages that takes well under a second, while embeddings (the expensive part)
-                # stay incremental. A removed document's passages are then gone from BM25 too.
-                data.lexical = build_for_passages(data.passages)
                 data.vector_store.fit_to_size()  # FAISS: exact search while small, IVF once large
                 files.save_index(data, index_dir)  # removes its own half-written files on failure
             except BaseException as exc:
@@ -378,7 +372,7 @@ def _unchanged_report(corpus_dir: Path, index_dir: Path, model: str, store: str 
 def _indexed_manifest(index_dir: Path) -> dict:
     """The existing index's manifest, or {} when there is none that reads: an update keeps
     the model and the store it names (a rebuild of a damaged index too)."""
-    return files.read_manifest_quietly(index_dir) or {}
+    return files.read_manifest_header(index_dir) or {}
 
 
 def _copy_vectors(source, target, ids: list[int], batch: int = 10_000) -> None:
@@ -391,18 +385,14 @@ def _copy_vectors(source, target, ids: list[int], batch: int = 10_000) -> None:
 
 
 def _drop_documents(data: files.IndexData, doc_ids: set[str]) -> None:
-    """Remove the passages and sentence vectors of ``doc_ids``; nothing else moves in the vector store."""
+    """Remove the passages of ``doc_ids``. Their sentence vectors stay, unreferenced, until
+    the save that merges their segment (:mod:`qa.store.index_files`)."""
     if not doc_ids:
         return
     gone = [p for p in data.passages if p.doc_id in doc_ids]
     kept = [p for p in data.passages if p.doc_id not in doc_ids]
     if gone:
         data.vector_store.remove(np.array([p.id for p in gone], dtype=np.int64))
-    rows = sorted({r for p in kept for r in p.sentence_rows})
-    remap = {old: new for new, old in enumerate(rows)}
-    data.sentence_vectors = data.sentence_vectors[rows] if rows else data.sentence_vectors[:0]
-    for p in kept:
-        p.sentence_rows = [remap[r] for r in p.sentence_rows]
     data.passages = kept
     for doc_id in doc_ids:
         data.documents.pop(doc_id, None)

@@ -66,11 +66,13 @@ def recover_interrupted(corpus_dir: str | Path, index_dir: str | Path) -> list[s
     if not corpus.is_dir():
         return []
     done = []
-    indexed = (index_files.read_manifest_quietly(Path(index_dir)) or {}).get("documents") or {}
+    indexed = None  # the index's documents, read at the first leftover (most builds find none)
     for path in sorted(corpus.iterdir()):
         kind, name = _leftover(path.name)
         if kind is None or not path.is_file() or path.is_symlink():
             continue
+        if indexed is None:
+            indexed = (index_files.read_manifest_quietly(Path(index_dir)) or {}).get("documents") or {}
         dest = corpus / name
         with contextlib.suppress(OSError):  # a read-only corpus: left for a later try
             if kind == STAGING:

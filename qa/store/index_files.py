@@ -8,9 +8,14 @@ Layout of ``index/``::
                            vectors-<gen>.milvus.json naming a Milvus collection (milvus_store)
     passages-<gen>.jsonl   one qa.records.Passage per line: ids, offsets, text, sentences, dates
     sentences-<gen>.npy    one unit vector per sentence, for choosing the answering sentence
-    lexical-<gen>.*        BM25 over the passage texts (qa.store.lexical: bm25s JSON and .npy files)
+    lexical-<gen>.*        BM25 statistics of those passages (qa.store.lexical: JSON and .npy files)
 
-Every save writes a new generation of data files beside the old ones and then replaces
+Passages, sentence vectors and BM25 are kept in segments (:mod:`qa.store.segments`): a
+save writes the segment of its new passages only, and the manifest lists every segment
+with the rows of removed passages it holds. Adding one article to 5,000 writes that
+article's passages, not the corpus's. The FAISS file is still written whole.
+
+Every save writes its new files beside the old ones and then replaces
 ``manifest.json`` in one atomic rename. Until that rename the old manifest still names
 the old files, so a crash at any moment leaves the previous index loadable. A store that
 lives outside the folder (Milvus) keeps the same promise with rows tagged by write number,
@@ -28,21 +33,25 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..errors import (IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError, StorageError,
-                      VectorStoreError)
+from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, VectorStoreError
 from ..config import missing_index_message
 from ..records import IndexedDocument, Passage
-from ..files import file_sha256, fsync_path, held_lock, save_array, write_atomic
-from .lexical import FILE_SUFFIXES, LexicalIndex, build_for_passages
+from ..files import file_sha256, fsync_path, held_lock, write_atomic
+from .lexical import LexicalIndex
+from .segments import Segment, file_entry, read_segments, segment_keys, write_segments
 from .open_store import load_vector_store, open_vector_store
 from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES, VectorStore
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 2
-FORMAT_CHANGES = {2: "passage vectors are now made from their sentences' vectors"}  # said when refusing an older index
+FORMAT_VERSION = 3
+FORMAT_CHANGES = {  # said when refusing an older index
+    2: "passage vectors are now made from their sentences' vectors",
+    3: "passages, sentence vectors and BM25 are kept in segments, so that an update writes only what it added",
+}
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 REBUILD_ADVICE = "run `qa index --rebuild` to build it again from the corpus"
+
 
 
 def library_versions() -> dict[str, str]:
@@ -71,7 +80,8 @@ class IndexData:
     next_id: int = 0
     generation: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. splitter settings
-    lexical: LexicalIndex | None = None  # row i = passages[i]; built from the passages when None
+    lexical: LexicalIndex | None = None  # row i = passages[i]; made by each save
+    segments: list["Segment"] = field(default_factory=list)  # as last saved or loaded
     _by_id: dict[int, Passage] | None = None
 
     @classmethod
@@ -114,12 +124,12 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
     files are deleted again: the folder holds the previous index and nothing else."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    previous = read_manifest_quietly(index_dir)
+    previous = read_manifest_header(index_dir)
     generation = max(data.generation, previous.get("generation", 0) if previous else 0) + 1
     try:
         names = _write_generation(data, index_dir, generation, previous)
     except BaseException:
-        current = read_manifest_quietly(index_dir)
+        current = read_manifest_header(index_dir)
         if current is None or current.get("generation") != generation:
             _remove_generation(index_dir, generation)
         # else: interrupted just after the switch, and these files are the index now
@@ -131,30 +141,16 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
 
 
 def _write_generation(data: IndexData, index_dir: Path, generation: int, previous: dict | None) -> dict[str, str]:
-    """Write generation ``generation``'s data files, then the manifest naming them; their names by key."""
-    names = {
-        "vectors": f"vectors-{generation}{VECTOR_FILE_SUFFIXES[data.vector_store.kind]}",
-        "passages": f"passages-{generation}.jsonl",
-        "sentence_vectors": f"sentences-{generation}.npy",
-    }
-    lexical = _lexical_for(data)
-
-    def write_passages(fh):
-        for passage in data.passages:
-            fh.write(json.dumps(passage.to_json(), ensure_ascii=False).encode("utf-8") + b"\n")
-
-    data.vector_store.save(index_dir / names["vectors"])
-    write_atomic(index_dir / names["passages"], write_passages)
-    write_atomic(
-        index_dir / names["sentence_vectors"],
-        lambda fh: save_array(fh, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32)),
-    )
-    lexical_paths = lexical.save(index_dir, generation)
-    names.update({f"lexical_{role}": path.name for role, path in lexical_paths.items()})
-    files = {
-        key: {"name": name, "bytes": (index_dir / name).stat().st_size, "sha256": file_sha256(index_dir / name)}
-        for key, name in names.items()
-    }
+    """Write generation ``generation``'s data files, then the manifest naming them; the
+    names of every file the manifest names, by key."""
+    # Segments are kept only where they were loaded from, and only if no other save came since.
+    same = previous is not None and previous.get("generation") == data.generation
+    segments, live = write_segments(data, index_dir, generation, keep_saved=same)
+    vectors = f"vectors-{generation}{VECTOR_FILE_SUFFIXES[data.vector_store.kind]}"
+    data.vector_store.save(index_dir / vectors)
+    files = {"vectors": file_entry(index_dir, vectors)}
+    for segment in segments:
+        files.update(segment.files)
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     manifest = {
         "format": FORMAT,
@@ -172,11 +168,14 @@ def _write_generation(data: IndexData, index_dir: Path, generation: int, previou
             "sentences": int(data.sentence_vectors.shape[0]),
         },
         "files": files,
+        "segments": [segment.record(mask) for segment, mask in zip(segments, live)],
         "documents": {doc_id: document.to_json() for doc_id, document in data.documents.items()},
         **data.extra,
     }
     _commit_manifest(index_dir, manifest)
-    return names
+    data.segments = segments
+    data.lexical = LexicalIndex([segment.lexical for segment in segments], live)
+    return {key: entry["name"] for key, entry in files.items()}
 
 
 def _remove_generation(index_dir: Path, generation: int) -> None:
@@ -212,12 +211,26 @@ def remove_unreferenced_files(index_dir: str | Path) -> None:
     """Delete the data files the manifest does not name (left by a killed or failed build);
     hold :func:`build_lock`, as a running build's files are not named yet. Without a
     readable manifest nothing is deleted: a rebuild then starts over."""
-    manifest = read_manifest_quietly(Path(index_dir))
+    manifest = read_manifest_header(Path(index_dir))
     if manifest is not None:
         _remove_unreferenced(Path(index_dir), {entry["name"] for entry in manifest["files"].values()})
 
 
 # --- loading ----------------------------------------------------------------------------
+
+def read_manifest_header(index_dir: Path) -> dict | None:
+    """The manifest as plain JSON, its documents not read into records (what a save needs of
+    the previous one: its generation, creation time, file names); None when there is none
+    or it is not a qa index manifest. Reading 5,000 documents into records takes ~0.15 s."""
+    try:
+        manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
+        complete = all(key in manifest for key in ("model", "files", "segments", "documents", "next_id"))
+        if manifest.get("format") == FORMAT and complete and not _manifest_shape_problem(manifest):
+            return manifest
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError):
+        pass
+    return None
+
 
 def read_manifest_quietly(index_dir: Path) -> dict | None:  # None: none, or unreadable (the caller rebuilds)
     try:
@@ -239,12 +252,15 @@ def read_manifest(index_dir: str | Path) -> dict:
         raise IndexCorruptError(f"{path} cannot be read ({exc}); {REBUILD_ADVICE}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexCorruptError(f"{path} is not a qa index manifest; {REBUILD_ADVICE}")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    found = manifest.get("format_version")
+    if found != FORMAT_VERSION:
+        changes = [change for version, change in sorted(FORMAT_CHANGES.items())
+                   if not isinstance(found, int) or version > found] or [f"format {found} is newer than this version"]
         raise IndexMismatchError(
-            f"{index_dir} has index format {manifest.get('format_version')}, this version reads {FORMAT_VERSION} "
-            f"({FORMAT_CHANGES[FORMAT_VERSION]}); {REBUILD_ADVICE}"
+            f"{index_dir} has index format {found}, this version reads {FORMAT_VERSION} "
+            f"({'; '.join(changes)}); {REBUILD_ADVICE}"
         )
-    for key in ("model", "files", "documents", "next_id"):
+    for key in ("model", "files", "segments", "documents", "next_id"):
         if key not in manifest:
             raise IndexCorruptError(f"{path} lacks {key!r}; {REBUILD_ADVICE}")
     problem = _manifest_shape_problem(manifest)
@@ -271,6 +287,13 @@ def _manifest_shape_problem(manifest: dict) -> str:
         return "'next_id' or 'documents' has the wrong type"
     if not all(isinstance(entry, dict) for entry in manifest["documents"].values()):
         return "an entry in 'documents' is not a mapping"
+    segments = manifest["segments"]
+    if not isinstance(segments, list) or not all(
+            isinstance(record, dict) and all(isinstance(record.get(key), int) and record[key] >= 0
+                                             for key in ("generation", "rows", "sentence_start", "sentences"))
+            and isinstance(record.get("dead"), list) and all(isinstance(r, int) for r in record["dead"])
+            for record in segments):
+        return "'segments' is not a list of segments (generation, rows, sentences, dead rows)"
     files = manifest["files"]
     if not isinstance(files, dict):
         return "'files' is not a mapping"
@@ -302,40 +325,25 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
     """Load the current generation, checking every file against the manifest."""
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
-    paths = {}
-    for key in ("vectors", "passages", "sentence_vectors"):
-        paths[key] = _checked_file(index_dir, manifest, key, verify)
-    # Indexes written before BM25 was added have no lexical files: BM25 is then built from
-    # the passage table on load (well under a second) and written by the next update.
-    lexical_keys = [f"lexical_{role}" for role in FILE_SUFFIXES]
-    if any(key in manifest["files"] for key in lexical_keys):
-        for key in lexical_keys:
-            paths[key] = _checked_file(index_dir, manifest, key, verify)
-    try:
-        # An index written before the manifest named its store holds FAISS vectors.
-        vector_store = load_vector_store(manifest.get("store"), paths["vectors"])
-        rows = [json.loads(line) for line in paths["passages"].read_text(encoding="utf-8").splitlines() if line]
-        sentence_vectors = np.load(paths["sentence_vectors"], allow_pickle=False)
-        lexical = None
-        if "lexical_params" in paths:
-            lexical = LexicalIndex.load({key[len("lexical_"):]: path for key, path in paths.items()
-                                         if key.startswith("lexical_")})
-    except (IndexMismatchError, IndexCorruptError, VectorStoreError):
-        raise  # they say what is wrong and what to do; a server out of reach is no corruption
-    except Exception as exc:
-        raise IndexCorruptError(f"{index_dir} cannot be loaded ({type(exc).__name__}: {exc}); {REBUILD_ADVICE}") from exc
-    try:
-        passages = [Passage.from_json(row) for row in rows]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise IndexCorruptError(
-            f"{index_dir}: a passage row lacks a field or has one of the wrong type ({type(exc).__name__}: {exc}); "
-            f"{REBUILD_ADVICE}"
-        ) from exc
+    vectors_path = _checked_file(index_dir, manifest, "vectors", verify)
+    segment_paths = []
+    for record in manifest["segments"]:
+        keys = segment_keys(record["generation"])
+        segment_paths.append({role: _checked_file(index_dir, manifest, key, verify) for role, key in keys.items()})
     model = manifest["model"]
     dimension = int(model.get("dimension", 0))
-    if vector_store.dimension != dimension or sentence_vectors.ndim != 2 or (
-        len(sentence_vectors) and sentence_vectors.shape[1] != dimension
-    ):
+    try:
+        # An index written before the manifest named its store holds FAISS vectors.
+        vector_store = load_vector_store(manifest.get("store"), vectors_path)
+        passages, sentence_vectors, segments, live = read_segments(
+            index_dir, manifest["segments"], segment_paths, manifest["files"], dimension)
+    except (IndexMismatchError, IndexCorruptError, VectorStoreError):
+        raise  # they say what is wrong and what to do; a server out of reach is no corruption
+    except ValueError as exc:
+        raise IndexCorruptError(f"{index_dir}: {exc}; {REBUILD_ADVICE}") from exc
+    except Exception as exc:
+        raise IndexCorruptError(f"{index_dir} cannot be loaded ({type(exc).__name__}: {exc}); {REBUILD_ADVICE}") from exc
+    if vector_store.dimension != dimension:
         raise IndexCorruptError(f"{index_dir}: vector dimensions disagree with the manifest ({dimension}); {REBUILD_ADVICE}")
     if len(vector_store) != len(passages):
         raise IndexCorruptError(
@@ -348,12 +356,8 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
     problem = _passage_table_problem(vector_store, passages, manifest["documents"])
     if problem:
         raise IndexCorruptError(f"{index_dir}: {problem}; {REBUILD_ADVICE}")
-    if lexical is not None and lexical.size != len(passages):
-        raise IndexCorruptError(
-            f"{index_dir}: BM25 holds {lexical.size} rows but the passage table {len(passages)}; {REBUILD_ADVICE}"
-        )
     known = {"format", "format_version", "generation", "created", "updated", "model", "store", "faiss",
-             "libraries", "next_id", "counts", "files", "documents"}
+             "libraries", "next_id", "counts", "files", "segments", "documents"}
     return IndexData(
         model=model["name"],
         dimension=dimension,
@@ -364,7 +368,8 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
         next_id=int(manifest["next_id"]),
         generation=int(manifest.get("generation", 0)),
         extra={k: v for k, v in manifest.items() if k not in known},
-        lexical=lexical if lexical is not None else build_for_passages(passages),
+        lexical=LexicalIndex([segment.lexical for segment in segments], live),
+        segments=segments,
     )
 
 
@@ -387,8 +392,3 @@ def _passage_table_problem(vector_store: VectorStore, passages: list[Passage],
     return ""
 
 
-def _lexical_for(data: IndexData) -> LexicalIndex:
-    """The BM25 index to save with ``data``: its own, or one built from its passages."""
-    if data.lexical is None or data.lexical.size != len(data.passages):
-        data.lexical = build_for_passages(data.passages)
-    return data.lexical

@@ -1,0 +1,166 @@
+"""Segments: how the index folder keeps passages, their sentence vectors and BM25 so that
+a save writes only what changed (:mod:`qa.store.index_files` holds the rest of the folder).
+
+The generation that added passages wrote one segment of the three: ``passages-<gen>.jsonl``,
+``sentences-<gen>.npy`` and ``lexical-<gen>.*``; later saves leave it as it is. The manifest
+lists every segment in order with the rows of removed passages it holds (dead rows: read
+past on load, left out of BM25's statistics). Sentence rows are numbered across segments,
+each segment owning a range, so a passage's rows stay valid while its segment stands. When
+dead rows pass :data:`DEAD_SHARE_REWRITE` of all, everything is written again as one
+segment; past :data:`MAX_SEGMENTS`, the newest are merged.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..files import file_sha256, save_array, write_atomic
+from ..records import Passage
+from .lexical import FILE_SUFFIXES, LexicalSegment
+
+# Merging segments: a whole rewrite once dead rows pass this share of all rows; past this
+# many segments, the newest are merged into one, taking in each older segment no larger than
+# the run merged so far: segments grow in tiers, and a row is rewritten a few times at most.
+DEAD_SHARE_REWRITE = 0.25
+MAX_SEGMENTS = 8
+
+
+@dataclass
+class Segment:
+    """What one generation wrote of the passages: their ids in row order (removed ones
+    too), the range of sentence vectors they own, BM25 over them, and the manifest's
+    entries for its files."""
+
+    generation: int
+    ids: np.ndarray
+    sentence_start: int
+    sentences: int
+    lexical: LexicalSegment
+    files: dict[str, dict]
+    folder: Path  # where its files are: a save into another folder writes every segment anew
+
+    def record(self, live: np.ndarray) -> dict:
+        """The manifest's entry, with the rows not in ``live`` (a mask) marked dead."""
+        return {"generation": self.generation, "rows": int(len(self.ids)), "sentence_start": self.sentence_start,
+                "sentences": self.sentences, "dead": np.flatnonzero(~live).tolist()}
+
+
+def segment_keys(generation: int) -> dict[str, str]:
+    """The manifest's file keys of one segment, by role."""
+    keys = {"passages": f"passages.{generation}", "sentence_vectors": f"sentence_vectors.{generation}"}
+    keys.update({f"lexical_{role}": f"lexical_{role}.{generation}" for role in FILE_SUFFIXES})
+    return keys
+
+
+def file_entry(index_dir: Path, name: str) -> dict:
+    return {"name": name, "bytes": (index_dir / name).stat().st_size, "sha256": file_sha256(index_dir / name)}
+
+
+def write_segments(data, index_dir: Path, generation: int,
+                    keep_saved: bool = True) -> tuple[list[Segment], list[np.ndarray]]:
+    """The segments the new manifest lists and, for each, its live rows (a mask): the saved
+    segments kept as they are, and one new segment written now holding the passages added
+    since (and those of the newest segments, when they are merged; see MAX_SEGMENTS)."""
+    ids = np.array([p.id for p in data.passages], dtype=np.int64)
+    saved = data.segments if keep_saved and all(s.folder == index_dir.resolve() for s in data.segments) else []
+    masks = [np.isin(segment.ids, ids) for segment in saved]
+    counts = [int(mask.sum()) for mask in masks]
+    keep = _segments_kept(data, saved, masks, counts, ids)
+    start = saved[keep].sentence_start if keep < len(saved) else (
+        saved[-1].sentence_start + saved[-1].sentences if saved else 0)
+    tail = data.passages[sum(counts[:keep]):]
+    if keep < len(saved) or keep == 0:
+        # Merging (or rewriting): the tail's sentence vectors lose the rows of removed passages.
+        rows = sorted({r for p in tail for r in p.sentence_rows})
+        remap = {old: start + new for new, old in enumerate(rows)}
+        data.sentence_vectors = np.concatenate([data.sentence_vectors[:start], data.sentence_vectors[rows]])
+        for passage in tail:
+            passage.sentence_rows = [remap[r] for r in passage.sentence_rows]
+        data.invalidate()
+    segments, live = list(saved[:keep]), masks[:keep]
+    if tail:
+        names = {"passages": f"passages-{generation}.jsonl", "sentence_vectors": f"sentences-{generation}.npy"}
+        vectors = np.ascontiguousarray(data.sentence_vectors[start:], dtype=np.float32)
+
+        def write_passages(fh):
+            for passage in tail:
+                fh.write(json.dumps(passage.to_json(), ensure_ascii=False).encode("utf-8") + b"\n")
+
+        write_atomic(index_dir / names["passages"], write_passages)
+        write_atomic(index_dir / names["sentence_vectors"], lambda fh: save_array(fh, vectors))
+        lexical = LexicalSegment.build(p.text for p in tail)
+        names.update({f"lexical_{role}": path.name for role, path in lexical.save(index_dir, generation).items()})
+        keys = segment_keys(generation)
+        segment = Segment(generation, np.array([p.id for p in tail], dtype=np.int64), start, len(vectors), lexical,
+                          {keys[role]: file_entry(index_dir, name) for role, name in names.items()},
+                          index_dir.resolve())
+        segments.append(segment)
+        live.append(np.ones(len(tail), dtype=bool))
+    elif keep < len(saved):  # every passage of the merged segments was removed
+        data.sentence_vectors = data.sentence_vectors[:start]
+    return segments, live
+
+
+def _segments_kept(data, saved: list[Segment], masks: list[np.ndarray], counts: list[int],
+                   ids: np.ndarray) -> int:
+    """How many of the saved segments the next manifest keeps as they are (0: rewrite all)."""
+    if not saved:
+        return 0
+    # The passage table must be the saved segments' live rows in order, then new passages,
+    # whose sentence vectors follow the saved ones (as every build makes them); else rewrite.
+    held = np.concatenate([segment.ids[mask] for segment, mask in zip(saved, masks)])
+    end = saved[-1].sentence_start + saved[-1].sentences
+    if not np.array_equal(ids[:len(held)], held):
+        return 0
+    for at, passage in enumerate(data.passages):
+        if any((r < end) != (at < len(held)) for r in passage.sentence_rows):
+            return 0
+    rows = sum(len(segment.ids) for segment in saved) + len(ids) - len(held)
+    if sum(len(s.ids) for s in saved) - len(held) > DEAD_SHARE_REWRITE * rows:
+        return 0
+    sizes = counts + [len(ids) - len(held)]
+    if len(sizes) <= MAX_SEGMENTS:
+        return len(saved)
+    keep = len(sizes) - 2
+    while keep > 0 and sizes[keep - 1] <= sum(sizes[keep:]):
+        keep -= 1
+    return keep
+
+
+def read_segments(index_dir: Path, records: list[dict], paths: list[dict[str, Path]], files: dict[str, dict],
+                  dimension: int) -> tuple[list[Passage], np.ndarray, list[Segment], list[np.ndarray]]:
+    """The live passages of the segments the manifest lists (``records``, their files at
+    ``paths`` by role, already checked against ``files``), the sentence vectors of all,
+    the segments and their live rows. Raises ``ValueError`` saying what does not fit."""
+    passages: list[Passage] = []
+    segments, live, vectors_of = [], [], []
+    start = 0
+    for record, where in zip(records, paths):
+        rows = [json.loads(line) for line in where["passages"].read_text(encoding="utf-8").splitlines() if line]
+        vectors = np.load(where["sentence_vectors"], allow_pickle=False)
+        lexical = LexicalSegment.load({role[len("lexical_"):]: path for role, path in where.items()
+                                       if role.startswith("lexical_")})
+        dead = record["dead"]
+        if len(rows) != record["rows"] or len(lexical) != len(rows) or any(not 0 <= r < len(rows) for r in dead):
+            raise ValueError(f"segment {record['generation']} does not hold the rows its manifest entry says")
+        if vectors.ndim != 2 or len(vectors) != record["sentences"] or record["sentence_start"] != start or (
+                len(vectors) and vectors.shape[1] != dimension):
+            raise ValueError(f"the sentence vectors of segment {record['generation']} disagree with the manifest")
+        mask = np.ones(len(rows), dtype=bool)
+        mask[dead] = False
+        try:
+            passages += [Passage.from_json(row) for row, alive in zip(rows, mask) if alive]
+            ids = np.array([int(row["id"]) for row in rows], dtype=np.int64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"a passage row lacks a field or has one of the wrong type ({type(exc).__name__}: {exc})") from exc
+        keys = set(segment_keys(record["generation"]).values())
+        segments.append(Segment(record["generation"], ids, start, len(vectors), lexical,
+                                {key: entry for key, entry in files.items() if key in keys}, Path(index_dir).resolve()))
+        live.append(mask)
+        vectors_of.append(vectors)
+        start += len(vectors)
+    sentence_vectors = np.concatenate(vectors_of) if vectors_of else np.zeros((0, dimension), dtype=np.float32)
+    return passages, sentence_vectors, segments, live
