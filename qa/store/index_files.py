@@ -57,7 +57,7 @@ REBUILD_ADVICE = "run `qa index --rebuild` to build it again from the corpus"
 def library_versions() -> dict[str, str]:
     """Versions of the libraries that shape the index, read without importing them."""
     versions = {}
-    for dist in ("qa-news", "faiss-cpu", "sentence-transformers", "torch", "onnxruntime", "numpy", "bm25s",
+    for dist in ("qa-news", "faiss-cpu", "sentence-transformers", "torch", "onnxruntime", "numpy",
                  "pymilvus", "milvus-lite"):
         try:
             versions[dist] = metadata.version(dist)
