@@ -30,7 +30,7 @@ _LAZY = {
     "build_index": ("store.build", "build_index"),
     "BuildReport": ("store.build", "BuildReport"),
     "Retriever": ("answer.retriever", "Retriever"),
-    "Hit": ("answer.hits", "Hit"),
+    "Hit": ("records", "Hit"),
     "retrieve": ("answer.retriever", "retrieve"),
     "Answer": ("answer.compose", "Answer"),
     "Document": ("records", "Document"),

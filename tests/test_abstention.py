@@ -3,7 +3,7 @@ calibrated probability against the threshold."""
 from __future__ import annotations
 
 from qa.answer.abstention import abstain_reason, missing_names
-from qa.answer.hits import Hit
+from qa.records import Hit
 from qa.answer.question import question_names
 from qa.records import Source
 

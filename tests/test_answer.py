@@ -156,20 +156,19 @@ class _Recorder:
         self.hits, self.calls = hits, []
 
     def confidence(self, hits):
-        rivals = [h.support for h in hits[1:5] if h.doc_id == hits[0].doc_id]
-        return hits[0].support - max(rivals, default=0.0) if hits else 0.0
+        rivals = [h.score for h in hits[1:5] if h.doc_id == hits[0].doc_id]
+        return hits[0].score - max(rivals, default=0.0) if hits else 0.0
 
     def retrieve(self, query, k=5, doc_ids=None):
         self.calls.append((query, None if doc_ids is None else set(doc_ids)))
         return [h for h in self.hits if doc_ids is None or h.doc_id in doc_ids][:k]
 
 
-def _hit(doc_id, text, support, missing=()):
-    from qa.answer.hits import Hit
-    from qa.records import Source
+def _hit(doc_id, text, probability, missing=()):
+    from qa.records import Hit, Source
 
-    return Hit(f"{doc_id}#p0", doc_id, text, support, Source(title=doc_id), 0, len(text), (0, len(text)),
-               support=support, missing_names=list(missing))
+    return Hit(f"{doc_id}#p0", doc_id, text, probability, Source(title=doc_id), 0, len(text), (0, len(text)),
+               missing_names=list(missing))
 
 
 def test_a_follow_up_without_names_is_answered_from_the_conversations_article_first():
@@ -208,7 +207,7 @@ def test_hit_scores_are_never_negative_and_relevance_follows_the_ranking(seed_co
 
 def test_a_when_answer_lists_a_date_it_cannot_resolve_instead_of_choosing_another():
     from qa.answer.compose import date_note
-    from qa.answer.hits import Hit
+    from qa.records import Hit
     from qa.ingest.dates import find_dates
     from qa.records import Source
 

@@ -19,7 +19,7 @@ from qa.ingest.dates import (
     published_between,
 )
 from qa.ingest.documents import read_document
-from qa.answer.hits import Hit
+from qa.records import Hit
 from qa.records import DateMention
 from qa.records import Source
 from conftest import SEED_CORPUS
@@ -147,10 +147,10 @@ def test_publication_range_compares_partial_dates_sensibly():
 
 
 def _hit(text, highlight, published, dates, note=""):
-    # support: the evidence that the sentence answers, which qa.answer.abstention thresholds.
+    # score: the probability that the sentence answers, which qa.answer.abstention thresholds.
     return Hit(passage_id="d#p0", doc_id="d", text=text, score=1.0,
                source=Source(title="t", publisher="p", published=published, published_note=note),
-               start=0, end=len(text), highlight=highlight, dates=dates, support=1.0)
+               start=0, end=len(text), highlight=highlight, dates=dates)
 
 
 def test_date_note_says_whether_the_date_is_the_events_or_the_reports():

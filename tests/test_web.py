@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT, SEED_CORPUS, ask, free_port, wait_for_reply
 from qa.answer.compose import Answer
-from qa.answer.hits import Hit
+from qa.records import Hit
 from qa.records import SOURCE_FIELDS, Source
 from qa.web import (
     ChatService,

@@ -12,7 +12,7 @@ evidence for it. Two checks, in order:
    far it leads the sentences shown after it, calibrated on public training data) reaches
    the fitted threshold, chosen so that answers on that data are right at least 95% of the time.
 
->>> from qa.answer.hits import Hit
+>>> from qa.records import Hit
 >>> from qa.records import Source
 >>> hit = Hit("a#p0", "a", "Inspectors visited Kingsport in May.", 0.5, Source(), 0, 36, (0, 36))
 >>> abstain_reason("What happened in Kingsport?", [hit], confidence=0.42, threshold=0.6)

@@ -16,7 +16,7 @@ from .abstention import abstain_reason
 from .answer_model import RIVALS
 from .answer_type import asked_type, is_when_question
 
-from .hits import Hit
+from ..records import Hit
 from .question import check_question, follow_up_query, is_follow_up, question_names, user_questions
 
 @dataclass

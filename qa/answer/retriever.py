@@ -1,7 +1,7 @@
 """Ranking passages for a question and marking the sentence that answers it.
 
 ``Retriever(index_dir="index").retrieve("when was the improvement notice closed?", k=5)``
-gives :class:`~qa.answer.hits.Hit` objects, best first, each with its answering sentence
+gives :class:`~qa.records.Hit` objects, best first, each with its answering sentence
 (``hit.highlight_text``). The ranking: BM25 and dense candidates (:mod:`qa.answer.fusion`),
 fused, plus the support of each passage's answering sentence (:mod:`qa.answer.support`,
 chosen by :mod:`qa.answer.sentence_choice`).
@@ -24,7 +24,7 @@ from ..reader.model import Reader, default_reader
 from .answer_model import AnswerModel, load_answer_model
 from .asked import read_question
 from .fusion import Fusion, candidates
-from .hits import Hit
+from ..records import Hit
 from .question import MAX_QUESTION_CHARS, check_question, strip_names  # noqa: F401  (MAX_QUESTION_CHARS: part of this API)
 from .ranking import Ranking, ScoredPool, SentencePool, reader_set, score_pool, sentence_pool, superseded
 from .sentence_choice import ArticleWords, SentenceChooser
@@ -302,7 +302,6 @@ class Retriever:
             rank=rank,
             sentence_score=float(ranked.scored.final[best]),
             dates=list(passage.dates),
-            support=float(ranked.scored.probability[best]),
             missing_names=self._sentence_chooser(data)[1].missing_names(ranked.pool.asked, passage.doc_id),
             page=passage.page,
         )

@@ -14,7 +14,7 @@ from ..errors import CorpusError, DocumentError
 from ..records import Document  # noqa: F401  (the record this module produces)
 from .parsed import ParsedDocuments, stat_key
 from .cleaning import clean_body  # noqa: F401  (part of reading a document)
-from .readers import (MAX_BODY_CHARS, MAX_FILE_BYTES, READERS, describe_formats, doc_id_for,  # noqa: F401
+from .readers import (MAX_BODY_CHARS, MAX_FILE_BYTES, READERS, describe_formats,  # noqa: F401
                       read_corpus_file, read_document)
 
 
@@ -24,10 +24,15 @@ def iter_corpus_files(corpus_dir: str | Path) -> Iterable[Path]:
     Symbolic links named like articles, links to folders and special files (pipes, sockets)
     are listed too: :func:`~qa.ingest.readers.read_corpus_file` refuses each, so that it is
     reported as skipped with its reason. Linked folders are never entered."""
-    found: list[tuple[tuple[str, ...], Path]] = []
-    _walk(Path(corpus_dir), (), found)
-    for _, path in sorted(found, key=lambda item: item[0]):
+    for _, path in _corpus_files(Path(corpus_dir)):
         yield path
+
+
+def _corpus_files(corpus: Path) -> list[tuple[tuple[str, ...], Path]]:
+    """Every article file with its path's parts below ``corpus``, in path order."""
+    found: list[tuple[tuple[str, ...], Path]] = []
+    _walk(corpus, (), found)
+    return sorted(found, key=lambda item: item[0])
 
 
 def _walk(folder: Path, parts: tuple[str, ...], found: list) -> None:
@@ -55,13 +60,13 @@ def load_corpus(corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES, max_cha
     if not corpus.is_dir():
         raise CorpusError(f"corpus folder {corpus} does not exist; create it and put articles ({describe_formats()}) in it")
     documents, problems = [], []
-    for path in iter_corpus_files(corpus):
+    for parts, path in _corpus_files(corpus):
         if parsed is not None:  # a file as it was when last read is taken as read then
-            source = path.relative_to(corpus).as_posix()
+            source = "/".join(parts)
             key = parsed.seen[source] = stat_key(path)
             known = parsed.unchanged(source, key) if key is not None and key[0] <= max_bytes else None
             if known is not None and len(known.body) <= max_chars:
-                known.doc_id = doc_id_for(path, corpus)
+                known.doc_id = source[: len(source) - len(path.suffix)] if path.suffix else source
                 documents.append(known)
                 continue
         try:

