@@ -14,7 +14,7 @@ import qa.store.index_files as store
 from qa.store import faiss_store
 from qa.store.build import build_index
 from qa.store.faiss_store import FaissStore
-from qa.store.cache import QuestionCache
+from qa.answer.retriever import QuestionCache
 from tests.conftest import ROOT, write_articles
 
 HEAVY = ("torch", "faiss", "onnxruntime", "sentence_transformers", "transformers", "gradio")

@@ -3,21 +3,22 @@
 ``Retriever(index_dir="index").retrieve("when was the improvement notice closed?", k=5)``
 gives :class:`~qa.records.Hit` objects, best first, each with its answering sentence
 (``hit.highlight_text``). The ranking: BM25 and dense candidates (:mod:`qa.answer.fusion`),
-fused, plus the support of each passage's answering sentence (:mod:`qa.answer.support`,
-chosen by :mod:`qa.answer.sentence_choice`).
+fused; each candidate's sentences weighed by cheap signals, the best read by the reader, and
+the answer model's probability that each answers (:mod:`qa.answer.ranking`).
 """
 from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Hashable
 
 import numpy as np
 
 from ..config import AnswerSettings
 from ..errors import IndexMismatchError, QuestionError
-from ..ingest.dates import check_index_dates, publication_bound, published_between
+from ..ingest.dates import publication_bound, published_between
+from ..store.handle import check_index_dates
 from ..store import index_files as store
-from ..store.cache import QuestionCache
 from ..embedding.embedder import Embedder, get_embedder
 from ..store.handle import IndexHandle, shared_handle
 from ..reader.model import Reader, default_reader
@@ -28,6 +29,41 @@ from ..records import Hit
 from .question import MAX_QUESTION_CHARS, check_question, strip_names  # noqa: F401  (MAX_QUESTION_CHARS: part of this API)
 from .ranking import Ranking, ScoredPool, SentencePool, reader_set, score_pool, sentence_pool, superseded
 from .sentence_choice import ArticleWords, SentenceChooser
+
+
+class QuestionCache:
+    """Question vectors kept for questions asked again (the model is the slowest step of an
+    answer): a thread-safe least-recently-used map (cachetools) from (model, question) to a
+    read-only vector, which depends on nothing else and so never goes stale. 1,024 x 384
+    float32 = 1.5 MB; a size of 0 keeps nothing."""
+
+    def __init__(self, maxsize: int = 1024):
+        import cachetools
+
+        if maxsize < 0:
+            raise ValueError("the question cache size must not be negative (0 turns it off)")
+        self.maxsize, self.hits, self.misses = maxsize, 0, 0
+        self._entries = cachetools.LRUCache(maxsize) if maxsize else {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable) -> np.ndarray | None:
+        with self._lock:
+            vector = self._entries.get(key)
+            self.hits, self.misses = (self.hits + 1, self.misses) if vector is not None else (self.hits,
+                                                                                               self.misses + 1)
+            return vector
+
+    def put(self, key: Hashable, vector: np.ndarray) -> np.ndarray:
+        """Store a read-only copy of ``vector`` (shared by every later caller) and return it."""
+        vector = np.array(vector, dtype=np.float32)
+        vector.setflags(write=False)
+        if self.maxsize:
+            with self._lock:
+                self._entries[key] = vector
+        return vector
 
 
 class Retriever:
@@ -48,7 +84,7 @@ class Retriever:
         self._row_ids = None  # (index, vector-store id per BM25 row, each article's ids)
         self._chooser: tuple[store.IndexData, SentenceChooser, ArticleWords] | None = None
         self._title_cache = None
-        self.question_vectors = QuestionCache()  # see qa.store.cache: repeated questions skip the model
+        self.question_vectors = QuestionCache()  # repeated questions skip the model
         self.data  # fail now, with a clear error, if there is no usable index
 
     # -- loading ---------------------------------------------------------------------

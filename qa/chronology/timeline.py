@@ -18,7 +18,7 @@ from ..errors import QAError
 from ..ingest import dates
 from ..records import Cited, DateMention, Source
 from ..store import index_files as store
-from ..store.handle import index_and_name
+from ..store.handle import check_index_dates, index_and_name
 
 
 @dataclass
@@ -84,7 +84,7 @@ def timeline(index_dir: str | Path | None = None, doc_id: str | None = None,
 def check_dated_index(data: store.IndexData, doc_id: str | None, where: str) -> None:
     """Refuse an index built without resolved dates, or a ``doc_id`` it does not hold, with
     what to do (``where`` names the index in the message)."""
-    dates.check_index_dates(data, where)
+    check_index_dates(data, where)
     if doc_id is not None and doc_id not in data.documents:
         known = ", ".join(sorted(data.documents)) or "none"
         raise QAError(f"no article {doc_id!r} in {where}; choose one of: {known}")

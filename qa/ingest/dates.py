@@ -86,16 +86,6 @@ _RELATION_BEFORE = re.compile(r"\b(since|until|till|by|before|after|following|fr
 _NEEDS = {"relative_day": "day", "weekday": "day", "relative_period": None, "day_month": "month",
           "month_day": "month", "month": "year"}
 _RANK = {"day": 0, "week": 1, "month": 1, "year": 2}
-def check_index_dates(data, where: str = "the index") -> None:
-    """Refuse an index whose passages carry no resolved dates, or dates of an older version:
-    it would answer "when" questions as if the sentences held no dates."""
-    if data.extra.get("dates") != VERSION:
-        from ..errors import IndexMismatchError
-
-        raise IndexMismatchError(
-            f"{where} was built without resolved dates (or with an older version of them); "
-            "run `qa index` to update it"
-        )
 
 
 @dataclass(frozen=True)

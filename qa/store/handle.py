@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..config import default_corpus_dir, default_index_dir
 from ..errors import IndexCorruptError, IndexMismatchError, QAError
+from ..ingest import dates
 from . import index_files
 from ..ingest.parsed import ParsedDocuments
 from .build import READER_VERSION, build_index, corpus_state
@@ -128,3 +129,13 @@ def index_and_name(index_dir=None) -> tuple[index_files.IndexData, str]:
     if index_dir is None:
         return shared_handle().data, "the default index"
     return index_files.load_index(index_dir), str(index_dir)
+
+
+def check_index_dates(data: index_files.IndexData, where: str = "the index") -> None:
+    """Refuse an index whose passages carry no resolved dates, or dates of an older version:
+    it would answer "when" questions as if the sentences held no dates."""
+    if data.extra.get("dates") != dates.VERSION:
+        raise IndexMismatchError(
+            f"{where} was built without resolved dates (or with an older version of them); "
+            "run `qa index` to update it"
+        )
