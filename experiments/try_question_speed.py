@@ -27,12 +27,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from common import ROOT, SCIFACT, NaivePipeline, log  # noqa: E402
+from qa.bench.common import ROOT, SCIFACT, NaivePipeline, log  # noqa: E402
 
 NEWSQA = ROOT.parent / "shared" / "benchmarks" / "newsqa-dev"
 

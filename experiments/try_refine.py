@@ -16,12 +16,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from common import percentile  # noqa: E402
+from qa.bench.common import percentile  # noqa: E402
 
 DIM = 384
 

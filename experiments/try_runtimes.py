@@ -16,12 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from common import Results, log, passages_of, scifact_corpus  # noqa: E402
+from qa.bench.common import Results, log, passages_of, scifact_corpus  # noqa: E402
 
 
 def _pooled(run, tokenizer, texts: list[str], batch: int = 32) -> np.ndarray:

@@ -227,19 +227,11 @@ def cmd_train(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    """Run benchmarks/perf.py of this source checkout with the remaining arguments."""
-    import importlib.util
+    """Run the speed benchmarks (:mod:`qa.bench.perf`, which time the public API from
+    above it) in their own process, with the remaining arguments."""
+    import subprocess
 
-    from .config import PROJECT_ROOT
-
-    script = PROJECT_ROOT / "benchmarks" / "perf.py"
-    if not script.is_file():
-        raise QAError(f"qa bench runs {script}, which this installation lacks; "
-                      "run it from a source checkout installed with `pip install -e .`")
-    spec = importlib.util.spec_from_file_location("qa_benchmarks_perf", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main(args.bench_args)
+    return subprocess.call([sys.executable, "-m", "qa.bench.perf", *args.bench_args])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -335,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("bench", add_help=False,
-                       help="measure speed beside the naive pipeline (benchmarks/perf.py; qa bench --help)")
+                       help="measure speed beside the naive pipeline (qa/bench/perf.py; qa bench --help)")
     p.add_argument("bench_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
     return parser

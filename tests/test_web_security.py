@@ -190,14 +190,9 @@ def test_server_is_not_reachable_from_outside_addresses(guarded_app):
 
 
 def _load_script():
-    import importlib.util
+    from qa.bench import load
 
-    from conftest import ROOT
-
-    spec = importlib.util.spec_from_file_location("load_script", ROOT / "benchmarks" / "load.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load
 
 
 def test_load_script_runs_bounded_against_the_app(guarded_app):

@@ -1,6 +1,6 @@
 """How well the event grouping finds the same happening: precision and recall on labelled clauses.
 
-``benchmarks/event_labels.json`` names dated clauses by article and date offset and gives each
+``qa/evaluate/event_labels.json`` names dated clauses by article and date offset and gives each
 a happening label; every pair of labelled clauses is then "same happening" (same label) or
 not. The articles are indexed with the chosen embedder, and the grouping is scored twice:
 
@@ -28,10 +28,13 @@ import numpy as np
 
 from ..chronology import event_grouping as ev
 from ..chronology.dated_clauses import statements_of
+from ..config import PROJECT_ROOT
 from ..errors import QAError
 
-ROOT = Path(__file__).resolve().parents[2]
-LABELS = ROOT / "benchmarks" / "event_labels.json"
+LABELS = Path(__file__).resolve().parent / "event_labels.json"  # package data
+# The labelled articles are project files, read where they are (never copied into the
+# repository): relative to the project folder.
+ROOT = PROJECT_ROOT
 
 
 @dataclass
@@ -85,7 +88,7 @@ def labelled_statements(labels_path: Path = LABELS, embedder=None, work_dir: Pat
         key = (clause["doc_id"], clause["offset"])
         if key not in by_key:
             raise QAError(f"no dated clause at {key} ({clause['date']!r}); the articles or the date finder "
-                          "changed: update benchmarks/event_labels.json")
+                          "changed: update qa/evaluate/event_labels.json")
         statements.append(by_key[key])
         happenings.append(clause["happening"])
         finer.append(clause.get("finer", clause["happening"]))

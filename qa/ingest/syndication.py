@@ -6,7 +6,7 @@ is at least :data:`THRESHOLD`. The overlap coefficient rather than Jaccard becau
 syndicated copy is often cut short or gains a paragraph of local colour, which pulls
 Jaccard down while the shared text is still the same article.
 
-Threshold, measured by ``benchmarks/syndication_threshold.py`` on the two seed articles
+Threshold, measured by ``qa/bench/syndication_threshold.py`` on the two seed articles
 and the ten newsqa-dev articles (66 real pairs, none of them copies; the two seed
 articles report the same council story in different words) and on 36 made-up syndicated
 copies of them (new headline and byline, a paragraph cut or added, the ending cut, one

@@ -238,7 +238,7 @@ class HalfPrecisionScan:
     in a float16 ``IndexScalarQuantizer`` and scores those again in float32, so the cosines
     are exact; it holds 0.9995-0.9998 of the exact top 100, the misses being ties at the cut
     within float16's rounding. It keeps a float32 copy of its own beside the float16 one
-    (1.5 times the index's memory again): ``python benchmarks/try_refine.py`` measured it
+    (1.5 times the index's memory again): ``python experiments/try_refine.py`` measured it
     faster than ``IndexRefine`` over the store's own vectors, which would need only the
     float16 copy, and than the numpy-rescored scan this replaced. Made when an index is
     first searched (~70 ms per 20,000 passages); small indexes and IVF indexes are searched

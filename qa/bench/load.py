@@ -1,8 +1,8 @@
 """Load test of the web chat: N concurrent gradio_client users on loopback for S seconds.
 
-    python benchmarks/load.py                      # start app.py on a free port, 20 users, 60 s
-    python benchmarks/load.py --users 5 --seconds 10
-    python benchmarks/load.py --url http://127.0.0.1:7860/   # an app already running here
+    python -m qa.bench.load                      # start app.py on a free port, 20 users, 60 s
+    python -m qa.bench.load --users 5 --seconds 10
+    python -m qa.bench.load --url http://127.0.0.1:7860/   # an app already running here
 
 Each user is its own ``gradio_client.Client`` asking the chat's ``/chat`` endpoint one
 question after another (a fixed mix of answered, unanswered and unusable questions),
@@ -40,7 +40,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from .common import ROOT
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_USERS = 100
 # (question, what a correct reply starts with): a reply that does not is counted as an error.

@@ -1,8 +1,8 @@
 """Retrieval at a million passages: exact FAISS search against the IVF index the project
 switches to past ``qa.store.faiss_store.ANN_THRESHOLD`` passages (recall@10 against exact, latency, memory).
 
-    python benchmarks/bench_ann.py                 # 1,000,000 synthetic vectors
-    python benchmarks/bench_ann.py --vectors 200000
+    python -m qa.bench.ann                 # 1,000,000 synthetic vectors
+    python -m qa.bench.ann --vectors 200000
 
 The vectors are synthetic, 384 floats like all-MiniLM-L6-v2's: unit vectors scattered
 around 10,000 random topic centres, each point at its own distance from its centre
@@ -16,14 +16,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import CACHE, Results, log, ms, percentile, rss_mb, scifact_queries  # noqa: E402
+from .common import CACHE, Results, log, ms, percentile, rss_mb, scifact_queries
 
 DIM = 384
 

@@ -1,7 +1,7 @@
 """Milvus Lite against FAISS at 100,000 passages: build time, query p50 and recall@10.
 
-    python benchmarks/bench_milvus_scale.py                  # 100,000 vectors, 200 questions
-    python benchmarks/bench_milvus_scale.py --vectors 20000 --out results.json
+    python -m qa.bench.milvus_scale                  # 100,000 vectors, 200 questions
+    python -m qa.bench.milvus_scale --vectors 20000 --out results.json
 
 The vectors are synthetic (``bench_ann.synthetic``): 384-float unit vectors scattered
 around random topic centres, like all-MiniLM-L6-v2's passage vectors in spread, and the
@@ -25,11 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
 
-from bench_ann import recall_at, synthetic  # noqa: E402
+from .ann import recall_at, synthetic
 
 
 def measure(name: str, build, queries: np.ndarray, exact: np.ndarray, timed: int) -> dict:

@@ -1,8 +1,8 @@
 """Indexing: throughput and peak memory beside the naive pipeline; one article added to a
 large index as a share of a full rebuild.
 
-    python benchmarks/bench_indexing.py                      # 200-abstract sample, 5,000-abstract index
-    python benchmarks/bench_indexing.py --sample-docs 50 --docs 500
+    python -m qa.bench.indexing                      # 200-abstract sample, 5,000-abstract index
+    python -m qa.bench.indexing --sample-docs 50 --docs 500
 
 Throughput: each pipeline indexes the same SciFact abstracts in its own fresh process
 (the naive one: sentence-transformers on torch encodes the passages, IndexFlatIP; this
@@ -14,13 +14,10 @@ the index files). Model loading is timed apart. The two alternate
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import (  # noqa: E402
+from .common import (
     CACHE, Results, log, median, passages_of, run_child, scifact_corpus, scifact_documents, short_articles_corpus,
     write_article,
 )

@@ -10,31 +10,30 @@ Milvus is given the text two ways: as written (its ``standard`` analyzer with ou
 list; Milvus Lite 3.2.2 offers no stemmer), and already tokenized by ``qa.store.lexical``
 (stemmed words joined by spaces), which isolates the BM25 formula from the tokenizer.
 
-    python benchmarks/bench_milvus_bm25.py [--scifact ../shared/benchmarks/scifact] [--out FILE.json]
+    python -m qa.bench.milvus_bm25 [--scifact ../shared/benchmarks/scifact] [--out FILE.json]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from qa.evaluate.beir import document_text, load_beir  # noqa: E402
-from qa.evaluate.metrics import ndcg_at_k  # noqa: E402
-from qa.evaluate.questions import fold_text, read_questions  # noqa: E402
-from qa.ingest.documents import load_corpus  # noqa: E402
-from qa.ingest.passages import split_passages  # noqa: E402
-from qa.store.build import SPLITTER  # noqa: E402
-from qa.store.lexical import K1, B, LexicalIndex, tokenize  # noqa: E402
-from qa.text import QUESTION_WORDS, STOPWORDS  # noqa: E402
+from qa.evaluate.beir import document_text, load_beir
+from qa.evaluate.metrics import ndcg_at_k
+from qa.evaluate.questions import fold_text, read_questions
+from qa.ingest.documents import load_corpus
+from qa.ingest.passages import split_passages
+from qa.store.build import SPLITTER
+from qa.store.lexical import K1, B, LexicalIndex, tokenize
+from qa.text import QUESTION_WORDS, STOPWORDS
+
+from .common import ROOT, SCIFACT
 
 
 class MilvusBM25:
@@ -140,7 +139,7 @@ def measure(scifact_dir: Path) -> dict:
     return report
 
 
-def run(results, scifact_dir: Path = ROOT.parent / "shared" / "benchmarks" / "scifact") -> None:
+def run(results, scifact_dir: Path = SCIFACT) -> None:
     """Rows for ``qa bench --part milvus``: Milvus's BM25 beside ours (what ships)."""
     report = measure(scifact_dir)
     results.figures["milvus_bm25"] = report
@@ -158,7 +157,7 @@ def run(results, scifact_dir: Path = ROOT.parent / "shared" / "benchmarks" / "sc
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scifact", type=Path, default=ROOT.parent / "shared" / "benchmarks" / "scifact")
+    parser.add_argument("--scifact", type=Path, default=SCIFACT)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     report = measure(args.scifact)

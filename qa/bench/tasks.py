@@ -1,6 +1,6 @@
 """Benchmark steps that need a fresh interpreter (cold start, peak memory of one pipeline).
 
-    python benchmarks/tasks.py TASK '{"json": "arguments"}'
+    python -m qa.bench.tasks TASK '{"json": "arguments"}'
 
 Each task prints one JSON line last: its figures and ``peak_rss_mb`` (this process's peak).
 Run by ``common.run_child``; not meant to be called by hand.
@@ -13,10 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import NaivePipeline, passages_of, peak_rss_mb  # noqa: E402
+from .common import NaivePipeline, passages_of, peak_rss_mb
 
 
 def warm_up() -> None:

@@ -16,7 +16,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# The project folder: the source checkout this package sits in, else the folder it runs in
+# (the seed corpus, app.py and the seed questions are project files, not package data).
+_CHECKOUT = Path(__file__).resolve().parents[2]
+ROOT = _CHECKOUT if (_CHECKOUT / "corpus").is_dir() and (_CHECKOUT / "app.py").is_file() else Path.cwd()
 CACHE = ROOT / "benchmarks" / ".cache"  # gitignored: generated corpora, indexes, vectors
 SCIFACT = Path(os.environ.get("QA_SCIFACT_DIR", ROOT.parent / "shared" / "benchmarks" / "scifact"))
 SEED_QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
@@ -95,10 +98,10 @@ def scifact_queries(limit: int | None = None) -> list[str]:
     return queries[:limit] if limit else queries
 
 
-def write_article(folder: Path, doc: dict) -> Path:
-    """One SciFact abstract as a Markdown article (JSON strings are valid YAML)."""
-    path = folder / f"sf-{doc['_id']}.md"
-    path.write_text(f"---\ntitle: {json.dumps(doc['title'])}\n---\n\n{doc['text']}\n", encoding="utf-8")
+def write_article(folder: Path, abstract: dict) -> Path:
+    """One SciFact abstract (its JSON line) as a Markdown article (JSON strings are valid YAML)."""
+    path = folder / f"sf-{abstract['_id']}.md"
+    path.write_text(f"---\ntitle: {json.dumps(abstract['title'])}\n---\n\n{abstract['text']}\n", encoding="utf-8")
     return path
 
 
@@ -195,7 +198,7 @@ class NaivePipeline:
 
 def run_child(task: str, args: dict, env: dict | None = None, timeout: float = 3600) -> tuple[dict, float, float]:
     """Run ``tasks.py task`` in a fresh interpreter: (its JSON result, wall seconds, peak RSS MB)."""
-    command = [sys.executable, str(ROOT / "benchmarks" / "tasks.py"), task, json.dumps(args)]
+    command = [sys.executable, "-m", "qa.bench.tasks", task, json.dumps(args)]
     full_env = {**os.environ, **(env or {})}
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

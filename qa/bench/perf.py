@@ -1,7 +1,7 @@
 """This project beside the naive pipeline, in one run: the table in docs/performance.md.
 
-    python benchmarks/perf.py                        # everything, ~15 minutes on 2 cores
-    python benchmarks/perf.py --part answer --docs 500 --queries 50
+    python -m qa.bench.perf                        # everything, ~15 minutes on 2 cores
+    python -m qa.bench.perf --part answer --docs 500 --queries 50
     qa bench --part scale --vectors 200000           # the same, through the CLI
 
 Parts (``--part``, repeatable; default all):
@@ -28,10 +28,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import Results, log  # noqa: E402
+from .common import Results, log
 
 PARTS = ("indexing", "answer", "scale", "milvus")
 DEFAULT_PARTS = ("indexing", "answer", "scale")  # milvus only when asked for: it is no speed target
@@ -63,20 +61,20 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]  # a shared machine: how busy it was says how noisy the figures are
     if "indexing" in parts:
-        import bench_indexing
+        from . import indexing as bench_indexing
 
         bench_indexing.run(results, args.sample_docs, args.docs, args.rounds)
     if "answer" in parts:
-        import bench_query
+        from . import query as bench_query
 
         bench_query.run(results, args.docs, args.queries, max(args.rounds, 3))
     if "scale" in parts:
-        import bench_ann
+        from . import ann as bench_ann
 
         bench_ann.run(results, args.vectors, 300, 30, args.docs)
     if "milvus" in parts:
-        import bench_milvus_bm25
-        import bench_milvus_scale
+        from . import milvus_bm25 as bench_milvus_bm25
+        from . import milvus_scale as bench_milvus_scale
 
         bench_milvus_scale.run(results)
         bench_milvus_bm25.run(results)

@@ -1,8 +1,8 @@
 """Answer latency: warm ``Retriever.retrieve`` beside the naive encode + search, and a cold
 ``qa ask`` beside a naive one-shot script.
 
-    python benchmarks/bench_query.py                  # seed corpus and a 5,000-abstract SciFact index
-    python benchmarks/bench_query.py --docs 500 --queries 50
+    python -m qa.bench.query                  # seed corpus and a 5,000-abstract SciFact index
+    python -m qa.bench.query --docs 500 --queries 50
 
 Warm: one process holds both pipelines over the same passages. Ours is the whole
 ``retrieve``: question vector (ONNX Runtime), BM25 + dense hybrid ranking, the first-stage
@@ -26,10 +26,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import (  # noqa: E402
+from .common import (
     CACHE, ROOT, SEED_QUESTIONS, NaivePipeline, Results, log, median, ms, percentile, run_child,
     scifact_corpus, scifact_queries,
 )
