@@ -275,3 +275,27 @@ def test_a_page_without_an_article_is_named_by_its_address(server, env, capsys):
     err = capsys.readouterr().err
     assert f"qa: error: {server}/nothing: no article text found in the HTML; check that the address is the " \
            "article's own page" in err and "page.html" not in err, err
+
+
+def test_a_web_page_is_read_as_html_once_and_its_markdown_never(server, env, tiny_corpus, monkeypatch):
+    """The page is parsed as HTML when fetched; the Markdown file written from it is not
+    parsed again, neither to store it nor by the build (it is handed to the parse cache)."""
+    import dataclasses
+
+    from qa.ingest import readers
+
+    assert main(["index"]) == 0
+    parsed: list[str] = []
+    for suffix in (".md", ".html"):
+        reader = readers.READERS[suffix]
+
+        def counting(text, doc, original=reader.read, suffix=suffix):
+            parsed.append(suffix)
+            return original(text, doc)
+
+        monkeypatch.setitem(readers.READERS, suffix, dataclasses.replace(reader, read=counting))
+    assert main(["add", f"{server}/ferry"]) == 0
+    # web_article parses the page, then its Markdown once (to make the WebArticle's record).
+    assert parsed == [".html", ".md"]
+    data = qa.Retriever(index_dir=env / "index").data
+    assert "127-0-0-1-ferry-service-restored" in data.documents

@@ -14,6 +14,7 @@ Use::
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -34,7 +35,7 @@ from .syndication import duplicate_key
 MIN_PAGE_WORDS = 20
 # Writes one corpus file, given its plain name and bytes; the stored path. A caller that
 # updates the index afterwards passes a transaction's (qa.store.transaction.CorpusUpdate.put).
-Put = Callable[[str, bytes], Path]
+Put = Callable[..., Path]  # put(name, data), or put(name, data, document=...) when it was read already
 
 
 class ArticleRefused(QAError):
@@ -71,16 +72,19 @@ def check_article(name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Do
 
 
 def store_article(name: str, data: bytes, corpus_dir, replace: bool = False,
-                  max_bytes: int = MAX_FILE_BYTES, put: Put | None = None) -> Path:
+                  max_bytes: int = MAX_FILE_BYTES, put: Put | None = None, document: Document | None = None) -> Path:
     """Check ``data`` and store it in ``corpus_dir`` under a plain name; the stored path.
 
     Raises :class:`ArticleRefused` (see :func:`check_article`, or a different file of that
     name exists and ``replace`` is false) or :class:`AlreadyInCorpus` (the same bytes are there).
     ``put(name, data)`` writes the file when given: ``CorpusUpdate.put`` of
     :mod:`qa.store.transaction`, which takes it out again if the index update then fails.
+    ``document``: what ``data`` reads as, when the caller has read it already (a web page):
+    not read again here, and handed to ``put``, so that the build does not read it either.
     """
     name = corpus_file_name(name)
-    check_article(name, data, max_bytes=max_bytes)
+    if document is None or len(data) > max_bytes:
+        check_article(name, data, max_bytes=max_bytes)
     corpus = Path(corpus_dir)
     corpus.mkdir(parents=True, exist_ok=True)
     dest = corpus / name
@@ -93,6 +97,9 @@ def store_article(name: str, data: bytes, corpus_dir, replace: bool = False,
             raise ArticleRefused(f"the corpus already has a different {name}; rename the file to add it as "
                                  "another article (or, with qa add, pass --replace)")
     if put is not None:
+        if document is not None:
+            document = dataclasses.replace(document, source=name, doc_id=name.rsplit(".", 1)[0])
+            return put(name, data, document=document)
         return put(name, data)
     tmp = corpus / f".adding-{os.getpid()}-{threading.get_ident()}-{name}"
     tmp.write_bytes(data)
@@ -150,7 +157,7 @@ def store_web_article(article: WebArticle, corpus_dir, put: Put | None = None) -
     for n in range(1, 100):
         name = article.name if n == 1 else f"{stem}-{n}.md"
         try:
-            return store_article(name, article.data, corpus, put=put)
+            return store_article(name, article.data, corpus, put=put, document=article.document)
         except ArticleRefused:
             if (corpus / name).exists():
                 continue
@@ -163,13 +170,18 @@ def known_articles(corpus_dir) -> tuple[dict[str, str], dict[tuple[str, str], st
     (:func:`~qa.ingest.syndication.duplicate_key`): two maps to the file each is in. What a
     feed already added is found here on the next run; the same text from another publisher
     is a syndicated copy, added and cited as also published."""
+    from ..config import default_index_dir
     from .documents import load_corpus
+    from .parsed import ParsedDocuments
+    from .readers import READER_VERSION
 
     by_url, by_text = {}, {}
     corpus = Path(corpus_dir)
     if not corpus.is_dir():
         return by_url, by_text
-    for doc in load_corpus(corpus)[0]:
+    # What the last build read (qa.ingest.parsed): files unchanged since are not opened again.
+    parsed = ParsedDocuments.load(default_index_dir(corpus), READER_VERSION)
+    for doc in load_corpus(corpus, parsed=parsed)[0]:
         if doc.url:
             by_url.setdefault(normal_url(doc.url), doc.source)
         by_text.setdefault(duplicate_key(doc.body, doc.publisher), doc.source)

@@ -163,6 +163,23 @@ class ParsedDocuments:
             self._saved[(values["source"], values["sha256"])] = values
 
 
+def remember(index_dir: str | Path, documents: list[Document], readers: int) -> None:
+    """Add ``documents``, read just now from files just written (a web page stored as
+    Markdown), to the cache of ``index_dir``: the build that follows finds their bytes here
+    and does not parse them again. Only a cache: failing to write it costs that parse."""
+    cache = ParsedDocuments.load(index_dir, readers)
+    lines = "".join(json.dumps(_values(doc), ensure_ascii=False) + "\n" for doc in documents)
+    try:
+        if cache._lines < 0:  # none yet, or another readers' version: start the file
+            text = json.dumps({"readers": readers}) + "\n" + lines
+            write_atomic(Path(index_dir) / FILE_NAME, lambda fh: fh.write(text.encode("utf-8")))
+        else:
+            with open(Path(index_dir) / FILE_NAME, "ab") as fh:
+                fh.write((("\n" if cache._cut else "") + lines).encode("utf-8"))
+    except OSError:
+        pass
+
+
 def _values(doc: Document) -> dict:
     values = {name: getattr(doc, name) for name in _KEPT}
     values["pages"] = [list(page) for page in values["pages"]]

@@ -54,6 +54,10 @@ SUPPORTED_SUFFIXES = tuple(READERS)  # the suffixes as shipped; code asks READER
 # A long news feature is under 100,000 characters. Beyond these limits a file is not an
 # article (a book, a database dump) and embedding it would take many minutes, so it is
 # skipped with a message rather than left to stall every build. Both are arguments too.
+# Stored with the index: when reading articles changes what a body or its metadata holds
+# (2: dates only from what a page states, bylines, captions and list markers cleaned, PDF
+# pages; 3: a byline's publication), an index of an older version is rebuilt in full.
+READER_VERSION = 3
 MAX_FILE_BYTES = 5 * 1024 * 1024  # what is read at all, from the corpus, `qa add` or an upload
 MAX_BODY_CHARS = 200_000  # article text after cleaning: about 33,000 words
 

@@ -23,7 +23,7 @@ from . import corpus_lock, corpus_stamp, index_files as files, store_claims
 from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.parsed import ParsedDocuments
-from ..ingest.readers import describe_formats
+from ..ingest.readers import READER_VERSION, describe_formats  # noqa: F401  (READER_VERSION: part of this API)
 from ..ingest.syndication import duplicate_key
 from ..embedding.embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
@@ -33,10 +33,6 @@ from .open_store import open_vector_store
 from .vectors import same_store, store_kind, store_spec
 from ..records import Document, IndexedDocument, Source
 
-# Stored with the index: when reading articles changes what a body or its metadata holds
-# (2: dates only from what a page states, bylines, captions and list markers cleaned, PDF
-# pages; 3: a byline's publication), an index of an older version is rebuilt in full.
-READER_VERSION = 3
 
 BuildProgress = Callable[[int, int, str], None]  # (done, total, what is being done)
 

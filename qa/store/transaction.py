@@ -39,15 +39,17 @@ class CorpusUpdate:
         self.wait_s = wait_s
         self.written: list[Path] = []  # files this update put where none was
         self.backups: dict[Path, Path] = {}  # replaced file -> where its old version waits
+        self.documents: list = []  # what put files read as, when the caller had read them (web pages)
         self._manifest_before = _manifest_bytes(self.index_dir)
 
     def _hidden(self, kind: str, name: str) -> Path:
         # A leading dot: the corpus loader never reads these as articles.
         return self.corpus_dir / f".{kind}-{os.getpid()}-{threading.get_ident()}-{name}"
 
-    def put(self, name: str, data: bytes) -> Path:
+    def put(self, name: str, data: bytes, document=None) -> Path:
         """Write ``data`` as corpus file ``name`` (a plain file name), replacing what is there;
-        the written file appears whole or not at all."""
+        the written file appears whole or not at all. ``document``: what ``data`` reads as,
+        when the caller has read it (a web page): the build takes it instead of parsing the file."""
         if Path(name).name != name or name.startswith("."):
             raise QAError(f"{name!r} is not a plain file name for the corpus")
         self.corpus_dir.mkdir(parents=True, exist_ok=True)
@@ -67,6 +69,8 @@ class CorpusUpdate:
             else:
                 self.written.append(dest)
             os.replace(staged, dest)
+            if document is not None:
+                self.documents.append(document)
         except OSError as exc:
             if exc.filename is None or os.fspath(exc.filename) == os.fspath(staged):
                 exc.filename = str(dest)  # the message names the article, not the staging file
@@ -78,8 +82,14 @@ class CorpusUpdate:
 
     def build(self, **build_options):
         """Bring the index up to date with the corpus (:func:`~qa.store.build.build_index`)."""
+        from ..ingest.parsed import remember
+        from ..ingest.readers import READER_VERSION
         from .build import build_index
 
+        if self.documents:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            remember(self.index_dir, self.documents, READER_VERSION)
+            self.documents = []
         build_options.setdefault("wait", self.wait_s)  # a `qa index` running: wait for it, as for an update
         return build_index(corpus_dir=self.corpus_dir, index_dir=self.index_dir, **build_options)
 
