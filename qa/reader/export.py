@@ -33,15 +33,17 @@ _PROBES = [
 
 
 def check_agreement(got: np.ndarray, expected: np.ndarray, max_error: float = 1.5,
-                    min_correlation: float = 0.98) -> None:
+                    min_correlation: float = 0.98, tie: float = 0.25) -> None:
     """The int8 graph's probe scores must be the torch model's, within quantisation error:
-    each pair's answering sentence (even places) still above its other sentence (odd places),
-    each score within ``max_error``, and (when the scores spread at all) correlated at
+    each pair's answering sentence (even places) still above or below its other sentence (odd
+    places) as in torch, where torch's two scores are more than ``tie`` apart (a near tie
+    may flip within quantisation error), each score within ``max_error``, and (when the scores spread at all) correlated at
     ``min_correlation``. Six layers quantised drift more than three: on 144 SQuAD pairs the
     mean error was 0.11 and the largest 1.2 on scores of about -4 to 4, every pair's order
     kept (experiments/reader/README.md).
 
     >>> check_agreement(np.array([2.0, -1.0, 0.5, 0.1]), np.array([2.1, -1.05, 0.4, -0.2]))
+    >>> check_agreement(np.array([2.0, -1.0, -3.77, -3.73]), np.array([2.1, -1.05, -3.74, -3.75]))  # a near tie
     >>> check_agreement(np.array([2.0, 2.5]), np.array([2.1, -1.0]))
     Traceback (most recent call last):
     ...
@@ -50,7 +52,8 @@ def check_agreement(got: np.ndarray, expected: np.ndarray, max_error: float = 1.
     error = float(np.max(np.abs(got - expected)))
     spread = float(np.ptp(expected))
     correlation = float(np.corrcoef(got, expected)[0, 1]) if spread > 0.1 and len(got) > 2 else 1.0
-    order_kept = bool(np.all((got[0::2] > got[1::2]) == (expected[0::2] > expected[1::2])))
+    decided = np.abs(expected[0::2] - expected[1::2]) > tie
+    order_kept = bool(np.all(((got[0::2] > got[1::2]) == (expected[0::2] > expected[1::2]))[decided]))
     if error > max_error or correlation < min_correlation or not order_kept:
         raise RuntimeError(f"the int8 graph does not reproduce the trained scores (largest error {error:.3f}, "
                            f"correlation {correlation:.4f}, order kept {order_kept}): {got} against {expected}")
