@@ -56,6 +56,11 @@ class QuestionCache:
                                                                                                self.misses + 1)
             return vector
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
     def put(self, key: Hashable, vector: np.ndarray) -> np.ndarray:
         """Store a read-only copy of ``vector`` (shared by every later caller) and return it."""
         vector = np.array(vector, dtype=np.float32)
