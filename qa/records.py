@@ -208,7 +208,7 @@ class IndexedDocument(Cited):
         """An entry of the manifest's ``documents``. Raises ``ValueError`` saying what is
         wrong when a count, ``extra`` or a copy has the wrong shape; a text field that is
         missing or empty reads as ''."""
-        if not isinstance(row, Mapping):
+        if not isinstance(row, dict):  # a JSON object (typing.Mapping checks are slow per row)
             raise ValueError("is not a mapping")
         counts = {name: row.get(name, 0) for name in ("passages", "pages")}
         for name, count in counts.items():
@@ -271,7 +271,7 @@ class Passage:
     def from_json(cls, row: Mapping[str, Any]) -> "Passage":
         """A passage from one line of the passage table. Raises ``KeyError``, ``TypeError``
         or ``ValueError`` when the row lacks a field or has one of the wrong shape."""
-        if not isinstance(row, Mapping):
+        if not isinstance(row, dict):  # a JSON object (typing.Mapping checks are slow per row)
             raise TypeError("a passage row is not a JSON object")
         return cls(
             passage_id=str(row["passage_id"]),
