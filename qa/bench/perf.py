@@ -7,12 +7,12 @@
 Parts (``--part``, repeatable; default all):
 
 * ``answer``: warm ``retrieve()`` p50/p95 on the seed corpus and on SciFact, and a cold
-  ``qa ask`` (bench_query.py);
+  ``qa ask`` (query.py);
 * ``indexing``: throughput and peak memory on a sample of SciFact, and the cost of adding
-  one article to a ``--docs`` index as a share of a full build (bench_indexing.py);
-* ``scale``: a million passages, exact search against the IVF index (bench_ann.py);
+  one article to a ``--docs`` index as a share of a full build (indexing.py);
+* ``scale``: a million passages, exact search against the IVF index (ann.py);
 * ``milvus`` (only when asked for): Milvus Lite against FAISS at 100,000 vectors, and
-  Milvus's BM25 against bm25s (bench_milvus_scale.py, bench_milvus_bm25.py; docs/scaling.md).
+  Milvus's BM25 against ours (milvus_scale.py, milvus_bm25.py; docs/scaling.md).
 
 The naive pipeline is sentence-transformers on torch, FAISS ``IndexFlatIP`` and nothing
 cached, run over the same passages. Timings are noisy on a shared machine: each ratio
