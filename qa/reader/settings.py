@@ -25,6 +25,7 @@ class TrainingSettings:
     pointwise_weight: float = 0.5
     lowercase_share: float = 0.1
     paraphrase_share: float = 0.0
+    frozen_layers: int = 0  # the embeddings and this many lower layers kept as the base model has them
     max_length: int = 96
     seed: int = 13
 

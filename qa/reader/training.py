@@ -148,9 +148,14 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
     model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
     model.bert.encoder.layer = model.bert.encoder.layer[: settings.layers]
     model.config.num_hidden_layers = settings.layers
+    if settings.frozen_layers:  # keep what the embedding model knows of paraphrase in its lower layers
+        for module in [model.bert.embeddings, *model.bert.encoder.layer[: settings.frozen_layers]]:
+            for parameter in module.parameters():
+                parameter.requires_grad = False
     model.train()
-    decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm"))]
-    no_decay = [p for n, p in model.named_parameters() if any(k in n for k in ("bias", "LayerNorm"))]
+    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay = [p for n, p in trained if not any(k in n for k in ("bias", "LayerNorm"))]
+    no_decay = [p for n, p in trained if any(k in n for k in ("bias", "LayerNorm"))]
     optimiser = torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay},
                                    {"params": no_decay, "weight_decay": 0.0}], lr=settings.learning_rate)
     steps_per_epoch = math.ceil(len(groups) / settings.groups_per_step)
@@ -206,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=TrainingSettings.seed)
     parser.add_argument("--paraphrase-share", type=float, default=TrainingSettings.paraphrase_share,
                         help="share of questions reworded to keep one word of their answer (see reworded)")
+    parser.add_argument("--frozen-layers", type=int, default=TrainingSettings.frozen_layers,
+                        help="keep the embeddings and this many lower layers as the base model has them")
     parser.add_argument("--max-length", type=int, default=TrainingSettings.max_length,
                         help="tokens of question and sentence read together, at most")
     args = parser.parse_args(argv)
@@ -213,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     settings = TrainingSettings(layers=args.layers, epochs=args.epochs, seed=args.seed, max_length=args.max_length,
-                                paraphrase_share=args.paraphrase_share)
+                                paraphrase_share=args.paraphrase_share, frozen_layers=args.frozen_layers)
     train(args.squad, args.out, settings)
     return 0
 
