@@ -60,8 +60,9 @@ def file_entry(index_dir: Path, name: str) -> dict:
 
 
 def write_segments(data, index_dir: Path, generation: int,
-                    keep_saved: bool = True) -> tuple[list[Segment], list[np.ndarray]]:
-    """The segments the new manifest lists and, for each, its live rows (a mask): the saved
+                   keep_saved: bool = True) -> tuple[list[Segment], list[np.ndarray]]:
+    """For ``data`` (a :class:`qa.store.index_files.IndexData`, which imports this module),
+    the segments the new manifest lists and, for each, its live rows (a mask): the saved
     segments kept as they are, and one new segment written now holding the passages added
     since (and those of the newest segments, when they are merged; see MAX_SEGMENTS)."""
     ids = np.array([p.id for p in data.passages], dtype=np.int64)
