@@ -109,7 +109,8 @@ def reworded(question: str, sentence: str, rng: random.Random) -> str:
 def draw(group: Group, settings: TrainingSettings, rng: random.Random) -> list[tuple[str, str, str]]:
     """``(question, title, sentence)`` pairs of one group, the answer first."""
     question = group.question
-    if rng.random() < settings.paraphrase_share:
+    # Drawn only when asked for: with the share at 0 the draws, and the weights, are the shipped reader's.
+    if settings.paraphrase_share and rng.random() < settings.paraphrase_share:
         question = reworded(question, group.positive, rng)
     question = question.lower() if rng.random() < settings.lowercase_share else question
     hard = group.hard[:]
