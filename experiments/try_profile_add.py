@@ -5,7 +5,7 @@ again. Prints the 30 most expensive calls by cumulative time.
 
     python experiments/try_profile_add.py [benchmarks/.cache/scifact-5000]
 
-Result (ran on 2026-12-07 at 8e9a891's parent, load ~1.5; cProfile slows everything by
+Result (ran on 2026-12-07 at 5a6a8af, load ~1.5; cProfile slows everything by
 about a quarter): 2.85 s in all, loading the index 1.1 s (the passage table 0.79 s),
 syndicated copies 0.6 s, the corpus listed and the parse cache read 0.24 s, the article
 embedded 0.25 s, the save 0.19 s.
