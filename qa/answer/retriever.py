@@ -52,8 +52,10 @@ class QuestionCache:
     def get(self, key: Hashable) -> np.ndarray | None:
         with self._lock:
             vector = self._entries.get(key)
-            self.hits, self.misses = (self.hits + 1, self.misses) if vector is not None else (self.hits,
-                                                                                               self.misses + 1)
+            if vector is None:
+                self.misses += 1
+            else:
+                self.hits += 1
             return vector
 
     def clear(self) -> None:

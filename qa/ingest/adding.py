@@ -98,7 +98,7 @@ def store_article(name: str, data: bytes, corpus_dir, replace: bool = False,
                                  "another article (or, with qa add, pass --replace)")
     if put is not None:
         if document is not None:
-            document = dataclasses.replace(document, source=name, doc_id=name.rsplit(".", 1)[0])
+            document = dataclasses.replace(document, source=name)  # whoever reads it back sets its id
             return put(name, data, document=document)
         return put(name, data)
     tmp = corpus / f".adding-{os.getpid()}-{threading.get_ident()}-{name}"

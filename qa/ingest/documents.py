@@ -14,7 +14,7 @@ from ..errors import CorpusError, DocumentError
 from ..records import Document  # noqa: F401  (the record this module produces)
 from .parsed import ParsedDocuments, stat_key
 from .cleaning import clean_body  # noqa: F401  (part of reading a document)
-from .readers import (MAX_BODY_CHARS, MAX_FILE_BYTES, READERS, describe_formats,  # noqa: F401
+from .readers import (MAX_BODY_CHARS, MAX_FILE_BYTES, READERS, describe_formats, doc_id_of,  # noqa: F401
                       read_corpus_file, read_document)
 
 
@@ -66,7 +66,7 @@ def load_corpus(corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES, max_cha
             key = parsed.seen[source] = stat_key(path)
             known = parsed.unchanged(source, key) if key is not None and key[0] <= max_bytes else None
             if known is not None and len(known.body) <= max_chars:
-                known.doc_id = source[: len(source) - len(path.suffix)] if path.suffix else source
+                known.doc_id = doc_id_of(source)
                 documents.append(known)
                 continue
         try:

@@ -52,14 +52,12 @@ class ParsedDocuments:
     """Documents read before, by (file relative to the corpus, sha256 of its bytes), and
     the ``stat`` each file had when it was read."""
 
-    def __init__(self, documents: list[Document] | None = None):
+    def __init__(self):
         self._saved: dict[tuple[str, str], dict] = {}
         self._stats: dict[str, tuple[StatKey, str]] = {}  # file -> (stat key, sha256) when last read
         self.seen: dict[str, StatKey] = {}  # file -> stat key, as this build found it before reading
         self._lines = -1  # document lines in the file this was loaded from (-1: none to append to)
         self._cut = False  # whether its last line was cut short (a crash while appending)
-        for doc in documents or []:
-            self._saved[(doc.source, doc.sha256)] = _values(doc)
 
     def __len__(self) -> int:
         return len(self._saved)
@@ -137,30 +135,36 @@ class ParsedDocuments:
             except (TypeError, ValueError):
                 continue
             new.append(values)
-        path = Path(index_dir) / FILE_NAME
         wanted = {(doc.source, doc.sha256) for doc in documents}
         stale = self._lines + len(new) - len(wanted)
         if self._lines >= 0 and stale <= max(len(wanted), 100):
-            if new:
-                payload = ("\n" if self._cut else "") + "".join(
-                    json.dumps(values, ensure_ascii=False) + "\n" for values in new)
-                with open(path, "ab") as fh:
-                    fh.write(payload.encode("utf-8"))
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                self._lines += len(new)
-                self._cut = False
+            self._append(index_dir, new)
         else:  # no file, another readers' version, or mostly lines of files gone: write it afresh
             for values in new:
                 self._saved[(values["source"], values["sha256"])] = values
-            kept = [self._saved[key] for key in sorted(wanted) if key in self._saved]
-            text = json.dumps({"readers": readers}) + "\n" + "".join(
-                json.dumps(values, ensure_ascii=False) + "\n" for values in kept)
-            write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
-            self._lines = len(kept)
-            (Path(index_dir) / _OLD_FILE_NAME).unlink(missing_ok=True)
+            self._write_afresh(index_dir, [self._saved[key] for key in sorted(wanted) if key in self._saved], readers)
         for values in new:
             self._saved[(values["source"], values["sha256"])] = values
+
+    def _append(self, index_dir: str | Path, lines: list[dict]) -> None:
+        """Add ``lines`` to the end of the file (after a line a crash cut short, on a line of their own)."""
+        if not lines:
+            return
+        payload = ("\n" if self._cut else "") + "".join(json.dumps(values, ensure_ascii=False) + "\n" for values in lines)
+        with open(Path(index_dir) / FILE_NAME, "ab") as fh:
+            fh.write(payload.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        self._lines += len(lines)
+        self._cut = False
+
+    def _write_afresh(self, index_dir: str | Path, lines: list[dict], readers: int) -> None:
+        """Replace the file by the readers' version and ``lines``."""
+        text = json.dumps({"readers": readers}) + "\n" + "".join(
+            json.dumps(values, ensure_ascii=False) + "\n" for values in lines)
+        write_atomic(Path(index_dir) / FILE_NAME, lambda fh: fh.write(text.encode("utf-8")))
+        self._lines, self._cut = len(lines), False
+        (Path(index_dir) / _OLD_FILE_NAME).unlink(missing_ok=True)
 
 
 def remember(index_dir: str | Path, documents: list[Document], readers: int) -> None:
@@ -168,14 +172,12 @@ def remember(index_dir: str | Path, documents: list[Document], readers: int) -> 
     Markdown), to the cache of ``index_dir``: the build that follows finds their bytes here
     and does not parse them again. Only a cache: failing to write it costs that parse."""
     cache = ParsedDocuments.load(index_dir, readers)
-    lines = "".join(json.dumps(_values(doc), ensure_ascii=False) + "\n" for doc in documents)
+    lines = [_values(doc) for doc in documents]
     try:
         if cache._lines < 0:  # none yet, or another readers' version: start the file
-            text = json.dumps({"readers": readers}) + "\n" + lines
-            write_atomic(Path(index_dir) / FILE_NAME, lambda fh: fh.write(text.encode("utf-8")))
+            cache._write_afresh(index_dir, lines, readers)
         else:
-            with open(Path(index_dir) / FILE_NAME, "ab") as fh:
-                fh.write((("\n" if cache._cut else "") + lines).encode("utf-8"))
+            cache._append(index_dir, lines)
     except OSError:
         pass
 

@@ -82,8 +82,13 @@ def describe_formats_with_hints() -> str:
 
 def doc_id_for(path: Path, corpus_dir: Path) -> str:
     """The document's id: its path in the corpus without the suffix ('cypnow-2018-07-23-...')."""
-    rel = path.relative_to(corpus_dir).with_suffix("")
-    return rel.as_posix()
+    return doc_id_of(path.relative_to(corpus_dir).as_posix())
+
+
+def doc_id_of(source: str) -> str:
+    """The id of the document in ``source``, a file's path relative to the corpus:
+    ``"later/ferry.md"`` -> ``"later/ferry"``."""
+    return os.path.splitext(source)[0]
 
 
 def _size(n: int) -> str:

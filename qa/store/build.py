@@ -10,7 +10,6 @@ ones; naming another one moves the index there, copying its vectors.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -344,8 +343,8 @@ def _unchanged_report(corpus_dir: Path, index_dir: Path, model: str, store: str 
     asks for more (another model or store, other splitting, dates or readers, a store a
     killed build left). None: compare the corpus with the index."""
     try:
-        manifest = json.loads((index_dir / files.MANIFEST).read_text(encoding="utf-8"))
-        if not (manifest.get("format_version") == files.FORMAT_VERSION and manifest["model"]["name"] == model
+        manifest = files.read_manifest_header(index_dir)
+        if manifest is None or not (manifest.get("format_version") == files.FORMAT_VERSION and manifest["model"]["name"] == model
                 and manifest.get("splitter") == SPLITTER and manifest.get("dates") == date_finder.VERSION
                 and manifest.get("reader") == READER_VERSION):
             return None

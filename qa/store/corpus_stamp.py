@@ -38,12 +38,14 @@ import time
 from pathlib import Path
 
 from ..files import write_atomic
+from ..ingest.parsed import SETTLE_SECONDS as PARSE_CACHE_SETTLE_SECONDS
 from .index_files import MANIFEST
 
 BUILD_STAMP = "corpus-stamp.json"
 
-# A stamp is only trusted when every file in it is older than this (seconds).
-SETTLE_SECONDS = 2.0
+# A stamp is only trusted when every file in it is older than this (seconds): the parse
+# cache's rule for a file's stat, the same clock resolution.
+SETTLE_SECONDS = PARSE_CACHE_SETTLE_SECONDS
 
 Stamp = tuple
 
