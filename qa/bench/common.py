@@ -121,24 +121,25 @@ def short_articles_corpus(n_articles: int) -> Path:
     """A folder of ``n_articles`` short articles (written once, then reused): SciFact's
     abstracts cut into runs of two sentences, each run an article. 5,183 abstracts make
     about 25,000, so corpora of 1,000 to 20,000 articles are made the same way."""
+    from itertools import islice
+
     from qa.ingest.passages import split_sentences
+
+    def runs():
+        for doc in scifact_documents():
+            spans = split_sentences(doc["text"])
+            for part, at in enumerate(range(0, len(spans), 2)):
+                yield {"_id": f"{doc['_id']}-{part}", "title": f"{doc['title']} ({part + 1})",
+                       "text": doc["text"][spans[at][0]:spans[min(at + 2, len(spans)) - 1][1]]}
 
     folder = CACHE / f"short2-{n_articles}" / "corpus"
     marker = folder.parent / "complete"
     if not marker.is_file():
         folder.mkdir(parents=True, exist_ok=True)
         made = 0
-        for doc in scifact_documents():
-            spans = split_sentences(doc["text"])
-            for part, at in enumerate(range(0, len(spans), 2)):
-                text = doc["text"][spans[at][0]:spans[min(at + 2, len(spans)) - 1][1]]
-                (folder / f"sf-{doc['_id']}-{part}.md").write_text(
-                    f"---\ntitle: {json.dumps(doc['title'] + f' ({part + 1})')}\n---\n\n{text}\n", encoding="utf-8")
-                made += 1
-                if made >= n_articles:
-                    break
-            if made >= n_articles:
-                break
+        for run in islice(runs(), n_articles):
+            write_article(folder, run)
+            made += 1
         if made < n_articles:
             raise SystemExit(f"SciFact makes only {made:,} short articles; ask for at most that many")
         marker.write_text("ok")
