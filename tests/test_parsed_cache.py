@@ -10,6 +10,7 @@ import pytest
 from qa.ingest import readers
 from qa.ingest.parsed import FILE_NAME, ParsedDocuments
 from qa.store.build import READER_VERSION, build_index
+from qa.store.corpus_stamp import forget_build
 from test_pdf import PAGES, make_pdf
 
 
@@ -72,6 +73,7 @@ def test_rebuild_and_other_readers_read_every_file(corpus, tmp_path, hash_embedd
     header, rest = (index / FILE_NAME).read_text(encoding="utf-8").split("\n", 1)
     assert json.loads(header) == {"readers": READER_VERSION}
     (index / FILE_NAME).write_text(json.dumps({"readers": READER_VERSION - 1}) + "\n" + rest, encoding="utf-8")
+    forget_build(index)  # no listing of the last build: the corpus is compared file by file
     build_index(corpus, index, embedder=hash_embedder)
     assert reads == ["report.pdf", "report.pdf"]
 
@@ -80,6 +82,7 @@ def test_a_damaged_cache_is_ignored(corpus, tmp_path, hash_embedder, monkeypatch
     index = tmp_path / "index"
     build_index(corpus, index, embedder=hash_embedder)
     (index / FILE_NAME).write_text('{"readers": 3, "documents": [{"source": 1}', encoding="utf-8")
+    forget_build(index)  # no listing of the last build: the corpus is compared file by file
     reads = count_pdf_reads(monkeypatch)
     report = build_index(corpus, index, embedder=hash_embedder)
     assert reads == ["report.pdf"] and not report.changed
@@ -108,6 +111,11 @@ def test_a_file_whose_stat_is_unchanged_is_not_even_opened(corpus, tmp_path, has
     assert report.added == ["ferry"] and opened == ["ferry.md"]
     (corpus / "report.pdf").write_bytes((corpus / "report.pdf").read_bytes())  # the same bytes, a new stat
     opened.clear()
+    report = build_index(corpus, index, embedder=hash_embedder)
+    # Against the last build's listing: hashed (not read as an article) and found as indexed.
+    assert opened == [] and parses == [] and not report.changed
+    (corpus / "report.pdf").write_bytes((corpus / "report.pdf").read_bytes())
+    forget_build(index)  # compared file by file: read and hashed, not parsed
     report = build_index(corpus, index, embedder=hash_embedder)
     assert opened == ["report.pdf"] and parses == [] and not report.changed
 

@@ -21,6 +21,7 @@ import os
 import time
 from dataclasses import fields
 from pathlib import Path
+from typing import Collection
 
 from ..files import write_atomic
 from ..records import Document
@@ -84,11 +85,13 @@ class ParsedDocuments:
         return self.get(source, known[1])
 
     @classmethod
-    def load(cls, index_dir: str | Path, readers: int) -> "ParsedDocuments":
+    def load(cls, index_dir: str | Path, readers: int, sources: Collection[str] | None = None) -> "ParsedDocuments":
         """The cache of ``index_dir`` if the same readers' version (``readers``) wrote it; else
-        empty. A line that does not read (cut short by a crash) is passed over."""
+        empty. A line that does not read (cut short by a crash) is passed over. With
+        ``sources``, only the lines of those files are read (an update that adds a few)."""
         cache = cls()
         cache._lines = -1
+        marks = None if sources is None else [json.dumps(source, ensure_ascii=False) for source in sources]
         try:
             with open(Path(index_dir) / FILE_NAME, encoding="utf-8") as fh:
                 header = json.loads(fh.readline())
@@ -98,6 +101,8 @@ class ParsedDocuments:
                 for line in fh:
                     cache._lines += 1
                     cache._cut = not line.endswith("\n")
+                    if marks is not None and not any(mark in line for mark in marks):
+                        continue
                     try:
                         values = json.loads(line)
                         key = (values["source"], values["sha256"])
@@ -127,14 +132,8 @@ class ParsedDocuments:
             key = self.seen.get(doc.source)
             if key is not None:
                 values["stat"] = list(key)
-            if self._saved.get((doc.source, doc.sha256)) == values:
-                continue
-            try:
-                if json.loads(json.dumps(values, ensure_ascii=False)) != values:
-                    continue
-            except (TypeError, ValueError):
-                continue
-            new.append(values)
+            if self._saved.get((doc.source, doc.sha256)) != values and _storable(values):
+                new.append(values)
         wanted = {(doc.source, doc.sha256) for doc in documents}
         stale = self._lines + len(new) - len(wanted)
         if self._lines >= 0 and stale <= max(len(wanted), 100):
@@ -145,6 +144,20 @@ class ParsedDocuments:
             self._write_afresh(index_dir, [self._saved[key] for key in sorted(wanted) if key in self._saved], readers)
         for values in new:
             self._saved[(values["source"], values["sha256"])] = values
+
+    def add(self, index_dir: str | Path, documents: list[Document]) -> None:
+        """Append ``documents``, read by this build (each with the ``stat`` it saw), to the file
+        this was loaded from, the rest of it left as it is; nothing when there was none (the
+        next build that reads the whole corpus writes it)."""
+        if self._lines >= 0:
+            lines = []
+            for doc in documents:
+                values = _values(doc)
+                if (key := self.seen.get(doc.source)) is not None:
+                    values["stat"] = list(key)
+                if _storable(values):
+                    lines.append(values)
+            self._append(index_dir, lines)
 
     def _append(self, index_dir: str | Path, lines: list[dict]) -> None:
         """Add ``lines`` to the end of the file (after a line a crash cut short, on a line of their own)."""
@@ -180,6 +193,14 @@ def remember(index_dir: str | Path, documents: list[Document], readers: int) -> 
             cache._append(index_dir, lines)
     except OSError:
         pass
+
+
+def _storable(values: dict) -> bool:
+    """Whether ``values`` come back from JSON as they are (not so: a date object in front matter)."""
+    try:
+        return json.loads(json.dumps(values, ensure_ascii=False)) == values
+    except (TypeError, ValueError):
+        return False
 
 
 def _values(doc: Document) -> dict:

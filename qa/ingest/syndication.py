@@ -24,11 +24,14 @@ grows with the text shared, not with the number of pairs of articles.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import numpy as np
+
+from ..records import Document, Source
 
 THRESHOLD = 0.4
 SHINGLE_WORDS = 5
@@ -102,17 +105,53 @@ def _mix(h: np.ndarray) -> np.ndarray:
         return h ^ (h >> np.uint64(31))
 
 
+def _word_numbers(words: list[str]) -> list[int]:
+    """Each word's 64-bit number: the same in every process (a segment keeps its articles'
+    shingles for later builds), found once per distinct word."""
+    numbers = {word: int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+               for word in dict.fromkeys(words)}
+    return list(map(numbers.__getitem__, words))
+
+
+def shingle_hashes(texts: Sequence[str]) -> list[np.ndarray]:
+    """Each text's distinct shingles as sorted 64-bit hashes (``len`` = ``len(shingles(text))``),
+    the same in every process: what an index keeps of its articles to find copies of them
+    among articles added later (:mod:`qa.store.segments`)."""
+    hashes, owner, sizes = _hashed_shingles(texts)
+    bounds = np.cumsum([0, *sizes])
+    order = np.lexsort((hashes, owner))
+    hashes = hashes[order]
+    return [hashes[bounds[i]:bounds[i + 1]] for i in range(len(texts))]
+
+
+def copies_of_known(hashes: np.ndarray, known: np.ndarray, known_owner: np.ndarray, known_sizes: np.ndarray,
+                    threshold: float = THRESHOLD) -> bool:
+    """Whether the text of ``hashes`` (:func:`shingle_hashes`) overlaps one of the known texts
+    enough to be its copy, or it to be the text's: ``known`` sorted hashes, ``known_owner`` the
+    text of each, ``known_sizes`` each text's count of shingles."""
+    if not len(hashes) or not len(known):
+        return False
+    left = np.searchsorted(known, hashes, side="left")
+    right = np.searchsorted(known, hashes, side="right")
+    matched = np.concatenate([known_owner[a:b] for a, b in zip(left.tolist(), right.tolist()) if b > a] or
+                             [np.zeros(0, dtype=known_owner.dtype)])
+    if not len(matched):
+        return False
+    owners, counts = np.unique(matched, return_counts=True)
+    smaller = np.minimum(known_sizes[owners], len(hashes))
+    return bool(np.any(counts / smaller >= threshold))
+
+
 def _hashed_shingles(texts: Sequence[str], size: int = SHINGLE_WORDS) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Every text's distinct shingles as hashes: ``(hashes, owner, sizes)``, ``owner[k]`` the
-    text of ``hashes[k]``; ``sizes[i]`` = ``len(shingles(texts[i]))``. Words are numbered by
-    Python's own string hash (the same within one call, which is all that is compared)."""
-    flat: list[int] = []
+    text of ``hashes[k]``; ``sizes[i]`` = ``len(shingles(texts[i]))``."""
+    all_words: list[str] = []
     lengths = np.zeros(len(texts), dtype=np.int64)
     for i, text in enumerate(texts):
         words = _WORD.findall(text.lower())
         lengths[i] = len(words)
-        flat.extend(map(hash, words))
-    codes = np.array(flat, dtype=np.int64).view(np.uint64)
+        all_words.extend(words)
+    codes = np.array(_word_numbers(all_words), dtype=np.uint64)
     ends = np.cumsum(lengths)
     hashes, owners = [], []
     if len(codes) >= size:
@@ -175,3 +214,19 @@ def pairs_scores(texts: Iterable[str]) -> list[float]:
     """The overlap of every pair of ``texts`` (for measuring the threshold)."""
     sets = [shingles(t) for t in texts]
     return [overlap(sets[i], sets[j]) for i in range(len(sets)) for j in range(i + 1, len(sets))]
+
+
+def syndicated_copies(documents: list[Document], indexed: set[str]) -> tuple[list[Document], list[tuple[str, str]]]:
+    """``documents`` less their syndicated copies, each listed in its canonical article's
+    ``also_published``; and (copy, canonical) file pairs. The canonical article of a story
+    is one already indexed, else the earliest dated, else the first by id, so that adding
+    a copy never moves the story's citations."""
+    order = sorted(documents, key=lambda d: (d.doc_id not in indexed, not d.published, d.published, d.doc_id))
+    kept, copies = [], []
+    for group in group_copies([d.body for d in order]):
+        canonical = order[group.canonical]
+        canonical.also_published = tuple(Source.of(order[i]).as_copy() for i in group.copies)
+        copies.extend((order[i].source, canonical.source) for i in group.copies)
+        kept.append(canonical)
+    ids = {d.doc_id for d in kept}
+    return [d for d in documents if d.doc_id in ids], copies

@@ -13,7 +13,6 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -23,64 +22,16 @@ from ..config import default_corpus_dir, default_index_dir, default_vector_store
 from ..ingest.documents import load_corpus
 from ..ingest.parsed import ParsedDocuments
 from ..ingest.readers import READER_VERSION, describe_formats  # noqa: F401  (READER_VERSION: part of this API)
-from ..ingest.syndication import duplicate_key
+from ..ingest.syndication import duplicate_key, syndicated_copies
 from ..embedding.embedder import Embedder, get_embedder
 from ..errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError, StorageError
 from .index_corpus import check_built_from, corpus_record
 from .embedding import MAX_PASSAGES_PER_ARTICLE, SPLITTER, embed_articles, split_articles
 from .open_store import open_vector_store
 from .vectors import same_store, store_kind, store_spec
-from ..records import Document, IndexedDocument, Source
-
-
-BuildProgress = Callable[[int, int, str], None]  # (done, total, what is being done)
-
-
-@dataclass
-class BuildReport:
-    """What a build did. Lists hold document ids; ``skipped`` holds (file, reason)."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    warnings: list[tuple[str, str]] = field(default_factory=list)
-    copies: list[tuple[str, str]] = field(default_factory=list)  # (copy's file, canonical article's file)
-    relisted: list[str] = field(default_factory=list)  # unchanged articles whose list of copies changed
-    full_rebuild: bool = False
-    reason: str = ""  # why a full build happened
-    moved_store: str = ""  # "from -> to" when the vectors were copied to another store
-    passages_embedded: int = 0
-    sentences_embedded: int = 0
-    seconds: float = 0.0
-    index_dir: str = ""
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.relisted or self.full_rebuild
-                    or self.moved_store)
-
-    def summary(self) -> str:
-        lines = []
-        if self.reason:
-            lines.append(f"full rebuild: {self.reason}")
-        if self.moved_store:
-            lines.append(f"vector store: {self.moved_store} (vectors copied, none embedded again)")
-        for label, ids in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
-            lines.extend(f"{label:9} {doc_id}" for doc_id in ids)
-        for path, reason in self.skipped:
-            lines.append(f"skipped   {path}: {reason}")
-        for copy, canonical in self.copies:
-            lines.append(f"copy      {copy}: the same story as {canonical}; cited with it as also published")
-        for path, reason in self.warnings:
-            lines.append(f"warning   {path}: {reason}")
-        lines.append(
-            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
-            f"{self.passages_embedded} passages embedded in {self.seconds:.1f}s"
-        )
-        return "\n".join(lines)
+from .appending import append_added, record_build, usable_as_built
+from .build_report import BuildProgress, BuildReport  # noqa: F401  (part of this API)
+from ..records import Document, IndexedDocument
 
 
 @dataclass
@@ -125,7 +76,7 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None,
             skipped.append((doc.source, f"same text and publisher as {first.source}; not indexed twice"))
             continue
         unique.append(doc)
-    unique, copies = _syndicated_copies(unique, before)
+    unique, copies = syndicated_copies(unique, before)
     full_reason = ""
     indexed: dict[str, IndexedDocument] = {}
     if manifest is None:
@@ -153,24 +104,6 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None,
             state.unchanged.append(doc.doc_id)
     state.removed = sorted(set(indexed) - current)
     return state
-
-
-def _syndicated_copies(documents: list[Document], indexed: set[str]) -> tuple[list[Document], list[tuple[str, str]]]:
-    """``documents`` less their syndicated copies, each listed in its canonical article's
-    ``also_published``; and (copy, canonical) file pairs. The canonical article of a story
-    is one already indexed, else the earliest dated, else the first by id, so that adding
-    a copy never moves the story's citations."""
-    from ..ingest.syndication import group_copies
-
-    order = sorted(documents, key=lambda d: (d.doc_id not in indexed, not d.published, d.published, d.doc_id))
-    kept, copies = [], []
-    for group in group_copies([d.body for d in order]):
-        canonical = order[group.canonical]
-        canonical.also_published = tuple(Source.of(order[i]).as_copy() for i in group.copies)
-        copies.extend((order[i].source, canonical.source) for i in group.copies)
-        kept.append(canonical)
-    ids = {d.doc_id for d in kept}
-    return [d for d in documents if d.doc_id in ids], copies
 
 
 def build_index(
@@ -207,8 +140,12 @@ def build_index(
         embedder = get_embedder(model or _indexed_manifest(index_dir).get("model", {}).get("name"))
     corpus_lock.recover_if_free(corpus_dir, index_dir)  # what a killed `qa add --replace` left
     with files.build_lock(index_dir, wait=wait):
+        listing = corpus_stamp.take(corpus_dir)  # before any file is read: a change from now on is seen next time
         if not rebuild:
-            report = _unchanged_report(corpus_dir, index_dir, embedder.name, store)
+            report = _unchanged_report(corpus_dir, index_dir, embedder.name, store, listing)
+            if report is None:
+                report = append_added(corpus_dir, index_dir, embedder, store, listing,
+                                      progress=progress, batch_size=batch_size, max_passages=max_passages)
             if report is not None:
                 report.seconds = time.perf_counter() - started
                 return report
@@ -294,7 +231,7 @@ def build_index(
             # failed) may have left files behind: every `qa index` clears them.
             files.remove_unreferenced_files(index_dir)
             store_claims.release(index_dir, keep=data.vector_store)
-            _record(corpus_dir, index_dir, data.generation, report)
+            record_build(corpus_dir, index_dir, data.generation, report, listing)
         else:
             committed = data.generation
             made = data.vector_store if reason else None  # a store this build creates
@@ -324,36 +261,22 @@ def build_index(
             if retired is not None:
                 retired.drop()
             store_claims.release(index_dir, keep=data.vector_store)  # and one a killed build left
-            _record(corpus_dir, index_dir, data.generation, report)
+            record_build(corpus_dir, index_dir, data.generation, report, listing)
         report.seconds = time.perf_counter() - started
         return report
 
 
-def _record(corpus_dir: Path, index_dir: Path, generation: int, report: BuildReport) -> None:
-    """Leave the corpus's stamp for the next build (:func:`_unchanged_report`)."""
-    corpus_stamp.record_build(index_dir, corpus_dir, generation, {
-        "skipped": [list(pair) for pair in report.skipped], "warnings": [list(pair) for pair in report.warnings],
-        "copies": [list(pair) for pair in report.copies]})
-
-
-def _unchanged_report(corpus_dir: Path, index_dir: Path, model: str, store: str | None) -> BuildReport | None:
+def _unchanged_report(corpus_dir: Path, index_dir: Path, model: str, store: str | None,
+                      listing: list[list] | None) -> BuildReport | None:
     """The report of a build with nothing to do, without reading the corpus: when no file of
-    it changed since the index's last build (:func:`qa.store.corpus_stamp.unchanged_since_build`),
-    the index still has every data file its manifest names at the size written, and nothing
-    asks for more (another model or store, other splitting, dates or readers, a store a
-    killed build left). None: compare the corpus with the index."""
+    it changed since the index's last build (:func:`qa.store.corpus_stamp.unchanged_since_build`)
+    and the index is usable as built (:func:`usable_as_built`). None: compare the corpus with the index."""
     try:
-        manifest = files.read_manifest_header(index_dir)
-        if manifest is None or not (manifest.get("format_version") == files.FORMAT_VERSION and manifest["model"]["name"] == model
-                and manifest.get("splitter") == SPLITTER and manifest.get("dates") == date_finder.VERSION
-                and manifest.get("reader") == READER_VERSION):
+        manifest = usable_as_built(index_dir, model, store)
+        if manifest is None:
             return None
-        if store is not None and not same_store(manifest.get("store"), store):
-            return None
-        if any((index_dir / entry["name"]).stat().st_size != entry["bytes"] for entry in manifest["files"].values()):
-            return None  # damaged: the full path finds out which file and rebuilds
-        found = corpus_stamp.unchanged_since_build(index_dir, corpus_dir, manifest["generation"])
-        if found is None or store_claims.pending(index_dir):
+        found = corpus_stamp.unchanged_since_build(index_dir, corpus_dir, manifest["generation"], listing)
+        if found is None:
             return None
         files.remove_unreferenced_files(index_dir)  # what a killed build left: every `qa index` clears it
         return BuildReport(unchanged=list(manifest["documents"]), index_dir=str(index_dir),

@@ -23,11 +23,13 @@ True
 >>> corpus_stamp(corpus, corpus / "none", now=time.time() + 60) == corpus_stamp(corpus, corpus / "none", now=time.time() + 60)
 True
 
-``qa index`` uses the same stamp to skip the comparison itself: each build leaves beside its
-index the stamp of the corpus it just indexed (:func:`record_build`, ``corpus-stamp.json``,
-with what it skipped and warned of), and the next build that finds the same stamp and the
-same manifest generation has nothing to do (:func:`unchanged_since_build`): an unchanged
-``qa index`` over 5,000 articles lists the folder instead of reading 5,000 files.
+``qa index`` uses the same listing to skip the comparison itself: each build leaves beside
+its index the listing of the corpus taken as it started (:func:`take`, :func:`record_build`,
+``corpus-stamp.json``, with what it skipped and warned of). The next build that finds the
+same listing and the same manifest generation has nothing to do (:func:`unchanged_since_build`):
+an unchanged ``qa index`` over 5,000 articles lists the folder instead of reading 5,000
+files. One that finds only new files (:func:`changes_since_build`) reads those alone
+(:mod:`qa.store.appending`).
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ import contextlib
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import write_atomic
@@ -75,10 +78,10 @@ def corpus_stamp(corpus_dir: Path, index_dir: Path | None, now: float | None = N
 
 def _walk(folder: str, prefix: str, entries: list[tuple]) -> None:
     """Append ``(relative path, size, change time, inode)`` of every entry under ``folder``,
-    hidden ones left out; linked folders are listed, not entered (as the corpus reader does).
-    The caller sorts them: listing order is not fixed."""
+    hidden ones left out, a folder's path ending in "/"; linked folders are listed, not
+    entered (as the corpus reader does). The caller sorts them: listing order is not fixed."""
     st = os.stat(folder)
-    entries.append((prefix or ".", st.st_size, max(st.st_mtime_ns, st.st_ctime_ns), st.st_ino))
+    entries.append((f"{prefix}/" if prefix else "./", st.st_size, max(st.st_mtime_ns, st.st_ctime_ns), st.st_ino))
     with os.scandir(folder) as listing:
         for entry in listing:
             name = entry.name
@@ -93,35 +96,99 @@ def _walk(folder: str, prefix: str, entries: list[tuple]) -> None:
                 entries.append((name, st.st_size, max(st.st_mtime_ns, st.st_ctime_ns), st.st_ino))
 
 
-def record_build(index_dir: Path, corpus_dir: Path, generation: int, found: dict[str, list]) -> None:
-    """Keep the stamp of ``corpus_dir`` as indexed by generation ``generation`` of the index,
-    with what the build ``found`` (its skipped files, warnings and copies, which a build that
-    compares nothing must still report). A corpus that changed too recently to be stamped
-    leaves no stamp: the next build compares. Only a cache: failing to write it costs the
-    next build its comparison."""
+# The change time given to an entry changed less than SETTLE_SECONDS before it was listed:
+# no later listing equals it, so its file is looked at again.
+FRESH = -1
+
+
+def take(corpus_dir: Path, now: float | None = None) -> list[list] | None:
+    """The corpus's listing as a build starts reading it: ``[relative path, size, change time,
+    inode]`` of every entry (a folder's path ends in "/"), an entry changed too recently to be
+    told apart given the change time :data:`FRESH`. Taken before the build reads the corpus,
+    so that a file changed while it runs is looked at by the next. None when the folder
+    cannot be listed."""
+    entries: list[tuple] = []
+    try:
+        _walk(str(corpus_dir), "", entries)
+    except OSError:
+        return None
+    settled = ((time.time() if now is None else now) - SETTLE_SECONDS) * 1e9
+    return sorted(([name, size, changed if changed <= settled else FRESH, inode]
+                   for name, size, changed, inode in entries), key=lambda e: e[0])
+
+
+def record_build(index_dir: Path, generation: int, corpus_dir: Path, entries: list[list] | None,
+                 found: dict[str, list]) -> None:
+    """Keep the listing of ``corpus_dir`` taken as the build of generation ``generation`` of the
+    index started (:func:`take`), with what the build ``found`` (its skipped files, warnings
+    and copies, which a build that compares nothing must still report). Without a listing, no
+    stamp: the next build compares. Only a cache: failing to write it costs the next build
+    its comparison."""
     path = Path(index_dir) / BUILD_STAMP
-    stamp = corpus_stamp(Path(corpus_dir), None)
     with contextlib.suppress(OSError):
-        if stamp is None:
+        if entries is None:
             path.unlink(missing_ok=True)
             return
         payload = json.dumps({"generation": generation, "corpus": os.path.abspath(corpus_dir),
-                              "entries": [list(e) for e in stamp], **found}, ensure_ascii=False)
+                              "entries": entries, **found}, ensure_ascii=False)
         write_atomic(path, lambda fh: fh.write(payload.encode("utf-8")))
 
 
-def unchanged_since_build(index_dir: Path, corpus_dir: Path, generation: int) -> dict[str, list] | None:
-    """What the build of generation ``generation`` found, when ``corpus_dir`` has the stamp it
-    left (nothing to compare, nothing to do); else None."""
+def _saved_build(index_dir: Path, corpus_dir: Path, generation: int) -> dict | None:
+    saved = json.loads((Path(index_dir) / BUILD_STAMP).read_text(encoding="utf-8"))
+    if saved.get("generation") != generation or saved.get("corpus") != os.path.abspath(corpus_dir):
+        return None
+    return saved
+
+
+def _found(saved: dict) -> dict[str, list]:
+    return {key: value for key, value in saved.items() if key not in ("generation", "corpus", "entries")}
+
+
+def unchanged_since_build(index_dir: Path, corpus_dir: Path, generation: int,
+                          entries: list[list] | None = None) -> dict[str, list] | None:
+    """What the build of generation ``generation`` found, when ``corpus_dir`` (or its listing
+    ``entries``, from :func:`take`) has the stamp it left, with no entry too recent to tell
+    apart: nothing to compare, nothing to do. Else None."""
     try:
-        saved = json.loads((Path(index_dir) / BUILD_STAMP).read_text(encoding="utf-8"))
-        if saved.get("generation") != generation or saved.get("corpus") != os.path.abspath(corpus_dir):
+        saved = _saved_build(index_dir, corpus_dir, generation)
+        entries = take(Path(corpus_dir)) if entries is None else entries
+        if saved is None or entries is None or entries != saved["entries"] or any(e[2] == FRESH for e in entries):
             return None
-        stamp = corpus_stamp(Path(corpus_dir), None)
-        if stamp is None or [list(e) for e in stamp] != saved["entries"]:
+        return _found(saved)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return None
+
+
+@dataclass
+class CorpusChanges:
+    """How a corpus differs from its listing at the index's last build, when no file of it
+    went away: ``found`` what that build found (skipped files, warnings, copies), ``added``
+    the files not listed then, ``suspect`` those whose ``stat`` is not as listed (or was too
+    recent to tell): whether their bytes changed is for their sha256 to say."""
+
+    found: dict[str, list]
+    added: list[str]
+    suspect: list[str]
+
+
+def changes_since_build(index_dir: Path, corpus_dir: Path, generation: int,
+                        entries: list[list] | None) -> CorpusChanges | None:
+    """The corpus's changes since the build of generation ``generation`` (``entries`` its
+    listing now, from :func:`take`); None when there is no stamp of that build or a file
+    listed then is gone (a removal: compare the whole corpus)."""
+    try:
+        saved = _saved_build(index_dir, corpus_dir, generation)
+        if saved is None or entries is None:
             return None
-        return {key: value for key, value in saved.items() if key not in ("generation", "corpus", "entries")}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        before = {e[0]: e for e in saved["entries"] if not e[0].endswith("/")}
+        now = {e[0]: e for e in entries if not e[0].endswith("/")}
+        if not set(before) <= set(now):
+            return None
+        added = [name for name in now if name not in before]
+        suspect = [name for name, e in before.items() if e != now[name] or e[2] == FRESH]
+        return CorpusChanges(_found(saved), added, suspect)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
 
 

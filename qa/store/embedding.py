@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import IndexMismatchError
 from ..ingest import dates as date_finder
 from ..ingest.passages import split_paged_passages, split_passages
+from ..ingest.syndication import shingle_hashes
 from ..records import Document, IndexedDocument, Passage
 from .passage_vectors import passage_vectors_from_sentences
 
@@ -47,17 +48,19 @@ def split_articles(documents: list[Document], max_passages: int = MAX_PASSAGES_P
     return split, refused
 
 
-def embed_articles(data, articles: list[SplitArticle], embedder, progress, report, batch_size: int) -> None:
+def embed_articles(data, articles: list[SplitArticle], embedder, progress, report, batch_size: int,
+                   row_offset: int = 0) -> None:
     """Embed ``articles`` into ``data`` (an :class:`~qa.store.index_files.IndexData`): their
     passages get new ids, their sentences' vectors and their documents' entries; the
-    counts go into ``report``."""
+    counts go into ``report``. ``row_offset``: the sentence rows before ``data``'s own (an
+    update that holds only the new rows, :mod:`qa.store.appending`)."""
     passages, sentence_texts = [], []
     for article in articles:
         doc, doc_passages = article.document, article.passages
         # The article's sentences, each once, in order: the passages cover every sentence and
         # overlapping passages share some (the body is not split into sentences a second time).
         spans = list(dict.fromkeys((p.start + s, p.start + e) for p in doc_passages for s, e in p.sentences))
-        first_row = data.sentence_vectors.shape[0] + len(sentence_texts)
+        first_row = row_offset + data.sentence_vectors.shape[0] + len(sentence_texts)
         row_of = {span: first_row + i for i, span in enumerate(spans)}
         sentence_texts.extend(doc.body[s:e] for s, e in spans)
         # Resolved once per article against its publication date; each passage keeps its own.
@@ -67,6 +70,9 @@ def embed_articles(data, articles: list[SplitArticle], embedder, progress, repor
             p.dates = date_finder.dates_within(mentions, p.start, p.end)
             passages.append(p)
         data.documents[doc.doc_id] = IndexedDocument.of(doc, passages=len(doc_passages))
+    # Kept with the segment these passages go to: a later build finds copies of these articles there.
+    for article, hashes in zip(articles, shingle_hashes([a.document.body for a in articles])):
+        data.new_shingles[article.document.doc_id] = hashes
     # Only sentences are embedded: a passage's vector is derived from its sentences'
     # (passage_vectors), so no token goes through the model twice (passages alone held
     # 1.73x the sentences' tokens again).
@@ -83,7 +89,7 @@ def embed_articles(data, articles: list[SplitArticle], embedder, progress, repor
             f"model {embedder.name!r} gives {sentence_vectors.shape[1]}-dimensional vectors, the index holds {data.dimension}; "
             "run `qa index --rebuild`"
         )
-    first_row = data.sentence_vectors.shape[0]
+    first_row = row_offset + data.sentence_vectors.shape[0]
     passage_vectors = passage_vectors_from_sentences(
         sentence_vectors, [[r - first_row for r in p.sentence_rows] for p in passages],
         [len(t.split()) for t in sentence_texts])  # weighed by words: closest to the passage's own vector

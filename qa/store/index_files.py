@@ -9,11 +9,13 @@ Layout of ``index/``::
     passages-<gen>.jsonl   one qa.records.Passage per line: ids, offsets, text, sentences, dates
     sentences-<gen>.npy    one unit vector per sentence, for choosing the answering sentence
     lexical-<gen>.*        BM25 statistics of those passages (qa.store.lexical: JSON and .npy files)
+    shingles-<gen>.npy     their articles' hashed word shingles, for finding syndicated copies
 
 Passages, sentence vectors and BM25 are kept in segments (:mod:`qa.store.segments`): a
 save writes the segment of its new passages only, and the manifest lists every segment
 with the rows of removed passages it holds. Adding one article to 5,000 writes that
-article's passages, not the corpus's. The FAISS file is still written whole.
+article's passages, not the corpus's (:func:`save_added`, which does not read the others
+either). The FAISS file is still written whole.
 
 Every save writes its new files beside the old ones and then replaces
 ``manifest.json`` in one atomic rename. Until that rename the old manifest still names
@@ -25,45 +27,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import json
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
-from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, VectorStoreError
-from ..config import missing_index_message
+from ..errors import IndexCorruptError, IndexMismatchError, VectorStoreError
 from ..records import IndexedDocument, Passage
-from ..files import file_sha256, fsync_path, held_lock, write_atomic
+from ..files import file_sha256, held_lock
 from .lexical import LexicalIndex
-from .segments import Segment, file_entry, read_segments, segment_keys, write_segments
+from .manifest import (FORMAT, FORMAT_CHANGES, FORMAT_VERSION, MANIFEST, REBUILD_ADVICE,  # noqa: F401  (this API)
+                       commit_manifest as _commit_manifest, library_versions, read_manifest, read_manifest_header,
+                       read_manifest_quietly)
+from .segments import Segment, file_entry, read_segments, segment_keys, write_segment, write_segments
 from .open_store import load_vector_store, open_vector_store
 from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES, VectorStore
 
-FORMAT = "qa-index"
-FORMAT_VERSION = 3
-FORMAT_CHANGES = {  # said when refusing an older index
-    2: "passage vectors are now made from their sentences' vectors",
-    3: "passages, sentence vectors and BM25 are kept in segments, so that an update writes only what it added",
-}
-MANIFEST = "manifest.json"
 LOCK = ".lock"
-REBUILD_ADVICE = "run `qa index --rebuild` to build it again from the corpus"
-
-
-
-def library_versions() -> dict[str, str]:
-    """Versions of the libraries that shape the index, read without importing them."""
-    versions = {}
-    for dist in ("qa-news", "faiss-cpu", "sentence-transformers", "torch", "onnxruntime", "numpy",
-                 "pymilvus", "milvus-lite"):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions
 
 
 @dataclass
@@ -82,6 +63,7 @@ class IndexData:
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. splitter settings
     lexical: LexicalIndex | None = None  # row i = passages[i]; made by each save
     segments: list["Segment"] = field(default_factory=list)  # as last saved or loaded
+    new_shingles: dict[str, np.ndarray] = field(default_factory=dict)  # of articles added since: for the next segment
     _by_id: dict[int, Passage] | None = None
 
     @classmethod
@@ -178,6 +160,52 @@ def _write_generation(data: IndexData, index_dir: Path, generation: int, previou
     return {key: entry["name"] for key, entry in files.items()}
 
 
+def save_added(data: IndexData, index_dir: str | Path, previous: dict) -> None:
+    """Add the articles of ``data`` to the index whose manifest is ``previous`` (as
+    :func:`read_manifest_header` gives it) as one new segment: ``data`` holds only what was
+    added (its passages, their sentence vectors numbered after the index's, its documents)
+    and the index's vector store with their vectors added. No other file of the index is
+    read or written again but the vector store's (FAISS keeps one file). The same crash
+    safety as :func:`save_index`: files first, then the manifest in one rename."""
+    index_dir = Path(index_dir)
+    generation = previous["generation"] + 1
+    last = previous["segments"][-1] if previous["segments"] else None
+    start = last["sentence_start"] + last["sentences"] if last else 0
+    try:
+        segment = write_segment(data.passages, data.sentence_vectors, data.new_shingles, index_dir, generation, start)
+        vectors = f"vectors-{generation}{VECTOR_FILE_SUFFIXES[data.vector_store.kind]}"
+        data.vector_store.save(index_dir / vectors)
+        files = {key: entry for key, entry in previous["files"].items() if key != "vectors"}
+        files["vectors"] = file_entry(index_dir, vectors)
+        files.update(segment.files)
+        counts = previous.get("counts") or {}
+        manifest = {**previous, **data.extra}
+        manifest.update({
+            "generation": generation,
+            "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "store": data.vector_store.describe(),
+            "libraries": library_versions(),
+            "next_id": data.next_id,
+            "counts": {"documents": len(previous["documents"]) + len(data.documents),
+                       "passages": counts.get("passages", 0) + len(data.passages),
+                       "sentences": start + int(data.sentence_vectors.shape[0])},
+            "files": files,
+            "segments": [*previous["segments"], segment.record(np.ones(len(data.passages), dtype=bool))],
+            "documents": {**previous["documents"],
+                          **{doc_id: document.to_json() for doc_id, document in data.documents.items()}},
+        })
+        _commit_manifest(index_dir, manifest)
+    except BaseException:
+        current = read_manifest_header(index_dir)
+        if current is None or current.get("generation") != generation:
+            _remove_generation(index_dir, generation)
+        raise
+    data.generation = generation
+    data.new_shingles = {}
+    _remove_unreferenced(index_dir, {entry["name"] for entry in files.values()})
+    data.vector_store.after_commit()
+
+
 def _remove_generation(index_dir: Path, generation: int) -> None:
     """Delete generation ``generation``'s data files, whole or half-written (``*.tmp``)."""
     for path in index_dir.iterdir():
@@ -187,16 +215,7 @@ def _remove_generation(index_dir: Path, generation: int) -> None:
                 path.unlink()
 
 
-def _commit_manifest(index_dir: Path, manifest: dict) -> None:
-    """The single step that makes a new generation current. One top-level key a line (the
-    indented form's pure-Python encoder took 0.8 s over 20,000 documents)."""
-    payload = ("{\n" + ",\n".join(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
-                                   for key, value in manifest.items()) + "\n}\n").encode("utf-8")
-    write_atomic(index_dir / MANIFEST, lambda fh: fh.write(payload))
-    fsync_path(index_dir)
-
-
-_DATA_STEMS = ("vectors", "passages", "sentences", "lexical")
+_DATA_STEMS = ("vectors", "passages", "sentences", "lexical", "shingles")
 
 
 def _remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
@@ -219,96 +238,6 @@ def remove_unreferenced_files(index_dir: str | Path) -> None:
 
 
 # --- loading ----------------------------------------------------------------------------
-
-def read_manifest_header(index_dir: Path) -> dict | None:
-    """The manifest as plain JSON, its documents not read into records (what a save needs of
-    the previous one: its generation, creation time, file names); None when there is none
-    or it is not a qa index manifest. Reading 5,000 documents into records takes ~0.15 s."""
-    try:
-        manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
-        complete = all(key in manifest for key in ("model", "files", "segments", "documents", "next_id"))
-        if manifest.get("format") == FORMAT and complete and not _manifest_shape_problem(manifest):
-            return manifest
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError):
-        pass
-    return None
-
-
-def read_manifest_quietly(index_dir: Path) -> dict | None:  # None: none, or unreadable (the caller rebuilds)
-    try:
-        return read_manifest(index_dir)
-    except Exception:
-        return None
-
-
-def read_manifest(index_dir: str | Path) -> dict:
-    """The parsed manifest, its ``documents`` read into :class:`~qa.records.IndexedDocument`
-    records; or an error saying how to get a usable one."""
-    index_dir = Path(index_dir)
-    path = index_dir / MANIFEST
-    if not path.is_file():
-        raise IndexNotFoundError(missing_index_message(index_dir))
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexCorruptError(f"{path} cannot be read ({exc}); {REBUILD_ADVICE}") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexCorruptError(f"{path} is not a qa index manifest; {REBUILD_ADVICE}")
-    found = manifest.get("format_version")
-    if found != FORMAT_VERSION:
-        changes = [change for version, change in sorted(FORMAT_CHANGES.items())
-                   if not isinstance(found, int) or version > found] or [f"format {found} is newer than this version"]
-        raise IndexMismatchError(
-            f"{index_dir} has index format {found}, this version reads {FORMAT_VERSION} "
-            f"({'; '.join(changes)}); {REBUILD_ADVICE}"
-        )
-    for key in ("model", "files", "segments", "documents", "next_id"):
-        if key not in manifest:
-            raise IndexCorruptError(f"{path} lacks {key!r}; {REBUILD_ADVICE}")
-    problem = _manifest_shape_problem(manifest)
-    if problem:
-        raise IndexCorruptError(f"{path}: {problem}; {REBUILD_ADVICE}")
-    documents = {}
-    for doc_id, entry in manifest["documents"].items():
-        try:
-            documents[doc_id] = IndexedDocument.from_json(entry)
-        except ValueError as exc:
-            raise IndexCorruptError(f"{path}: the entry of document {doc_id!r} {exc}; {REBUILD_ADVICE}") from exc
-    manifest["documents"] = documents
-    return manifest
-
-
-def _manifest_shape_problem(manifest: dict) -> str:
-    """What is wrong with the manifest's structure, or ''. An edited or damaged manifest
-    must fail here with a message, not later with a TypeError deep inside a search."""
-    model = manifest["model"]
-    if not (isinstance(model, dict) and isinstance(model.get("name"), str)
-            and isinstance(model.get("dimension"), int) and model["dimension"] > 0):
-        return "'model' is not a name with a positive dimension"
-    if not isinstance(manifest["next_id"], int) or not isinstance(manifest["documents"], dict):
-        return "'next_id' or 'documents' has the wrong type"
-    if not all(isinstance(entry, dict) for entry in manifest["documents"].values()):
-        return "an entry in 'documents' is not a mapping"
-    segments = manifest["segments"]
-    if not isinstance(segments, list) or not all(
-            isinstance(record, dict) and all(isinstance(record.get(key), int) and record[key] >= 0
-                                             for key in ("generation", "rows", "sentence_start", "sentences"))
-            and isinstance(record.get("dead"), list) and all(isinstance(r, int) for r in record["dead"])
-            for record in segments):
-        return "'segments' is not a list of segments (generation, rows, sentences, dead rows)"
-    files = manifest["files"]
-    if not isinstance(files, dict):
-        return "'files' is not a mapping"
-    for key, entry in files.items():
-        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
-                and isinstance(entry.get("bytes"), int) and isinstance(entry.get("sha256"), str)):
-            return f"file entry {key!r} lacks name, bytes or sha256"
-        # Data files live in the index folder itself: a path here would read outside it.
-        name = entry["name"]
-        if not name or name.startswith(".") or "/" in name or "\\" in name or name != Path(name).name:
-            return f"file entry {key!r} names {name!r}, not a file in the index folder"
-    return ""
-
 
 def _checked_file(index_dir: Path, manifest: dict, key: str, verify: bool) -> Path:
     """The path of data file ``key``, after checking its size (and sha256) against the manifest."""

@@ -1,8 +1,11 @@
 """Segments: how the index folder keeps passages, their sentence vectors and BM25 so that
 a save writes only what changed (:mod:`qa.store.index_files` holds the rest of the folder).
 
-The generation that added passages wrote one segment of the three: ``passages-<gen>.jsonl``,
-``sentences-<gen>.npy`` and ``lexical-<gen>.*``; later saves leave it as it is. The manifest
+The generation that added passages wrote one segment: ``passages-<gen>.jsonl``,
+``sentences-<gen>.npy``, ``lexical-<gen>.*`` and ``shingles-<gen>.npy`` (the hashed word
+5-shingles of its articles, by which an article added later is checked for being a
+syndicated copy of one of them without reading them: :mod:`qa.store.appending`); later
+saves leave it as it is. The manifest
 lists every segment in order with the rows of removed passages it holds (dead rows: read
 past on load, left out of BM25's statistics). Sentence rows are numbered across segments,
 each segment owning a range, so a passage's rows stay valid while its segment stands. When
@@ -41,16 +44,22 @@ class Segment:
     lexical: LexicalSegment
     files: dict[str, dict]
     folder: Path  # where its files are: a save into another folder writes every segment anew
+    documents: list[str]  # the articles of its passages, in order: row k of its shingles names documents[k]
 
     def record(self, live: np.ndarray) -> dict:
         """The manifest's entry, with the rows not in ``live`` (a mask) marked dead."""
         return {"generation": self.generation, "rows": int(len(self.ids)), "sentence_start": self.sentence_start,
-                "sentences": self.sentences, "dead": np.flatnonzero(~live).tolist()}
+                "sentences": self.sentences, "dead": np.flatnonzero(~live).tolist(), "documents": self.documents}
+
+    def shingles(self) -> np.ndarray:
+        """Its articles' shingles: rows of (hash, article's place in ``documents``), by hash."""
+        return np.load(self.folder / self.files[f"shingles.{self.generation}"]["name"], allow_pickle=False)
 
 
 def segment_keys(generation: int) -> dict[str, str]:
     """The manifest's file keys of one segment, by role."""
-    keys = {"passages": f"passages.{generation}", "sentence_vectors": f"sentence_vectors.{generation}"}
+    keys = {"passages": f"passages.{generation}", "sentence_vectors": f"sentence_vectors.{generation}",
+            "shingles": f"shingles.{generation}"}
     keys.update({f"lexical_{role}": f"lexical_{role}.{generation}" for role in FILE_SUFFIXES})
     return keys
 
@@ -83,26 +92,56 @@ def write_segments(data, index_dir: Path, generation: int,
         data.invalidate()
     segments, live = list(saved[:keep]), masks[:keep]
     if tail:
-        names = {"passages": f"passages-{generation}.jsonl", "sentence_vectors": f"sentences-{generation}.npy"}
-        vectors = np.ascontiguousarray(data.sentence_vectors[start:], dtype=np.float32)
-
-        def write_passages(fh):
-            for passage in tail:
-                fh.write(json.dumps(passage.to_json(), ensure_ascii=False).encode("utf-8") + b"\n")
-
-        write_atomic(index_dir / names["passages"], write_passages)
-        write_atomic(index_dir / names["sentence_vectors"], lambda fh: save_array(fh, vectors))
-        lexical = LexicalSegment.build(p.text for p in tail)
-        names.update({f"lexical_{role}": path.name for role, path in lexical.save(index_dir, generation).items()})
-        keys = segment_keys(generation)
-        segment = Segment(generation, np.array([p.id for p in tail], dtype=np.int64), start, len(vectors), lexical,
-                          {keys[role]: file_entry(index_dir, name) for role, name in names.items()},
-                          index_dir.resolve())
-        segments.append(segment)
+        known = _shingles_of(saved[keep:], {p.doc_id for p in tail})
+        known.update(data.new_shingles)
+        segments.append(write_segment(tail, data.sentence_vectors[start:], known, index_dir, generation, start))
         live.append(np.ones(len(tail), dtype=bool))
     elif keep < len(saved):  # every passage of the merged segments was removed
         data.sentence_vectors = data.sentence_vectors[:start]
+    data.new_shingles = {}
     return segments, live
+
+
+def write_segment(passages: list[Passage], sentence_vectors: np.ndarray, shingles: dict[str, np.ndarray],
+                  index_dir: Path, generation: int, start: int) -> Segment:
+    """Write one segment of ``passages`` (their sentence vectors, numbered from ``start``,
+    and each article's shingles by document id: :func:`qa.ingest.syndication.shingle_hashes`)."""
+    names = {"passages": f"passages-{generation}.jsonl", "sentence_vectors": f"sentences-{generation}.npy",
+             "shingles": f"shingles-{generation}.npy"}
+    vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
+    documents = list(dict.fromkeys(p.doc_id for p in passages))
+    parts = [shingles.get(doc_id, np.zeros(0, dtype=np.uint64)) for doc_id in documents]
+    table = np.column_stack([np.concatenate(parts or [np.zeros(0, dtype=np.uint64)]).astype(np.uint64),
+                             np.repeat(np.arange(len(documents), dtype=np.uint64), [len(h) for h in parts])])
+    table = np.ascontiguousarray(table[np.argsort(table[:, 0], kind="stable")])
+
+    def write_passages(fh):
+        for passage in passages:
+            fh.write(json.dumps(passage.to_json(), ensure_ascii=False).encode("utf-8") + b"\n")
+
+    write_atomic(index_dir / names["passages"], write_passages)
+    write_atomic(index_dir / names["sentence_vectors"], lambda fh: save_array(fh, vectors))
+    write_atomic(index_dir / names["shingles"], lambda fh: save_array(fh, table))
+    lexical = LexicalSegment.build(p.text for p in passages)
+    names.update({f"lexical_{role}": path.name for role, path in lexical.save(index_dir, generation).items()})
+    keys = segment_keys(generation)
+    return Segment(generation, np.array([p.id for p in passages], dtype=np.int64), start, len(vectors), lexical,
+                   {keys[role]: file_entry(index_dir, name) for role, name in names.items()},
+                   index_dir.resolve(), documents)
+
+
+def _shingles_of(segments: list[Segment], doc_ids: set[str]) -> dict[str, np.ndarray]:
+    """The shingles ``segments`` keep of ``doc_ids``, by document id (the newest segment's
+    where several hold one: an updated article's older passages are dead rows)."""
+    found: dict[str, np.ndarray] = {}
+    for segment in segments:
+        wanted = [k for k, doc_id in enumerate(segment.documents) if doc_id in doc_ids]
+        if not wanted:
+            continue
+        table = segment.shingles()
+        for k in wanted:
+            found[segment.documents[k]] = np.sort(table[table[:, 1] == k, 0])
+    return found
 
 
 def _segments_kept(data, saved: list[Segment], masks: list[np.ndarray], counts: list[int],
@@ -159,7 +198,8 @@ def read_segments(index_dir: Path, records: list[dict], paths: list[dict[str, Pa
             raise ValueError(f"a passage row lacks a field or has one of the wrong type ({type(exc).__name__}: {exc})") from exc
         keys = set(segment_keys(record["generation"]).values())
         segments.append(Segment(record["generation"], ids, start, len(vectors), lexical,
-                                {key: entry for key, entry in files.items() if key in keys}, Path(index_dir).resolve()))
+                                {key: entry for key, entry in files.items() if key in keys}, Path(index_dir).resolve(),
+                                list(record["documents"])))
         live.append(mask)
         vectors_of.append(vectors)
         start += len(vectors)

@@ -1,0 +1,175 @@
+"""Adding articles to an index without reading the rest of it.
+
+When the corpus differs from the one the index was last built from only by new files (and
+files whose ``stat`` changed while their bytes did not), :func:`append_added` reads the new
+files, checks them for syndicated copies against the shingles each segment keeps of its
+articles (:mod:`qa.store.segments`), splits and embeds them, and writes them as one new
+segment (:func:`qa.store.index_files.save_added`). The index's passage table, sentence
+vectors and BM25 are not read, nor any other article: adding one article to thousands costs
+about one article.
+
+Anything else returns None and :func:`qa.store.build.build_index` compares the whole corpus
+with the whole index, as it always could: a changed or removed file, a new file that is a
+copy of an indexed article (whose list of copies then changes), a merge of segments due,
+no listing of the last build, an index that does not check out by its files' sizes. Both
+paths give the same index: the same passages, vectors, documents and copies.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DocumentError, IndexMismatchError, StorageError
+from ..ingest import dates as date_finder
+from ..files import file_sha256
+from ..ingest.documents import read_corpus_file
+from ..ingest.parsed import ParsedDocuments, stat_key
+from ..ingest.readers import READER_VERSION, READERS, doc_id_of
+from ..ingest.syndication import THRESHOLD, copies_of_known, duplicate_key, shingle_hashes, syndicated_copies
+from ..records import Document
+from . import corpus_stamp, index_files as files, store_claims
+from .build_report import BuildReport
+from .embedding import SPLITTER, embed_articles, split_articles
+from .index_corpus import corpus_record
+from .open_store import load_vector_store
+from .segments import MAX_SEGMENTS
+from .vectors import same_store
+
+
+def append_added(corpus_dir: Path, index_dir: Path, embedder, store: str | None, listing: list[list] | None,
+                 progress=None, batch_size: int = 32, max_passages: int = 2_000) -> BuildReport | None:
+    """Bring the index up to date when articles were only added (see the module's text);
+    the build's report, or None when the whole corpus must be compared."""
+    manifest = usable_as_built(index_dir, embedder.name, store)
+    if manifest is None or len(manifest["segments"]) >= MAX_SEGMENTS:
+        return None  # a merge is due: the full path writes it
+    changes = corpus_stamp.changes_since_build(index_dir, corpus_dir, manifest["generation"], listing)
+    if changes is None:
+        return None
+    indexed = manifest["documents"]
+    for source in changes.suspect:  # the same bytes as indexed, or the full path decides
+        entry = indexed.get(doc_id_of(source))
+        if entry is None or entry.get("sha256") != file_sha256(corpus_dir / source):
+            return None
+    added = [source for source in changes.added if _is_article(corpus_dir, source)]
+    parsed = ParsedDocuments.load(index_dir, READER_VERSION, sources=added)
+    documents, skipped = [], [tuple(pair) for pair in changes.found["skipped"]]
+    for source in added:
+        path = corpus_dir / source
+        parsed.seen[source] = stat_key(path)
+        try:
+            documents.append(read_corpus_file(path, corpus_dir, parsed=parsed))
+        except DocumentError as exc:
+            skipped.append((exc.path, exc.reason))
+    if any(doc.doc_id in indexed for doc in documents):
+        return None  # a new file with an indexed article's id (another format of it): compare all
+    unique = _without_duplicates(documents, skipped)
+    if _copies_of_indexed(index_dir, manifest, unique):
+        return None
+    unique, copies = syndicated_copies(unique, set())
+    report = BuildReport(unchanged=list(indexed), skipped=skipped, index_dir=str(index_dir),
+                         warnings=[tuple(pair) for pair in changes.found["warnings"]]
+                         + [(d.source, w) for d in unique for w in d.warnings],
+                         copies=[tuple(pair) for pair in changes.found["copies"]] + copies)
+    articles, too_long = split_articles(unique, max_passages)
+    report.skipped.extend(too_long)
+    report.added = [article.document.doc_id for article in articles]
+    if articles:
+        previous = dict(manifest)
+        vectors = load_vector_store(manifest.get("store"), index_dir / manifest["files"]["vectors"]["name"])
+        last = manifest["segments"][-1] if manifest["segments"] else None
+        data = files.IndexData(model=embedder.name, dimension=manifest["model"]["dimension"], vector_store=vectors,
+                               passages=[], sentence_vectors=np.zeros((0, manifest["model"]["dimension"]), np.float32),
+                               next_id=manifest["next_id"], generation=manifest["generation"],
+                               extra={"corpus": corpus_record(corpus_dir, index_dir)})
+        embed_articles(data, articles, embedder, progress, report, batch_size,
+                       row_offset=last["sentence_start"] + last["sentences"] if last else 0)
+        vectors.fit_to_size()
+        try:
+            files.save_added(data, index_dir, previous)  # removes its own half-written files on failure
+        except OSError as exc:
+            if data.generation == manifest["generation"]:  # a full disk before the switch: as it was
+                raise StorageError.from_os_error(exc) from exc
+            raise
+        generation = data.generation
+    else:
+        generation = manifest["generation"]
+        files.remove_unreferenced_files(index_dir)  # what a killed build left: every `qa index` clears it
+    parsed.add(index_dir, documents)
+    record_build(corpus_dir, index_dir, generation, report, listing)
+    return report
+
+
+def record_build(corpus_dir: Path, index_dir: Path, generation: int, report: BuildReport,
+                 listing: list[list] | None) -> None:
+    """Leave the corpus's listing as this build found it (:func:`qa.store.corpus_stamp.take`)
+    for the next build (:func:`_unchanged_report`, :func:`qa.store.appending.append_added`)."""
+    corpus_stamp.record_build(index_dir, generation, corpus_dir, listing, {
+        "skipped": [list(pair) for pair in report.skipped], "warnings": [list(pair) for pair in report.warnings],
+        "copies": [list(pair) for pair in report.copies]})
+
+
+def usable_as_built(index_dir: Path, model: str, store: str | None) -> dict | None:
+    """The index's manifest (documents as plain JSON) when a build may take it as it is: the
+    manifest reads, every data file it names has the size written, and nothing asks for more
+    (another model or store, other splitting, dates or readers, a store a killed build left).
+    None: load and check the whole index."""
+    try:
+        manifest = files.read_manifest_header(index_dir)
+        if manifest is None or not (manifest.get("format_version") == files.FORMAT_VERSION and manifest["model"]["name"] == model
+                and manifest.get("splitter") == SPLITTER and manifest.get("dates") == date_finder.VERSION
+                and manifest.get("reader") == READER_VERSION):
+            return None
+        if store is not None and not same_store(manifest.get("store"), store):
+            return None
+        if any((index_dir / entry["name"]).stat().st_size != entry["bytes"] for entry in manifest["files"].values()):
+            return None  # damaged: the full path finds out which file and rebuilds
+        return None if store_claims.pending(index_dir) else manifest
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexMismatchError):
+        return None
+
+
+def _is_article(corpus_dir: Path, source: str) -> bool:
+    """Whether the corpus reader lists this file (:func:`qa.ingest.documents.iter_corpus_files`)."""
+    path = corpus_dir / source
+    if path.name.lower() == "readme.md":
+        return False
+    if path.is_symlink():
+        return path.is_dir() or path.suffix.lower() in READERS
+    return path.suffix.lower() in READERS
+
+
+def _without_duplicates(documents: list[Document], skipped: list[tuple[str, str]]) -> list[Document]:
+    """``documents`` less a second file with the same text from the same publisher (listed in
+    ``skipped``), as :func:`qa.store.build.corpus_state` does."""
+    keeper: dict[tuple[str, str], Document] = {}
+    unique = []
+    for doc in documents:
+        first = keeper.setdefault(duplicate_key(doc.body, doc.publisher), doc)
+        if first is not doc:
+            skipped.append((doc.source, f"same text and publisher as {first.source}; not indexed twice"))
+        else:
+            unique.append(doc)
+    return unique
+
+
+def _copies_of_indexed(index_dir: Path, manifest: dict, documents: list[Document]) -> bool:
+    """Whether one of ``documents`` is a syndicated copy of an indexed article, or it of one
+    of them (by the shingles the segments keep)."""
+    if not documents:
+        return False
+    hashes = shingle_hashes([doc.body for doc in documents])
+    for record in manifest["segments"]:
+        entry = manifest["files"].get(f"shingles.{record['generation']}")
+        if entry is None:
+            return True  # cannot tell: compare all
+        table = np.load(index_dir / entry["name"], allow_pickle=False)
+        if not len(table):
+            continue
+        owners = table[:, 1].astype(np.int64)
+        sizes = np.bincount(owners, minlength=len(record["documents"]))
+        known = np.ascontiguousarray(table[:, 0])
+        if any(copies_of_known(h, known, owners, sizes, THRESHOLD) for h in hashes):
+            return True
+    return False

@@ -1,0 +1,134 @@
+"""``manifest.json``: what is in an index and which files hold it, written last by every save
+(:mod:`qa.store.index_files`) in one atomic rename, and read first by every load."""
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from pathlib import Path
+
+from ..config import missing_index_message
+from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from ..files import fsync_path, write_atomic
+from ..records import IndexedDocument
+
+FORMAT = "qa-index"
+FORMAT_VERSION = 4
+FORMAT_CHANGES = {  # said when refusing an older index
+    2: "passage vectors are now made from their sentences' vectors",
+    3: "passages, sentence vectors and BM25 are kept in segments, so that an update writes only what it added",
+    4: "each segment keeps its articles' shingles, so that adding an article reads no other",
+}
+MANIFEST = "manifest.json"
+REBUILD_ADVICE = "run `qa index --rebuild` to build it again from the corpus"
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that shape the index, read without importing them."""
+    versions = {}
+    for dist in ("qa-news", "faiss-cpu", "sentence-transformers", "torch", "onnxruntime", "numpy",
+                 "pymilvus", "milvus-lite"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def commit_manifest(index_dir: Path, manifest: dict) -> None:
+    """The single step that makes a new generation current. One top-level key a line (the
+    indented form's pure-Python encoder took 0.8 s over 20,000 documents)."""
+    payload = ("{\n" + ",\n".join(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
+                                   for key, value in manifest.items()) + "\n}\n").encode("utf-8")
+    write_atomic(index_dir / MANIFEST, lambda fh: fh.write(payload))
+    fsync_path(index_dir)
+
+
+def read_manifest_header(index_dir: Path) -> dict | None:
+    """The manifest as plain JSON, its documents not read into records (what a save needs of
+    the previous one: its generation, creation time, file names); None when there is none
+    or it is not a qa index manifest. Reading 5,000 documents into records takes ~0.15 s."""
+    try:
+        manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
+        complete = all(key in manifest for key in ("model", "files", "segments", "documents", "next_id"))
+        if manifest.get("format") == FORMAT and complete and not _manifest_shape_problem(manifest):
+            return manifest
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError):
+        pass
+    return None
+
+
+def read_manifest_quietly(index_dir: Path) -> dict | None:  # None: none, or unreadable (the caller rebuilds)
+    try:
+        return read_manifest(index_dir)
+    except Exception:
+        return None
+
+
+def read_manifest(index_dir: str | Path) -> dict:
+    """The parsed manifest, its ``documents`` read into :class:`~qa.records.IndexedDocument`
+    records; or an error saying how to get a usable one."""
+    index_dir = Path(index_dir)
+    path = index_dir / MANIFEST
+    if not path.is_file():
+        raise IndexNotFoundError(missing_index_message(index_dir))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"{path} cannot be read ({exc}); {REBUILD_ADVICE}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexCorruptError(f"{path} is not a qa index manifest; {REBUILD_ADVICE}")
+    found = manifest.get("format_version")
+    if found != FORMAT_VERSION:
+        changes = [change for version, change in sorted(FORMAT_CHANGES.items())
+                   if not isinstance(found, int) or version > found] or [f"format {found} is newer than this version"]
+        raise IndexMismatchError(
+            f"{index_dir} has index format {found}, this version reads {FORMAT_VERSION} "
+            f"({'; '.join(changes)}); {REBUILD_ADVICE}"
+        )
+    for key in ("model", "files", "segments", "documents", "next_id"):
+        if key not in manifest:
+            raise IndexCorruptError(f"{path} lacks {key!r}; {REBUILD_ADVICE}")
+    problem = _manifest_shape_problem(manifest)
+    if problem:
+        raise IndexCorruptError(f"{path}: {problem}; {REBUILD_ADVICE}")
+    documents = {}
+    for doc_id, entry in manifest["documents"].items():
+        try:
+            documents[doc_id] = IndexedDocument.from_json(entry)
+        except ValueError as exc:
+            raise IndexCorruptError(f"{path}: the entry of document {doc_id!r} {exc}; {REBUILD_ADVICE}") from exc
+    manifest["documents"] = documents
+    return manifest
+
+
+def _manifest_shape_problem(manifest: dict) -> str:
+    """What is wrong with the manifest's structure, or ''. An edited or damaged manifest
+    must fail here with a message, not later with a TypeError deep inside a search."""
+    model = manifest["model"]
+    if not (isinstance(model, dict) and isinstance(model.get("name"), str)
+            and isinstance(model.get("dimension"), int) and model["dimension"] > 0):
+        return "'model' is not a name with a positive dimension"
+    if not isinstance(manifest["next_id"], int) or not isinstance(manifest["documents"], dict):
+        return "'next_id' or 'documents' has the wrong type"
+    if not all(isinstance(entry, dict) for entry in manifest["documents"].values()):
+        return "an entry in 'documents' is not a mapping"
+    segments = manifest["segments"]
+    if not isinstance(segments, list) or not all(
+            isinstance(record, dict) and all(isinstance(record.get(key), int) and record[key] >= 0
+                                             for key in ("generation", "rows", "sentence_start", "sentences"))
+            and isinstance(record.get("dead"), list) and all(isinstance(r, int) for r in record["dead"])
+            and isinstance(record.get("documents"), list) and all(isinstance(d, str) for d in record["documents"])
+            for record in segments):
+        return "'segments' is not a list of segments (generation, rows, sentences, dead rows, documents)"
+    files = manifest["files"]
+    if not isinstance(files, dict):
+        return "'files' is not a mapping"
+    for key, entry in files.items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
+                and isinstance(entry.get("bytes"), int) and isinstance(entry.get("sha256"), str)):
+            return f"file entry {key!r} lacks name, bytes or sha256"
+        # Data files live in the index folder itself: a path here would read outside it.
+        name = entry["name"]
+        if not name or name.startswith(".") or "/" in name or "\\" in name or name != Path(name).name:
+            return f"file entry {key!r} names {name!r}, not a file in the index folder"
+    return ""

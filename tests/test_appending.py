@@ -1,0 +1,118 @@
+"""Adding articles reads only the added ones: not the other articles, not the index's passage
+table; a copy of an indexed article, or any other change, takes the path that compares
+everything. Either way the index reads back as a fresh build of the same corpus would."""
+from __future__ import annotations
+
+import pytest
+
+from qa.ingest import readers
+from qa.store import index_files
+from qa.store.build import build_index
+from test_segments import TOWNS, article, same_as_fresh, write
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    """The names of the files the readers open from now on."""
+    names: list[str] = []
+    real = readers._read_bytes
+
+    def counting(path, *args, **kwargs):
+        names.append(path.name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(readers, "_read_bytes", counting)
+    return names
+
+
+def loads(monkeypatch) -> list[str]:
+    """Every load of a whole index from now on."""
+    calls: list[str] = []
+    real = index_files.load_index
+
+    def counting(index_dir, *args, **kwargs):
+        calls.append(str(index_dir))
+        return real(index_dir, *args, **kwargs)
+
+    monkeypatch.setattr(index_files, "load_index", counting)
+    return calls
+
+
+def copy_of(text: str) -> str:
+    """The same story under another publisher's name: a syndicated copy."""
+    return text.replace("publisher: Shire Post", "publisher: Vale Echo")
+
+
+def test_added_articles_are_read_alone_and_the_index_is_as_a_fresh_build(tmp_path, hash_embedder, opened, monkeypatch):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, TOWNS[:6])
+    build_index(corpus, index, embedder=hash_embedder)
+    opened.clear()
+    whole = loads(monkeypatch)
+    (corpus / "rye.md").write_text(article("Rye", 16), encoding="utf-8")
+    (corpus / "usk.md").write_text(article("Usk", 19), encoding="utf-8")
+    report = build_index(corpus, index, embedder=hash_embedder)
+    assert report.added == ["rye", "usk"] and len(report.unchanged) == 6 and not report.full_rebuild
+    assert sorted(opened) == ["rye.md", "usk.md"] and whole == []
+    manifest = index_files.read_manifest(index)
+    assert [len(s["documents"]) for s in manifest["segments"]] == [6, 2]
+    data = same_as_fresh(corpus, index, tmp_path, hash_embedder)
+    fresh = index_files.read_manifest(tmp_path / "fresh-index")
+    assert data.documents == fresh["documents"]  # the same entries, dates and counts included
+
+
+def test_a_copy_of_an_indexed_article_is_listed_with_it(tmp_path, hash_embedder, monkeypatch):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, TOWNS[:4])
+    build_index(corpus, index, embedder=hash_embedder)
+    whole = loads(monkeypatch)
+    (corpus / "zz-copy.md").write_text(copy_of((corpus / "brill.md").read_text(encoding="utf-8")), encoding="utf-8")
+    report = build_index(corpus, index, embedder=hash_embedder)
+    # The indexed article's list of copies changes: the path that compares everything.
+    assert whole and report.copies == [("zz-copy.md", "brill.md")] and report.relisted == ["brill"]
+    data = same_as_fresh(corpus, index, tmp_path, hash_embedder)
+    assert [source.publisher for source in data.documents["brill"].also_published] == ["Vale Echo"]
+
+
+def test_new_articles_that_copy_each_other_are_grouped_as_a_full_build_groups_them(tmp_path, hash_embedder, monkeypatch):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, TOWNS[:4])
+    build_index(corpus, index, embedder=hash_embedder)
+    whole = loads(monkeypatch)
+    story = article("Selby", 17)
+    (corpus / "selby.md").write_text(story, encoding="utf-8")
+    (corpus / "selby-echo.md").write_text(copy_of(story), encoding="utf-8")
+    report = build_index(corpus, index, embedder=hash_embedder)
+    assert whole == [] and report.added == ["selby"] and report.copies == [("selby-echo.md", "selby.md")]
+    data = same_as_fresh(corpus, index, tmp_path, hash_embedder)
+    assert data.documents == index_files.read_manifest(tmp_path / "fresh-index")["documents"]
+    # The next build finds nothing to do, and reports the copy still.
+    again = build_index(corpus, index, embedder=hash_embedder)
+    assert not again.changed and again.copies == [("selby-echo.md", "selby.md")]
+
+
+def test_a_changed_or_removed_file_takes_the_full_path(tmp_path, hash_embedder, monkeypatch):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, TOWNS[:5])
+    build_index(corpus, index, embedder=hash_embedder)
+    whole = loads(monkeypatch)
+    (corpus / "rye.md").write_text(article("Rye", 16), encoding="utf-8")
+    (corpus / "ashby.md").unlink()
+    report = build_index(corpus, index, embedder=hash_embedder)
+    assert whole and report.added == ["rye"] and report.removed == ["ashby"]
+    same_as_fresh(corpus, index, tmp_path, hash_embedder)
+
+
+def test_a_file_that_does_not_read_is_skipped_and_the_rest_added(tmp_path, hash_embedder, monkeypatch):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, TOWNS[:3])
+    build_index(corpus, index, embedder=hash_embedder)
+    whole = loads(monkeypatch)
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    (corpus / "rye.md").write_text(article("Rye", 16), encoding="utf-8")
+    (corpus / "notes.csv").write_text("not an article", encoding="utf-8")
+    report = build_index(corpus, index, embedder=hash_embedder)
+    assert whole == [] and report.added == ["rye"] and [path for path, _ in report.skipped] == ["broken.pdf"]
+    again = build_index(corpus, index, embedder=hash_embedder)  # still reported, nothing read
+    assert not again.changed and [path for path, _ in again.skipped] == ["broken.pdf"]
+    same_as_fresh(corpus, index, tmp_path, hash_embedder)
