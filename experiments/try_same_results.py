@@ -15,6 +15,11 @@ queries (BM25).
 Result (ran on 2026-12-07, before = f9c3e84, now = 4abf739): dates 760 found in 1,528 texts,
 none differing; groups identical (5,183 groups, 60 copies); BM25 300 of 300 queries
 identical to the bit, largest difference 0.0.
+
+Again with the shingles' words numbered by a hash that is the same in every process (so a
+segment can keep its articles' shingles), ran on 2026-12-07, before = e6fb12a, now =
+e11aa9b: dates 760 in 1,528, none differing; groups identical (5,183 groups, 60 copies);
+BM25 300 of 300 identical.
 """
 from __future__ import annotations
 

@@ -43,10 +43,11 @@ def copy_of(text: str) -> str:
     return text.replace("publisher: Shire Post", "publisher: Vale Echo")
 
 
-def test_added_articles_are_read_alone_and_the_index_is_as_a_fresh_build(tmp_path, hash_embedder, opened, monkeypatch):
+def test_added_articles_are_read_alone_and_the_index_is_as_a_fresh_build(tmp_path, hash_embedder, opened, monkeypatch,
+                                                                         store_uri):
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     write(corpus, TOWNS[:6])
-    build_index(corpus, index, embedder=hash_embedder)
+    build_index(corpus, index, embedder=hash_embedder, store=store_uri)
     opened.clear()
     whole = loads(monkeypatch)
     (corpus / "rye.md").write_text(article("Rye", 16), encoding="utf-8")
@@ -59,6 +60,8 @@ def test_added_articles_are_read_alone_and_the_index_is_as_a_fresh_build(tmp_pat
     data = same_as_fresh(corpus, index, tmp_path, hash_embedder)
     fresh = index_files.read_manifest(tmp_path / "fresh-index")
     assert data.documents == fresh["documents"]  # the same entries, dates and counts included
+    assert len(data.vector_store) == len(data.passages)  # FAISS or Milvus: the new vectors are in
+    assert not build_index(corpus, index, embedder=hash_embedder).changed
 
 
 def test_a_copy_of_an_indexed_article_is_listed_with_it(tmp_path, hash_embedder, monkeypatch):

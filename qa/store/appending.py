@@ -125,7 +125,7 @@ def usable_as_built(index_dir: Path, model: str, store: str | None) -> dict | No
             return None
         if any((index_dir / entry["name"]).stat().st_size != entry["bytes"] for entry in manifest["files"].values()):
             return None  # damaged: the full path finds out which file and rebuilds
-        return None if store_claims.pending(index_dir) else manifest
+        return None if store_claims.pending(index_dir, own=manifest.get("store")) else manifest
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexMismatchError):
         return None
 

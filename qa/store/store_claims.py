@@ -42,9 +42,11 @@ def claim(index_dir: str | Path, store: VectorStore) -> None:
     _write(index_dir, _claimed(index_dir) + [store.describe()])
 
 
-def pending(index_dir: str | Path) -> bool:
-    """Whether stores are noted that a build has yet to keep or drop."""
-    return bool(_claimed(Path(index_dir)))
+def pending(index_dir: str | Path, own: dict | None = None) -> bool:
+    """Whether stores are noted that a build has yet to keep or drop: any but ``own`` (the
+    description of the store the index's manifest names, which :func:`release` keeps noted)."""
+    mine = _identity(own) if own is not None else None
+    return any(_identity(description) != mine for description in _claimed(Path(index_dir)))
 
 
 def release(index_dir: str | Path, keep: VectorStore) -> None:
