@@ -119,3 +119,17 @@ def test_a_file_that_does_not_read_is_skipped_and_the_rest_added(tmp_path, hash_
     again = build_index(corpus, index, embedder=hash_embedder)  # still reported, nothing read
     assert not again.changed and [path for path, _ in again.skipped] == ["broken.pdf"]
     same_as_fresh(corpus, index, tmp_path, hash_embedder)
+
+
+def test_an_article_removed_and_added_again_is_no_copy_of_its_old_self(tmp_path, hash_embedder, monkeypatch):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, TOWNS[:4])
+    build_index(corpus, index, embedder=hash_embedder)
+    story = (corpus / "corfe.md").read_text(encoding="utf-8")
+    (corpus / "corfe.md").unlink()
+    assert build_index(corpus, index, embedder=hash_embedder).removed == ["corfe"]
+    whole = loads(monkeypatch)
+    (corpus / "corfe.md").write_text(story, encoding="utf-8")  # its old rows are dead: no copy of them
+    report = build_index(corpus, index, embedder=hash_embedder)
+    assert whole == [] and report.added == ["corfe"] and report.copies == []
+    same_as_fresh(corpus, index, tmp_path, hash_embedder)

@@ -125,10 +125,11 @@ def shingle_hashes(texts: Sequence[str]) -> list[np.ndarray]:
 
 
 def copies_of_known(hashes: np.ndarray, known: np.ndarray, known_owner: np.ndarray, known_sizes: np.ndarray,
-                    threshold: float = THRESHOLD) -> bool:
+                    threshold: float = THRESHOLD, live: np.ndarray | None = None) -> bool:
     """Whether the text of ``hashes`` (:func:`shingle_hashes`) overlaps one of the known texts
     enough to be its copy, or it to be the text's: ``known`` sorted hashes, ``known_owner`` the
-    text of each, ``known_sizes`` each text's count of shingles."""
+    text of each, ``known_sizes`` each text's count of shingles; ``live``, a mask over the
+    known texts, leaves the others out."""
     if not len(hashes) or not len(known):
         return False
     left = np.searchsorted(known, hashes, side="left")
@@ -138,6 +139,8 @@ def copies_of_known(hashes: np.ndarray, known: np.ndarray, known_owner: np.ndarr
     if not len(matched):
         return False
     owners, counts = np.unique(matched, return_counts=True)
+    if live is not None:
+        owners, counts = owners[live[owners]], counts[live[owners]]
     smaller = np.minimum(known_sizes[owners], len(hashes))
     return bool(np.any(counts / smaller >= threshold))
 

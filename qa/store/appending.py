@@ -37,12 +37,13 @@ from .segments import MAX_SEGMENTS
 from .vectors import same_store
 
 
-def append_added(corpus_dir: Path, index_dir: Path, embedder, store: str | None, listing: list[list] | None,
+def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, listing: list[list] | None,
                  progress=None, batch_size: int = 32, max_passages: int = 2_000) -> BuildReport | None:
     """Bring the index up to date when articles were only added (see the module's text);
-    the build's report, or None when the whole corpus must be compared."""
-    manifest = usable_as_built(index_dir, embedder.name, store)
-    if manifest is None or len(manifest["segments"]) >= MAX_SEGMENTS:
+    the build's report, or None when the whole corpus must be compared. ``manifest``: the
+    index's, as :func:`usable_as_built` gives it; ``listing``: the corpus's, taken as the
+    build started (:func:`qa.store.corpus_stamp.take`)."""
+    if len(manifest["segments"]) >= MAX_SEGMENTS:
         return None  # a merge is due: the full path writes it
     changes = corpus_stamp.changes_since_build(index_dir, corpus_dir, manifest["generation"], listing)
     if changes is None:
@@ -160,6 +161,9 @@ def _copies_of_indexed(index_dir: Path, manifest: dict, documents: list[Document
     if not documents:
         return False
     hashes = shingle_hashes([doc.body for doc in documents])
+    # An article's shingles count where its live passages are: the newest segment that lists
+    # it, while the manifest lists it (a removed or edited article's older rows are dead).
+    newest = {doc_id: record["generation"] for record in manifest["segments"] for doc_id in record["documents"]}
     for record in manifest["segments"]:
         entry = manifest["files"].get(f"shingles.{record['generation']}")
         if entry is None:
@@ -170,6 +174,8 @@ def _copies_of_indexed(index_dir: Path, manifest: dict, documents: list[Document
         owners = table[:, 1].astype(np.int64)
         sizes = np.bincount(owners, minlength=len(record["documents"]))
         known = np.ascontiguousarray(table[:, 0])
-        if any(copies_of_known(h, known, owners, sizes, THRESHOLD) for h in hashes):
+        live = np.array([doc_id in manifest["documents"] and newest[doc_id] == record["generation"]
+                         for doc_id in record["documents"]], dtype=bool)
+        if any(copies_of_known(h, known, owners, sizes, THRESHOLD, live) for h in hashes):
             return True
     return False

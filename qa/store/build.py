@@ -142,9 +142,12 @@ def build_index(
     with files.build_lock(index_dir, wait=wait):
         listing = corpus_stamp.take(corpus_dir)  # before any file is read: a change from now on is seen next time
         if not rebuild:
-            report = _unchanged_report(corpus_dir, index_dir, embedder.name, store, listing)
-            if report is None:
-                report = append_added(corpus_dir, index_dir, embedder, store, listing,
+            # The manifest read once, as plain JSON: a build with nothing to do, or one that only
+            # adds articles, reads nothing else of the index.
+            manifest = usable_as_built(index_dir, embedder.name, store)
+            report = _unchanged_report(corpus_dir, index_dir, manifest, listing) if manifest else None
+            if report is None and manifest is not None:
+                report = append_added(corpus_dir, index_dir, embedder, manifest, listing,
                                       progress=progress, batch_size=batch_size, max_passages=max_passages)
             if report is not None:
                 report.seconds = time.perf_counter() - started
@@ -266,15 +269,13 @@ def build_index(
         return report
 
 
-def _unchanged_report(corpus_dir: Path, index_dir: Path, model: str, store: str | None,
+def _unchanged_report(corpus_dir: Path, index_dir: Path, manifest: dict,
                       listing: list[list] | None) -> BuildReport | None:
     """The report of a build with nothing to do, without reading the corpus: when no file of
     it changed since the index's last build (:func:`qa.store.corpus_stamp.unchanged_since_build`)
-    and the index is usable as built (:func:`usable_as_built`). None: compare the corpus with the index."""
+    and the index is usable as built (``manifest``, from :func:`usable_as_built`). None:
+    compare the corpus with the index."""
     try:
-        manifest = usable_as_built(index_dir, model, store)
-        if manifest is None:
-            return None
         found = corpus_stamp.unchanged_since_build(index_dir, corpus_dir, manifest["generation"], listing)
         if found is None:
             return None

@@ -67,8 +67,11 @@ def recover_interrupted(corpus_dir: str | Path, index_dir: str | Path) -> list[s
         return []
     done = []
     indexed = None  # the index's documents, read at the first leftover (most builds find none)
-    for path in sorted(corpus.iterdir()):
-        kind, name = _leftover(path.name)
+    with os.scandir(corpus) as listing:  # leftovers are hidden files: the articles are passed by name alone
+        hidden = sorted(entry.name for entry in listing if entry.name.startswith("."))
+    for file_name in hidden:
+        path = corpus / file_name
+        kind, name = _leftover(file_name)
         if kind is None or not path.is_file() or path.is_symlink():
             continue
         if indexed is None:
