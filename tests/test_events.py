@@ -7,7 +7,7 @@ import pytest
 
 import qa
 from qa.chronology.dated_clauses import kinds_of
-from qa.chronology.events import byline, events_topic
+from qa.chronology.events import byline, conflicts_line, event_dict, events_topic, sources_line
 from qa.records import Source
 
 from conftest import wandsworth_corpus, write_articles
@@ -86,21 +86,21 @@ def test_reports_of_one_happening_are_one_event_with_every_source(bridge_index):
     assert closure.value == "2021-03-05"  # as precise as the sources allow
     assert closure.label == "5 March 2021"
     assert {c.source.publisher for c in closure.sources} == {"Coast Times", "Inland Post"}
-    assert closure.sources_line() == "Coast Times, 12 March 2021 \u00b7 Inland Post, 20 March 2021"
+    assert sources_line(closure) == "Coast Times, 12 March 2021 \u00b7 Inland Post, 20 March 2021"
     # The inspection three days before is another happening, not a source of the closure.
     inspection = [e for e in found if "inspected" in e.kinds and e.value == "2021-03-02"]
     assert len(inspection) == 1 and inspection[0] is not closure
     for c in closure.sources:
         assert c.sentence[c.date.start:c.date.end] == c.date.text
         assert c.passage_id and c.doc_id
-    json.dumps([e.to_dict() for e in found])  # plain data for the page
+    json.dumps([event_dict(e) for e in found])  # plain data for the page
 
 
 def test_a_date_that_cannot_agree_is_a_conflict_not_another_event(bridge_index):
     closure = _closure(qa.events(index_dir=bridge_index))
     [april] = closure.conflicts
     assert april.value == "2021-04" and [c.source.publisher for c in april.sources] == ["Valley News"]
-    assert closure.conflicts_line() == (
+    assert conflicts_line(closure) == (
         "sources disagree: 5 March 2021 (Coast Times, Inland Post) \u00b7 April 2021 (Valley News)")
 
 
@@ -119,7 +119,7 @@ def test_an_article_without_a_publication_date_gives_only_its_full_dates(bridge_
     # "1 June 2021" can.
     assert [(c.date.text, c.date.value) for c in leaflet] == [("1 June 2021", "2021-06-01")]
     [repairs] = [e for e in found if e.value == "2021-06-01"]
-    assert repairs.sources_line() == "Porthaven Residents, date not known"
+    assert sources_line(repairs) == "Porthaven Residents, date not known"
     assert byline(Source(publisher="Porthaven Residents")) == "Porthaven Residents, date not known"
 
 
@@ -159,7 +159,7 @@ def _check_wandsworth(found):
     assert late_2015, [(e.value, e.kinds) for e in found]
     assert any(len(e.publishers()) >= 2 for e in late_2015), [(e.value, e.publishers()) for e in late_2015]
     disagreements = [e for e in found if e.conflicts]
-    lines = [e.conflicts_line() for e in disagreements]
+    lines = [conflicts_line(e) for e in disagreements]
     assert any("January 2016 (Your Local Guardian)" in line and "February 2016 (" in line and "CYP Now" in line
                for line in lines), lines
 
@@ -216,7 +216,7 @@ def test_a_syndicated_copy_is_named_among_the_sources(tmp_path, hash_embedder):
                                                   "inland-post.md": BRIDGE["inland-post.md"], "hill-courier.md": copy})
     qa.build_index(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=hash_embedder)
     closure = _closure(qa.events(index_dir=tmp_path / "index"))
-    assert closure.sources_line() == (
+    assert sources_line(closure) == (
         "Coast Times, 12 March 2021 \u00b7 Inland Post, 20 March 2021 \u00b7 Hill Courier, 21 March 2021")
 
 

@@ -7,7 +7,7 @@ is :mod:`qa.answer.abstention`'s call; a follow-up is read by :mod:`qa.answer.qu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 from ..ingest.dates import format_date, parse_period, unresolved_dates
@@ -16,33 +16,8 @@ from .abstention import abstain_reason
 from .answer_model import RIVALS
 from .answer_type import asked_type, is_when_question
 
-from ..records import Hit
+from ..records import Answer, Hit  # noqa: F401  (Answer: what this module makes)
 from .question import check_question, follow_up_query, is_follow_up, question_names, user_questions
-
-@dataclass
-class Answer:
-    """``text`` is the short answer (the answering sentence, quoted, with its marker [1]);
-    ``citations`` are the passages shown as sources, best first."""
-
-    question: str
-    found: bool
-    text: str
-    citations: list[Hit] = field(default_factory=list)
-    query: str = ""  # what was actually searched (a follow-up folds in earlier questions)
-    confidence: float = 0.0  # the probability that the first citation's sentence answers
-    reason: str = ""  # why the documents were found not to answer ('' when found)
-
-    def to_dict(self) -> dict:
-        return {
-            "question": self.question,
-            "query": self.query,
-            "found": self.found,
-            "confidence": self.confidence,
-            "reason": self.reason,
-            "text": self.text,
-            "citations": [h.to_dict() for h in self.citations],
-        }
-
 
 NOT_FOUND = "The documents do not answer this question."
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Union
 
-from ..chronology.events import Event, events_of, events_topic
+from ..chronology.events import Event, conflicts_line, event_dict, events_of, events_topic, sources_line
 from .compose import Answer
 
 
@@ -29,14 +29,14 @@ class EventsReply:
         """The events as lines of text: date, what happened, where it was reported."""
         lines = [f"What the articles report about {self.topic}, oldest first:"]
         for event in self.events:
-            lines.append(f"- {event.label}: \u201c{event.text}\u201d ({event.sources_line()})")
-            if event.conflicts_line():
-                lines.append(f"    {event.conflicts_line()}")
+            lines.append(f"- {event.label}: \u201c{event.text}\u201d ({sources_line(event)})")
+            if conflicts_line(event):
+                lines.append(f"    {conflicts_line(event)}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
         return {"question": self.question, "topic": self.topic, "found": True, "text": self.text,
-                "events": [e.to_dict() for e in self.events]}
+                "events": [event_dict(e) for e in self.events]}
 
 
 Reply = Union[Answer, EventsReply]

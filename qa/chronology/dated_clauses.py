@@ -12,31 +12,12 @@ frozenset({'rated'})
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..ingest import dates
-from ..records import DateMention, Passage, Source
+from ..records import Citation, DateMention, Passage, Source
 from ..text import content_stems, stem
-
-
-@dataclass(frozen=True)
-class Citation:
-    """One sentence that dates a happening: where it comes from, the sentence itself, and the
-    date mention it gives (offsets within ``sentence``)."""
-
-    source: Source
-    sentence: str
-    date: DateMention
-    passage_id: str
-    doc_id: str
-    start: int  # the sentence's offsets in the article body
-    end: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 
 
 # Kinds of happening, each with the word stems that report it. Two sentences can only be the

@@ -9,9 +9,9 @@ be the same (January 2016 against February 2016) are its ``conflicts``, each wit
 >>> import qa
 >>> for event in qa.events(index_dir="index", query="improvement notice"):  # doctest: +SKIP
 ...     print(event.label, event.tense, event.text)
-...     print("   ", event.sources_line())
+...     print("   ", sources_line(event))
 ...     if event.conflicts:
-...         print("   ", event.conflicts_line())
+...         print("   ", conflicts_line(event))
 
 Two sentences are the same happening (:func:`~qa.chronology.event_grouping.same_thing`) when they share a kind of event
 (inspected, rated, issued, closed, published, met ...; :data:`~qa.chronology.dated_clauses.EVENT_KINDS`) and their sentence
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -31,23 +31,18 @@ import numpy as np
 
 from ..errors import QAError
 from ..ingest import dates
-from ..records import Source
+from ..records import Citation, DateClaim, Event, Source, short_publisher
+from ..records.events import unique
 from ..text import content_stems
 from .timeline import check_dated_index
-from .dated_clauses import Citation, Statement, statements_of
+from .dated_clauses import Statement, statements_of
 from .event_grouping import DEFAULT_THRESHOLDS, Thresholds, compatible, group_statements
 from ..store.handle import index_and_name
 
-__all__ = ["Citation", "DateClaim", "Event", "Thresholds", "byline", "events", "events_of", "events_topic",
-           "period_of", "short_publisher"]
+__all__ = ["Citation", "DateClaim", "Event", "Thresholds", "byline", "conflicts_line", "event_dict", "events",
+           "events_of", "events_topic", "period_of", "short_publisher", "sources_line"]
 
 # --- records ------------------------------------------------------------------------------
-
-
-def short_publisher(source: Source) -> str:
-    """The name readers use: "CYP Now" for "Children & Young People Now (CYP Now)"."""
-    short = re.search(r"\(([^()]+)\)\s*$", source.publisher)
-    return short.group(1).strip() if short else source.publisher
 
 
 def byline(source: Source) -> str:
@@ -58,61 +53,27 @@ def byline(source: Source) -> str:
     return ", ".join(p for p in (short_publisher(source) or source.title, when) if p)
 
 
-@dataclass
-class DateClaim:
-    """A date some sources give for a happening, with those sources."""
-
-    value: str
-    label: str
-    sources: list[Citation] = field(default_factory=list)
-
-    def publishers(self) -> str:
-        """ "Your Local Guardian" or "CYP Now, SW Londoner": who gives this date."""
-        return ", ".join(_unique(short_publisher(c.source) or c.doc_id for c in self.sources))
+def sources_line(event: Event) -> str:
+    """ "CYP Now, 23 July 2018 · Your Local Guardian, July 2018": each article once, and the
+    syndicated copies of each (the same text in another paper) after it."""
+    return " \u00b7 ".join(unique(line for c in event.sources
+                                  for line in [byline(c.source)] + [byline(copy) for copy in c.source.also_published]))
 
 
-@dataclass
-class Event:
-    """One happening. ``value`` is ISO at the precision the sources allow (``2016-08-11``,
-    ``2015-12``, ``2016-W31``, ``2015``); ``label`` the same for people ("about 11 August
-    2016"); ``text`` the clearest sentence that reports it; ``tense`` "past", or "future" for
-    a plan ("will meet on August 25"). ``sources`` agree on the date, oldest report first;
-    ``conflicts`` are the other dates other sources give for the same happening."""
+def conflicts_line(event: Event) -> str:
+    """ "sources disagree: December 2015 (CYP Now) · January 2016 (Your Local Guardian)", the
+    event's own date first; "" when the sources agree."""
+    if not event.conflicts:
+        return ""
+    claims = [DateClaim(event.value, event.label, event.sources)] + event.conflicts
+    return "sources disagree: " + " \u00b7 ".join(f"{c.label} ({c.publishers()})" for c in claims)
 
-    value: str
-    label: str
-    text: str
-    tense: str
-    kinds: tuple[str, ...]
-    sources: list[Citation]
-    conflicts: list[DateClaim] = field(default_factory=list)
 
-    @property
-    def planned(self) -> bool:
-        return self.tense == "future"
-
-    def publishers(self) -> list[str]:
-        return _unique(short_publisher(c.source) or c.doc_id for c in self.sources)
-
-    def sources_line(self) -> str:
-        """ "CYP Now, 23 July 2018 · Your Local Guardian, July 2018": each article once, and
-        the syndicated copies of each (the same text in another paper) after it."""
-        return " \u00b7 ".join(_unique(line for c in self.sources
-                                       for line in [byline(c.source)] + [byline(copy) for copy in c.source.also_published]))
-
-    def conflicts_line(self) -> str:
-        """ "sources disagree: December 2015 (CYP Now) · January 2016 (Your Local Guardian)",
-        this event's own date first; "" when the sources agree."""
-        if not self.conflicts:
-            return ""
-        claims = [DateClaim(self.value, self.label, self.sources)] + self.conflicts
-        return "sources disagree: " + " \u00b7 ".join(f"{c.label} ({c.publishers()})" for c in claims)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["sources_line"], d["conflicts_line"] = self.sources_line(), self.conflicts_line()
-        return d
-
+def event_dict(event: Event) -> dict[str, Any]:
+    """Plain data for JSON, with the two lines as people read them."""
+    d = asdict(event)
+    d["sources_line"], d["conflicts_line"] = sources_line(event), conflicts_line(event)
+    return d
 
 
 # --- from grouped clauses to events ------------------------------------------------------
@@ -249,10 +210,6 @@ def _all_citations(event: Event) -> Iterable[Citation]:
     yield from event.sources
     for claim in event.conflicts:
         yield from claim.sources
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(i for i in items if i))
 
 
 # --- the chat's question for it ----------------------------------------------------------------

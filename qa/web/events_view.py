@@ -11,7 +11,7 @@ import datetime as dt
 import html
 import textwrap
 
-from ..chronology.events import Event, byline, period_of
+from ..chronology.events import Event, byline, conflicts_line, period_of, sources_line
 from .render import escape_text, external_link, literal_markdown, marked_html, safe_url
 
 PAST_COLOUR = "#2563eb"
@@ -107,9 +107,9 @@ def _tick(e: Event) -> str:
 
 def _hover(e: Event) -> str:
     lines = [f"<b>{html.escape(e.label)}</b>" + (" (planned)" if e.planned else ""), _wrapped(e.text),
-             "<i>" + _wrapped(e.sources_line()) + "</i>"]
+             "<i>" + _wrapped(sources_line(e)) + "</i>"]
     if e.conflicts:
-        lines.append(_wrapped(e.conflicts_line()))
+        lines.append(_wrapped(conflicts_line(e)))
     return "<br>".join(lines)
 
 
@@ -130,7 +130,7 @@ def events_html(found: list[Event], empty: str = "No dated events in these artic
             seen.add(line)
             url = safe_url(c.source.url)
             bylines.append(external_link(url, html.escape(line)) if url else html.escape(line))
-        conflict = (f'<div class="qa-event-conflict" style="color:#b45309">{html.escape(e.conflicts_line())}</div>'
+        conflict = (f'<div class="qa-event-conflict" style="color:#b45309">{html.escape(conflicts_line(e))}</div>'
                     if e.conflicts else "")
         items.append(
             f'<li class="qa-event" data-value="{html.escape(e.value)}" data-tense="{e.tense}" '
@@ -159,8 +159,8 @@ def events_reply(topic: str, found: list[Event]) -> str:
     for n, e in enumerate(found, start=1):
         planned = " (planned)" if e.planned else ""
         lines.append(f"{n}. **{escape_text(e.label)}**{planned}: \u201c{escape_text(e.text)}\u201d  ")
-        lines.append(f"   <span class=\"qa-meta\">{escape_text(e.sources_line())}</span>")
+        lines.append(f"   <span class=\"qa-meta\">{escape_text(sources_line(e))}</span>")
         if e.conflicts:
             lines[-1] += "  "
-            lines.append(f"   *{escape_text(e.conflicts_line())}*")
+            lines.append(f"   *{escape_text(conflicts_line(e))}*")
     return "\n".join(lines)
