@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import os
 import shutil
+import subprocess
 import threading
 import textwrap
 from pathlib import Path
@@ -13,6 +15,50 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
+
+# `QA_TEST_STORE=milvus python -m pytest` runs the suite with every new index in Milvus Lite
+# (one database per test, and per shared fixture) instead of FAISS; `.ci/run` runs it both
+# ways. Milvus Lite serves one process at a time, so before a test starts another process
+# this one lets go of its Lite databases (its stores open them again when next used).
+TEST_STORE = os.environ.get("QA_TEST_STORE", "faiss")
+# Set while a test marked holds_lite runs: it keeps its Lite databases while it starts a
+# process. Kept in the environment, as this file may be imported twice (as pytest's conftest
+# and as `conftest` by tests that import its helpers).
+HOLDING_LITE = "QA_TEST_HOLDING_LITE"
+if TEST_STORE not in ("faiss", "milvus"):
+    raise pytest.UsageError(f"QA_TEST_STORE={TEST_STORE!r}: write faiss or milvus")
+
+
+def run_store_uri(folder: Path) -> str | None:
+    """Where a test's new indexes keep their vectors: None (FAISS, the default) or a Milvus
+    Lite database in ``folder``."""
+    return f"milvus://{folder / 'milvus-store' / 'qa.db'}" if TEST_STORE == "milvus" else None
+
+
+if TEST_STORE == "milvus" and not getattr(subprocess.Popen.__init__, "lets_go_of_lite", False):
+    _start_process = subprocess.Popen.__init__
+
+    def _letting_go_of_lite(self, *args, **kwargs):
+        from qa.store.milvus_client import release_all
+
+        if not os.environ.get(HOLDING_LITE):
+            release_all()
+        _start_process(self, *args, **kwargs)
+
+    _letting_go_of_lite.lets_go_of_lite = True
+    subprocess.Popen.__init__ = _letting_go_of_lite
+
+
+@pytest.fixture(autouse=True)
+def _vector_store_of_the_run(request, tmp_path_factory, monkeypatch):
+    """Under ``QA_TEST_STORE=milvus``, the test's new indexes go to its own Lite database,
+    except in a test marked ``faiss_file`` (it reads, damages or limits the size of the index
+    folder's own files). A test marked ``holds_lite`` keeps this process's Lite databases
+    open while it starts another process (it checks what that process is told)."""
+    if TEST_STORE == "milvus" and not request.node.get_closest_marker("faiss_file"):
+        monkeypatch.setenv("QA_VECTOR_STORE", run_store_uri(tmp_path_factory.mktemp("store")))
+    if request.node.get_closest_marker("holds_lite"):
+        monkeypatch.setenv(HOLDING_LITE, "1")
 
 TINY_ARTICLES = {
     "harbour.md": """\
@@ -94,7 +140,7 @@ def real_index(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("real")
     corpus = base / "corpus"
     shutil.copytree(SEED_CORPUS, corpus)
-    qa.build_index(corpus_dir=corpus, index_dir=base / "index")
+    qa.build_index(corpus_dir=corpus, index_dir=base / "index", store=run_store_uri(base))
     return base / "index"
 
 

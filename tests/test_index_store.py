@@ -19,6 +19,7 @@ def built(tiny_corpus, tmp_path, hash_embedder):
     return tmp_path / "index"
 
 
+@pytest.mark.faiss_file
 def test_manifest_records_every_field(built, tiny_corpus):
     m = json.loads((built / "manifest.json").read_text())
     assert m["format"] == "qa-index" and m["format_version"] == store.FORMAT_VERSION
@@ -106,6 +107,7 @@ def test_vector_store_agrees_with_brute_force(built, hash_embedder):
         assert set(found[0][:1]) <= set(ids[brute >= brute.max() - 1e-6])
 
 
+@pytest.mark.faiss_file
 def test_old_generation_files_are_removed(built, tiny_corpus, hash_embedder):
     (tiny_corpus / "library.md").unlink()
     build_index(tiny_corpus, built, embedder=hash_embedder)
@@ -136,6 +138,7 @@ def test_corrupt_manifest_is_detected(built):
         store.load_index(built)
 
 
+@pytest.mark.faiss_file
 def test_failure_before_manifest_switch_keeps_previous_index(built, tiny_corpus, hash_embedder, monkeypatch):
     before = store.load_index(built)
 

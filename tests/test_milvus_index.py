@@ -42,6 +42,9 @@ def test_seed_answers_equal_faiss_and_the_index_moves_both_ways(real_index, tmp_
 
     from conftest import SEED_CORPUS
 
+    if index_files.read_manifest(real_index)["store"]["kind"] != "faiss":  # QA_TEST_STORE=milvus
+        real_index = tmp_path / "faiss-index"  # a copy of a folder would share its collection
+        build_index(SEED_CORPUS, real_index, store="faiss")
     index = tmp_path / "index"
     shutil.copytree(real_index, index)
     report = build_index(SEED_CORPUS, index, store=milvus_uri)
@@ -171,6 +174,7 @@ def test_cli_index_with_store_then_ask(tiny_corpus, tmp_path, milvus_uri, capsys
     assert "Harbour bridge reopens after repairs" in capsys.readouterr().out
 
 
+@pytest.mark.faiss_file
 def test_a_failed_move_keeps_the_faiss_index_and_leaves_no_collection(tiny_corpus, tmp_path, hash_embedder,
                                                                       milvus_uri, monkeypatch):
     index = tmp_path / "index"

@@ -152,6 +152,7 @@ def test_a_full_build_replaces_the_old_collection_after_the_switch(lite_uri, rea
     assert "token" not in (tmp_path / "new.json").read_text()
 
 
+@pytest.mark.holds_lite
 def test_milvus_lite_held_by_another_process_says_what_to_do(lite_uri):
     client_for(parse_store_uri(lite_uri))  # this process holds the file
     code = ("import sys; from qa.errors import VectorStoreError; from qa.store.milvus_store import MilvusStore\n"

@@ -162,6 +162,7 @@ def test_index_shrinking_below_the_threshold_becomes_exact_again():
     assert store.index_kind == "flat" and len(store) == 50
 
 
+@pytest.mark.faiss_file
 def test_build_switches_to_ivf_past_the_threshold_and_updates_incrementally(tmp_path, monkeypatch, hash_embedder):
     import textwrap
 

@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, SEED_CORPUS, ask, free_port, wait_for_reply
+from conftest import ROOT, SEED_CORPUS, ask, free_port, run_store_uri, wait_for_reply
 from qa.answer.compose import Answer
 from qa.records import Hit
 from qa.records import SOURCE_FIELDS, Source
@@ -303,6 +303,8 @@ def server(tmp_path_factory):
     port = free_port()
     env = dict(os.environ, QA_CORPUS_DIR=str(corpus), QA_INDEX_DIR=str(base / "index"),
                GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    if run_store_uri(base):
+        env["QA_VECTOR_STORE"] = run_store_uri(base)
     log = open(base / "server.log", "w+")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=base, env=env,
                             stdout=log, stderr=subprocess.STDOUT)

@@ -224,6 +224,7 @@ def test_logins_at_once_are_no_failures(tmp_path):
 
 # --- 10: the chat says why it rebuilds -------------------------------------------------------
 
+@pytest.mark.faiss_file
 def test_the_chat_says_it_is_rebuilding_a_damaged_index_and_why(tmp_path, monkeypatch):
     from qa.web import ChatService
 

@@ -94,6 +94,7 @@ def assert_as_before(corpus, index, corpus_before, index_before):
     assert index_after == {k: v for k, v in index_before.items() if k not in locks}, "the index changed"
 
 
+@pytest.mark.faiss_file
 def test_qa_add_under_a_write_error_changes_nothing_and_works_once_it_is_gone(tmp_path, monkeypatch, capsys):
     from qa.cli import main
     from qa.store.index_files import load_index
@@ -125,6 +126,7 @@ def test_qa_add_whose_copy_into_the_corpus_fails_leaves_no_partial_file(tmp_path
     assert_as_before(corpus, index, corpus_before, index_before)
 
 
+@pytest.mark.faiss_file
 def test_qa_index_under_a_write_error_says_what_to_do_without_a_traceback(tmp_path, monkeypatch, capsys):
     from qa.cli import main
 
@@ -142,6 +144,7 @@ def test_qa_index_under_a_write_error_says_what_to_do_without_a_traceback(tmp_pa
     assert "added     ferry" in capsys.readouterr().out
 
 
+@pytest.mark.faiss_file
 def test_web_upload_under_a_write_error_changes_nothing_and_works_once_it_is_gone(tmp_path, monkeypatch):
     from qa.web import ChatService
 
@@ -215,6 +218,7 @@ def test_corpus_update_rolls_back_on_any_exception(tmp_path, monkeypatch):
     del corpus_before, index_before
 
 
+@pytest.mark.faiss_file
 def test_every_qa_index_removes_files_no_manifest_names(tmp_path, monkeypatch, capsys):
     """A build killed just after the manifest switch leaves the previous generation's files;
     the next `qa index` removes them even when nothing in the corpus changed."""
@@ -298,6 +302,7 @@ def page_server():
     httpd.server_close()
 
 
+@pytest.mark.faiss_file
 def test_web_address_added_under_a_write_error_changes_nothing_and_works_once_it_is_gone(
         tmp_path, monkeypatch, page_server):
     from qa.web import ChatService

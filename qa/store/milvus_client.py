@@ -94,6 +94,11 @@ def parse_store_uri(uri: str) -> MilvusTarget:
 _CLIENTS: dict[str, object] = {}
 
 
+# Milvus Lite databases this process let go of (release): a Lite server started again
+# holds every collection released, so the next client_for loads them.
+_RELEASED: set[str] = set()
+
+
 def client_for(target: MilvusTarget):
     """One client per target and process: Milvus Lite serves one process at a time, and
     every client of a path in this process shares its in-process server."""
@@ -126,6 +131,10 @@ def client_for(target: MilvusTarget):
     finally:
         lite_log.setLevel(level)
     _CLIENTS[target.client_uri] = client
+    if target.client_uri in _RELEASED:  # opened again after release(): its collections start released
+        _RELEASED.discard(target.client_uri)
+        for name in client.list_collections():
+            client.load_collection(name)
     return client
 
 
@@ -136,9 +145,19 @@ def release(uri: str) -> None:
     client = _CLIENTS.pop(target.client_uri, None)
     if client is not None:
         client.close()
+        if target.is_lite:
+            _RELEASED.add(target.client_uri)
     if target.is_lite:
         try:
             from milvus_lite.server_manager import server_manager_instance
         except ImportError:  # pragma: no cover
             return
         server_manager_instance.release_server(target.client_uri)
+
+
+def release_all() -> None:
+    """Let go of every Milvus Lite database this process holds (:func:`release` for each), so
+    that another process can open them; a store of this process opens its own again when it
+    is next used."""
+    for client_uri in [uri for uri in _CLIENTS if not uri.startswith(("http://", "https://"))]:
+        release(f"milvus://{client_uri}")
