@@ -133,3 +133,21 @@ def test_an_article_removed_and_added_again_is_no_copy_of_its_old_self(tmp_path,
     report = build_index(corpus, index, embedder=hash_embedder)
     assert whole == [] and report.added == ["corfe"] and report.copies == []
     same_as_fresh(corpus, index, tmp_path, hash_embedder)
+
+
+def test_two_files_of_one_article_id_are_indexed_once_and_the_other_is_skipped_with_why(tmp_path, hash_embedder, monkeypatch):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, TOWNS[:3])
+    build_index(corpus, index, embedder=hash_embedder)
+    whole = loads(monkeypatch)
+    (corpus / "rye.md").write_text(article("Rye", 16), encoding="utf-8")
+    (corpus / "rye.txt").write_text("Rye harbour reopens\n\nThe harbour at Rye reopened on Monday after the "
+                                    "storm. Fishing boats returned to the quay by the afternoon.\n", encoding="utf-8")
+    report = build_index(corpus, index, embedder=hash_embedder)
+    assert whole and report.added == ["rye"]  # the path that compares everything decides
+    assert [(path, "rename one" in reason) for path, reason in report.skipped] == [("rye.txt", True)]
+    again = build_index(corpus, index, embedder=hash_embedder)
+    assert not again.changed and [path for path, _ in again.skipped] == ["rye.txt"]
+    (corpus / "rye.md").unlink()  # the other file takes the id
+    assert build_index(corpus, index, embedder=hash_embedder).updated == ["rye"]
+    same_as_fresh(corpus, index, tmp_path, hash_embedder)

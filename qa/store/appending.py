@@ -30,7 +30,7 @@ from ..ingest.syndication import THRESHOLD, copies_of_known, duplicate_key, shin
 from ..records import Document
 from . import corpus_stamp, index_files as files, store_claims
 from .build_report import BuildReport
-from .embedding import SPLITTER, embed_articles, split_articles
+from .embedding import MAX_PASSAGES_PER_ARTICLE, SPLITTER, embed_articles, split_articles
 from .index_corpus import corpus_record
 from .open_store import load_vector_store
 from .segments import MAX_SEGMENTS
@@ -38,7 +38,8 @@ from .vectors import same_store
 
 
 def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, listing: list[list] | None,
-                 progress=None, batch_size: int = 32, max_passages: int = 2_000) -> BuildReport | None:
+                 progress=None, batch_size: int = 32,
+                 max_passages: int = MAX_PASSAGES_PER_ARTICLE) -> BuildReport | None:
     """Bring the index up to date when articles were only added (see the module's text);
     the build's report, or None when the whole corpus must be compared. ``manifest``: the
     index's, as :func:`usable_as_built` gives it; ``listing``: the corpus's, taken as the
@@ -51,7 +52,10 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, li
     indexed = manifest["documents"]
     for source in changes.suspect:  # the same bytes as indexed, or the full path decides
         entry = indexed.get(doc_id_of(source))
-        if entry is None or entry.get("sha256") != file_sha256(corpus_dir / source):
+        try:
+            if entry is None or entry.get("sha256") != file_sha256(corpus_dir / source):
+                return None
+        except OSError:  # unreadable now: the full path reports it
             return None
     added = [source for source in changes.added if _is_article(corpus_dir, source)]
     parsed = ParsedDocuments.load(index_dir, READER_VERSION, sources=added)
@@ -63,8 +67,9 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, li
             documents.append(read_corpus_file(path, corpus_dir, parsed=parsed))
         except DocumentError as exc:
             skipped.append((exc.path, exc.reason))
-    if any(doc.doc_id in indexed for doc in documents):
-        return None  # a new file with an indexed article's id (another format of it): compare all
+    ids = [doc.doc_id for doc in documents]
+    if len(set(ids)) != len(ids) or any(doc_id in indexed for doc_id in ids):
+        return None  # two files with one id (one article in two formats): compare all
     unique = _without_duplicates(documents, skipped)
     if _copies_of_indexed(index_dir, manifest, unique):
         return None

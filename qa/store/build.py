@@ -60,8 +60,9 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None,
     """Which documents are new, changed, deleted or unchanged relative to ``manifest`` (as
     :func:`~qa.store.index_files.read_manifest` gives it: its documents are records).
     Files whose bytes ``parsed`` holds are not parsed again (:mod:`qa.ingest.parsed`)."""
-    documents, problems = load_corpus(corpus_dir, parsed=parsed)
+    read, problems = load_corpus(corpus_dir, parsed=parsed)
     skipped = [(p.path, p.reason) for p in problems]
+    documents = _one_file_per_id(read, manifest, skipped)
     unique: list[Document] = []
     # Of several files with one text from one publisher, an article already in the index
     # keeps its place, so adding a duplicate never removes the original (and its citations).
@@ -93,7 +94,7 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None,
         indexed = manifest["documents"]
     current = {d.doc_id for d in unique}
     state = CorpusState(documents=unique, added=[], updated=[], removed=[], unchanged=[], skipped=skipped,
-                        full_reason=full_reason, copies=copies, read=documents)
+                        full_reason=full_reason, copies=copies, read=read)
     for doc in unique:
         old = indexed.get(doc.doc_id)
         if old is None:
@@ -104,6 +105,23 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None,
             state.unchanged.append(doc.doc_id)
     state.removed = sorted(set(indexed) - current)
     return state
+
+
+def _one_file_per_id(documents: list[Document], manifest: dict | None,
+                     skipped: list[tuple[str, str]]) -> list[Document]:
+    """``documents`` with one file per article id (the file's path without its suffix: ``rye.md``
+    and ``rye.txt`` would both be ``rye``): the file the index holds keeps the id, else the
+    first in path order; each other one is listed in ``skipped`` with what to do."""
+    indexed = (manifest or {}).get("documents") or {}
+    keeper: dict[str, Document] = {}
+    for doc in sorted(documents, key=lambda d: getattr(indexed.get(d.doc_id), "file", None) != d.source):
+        keeper.setdefault(doc.doc_id, doc)
+    for doc in documents:
+        first = keeper[doc.doc_id]
+        if first is not doc:
+            skipped.append((doc.source, f"{first.source} is already article {doc.doc_id!r} (a file's name without "
+                                        "its suffix names its article); rename one of them"))
+    return [doc for doc in documents if keeper[doc.doc_id] is doc]
 
 
 def build_index(
