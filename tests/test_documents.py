@@ -112,3 +112,18 @@ def test_one_reader_table_serves_the_loader_qa_add_uploads_and_messages(tmp_path
     assert check_candidate(corpus / "ferry.rst").title == "Ferry sinks at dawn"
     assert safe_filename("Ferry.RST") == "Ferry.rst"
     assert describe_formats() == ".txt, .md, .html, .pdf or .rst"
+
+
+@pytest.mark.parametrize("suffix", [".md", ".txt"])
+def test_a_text_wrapped_inside_its_sentences_is_read_as_whole_sentences(tmp_path, suffix):
+    """Articles written in an editor that wraps at 72 columns: each line broken inside a
+    sentence goes on with it, so a quoted answer is the whole sentence, not its first line."""
+    head = "---\ntitle: Ferry resumes\npublisher: Harbour Gazette\npublished: 2024-04-02\n---\n\n" if suffix == ".md" \
+        else "Ferry resumes\n\n"
+    path = tmp_path / f"ferry{suffix}"
+    path.write_text(head + "The ferry to the island resumed its crossings on Tuesday after four months of repairs to the\n"
+                    "slipway. The operator said the new ramp would let two lorries board at once.\n\n"
+                    "By Ann Smith\nHarbour Gazette\n", encoding="utf-8")
+    body = read_document(path).body
+    assert "repairs to the slipway. The operator" in body
+    assert "Ann Smith\n\nHarbour Gazette" in body  # lines that end no sentence but start a new one stay apart

@@ -9,6 +9,16 @@ sentences are split (offsets then point into the cleaned body).
 
 >>> clean_body("Ferry sinks.\\n\\nAdvertisement\\n\\nAll were rescued.")
 'Ferry sinks.\\n\\nAll were rescued.'
+
+A line broken inside a sentence (a text wrapped at 72 columns: the line ends without a
+sentence's last mark and the next begins in lower case) is joined to the next with a space,
+as Markdown reads a soft line break; a line that starts a list item, a heading, a quotation
+or a table row stays its own:
+
+>>> clean_body("The ferry resumed after repairs to the\\nslipway. Two lorries fit.")
+'The ferry resumed after repairs to the slipway. Two lorries fit.'
+>>> clean_body("Joe Lepper\\nMonday, July 23, 2018")
+'Joe Lepper\\n\\nMonday, July 23, 2018'
 >>> clean_line("- 15% of closed cases needed more work")
 '15% of closed cases needed more work'
 >>> clean_line("Picture: Wandsworth Council") is None
@@ -41,7 +51,7 @@ def clean_body(text: str) -> str:
     cleaned body are stable for a given file.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    lines = [line.strip() for line in text.split("\n")]
+    lines = _soft_breaks_joined([line.strip() for line in text.split("\n")])
     # Cut at the first trailer line found in the latter part of the article.
     nonblank = [i for i, line in enumerate(lines) if line]
     if nonblank:
@@ -57,6 +67,25 @@ def clean_body(text: str) -> str:
     repeated = {a for a, b in zip(paragraphs, paragraphs[1:]) if a == b}
     paragraphs = [p for p in paragraphs if p not in repeated]
     return "\n\n".join(paragraphs)
+
+
+# What ends a sentence at the end of a line (closing quotes and brackets after it), and
+# what starts a block of its own on the next (a list item, a heading, a quotation, a table row).
+_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+_BLOCK_START = re.compile(r"(?:[-*+•·]\s|\d+[.)]\s|#|>|\|)")
+
+
+def _soft_breaks_joined(lines: list[str]) -> list[str]:
+    """``lines`` with each line that goes on with a sentence the line before left open (it
+    begins in lower case) joined to that line."""
+    joined: list[str] = []
+    for line in lines:
+        if (joined and joined[-1] and line[:1].islower() and not _SENTENCE_END.search(joined[-1])
+                and not _BLOCK_START.match(line)):
+            joined[-1] = f"{joined[-1]} {line}"
+        else:
+            joined.append(line)
+    return joined
 
 
 _BINARY = "looks like a binary file, not text; save the article as .txt, .md or .html (or add the PDF itself)"

@@ -56,8 +56,9 @@ SUPPORTED_SUFFIXES = tuple(READERS)  # the suffixes as shipped; code asks READER
 # skipped with a message rather than left to stall every build. Both are arguments too.
 # Stored with the index: when reading articles changes what a body or its metadata holds
 # (2: dates only from what a page states, bylines, captions and list markers cleaned, PDF
-# pages; 3: a byline's publication), an index of an older version is rebuilt in full.
-READER_VERSION = 3
+# pages; 3: a byline's publication; 4: a line broken inside a sentence joined to the next),
+# an index of an older version is rebuilt in full.
+READER_VERSION = 4
 MAX_FILE_BYTES = 5 * 1024 * 1024  # what is read at all, from the corpus, `qa add` or an upload
 MAX_BODY_CHARS = 200_000  # article text after cleaning: about 33,000 words
 

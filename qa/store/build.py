@@ -89,7 +89,7 @@ def corpus_state(corpus_dir, manifest: dict | None, model: str | None = None,
     elif manifest.get("dates") != date_finder.VERSION:
         full_reason = "the index was built without the current date resolution (passages store resolved dates)"
     elif manifest.get("reader") != READER_VERSION:
-        full_reason = "articles are read differently now (publication dates, bylines, captions, PDF pages)"
+        full_reason = "articles are read differently now (publication dates, bylines, captions, PDF pages, wrapped lines)"
     else:
         indexed = manifest["documents"]
     current = {d.doc_id for d in unique}
