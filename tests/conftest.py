@@ -29,6 +29,20 @@ if TEST_STORE not in ("faiss", "milvus"):
     raise pytest.UsageError(f"QA_TEST_STORE={TEST_STORE!r}: write faiss or milvus")
 
 
+def record_calls(monkeypatch, owner, name: str, note) -> list:
+    """Every call of ``owner.name`` from now on, as ``note(*args)`` tells it; the calls go
+    through as before."""
+    calls: list = []
+    real = getattr(owner, name)
+
+    def recording(*args, **kwargs):
+        calls.append(note(*args))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return calls
+
+
 def run_store_uri(folder: Path) -> str | None:
     """Where a test's new indexes keep their vectors: None (FAISS, the default) or a Milvus
     Lite database in ``folder``."""

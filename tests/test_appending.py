@@ -8,34 +8,27 @@ import pytest
 from qa.ingest import readers
 from qa.store import index_files
 from qa.store.build import build_index
+from conftest import record_calls
 from test_segments import TOWNS, article, same_as_fresh, write
 
 
 @pytest.fixture
 def opened(monkeypatch):
     """The names of the files the readers open from now on."""
-    names: list[str] = []
-    real = readers._read_bytes
-
-    def counting(path, *args, **kwargs):
-        names.append(path.name)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(readers, "_read_bytes", counting)
-    return names
+    return record_calls(monkeypatch, readers, "_read_bytes", lambda path, *_: path.name)
 
 
 def loads(monkeypatch) -> list[str]:
     """Every load of a whole index from now on."""
-    calls: list[str] = []
-    real = index_files.load_index
+    return record_calls(monkeypatch, index_files, "load_index", lambda index_dir, *_: str(index_dir))
 
-    def counting(index_dir, *args, **kwargs):
-        calls.append(str(index_dir))
-        return real(index_dir, *args, **kwargs)
 
-    monkeypatch.setattr(index_files, "load_index", counting)
-    return calls
+def built(tmp_path, embedder, towns: int, store=None):
+    """A corpus of the first ``towns`` made-up articles and its index, built."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, TOWNS[:towns])
+    build_index(corpus, index, embedder=embedder, store=store)
+    return corpus, index
 
 
 def copy_of(text: str) -> str:
@@ -45,9 +38,7 @@ def copy_of(text: str) -> str:
 
 def test_added_articles_are_read_alone_and_the_index_is_as_a_fresh_build(tmp_path, hash_embedder, opened, monkeypatch,
                                                                          store_uri):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    write(corpus, TOWNS[:6])
-    build_index(corpus, index, embedder=hash_embedder, store=store_uri)
+    corpus, index = built(tmp_path, hash_embedder, 6, store=store_uri)
     opened.clear()
     whole = loads(monkeypatch)
     (corpus / "rye.md").write_text(article("Rye", 16), encoding="utf-8")
@@ -65,9 +56,7 @@ def test_added_articles_are_read_alone_and_the_index_is_as_a_fresh_build(tmp_pat
 
 
 def test_a_copy_of_an_indexed_article_is_listed_with_it(tmp_path, hash_embedder, monkeypatch):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    write(corpus, TOWNS[:4])
-    build_index(corpus, index, embedder=hash_embedder)
+    corpus, index = built(tmp_path, hash_embedder, 4)
     whole = loads(monkeypatch)
     (corpus / "zz-copy.md").write_text(copy_of((corpus / "brill.md").read_text(encoding="utf-8")), encoding="utf-8")
     report = build_index(corpus, index, embedder=hash_embedder)
@@ -78,9 +67,7 @@ def test_a_copy_of_an_indexed_article_is_listed_with_it(tmp_path, hash_embedder,
 
 
 def test_new_articles_that_copy_each_other_are_grouped_as_a_full_build_groups_them(tmp_path, hash_embedder, monkeypatch):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    write(corpus, TOWNS[:4])
-    build_index(corpus, index, embedder=hash_embedder)
+    corpus, index = built(tmp_path, hash_embedder, 4)
     whole = loads(monkeypatch)
     story = article("Selby", 17)
     (corpus / "selby.md").write_text(story, encoding="utf-8")
@@ -95,9 +82,7 @@ def test_new_articles_that_copy_each_other_are_grouped_as_a_full_build_groups_th
 
 
 def test_a_changed_or_removed_file_takes_the_full_path(tmp_path, hash_embedder, monkeypatch):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    write(corpus, TOWNS[:5])
-    build_index(corpus, index, embedder=hash_embedder)
+    corpus, index = built(tmp_path, hash_embedder, 5)
     whole = loads(monkeypatch)
     (corpus / "rye.md").write_text(article("Rye", 16), encoding="utf-8")
     (corpus / "ashby.md").unlink()
@@ -107,9 +92,7 @@ def test_a_changed_or_removed_file_takes_the_full_path(tmp_path, hash_embedder, 
 
 
 def test_a_file_that_does_not_read_is_skipped_and_the_rest_added(tmp_path, hash_embedder, monkeypatch):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    write(corpus, TOWNS[:3])
-    build_index(corpus, index, embedder=hash_embedder)
+    corpus, index = built(tmp_path, hash_embedder, 3)
     whole = loads(monkeypatch)
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
     (corpus / "rye.md").write_text(article("Rye", 16), encoding="utf-8")
@@ -122,9 +105,7 @@ def test_a_file_that_does_not_read_is_skipped_and_the_rest_added(tmp_path, hash_
 
 
 def test_an_article_removed_and_added_again_is_no_copy_of_its_old_self(tmp_path, hash_embedder, monkeypatch):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    write(corpus, TOWNS[:4])
-    build_index(corpus, index, embedder=hash_embedder)
+    corpus, index = built(tmp_path, hash_embedder, 4)
     story = (corpus / "corfe.md").read_text(encoding="utf-8")
     (corpus / "corfe.md").unlink()
     assert build_index(corpus, index, embedder=hash_embedder).removed == ["corfe"]
@@ -136,9 +117,7 @@ def test_an_article_removed_and_added_again_is_no_copy_of_its_old_self(tmp_path,
 
 
 def test_two_files_of_one_article_id_are_indexed_once_and_the_other_is_skipped_with_why(tmp_path, hash_embedder, monkeypatch):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    write(corpus, TOWNS[:3])
-    build_index(corpus, index, embedder=hash_embedder)
+    corpus, index = built(tmp_path, hash_embedder, 3)
     whole = loads(monkeypatch)
     (corpus / "rye.md").write_text(article("Rye", 16), encoding="utf-8")
     (corpus / "rye.txt").write_text("Rye harbour reopens\n\nThe harbour at Rye reopened on Monday after the "

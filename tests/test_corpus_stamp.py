@@ -9,6 +9,7 @@ import qa
 from qa.store import handle as handle_module
 from qa.store import corpus_stamp as stamp_module
 from qa.store.corpus_stamp import corpus_stamp
+from conftest import record_calls
 
 
 @pytest.fixture
@@ -20,15 +21,7 @@ def settled(monkeypatch):
 @pytest.fixture
 def comparisons(monkeypatch):
     """How many times qa.retrieve compared the corpus with the index."""
-    calls = []
-    real = handle_module.corpus_state
-
-    def counted(*args, **kwargs):
-        calls.append(args[0])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(handle_module, "corpus_state", counted)
-    return calls
+    return record_calls(monkeypatch, handle_module, "corpus_state", lambda corpus_dir, *_: corpus_dir)
 
 
 def ask(corpus, tmp_path, question="ferry sank at dawn"):

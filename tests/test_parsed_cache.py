@@ -11,6 +11,7 @@ from qa.ingest import readers
 from qa.ingest.parsed import FILE_NAME, ParsedDocuments
 from qa.store.build import READER_VERSION, build_index
 from qa.store.corpus_stamp import forget_build
+from conftest import record_calls
 from test_pdf import PAGES, make_pdf
 
 
@@ -97,14 +98,7 @@ def test_a_file_whose_stat_is_unchanged_is_not_even_opened(corpus, tmp_path, has
     monkeypatch.setattr(parsed_module, "SETTLE_SECONDS", 0.0)  # the test's files are seconds old
     index = tmp_path / "index"
     build_index(corpus, index, embedder=hash_embedder)
-    opened: list[str] = []
-    real = readers._read_bytes
-
-    def counting(path, *args, **kwargs):
-        opened.append(path.name)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(readers, "_read_bytes", counting)
+    opened = record_calls(monkeypatch, readers, "_read_bytes", lambda path, *_: path.name)
     parses = count_pdf_reads(monkeypatch)
     (corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank at dawn off Skye.\n")
     report = build_index(corpus, index, embedder=hash_embedder)
