@@ -108,8 +108,17 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = read_manifest_header(index_dir)
     generation = max(data.generation, previous.get("generation", 0) if previous else 0) + 1
+    _commit_generation(data, index_dir, generation, lambda: _write_generation(data, index_dir, generation, previous))
+    return index_dir / MANIFEST
+
+
+def _commit_generation(data: IndexData, index_dir: Path, generation: int, write) -> None:
+    """Run ``write``, which writes generation ``generation``'s files and then the manifest
+    naming them, and returns their names by key; then delete the files of other
+    generations. If ``write`` fails before the manifest switch, this generation's files are
+    deleted again."""
     try:
-        names = _write_generation(data, index_dir, generation, previous)
+        names = write()
     except BaseException:
         current = read_manifest_header(index_dir)
         if current is None or current.get("generation") != generation:
@@ -119,7 +128,6 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
     data.generation = generation
     _remove_unreferenced(index_dir, set(names.values()))
     data.vector_store.after_commit()
-    return index_dir / MANIFEST
 
 
 def _write_generation(data: IndexData, index_dir: Path, generation: int, previous: dict | None) -> dict[str, str]:
@@ -169,41 +177,39 @@ def save_added(data: IndexData, index_dir: str | Path, previous: dict) -> None:
     safety as :func:`save_index`: files first, then the manifest in one rename."""
     index_dir = Path(index_dir)
     generation = previous["generation"] + 1
+    _commit_generation(data, index_dir, generation, lambda: _write_added(data, index_dir, generation, previous))
+    data.new_shingles = {}
+
+
+def _write_added(data: IndexData, index_dir: Path, generation: int, previous: dict) -> dict[str, str]:
+    """Write the new segment and the vector store, then the manifest naming them beside
+    ``previous``'s files; the names of every file the manifest names, by key."""
     last = previous["segments"][-1] if previous["segments"] else None
     start = last["sentence_start"] + last["sentences"] if last else 0
-    try:
-        segment = write_segment(data.passages, data.sentence_vectors, data.new_shingles, index_dir, generation, start)
-        vectors = f"vectors-{generation}{VECTOR_FILE_SUFFIXES[data.vector_store.kind]}"
-        data.vector_store.save(index_dir / vectors)
-        files = {key: entry for key, entry in previous["files"].items() if key != "vectors"}
-        files["vectors"] = file_entry(index_dir, vectors)
-        files.update(segment.files)
-        counts = previous.get("counts") or {}
-        manifest = {**previous, **data.extra}
-        manifest.update({
-            "generation": generation,
-            "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "store": data.vector_store.describe(),
-            "libraries": library_versions(),
-            "next_id": data.next_id,
-            "counts": {"documents": len(previous["documents"]) + len(data.documents),
-                       "passages": counts.get("passages", 0) + len(data.passages),
-                       "sentences": start + int(data.sentence_vectors.shape[0])},
-            "files": files,
-            "segments": [*previous["segments"], segment.record(np.ones(len(data.passages), dtype=bool))],
-            "documents": {**previous["documents"],
-                          **{doc_id: document.to_json() for doc_id, document in data.documents.items()}},
-        })
-        _commit_manifest(index_dir, manifest)
-    except BaseException:
-        current = read_manifest_header(index_dir)
-        if current is None or current.get("generation") != generation:
-            _remove_generation(index_dir, generation)
-        raise
-    data.generation = generation
-    data.new_shingles = {}
-    _remove_unreferenced(index_dir, {entry["name"] for entry in files.values()})
-    data.vector_store.after_commit()
+    segment = write_segment(data.passages, data.sentence_vectors, data.new_shingles, index_dir, generation, start)
+    vectors = f"vectors-{generation}{VECTOR_FILE_SUFFIXES[data.vector_store.kind]}"
+    data.vector_store.save(index_dir / vectors)
+    files = {key: entry for key, entry in previous["files"].items() if key != "vectors"}
+    files["vectors"] = file_entry(index_dir, vectors)
+    files.update(segment.files)
+    counts = previous.get("counts") or {}
+    manifest = {**previous, **data.extra}
+    manifest.update({
+        "generation": generation,
+        "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "store": data.vector_store.describe(),
+        "libraries": library_versions(),
+        "next_id": data.next_id,
+        "counts": {"documents": len(previous["documents"]) + len(data.documents),
+                   "passages": counts.get("passages", 0) + len(data.passages),
+                   "sentences": start + int(data.sentence_vectors.shape[0])},
+        "files": files,
+        "segments": [*previous["segments"], segment.record(np.ones(len(data.passages), dtype=bool))],
+        "documents": {**previous["documents"],
+                      **{doc_id: document.to_json() for doc_id, document in data.documents.items()}},
+    })
+    _commit_manifest(index_dir, manifest)
+    return {key: entry["name"] for key, entry in files.items()}
 
 
 def _remove_generation(index_dir: Path, generation: int) -> None:
