@@ -126,14 +126,8 @@ class ParsedDocuments:
         what the file holds are appended, nothing is written when none do. A document whose
         fields do not come back from JSON as they are (a date object in its front matter) is
         left out: it is parsed each time, never read back changed."""
-        new = []
-        for doc in documents:
-            values = _values(doc)
-            key = self.seen.get(doc.source)
-            if key is not None:
-                values["stat"] = list(key)
-            if self._saved.get((doc.source, doc.sha256)) != values and _storable(values):
-                new.append(values)
+        new = [values for doc, values in zip(documents, map(self._line, documents))
+               if self._saved.get((doc.source, doc.sha256)) != values and _storable(values)]
         wanted = {(doc.source, doc.sha256) for doc in documents}
         stale = self._lines + len(new) - len(wanted)
         if self._lines >= 0 and stale <= max(len(wanted), 100):
@@ -150,14 +144,14 @@ class ParsedDocuments:
         this was loaded from, the rest of it left as it is; nothing when there was none (the
         next build that reads the whole corpus writes it)."""
         if self._lines >= 0:
-            lines = []
-            for doc in documents:
-                values = _values(doc)
-                if (key := self.seen.get(doc.source)) is not None:
-                    values["stat"] = list(key)
-                if _storable(values):
-                    lines.append(values)
-            self._append(index_dir, lines)
+            self._append(index_dir, [values for values in map(self._line, documents) if _storable(values)])
+
+    def _line(self, doc: Document) -> dict:
+        """What the file keeps of ``doc``: its values, and the ``stat`` this build saw of its file."""
+        values = _values(doc)
+        if (key := self.seen.get(doc.source)) is not None:
+            values["stat"] = list(key)
+        return values
 
     def _append(self, index_dir: str | Path, lines: list[dict]) -> None:
         """Add ``lines`` to the end of the file (after a line a crash cut short, on a line of their own)."""
