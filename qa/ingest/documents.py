@@ -39,16 +39,27 @@ def _walk(folder: Path, parts: tuple[str, ...], found: list) -> None:
     with os.scandir(folder) as entries:
         for entry in entries:
             name = entry.name
-            if name.startswith(".") or name.lower() == "readme.md":
+            if _passed_over(name):
                 continue
             path = folder / name
-            if entry.is_symlink():
-                if entry.is_dir() or path.suffix.lower() in READERS:
-                    found.append(((*parts, name), path))
-            elif entry.is_dir():
+            link, folder_entry = entry.is_symlink(), entry.is_dir()
+            if folder_entry and not link:
                 _walk(path, (*parts, name), found)
-            elif path.suffix.lower() in READERS:
+            elif is_listed(name, link, folder_entry):
                 found.append(((*parts, name), path))
+
+
+def _passed_over(name: str) -> bool:
+    return name.startswith(".") or name.lower() == "readme.md"  # hidden files and folders; the README
+
+
+def is_listed(name: str, link: bool, folder: bool) -> bool:
+    """Whether a corpus entry other than a folder to enter is one of its article files
+    (:func:`iter_corpus_files`): not hidden, not the README, a reader's suffix; a link to a
+    folder too, so that it is reported as skipped rather than passed over in silence."""
+    if _passed_over(name):
+        return False
+    return (link and folder) or (not folder and Path(name).suffix.lower() in READERS)
 
 
 def load_corpus(corpus_dir: str | Path, max_bytes: int = MAX_FILE_BYTES, max_chars: int = MAX_BODY_CHARS,

@@ -23,9 +23,9 @@ import numpy as np
 from ..errors import DocumentError, IndexMismatchError, StorageError
 from ..ingest import dates as date_finder
 from ..files import file_sha256
-from ..ingest.documents import read_corpus_file
+from ..ingest.documents import is_listed, read_corpus_file
 from ..ingest.parsed import ParsedDocuments, stat_key
-from ..ingest.readers import READER_VERSION, READERS, doc_id_of
+from ..ingest.readers import READER_VERSION, doc_id_of
 from ..ingest.syndication import THRESHOLD, copies_of_known, duplicate_key, shingle_hashes, syndicated_copies
 from ..records import Document
 from . import corpus_stamp, index_files as files, store_claims
@@ -57,7 +57,8 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, li
                 return None
         except OSError:  # unreadable now: the full path reports it
             return None
-    added = [source for source in changes.added if _is_article(corpus_dir, source)]
+    added = [source for source in changes.added  # the files the corpus reader lists
+             if is_listed((path := corpus_dir / source).name, path.is_symlink(), path.is_dir())]
     parsed = ParsedDocuments.load(index_dir, READER_VERSION, sources=added)
     documents, skipped = [], [tuple(pair) for pair in changes.found["skipped"]]
     for source in added:
@@ -134,16 +135,6 @@ def usable_as_built(index_dir: Path, model: str, store: str | None) -> dict | No
         return None if store_claims.pending(index_dir, own=manifest.get("store")) else manifest
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexMismatchError):
         return None
-
-
-def _is_article(corpus_dir: Path, source: str) -> bool:
-    """Whether the corpus reader lists this file (:func:`qa.ingest.documents.iter_corpus_files`)."""
-    path = corpus_dir / source
-    if path.name.lower() == "readme.md":
-        return False
-    if path.is_symlink():
-        return path.is_dir() or path.suffix.lower() in READERS
-    return path.suffix.lower() in READERS
 
 
 def _without_duplicates(documents: list[Document], skipped: list[tuple[str, str]]) -> list[Document]:
