@@ -38,8 +38,7 @@ def main(folders: list[str]) -> None:
             pool = retriever.sentence_pool(q["q"])
             right = np.array([fold_text(q["expect"]) in fold_text(pool.text(i)) for i in range(len(pool))])
             largest = reader_set(pool, max(SIZES))
-            scores = retriever.reader.score(q["q"], [(titles.get(pool.passages[pool.owner[i]].doc_id, ""),
-                                                      pool.text(i)) for i in largest])
+            scores = retriever.reader.score(q["q"], pool.reader_inputs(largest, titles))
             for n in SIZES:
                 read, read_scores = largest[:n], scores[:n]
                 scored = score_pool(pool, read, read_scores, retriever.answer_model)

@@ -41,6 +41,20 @@ class SentencePool:
         s, e = passage.sentences[self.local[i]]
         return passage.text[s:e]
 
+    def previous(self, i: int) -> str:
+        """The sentence before sentence ``i`` in its passage ("" for a passage's first)."""
+        if not self.local[i]:
+            return ""
+        passage = self.passages[self.owner[i]]
+        s, e = passage.sentences[self.local[i] - 1]
+        return passage.text[s:e]
+
+    def reader_inputs(self, indices, titles: dict[str, str]) -> list[tuple[str, str, str]]:
+        """What the reader reads of each sentence in ``indices``: ``(headline, sentence,
+        sentence before)``; answering and fitting the answer model both read through this."""
+        return [(titles.get(self.passages[self.owner[i]].doc_id, ""), self.text(i), self.previous(i))
+                for i in indices]
+
     def key(self, i: int) -> tuple[str, int]:
         """The sentence's place in its article: overlapping passages share sentences."""
         passage = self.passages[self.owner[i]]

@@ -291,9 +291,7 @@ class Retriever:
         """The reader's scores of the pool's best sentences and every sentence's final score
         and probability (:func:`qa.answer.ranking.score_pool`)."""
         read = reader_set(pool, self.settings.reader_candidates, allowed)
-        titles = self.titles()
-        scores = self.reader.score(question, [(titles.get(pool.passages[pool.owner[i]].doc_id, ""), pool.text(i))
-                                              for i in read])
+        scores = self.reader.score(question, pool.reader_inputs(read, self.titles()))
         return score_pool(pool, read, scores, self.answer_model)
 
     def rank(self, question: str, allowed: set[str] | None = None) -> Ranking:

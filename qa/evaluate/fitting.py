@@ -155,8 +155,7 @@ def read_all(retriever: Retriever, asked: list[Asked], model: AnswerModel, limit
         a.read = {}
         for case, allowed in (("answerable", None), ("unanswerable", ~a.excluded)):
             chosen = reader_set(pool, limit, allowed)
-            scores = retriever.reader.score(a.question, [(titles.get(pool.passages[pool.owner[i]].doc_id, ""),
-                                                          pool.text(i)) for i in chosen])
+            scores = retriever.reader.score(a.question, pool.reader_inputs(chosen, titles))
             a.read[case] = (chosen, scores)
 
 

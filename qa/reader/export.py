@@ -21,14 +21,20 @@ from .inputs import pair_text
 OPSET = 17
 GRAPH = "reader-int8.onnx"
 MANIFEST = "reader.json"
+# (question, headline, sentence, the sentence before it): each answering sentence, then another.
 _PROBES = [
     ("when was the improvement notice closed?", "Notice closed",
-     "The improvement notice was issued in 2016 and this has been closed following Ofsted's latest visit."),
-    ("when was the improvement notice closed?", "Notice closed", "Inspectors praised the care leavers service."),
-    ("How many people signed the petition?", "Library saved", "More than 3,000 people signed a petition to keep it open."),
-    ("How many people signed the petition?", "Library saved", "The library opened in 1904 and was extended in 1970."),
-    ("Who leads the council?", "Budget", "Council leader Jane Smith said the budget was balanced."),
-    ("Who leads the council?", "Budget", "The budget gap is £7.3 million this year."),
+     "The improvement notice was issued in 2016 and this has been closed following Ofsted's latest visit.",
+     "Inspectors visited the service in May."),
+    ("when was the improvement notice closed?", "Notice closed", "Inspectors praised the care leavers service.",
+     "The report was published on Tuesday."),
+    ("How many people signed the petition?", "Library saved", "More than 3,000 people signed a petition to keep it open.",
+     "The library was due to close in March."),
+    ("How many people signed the petition?", "Library saved", "The library opened in 1904 and was extended in 1970.",
+     ""),
+    ("Who leads the council?", "Budget", "Council leader Jane Smith said the budget was balanced.",
+     "The budget was agreed on Monday."),
+    ("Who leads the council?", "Budget", "The budget gap is £7.3 million this year.", "Savings are planned."),
 ]
 
 
@@ -71,7 +77,9 @@ def export(trained: Path, out: Path, max_length: int | None = None) -> Path:
     max_length = max_length or int(training["settings"]["max_length"])
     tokenizer = AutoTokenizer.from_pretrained(str(trained))
     model = AutoModelForSequenceClassification.from_pretrained(str(trained)).eval()
-    batch = tokenizer([q for q, _, _ in _PROBES], [pair_text(t, s) for _, t, s in _PROBES],
+    context = int(training["settings"].get("context_sentences", 0))
+    batch = tokenizer([q for q, _, _, _ in _PROBES], [pair_text(t, s, previous if context else "")
+                                                      for _, t, s, previous in _PROBES],
                       truncation="only_second", max_length=max_length, padding=True, return_tensors="pt")
     with torch.no_grad():
         expected = model(**batch).logits[:, 0].numpy()
@@ -93,7 +101,8 @@ def export(trained: Path, out: Path, max_length: int | None = None) -> Path:
         "graph": GRAPH,
         "sha256": file_sha256(out / GRAPH),
         "max_length": max_length,
-        "input": "question; then sentence [SEP] headline (qa.reader.inputs.pair_text)",
+        "input": ("question; then sentence [SEP] headline" + (" [SEP] sentence before" if context else "")
+                  + " (qa.reader.inputs.pair_text)"),
         "base_model": "all-MiniLM-L6-v2 (sha256 53aa5117...d9db), first layers",
         "training": training,
         "probe_scores": {"torch": [round(float(x), 4) for x in expected], "onnx_int8": [round(float(x), 4) for x in got]},

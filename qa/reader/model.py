@@ -48,6 +48,11 @@ class Reader:
                              "(pip install -e .) or train it again (docs/reader.md)") from exc
 
     @property
+    def reads_context(self) -> bool:
+        """Whether this reader was trained to read the sentence before each candidate too."""
+        return bool(((self.manifest.get("training") or {}).get("settings") or {}).get("context_sentences", 0))
+
+    @property
     def name(self) -> str:
         return f"reader-{self.manifest['sha256'][:12]}"
 
@@ -77,14 +82,17 @@ class Reader:
                     self._session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         return self._session
 
-    def score(self, question: str, candidates: Sequence[tuple[str, str]]) -> np.ndarray:
-        """One logit per ``(headline, sentence)`` candidate, in their order. Candidates are
-        read in batches of similar length (sorted, :data:`BATCH` at a time), so that a short
-        sentence is not padded to the longest one's length."""
+    def score(self, question: str, candidates: Sequence[tuple[str, ...]]) -> np.ndarray:
+        """One logit per ``(headline, sentence)`` or ``(headline, sentence, sentence before)``
+        candidate, in their order (the sentence before is read only by a reader trained
+        with it). Candidates are read in batches of similar length (sorted, :data:`BATCH` at
+        a time), so that a short sentence is not padded to the longest one's length."""
         if not candidates:
             return np.zeros(0, dtype=np.float32)
         session = self._load()
-        encodings = self._tokenizer.encode_batch([(question, pair_text(t, s)) for t, s in candidates])
+        context = self.reads_context
+        encodings = self._tokenizer.encode_batch(
+            [(question, pair_text(c[0], c[1], c[2] if context and len(c) > 2 else "")) for c in candidates])
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         out = np.zeros(len(encodings), dtype=np.float32)
         for at in range(0, len(order), BATCH):

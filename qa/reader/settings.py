@@ -26,6 +26,7 @@ class TrainingSettings:
     lowercase_share: float = 0.1
     paraphrase_share: float = 0.0
     frozen_layers: int = 0  # the embeddings and this many lower layers kept as the base model has them
+    context_sentences: int = 0  # 1: the reader also reads the sentence before the candidate
     max_length: int = 96
     seed: int = 13
 

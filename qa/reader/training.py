@@ -34,14 +34,24 @@ from .settings import TrainingSettings
 from .squad import SquadArticle, read_squad, split_articles
 
 
+# A candidate sentence as the reader reads it: the sentence and the one before it in its
+# article ("" for the first).
+Sentence = tuple[str, str]
+
+
 @dataclass
 class Group:
     question: str
     title: str
-    positive: str
-    hard: list[str]
-    paragraph: list[str]
-    others: list[tuple[str, str]]  # (title, sentence) of other articles
+    positive: Sentence
+    hard: list[Sentence]
+    paragraph: list[Sentence]
+    others: list[tuple[str, Sentence]]  # (title, sentence) of other articles
+
+
+def _in_context(article: SquadArticle) -> list[Sentence]:
+    texts = [article.sentence_text(i) for i in range(len(article.sentences))]
+    return [(text, texts[i - 1] if i else "") for i, text in enumerate(texts)]
 
 
 def build_groups(articles: list[SquadArticle], settings: TrainingSettings, embed) -> list[Group]:
@@ -49,7 +59,8 @@ def build_groups(articles: list[SquadArticle], settings: TrainingSettings, embed
     ``embed`` maps texts to unit vectors (the product's embedding model)."""
     groups: list[Group] = []
     for article in articles:
-        texts = [article.sentence_text(i) for i in range(len(article.sentences))]
+        in_context = _in_context(article)
+        texts = [text for text, _ in in_context]
         if not article.questions:
             continue
         sentence_vectors = embed(texts)
@@ -62,9 +73,9 @@ def build_groups(articles: list[SquadArticle], settings: TrainingSettings, embed
             share = np.array([len(q_stems & s) / max(1, len(q_stems)) for s in stems])
             score = sentence_vectors @ qv + 0.5 * share
             order = [i for i in np.argsort(-score) if i not in banned]
-            hard = [texts[i] for i in order[: settings.hard_pool]]
-            paragraph = [texts[i] for i, p in enumerate(article.paragraph_of) if p == q.paragraph and i not in banned]
-            groups.append(Group(q.question, article.title, texts[q.sentence], hard, paragraph, []))
+            hard = [in_context[i] for i in order[: settings.hard_pool]]
+            paragraph = [in_context[i] for i, p in enumerate(article.paragraph_of) if p == q.paragraph and i not in banned]
+            groups.append(Group(q.question, article.title, in_context[q.sentence], hard, paragraph, []))
     # Other articles' sentences: any article but the group's own.
     by_title = {a.title: a for a in articles}
     titles = sorted(by_title)
@@ -72,7 +83,7 @@ def build_groups(articles: list[SquadArticle], settings: TrainingSettings, embed
     for g in groups:
         for _ in range(8):
             other = by_title[rng.choice([t for t in titles if t != g.title])]
-            g.others.append((other.title, other.sentence_text(rng.randrange(len(other.sentences)))))
+            g.others.append((other.title, _in_context(other)[rng.randrange(len(other.sentences))]))
     return groups
 
 
@@ -106,12 +117,12 @@ def reworded(question: str, sentence: str, rng: random.Random) -> str:
     return text if not ending or text.endswith(ending) else text.rstrip(".,;:") + ending
 
 
-def draw(group: Group, settings: TrainingSettings, rng: random.Random) -> list[tuple[str, str, str]]:
+def draw(group: Group, settings: TrainingSettings, rng: random.Random) -> list[tuple[str, str, Sentence]]:
     """``(question, title, sentence)`` pairs of one group, the answer first."""
     question = group.question
     # Drawn only when asked for: with the share at 0 the draws, and the weights, are the shipped reader's.
     if settings.paraphrase_share and rng.random() < settings.paraphrase_share:
-        question = reworded(question, group.positive, rng)
+        question = reworded(question, group.positive[0], rng)
     question = question.lower() if rng.random() < settings.lowercase_share else question
     hard = group.hard[:]
     rng.shuffle(hard)
@@ -172,7 +183,9 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
         running = []
         for at in range(0, len(order), settings.groups_per_step):
             pairs = [p for i in order[at: at + settings.groups_per_step] for p in draw(groups[i], settings, rng)]
-            batch = tokenizer([q for q, _, _ in pairs], [pair_text(t, s) for _, t, s in pairs],
+            batch = tokenizer([q for q, _, _ in pairs],
+                              [pair_text(t, s, previous if settings.context_sentences else "")
+                               for _, t, (s, previous) in pairs],
                               truncation="only_second", max_length=settings.max_length,
                               padding=True, return_tensors="pt")
             logits = model(**batch).logits.view(-1, size)
@@ -214,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of questions reworded to keep one word of their answer (see reworded)")
     parser.add_argument("--frozen-layers", type=int, default=TrainingSettings.frozen_layers,
                         help="keep the embeddings and this many lower layers as the base model has them")
+    parser.add_argument("--context-sentences", type=int, choices=(0, 1), default=TrainingSettings.context_sentences,
+                        help="1: the reader also reads the sentence before each candidate")
     parser.add_argument("--max-length", type=int, default=TrainingSettings.max_length,
                         help="tokens of question and sentence read together, at most")
     args = parser.parse_args(argv)
@@ -221,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     settings = TrainingSettings(layers=args.layers, epochs=args.epochs, seed=args.seed, max_length=args.max_length,
-                                paraphrase_share=args.paraphrase_share, frozen_layers=args.frozen_layers)
+                                paraphrase_share=args.paraphrase_share, frozen_layers=args.frozen_layers,
+                                context_sentences=args.context_sentences)
     train(args.squad, args.out, settings)
     return 0
 
