@@ -38,7 +38,7 @@ def main(folders: list[str]) -> None:
             pool = retriever.sentence_pool(q["q"])
             right = np.array([fold_text(q["expect"]) in fold_text(pool.text(i)) for i in range(len(pool))])
             largest = reader_set(pool, max(SIZES))
-            scores = retriever.reader.score(q["q"], pool.reader_inputs(largest, titles))
+            scores = retriever.reader.score(q["q"], pool.reader_inputs(largest, titles, retriever.reader.reads_context))
             for n in SIZES:
                 read, read_scores = largest[:n], scores[:n]
                 scored = score_pool(pool, read, read_scores, retriever.answer_model)

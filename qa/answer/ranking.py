@@ -11,6 +11,7 @@ go through these same functions, so the model is fitted on what answering comput
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -32,6 +33,9 @@ class SentencePool:
     local: np.ndarray
     signals: np.ndarray
     first: np.ndarray
+    # The sentence before a passage's first sentence in its article ("" for none), when the
+    # index can tell: overlapping passages hold it, whether or not they are candidates.
+    before: Callable[[Passage], str] | None = None
 
     def __len__(self) -> int:
         return len(self.owner)
@@ -42,18 +46,20 @@ class SentencePool:
         return passage.text[s:e]
 
     def previous(self, i: int) -> str:
-        """The sentence before sentence ``i`` in its passage ("" for a passage's first)."""
-        if not self.local[i]:
-            return ""
+        """The sentence before sentence ``i`` in its article ("" for an article's first, or
+        for a passage's first when the pool was made without :attr:`before`)."""
         passage = self.passages[self.owner[i]]
+        if not self.local[i]:
+            return self.before(passage) if self.before is not None else ""
         s, e = passage.sentences[self.local[i] - 1]
         return passage.text[s:e]
 
-    def reader_inputs(self, indices, titles: dict[str, str]) -> list[tuple[str, str, str]]:
+    def reader_inputs(self, indices, titles: dict[str, str], context: bool = True) -> list[tuple[str, ...]]:
         """What the reader reads of each sentence in ``indices``: ``(headline, sentence,
-        sentence before)``; answering and fitting the answer model both read through this."""
-        return [(titles.get(self.passages[self.owner[i]].doc_id, ""), self.text(i), self.previous(i))
-                for i in indices]
+        sentence before)``, or ``(headline, sentence)`` without ``context``; answering and
+        fitting the answer model both read through this."""
+        heads = [(titles.get(self.passages[self.owner[i]].doc_id, ""), self.text(i)) for i in indices]
+        return [(*head, self.previous(i)) for head, i in zip(heads, indices)] if context else heads
 
     def key(self, i: int) -> tuple[str, int]:
         """The sentence's place in its article: overlapping passages share sentences."""

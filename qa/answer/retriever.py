@@ -25,7 +25,7 @@ from ..reader.model import Reader, default_reader
 from .answer_model import AnswerModel, load_answer_model
 from .asked import read_question
 from .fusion import Fusion, candidates
-from ..records import Hit
+from ..records import Hit, Passage
 from .question import MAX_QUESTION_CHARS, check_question, strip_names  # noqa: F401  (MAX_QUESTION_CHARS: part of this API)
 from .ranking import Ranking, ScoredPool, SentencePool, reader_set, score_pool, sentence_pool, superseded
 from .sentence_choice import ArticleWords, SentenceChooser
@@ -275,7 +275,23 @@ class Retriever:
         nearest = list(dict.fromkeys(doc_ids[i] for i in np.argsort(-fused, kind="stable")))[:self.settings.name_articles]
         asked = read_question(question, lambda word: articles.written_as(word, nearest))
         share = articles.name_share(asked, doc_ids)
-        return sentence_pool(asked, passages, every, every_unnamed, fused, share, chooser, self.answer_model)
+        pool = sentence_pool(asked, passages, every, every_unnamed, fused, share, chooser, self.answer_model)
+        pool.before = lambda passage: self._sentence_before(data, passage)
+        return pool
+
+    def _sentence_before(self, data: store.IndexData, passage: Passage) -> str:
+        """The sentence before ``passage``'s first in its article: the one that ends last
+        before it among the article's passages ("" when it is the article's first)."""
+        best, text = -1, ""
+        for pid in self._passage_ids(data)[1].get(passage.doc_id, ()):
+            other = data.passage(int(pid))
+            if other.start >= passage.start:
+                continue
+            for s, e in other.sentences:
+                end = other.start + e
+                if end <= passage.start and end > best:
+                    best, text = end, other.text[s:e]
+        return text
 
     def _passage_ids(self, data: store.IndexData) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The vector-store id of each BM25 row, and each article's passage ids."""
@@ -291,7 +307,7 @@ class Retriever:
         """The reader's scores of the pool's best sentences and every sentence's final score
         and probability (:func:`qa.answer.ranking.score_pool`)."""
         read = reader_set(pool, self.settings.reader_candidates, allowed)
-        scores = self.reader.score(question, pool.reader_inputs(read, self.titles()))
+        scores = self.reader.score(question, pool.reader_inputs(read, self.titles(), self.reader.reads_context))
         return score_pool(pool, read, scores, self.answer_model)
 
     def rank(self, question: str, allowed: set[str] | None = None) -> Ranking:

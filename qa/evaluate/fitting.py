@@ -155,7 +155,7 @@ def read_all(retriever: Retriever, asked: list[Asked], model: AnswerModel, limit
         a.read = {}
         for case, allowed in (("answerable", None), ("unanswerable", ~a.excluded)):
             chosen = reader_set(pool, limit, allowed)
-            scores = retriever.reader.score(a.question, pool.reader_inputs(chosen, titles))
+            scores = retriever.reader.score(a.question, pool.reader_inputs(chosen, titles, retriever.reader.reads_context))
             a.read[case] = (chosen, scores)
 
 
