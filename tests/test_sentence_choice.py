@@ -51,6 +51,20 @@ def test_names_are_matched_in_the_article_not_the_sentence():
     assert share.tolist() == [0.25, 0.0] and "heckmondwik" not in asked.words  # "school" of four words
 
 
+def test_an_articles_words_from_the_sentences_stems_are_those_of_its_whole_text():
+    passages = [_passage(1, "Inspectors visited Heckmondwike Primary School in May.", "Pupils’ attendance fell.", at=0),
+                _passage(2, "Pupils’ attendance fell.", "The head-teacher's letter said so on 3 June.", at=80),
+                _passage(3, "Councillor Jo Bloggs responded.", doc="e", at=0)]
+    documents = {"d": IndexedDocument(Source(title="Heckmondwike school told to improve", published="2024-05-01")),
+                 "e": IndexedDocument(Source(title="A reply"))}
+    whole, from_sentences = ArticleWords(documents, passages), ArticleWords(documents, passages, SentenceChooser())
+    for doc_id in documents:
+        assert from_sentences.stems(doc_id) == whole.stems(doc_id)
+    assert {"heckmondwik", "2024", "attend", "letter"} <= from_sentences.stems("d")
+    asked = read_question("Did Heckmondwike pupils in Bloggs' ward attend?")
+    assert from_sentences.name_share(asked, ["d", "e"]).tolist() == whole.name_share(asked, ["d", "e"]).tolist() == [0.5, 0.5]
+
+
 def test_the_articles_tell_which_words_are_names():
     passage = _passage(1, "The council said it would say more about Heckmondwike Primary next week.",
                        "Inspectors praised Heckmondwike staff.", doc="d")

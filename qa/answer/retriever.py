@@ -159,7 +159,8 @@ class Retriever:
         """The per-index caches of sentence choice: each passage's sentence features, each article's words."""
         chooser = self._chooser
         if chooser is None or chooser[0] is not data:
-            chooser = self._chooser = (data, SentenceChooser(), ArticleWords(data.documents, data.passages))
+            sentences = SentenceChooser()
+            chooser = self._chooser = (data, sentences, ArticleWords(data.documents, data.passages, sentences))
         return chooser[1], chooser[2]
 
     # -- searching -------------------------------------------------------------------

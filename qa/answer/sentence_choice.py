@@ -43,9 +43,11 @@ class ArticleWords:
     and their content stems, worked out on first need. A question's names are looked for
     in the whole article: news names its subject in the headline or the first lines only."""
 
-    def __init__(self, documents: dict[str, IndexedDocument], passages: list[Passage]):
+    def __init__(self, documents: dict[str, IndexedDocument], passages: list[Passage],
+                 chooser: "SentenceChooser | None" = None):
         self._documents = documents
         self._passages = passages
+        self._chooser = chooser  # its per-passage word stems give an article's, with no new stemming
         self._by_doc: dict[str, list[Passage]] | None = None
         self._texts: dict[str, str] = {}
         self._cased: dict[str, str] = {}
@@ -54,20 +56,28 @@ class ArticleWords:
         self._stems: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
 
+    def _passages_of(self, doc_id: str) -> list[Passage]:
+        if self._by_doc is None:
+            with self._lock:
+                if self._by_doc is None:
+                    by_doc: dict[str, list[Passage]] = {}
+                    for p in self._passages:
+                        by_doc.setdefault(p.doc_id, []).append(p)
+                    self._by_doc = by_doc
+        return self._by_doc.get(doc_id, [])
+
+    def _heading(self, doc_id: str) -> str:
+        """The headline and the publication year: "the 2018 report" is the article of 2018."""
+        document = self._documents[doc_id]
+        return f"{document.title} {document.published[:4]}"
+
     def text(self, doc_id: str) -> str:
         found = self._texts.get(doc_id)
         if found is not None:
             return found
+        passages = self._passages_of(doc_id)
         with self._lock:
-            if self._by_doc is None:
-                by_doc: dict[str, list[Passage]] = {}
-                for p in self._passages:
-                    by_doc.setdefault(p.doc_id, []).append(p)
-                self._by_doc = by_doc
-            document = self._documents[doc_id]
-            # The publication year counts as a mention: "the 2018 report" is the article of 2018.
-            text = " ".join([document.title, document.published[:4],
-                             *(p.text for p in self._by_doc.get(doc_id, []))])
+            text = " ".join([self._heading(doc_id), *(p.text for p in passages)])
             self._cased[doc_id] = text.replace("’", "'")
             found = self._texts[doc_id] = text.lower().replace("’", "'")
             return found
@@ -108,9 +118,14 @@ class ArticleWords:
         return found
 
     def stems(self, doc_id: str) -> frozenset[str]:
+        """The content stems of the article: its headline, year and passages."""
         found = self._stems.get(doc_id)
         if found is None:
-            found = self._stems[doc_id] = content_stems(self.text(doc_id))
+            if self._chooser is None:
+                found = content_stems(self.text(doc_id))
+            else:  # the same stems, from the sentences' stems the chooser keeps (one word never spans two sentences)
+                found = content_stems(self._heading(doc_id)) | self._chooser.passage_stems(self._passages_of(doc_id))
+            self._stems[doc_id] = found
         return found
 
     def missing_names(self, asked: Asked, doc_id: str) -> list[str]:
@@ -156,6 +171,7 @@ class SentenceChooser:
     def __init__(self, max_passages: int = MAX_CACHED_PASSAGES):
         self.max_passages = max_passages
         self._vocabulary: dict[str, int] = {}
+        self._words: list[str] = []  # the vocabulary by id, extended on need
         self._features: dict[int, _PassageFeatures] = {}
         self._lock = threading.Lock()  # a web server's threads share one chooser and its vocabulary
 
@@ -171,6 +187,14 @@ class SentenceChooser:
             self._passage_features(passage)
         return len(self._features)
 
+    def passage_stems(self, passages: list[Passage]) -> frozenset[str]:
+        """The content stems of the sentences of ``passages``, together."""
+        features = [self._passage_features(p) for p in passages]
+        if not features:
+            return frozenset()
+        words = self._words
+        return frozenset(words[i] for i in np.unique(np.concatenate([f.stems for f in features])).tolist())
+
     def _passage_features(self, passage: Passage) -> _PassageFeatures:
         features = self._features.get(passage.id)
         if features is not None:
@@ -178,11 +202,15 @@ class SentenceChooser:
         with self._lock:
             if len(self._features) >= self.max_passages:
                 self._features.clear()
-            text, vocabulary = passage.text, self._vocabulary
+            text, vocabulary, words = passage.text, self._vocabulary, self._words
             stems, lengths = [], []
             for s, e in passage.sentences:
                 found = content_stems(text[s:e])
-                stems.extend(vocabulary.setdefault(w, len(vocabulary)) for w in found)
+                for w in found:
+                    if w not in vocabulary:
+                        vocabulary[w] = len(words)
+                        words.append(w)
+                    stems.append(vocabulary[w])
                 lengths.append(len(found))
             features = _PassageFeatures(np.array(stems, dtype=np.int64), np.array(lengths, dtype=np.int64))
             self._features[passage.id] = features
