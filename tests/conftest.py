@@ -261,7 +261,7 @@ def wait_for_reply(page, index: int):
     """The chat's ``index``-th reply (0 first), once it is finished."""
     page.wait_for_function(
         "([i]) => { const b = document.querySelectorAll('#answers [data-testid=\"bot\"]')[i];"
-        " return b && /Sources|do not answer|Cannot answer/.test(b.innerText); }",
+        " return b && /Sources|do not answer|No sure answer|Cannot answer/.test(b.innerText); }",
         arg=[index], timeout=60_000,
     )
     return page.locator("#answers [data-testid='bot']").nth(index)

@@ -2,7 +2,7 @@
 import pytest
 
 import qa
-from qa.answer.compose import NOT_FOUND, Answer, compose_answer
+from qa.answer.compose import NOT_FOUND, NOT_SURE, Answer, compose_answer
 from qa.answer.question import follow_up_query, is_follow_up, user_questions
 from qa.errors import QuestionError
 from qa.records import DateMention
@@ -101,7 +101,7 @@ def test_history_in_gradio_message_format_uses_the_users_text_only():
     assert follow_up_query("and who chairs it?", history) == "and who chairs it? often must board meet"
 
 
-def test_compose_answer_quotes_the_sentence_or_says_the_documents_do_not_answer(tiny_corpus, tmp_path, hash_embedder):
+def test_compose_answer_quotes_the_sentence_or_says_there_is_no_sure_answer_or_none(tiny_corpus, tmp_path, hash_embedder):
     qa.build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
     retriever = qa.Retriever(index_dir=tmp_path / "index", embedder=hash_embedder)
     hits = retriever.retrieve("how much did the harbour bridge repairs cost?", k=2)
@@ -110,10 +110,14 @@ def test_compose_answer_quotes_the_sentence_or_says_the_documents_do_not_answer(
     assert found.found and found.query == "q" and found.citations == hits and found.confidence == 0.9
     assert found.text == f"\u201c{hits[0].highlight_text}\u201d [1]"
 
-    missing = compose_answer("how much?", hits, confidence=0.4, threshold=0.5, k=1)
-    assert not missing.found and missing.text == NOT_FOUND and missing.query == "how much?"
-    assert missing.citations == hits[:1] and "probability 0.40" in missing.reason
-    assert compose_answer("anything?", [], confidence=1.0, threshold=0.5).found is False
+    unsure = compose_answer("how much?", hits, confidence=0.4, threshold=0.5, k=1)
+    assert not unsure.found and unsure.text == NOT_SURE and unsure.query == "how much?"
+    assert unsure.citations == hits[:1] and "probability 0.40" in unsure.reason
+    # Names the articles never mention, or nothing found: the documents do not answer.
+    elsewhere = retriever.answer("How much did Riverton pay for the harbour bridge repairs?", k=2)
+    assert not elsewhere.found and elsewhere.text == NOT_FOUND and "Riverton" in elsewhere.reason
+    nothing = compose_answer("anything?", [], confidence=1.0, threshold=0.5)
+    assert nothing.found is False and nothing.text == NOT_FOUND
 
 
 def test_retriever_answer_searches_the_folded_query(tiny_corpus, tmp_path, hash_embedder):

@@ -44,4 +44,5 @@ def test_a_question_gets_the_same_quoted_sentence_everywhere(seed, capsys):
     assert main(["ask", question, "--index", str(index), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["citations"][0]["highlight_text"] == top
     chat = ChatService(corpus_dir=corpus, index_dir=index).reply(question)
-    assert top.split()[0] in chat and answer.found == ("do not answer" not in chat)
+    withheld = "do not answer" in chat or "No sure answer" in chat
+    assert top.split()[0] in chat and answer.found != withheld

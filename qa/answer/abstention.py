@@ -10,7 +10,12 @@ evidence for it. Two checks, in order:
 2. **confidence**: the probability that the first sentence shown answers
    (:meth:`qa.answer.answer_model.AnswerModel.answer_probability`: its final score and how
    far it leads the sentences shown after it, calibrated on public training data) reaches
-   the fitted threshold, chosen so that answers on that data are right at least 95% of the time.
+   the fitted threshold, chosen so that answers on that data are right at least
+   :data:`qa.evaluate.fitting.TARGET_PRECISION` of the time.
+
+The first check failing means the documents do not answer; the second, only that no
+sentence answers surely enough (the closest passages are still worth reading), and the
+reply says which (:func:`abstention`).
 
 >>> from qa.records import Hit
 >>> from qa.records import Source
@@ -43,16 +48,28 @@ def missing_names(question: str, hits: Sequence) -> list[str]:
     return [name for name in question_names(question) if not _mentions(texts, name.replace("’", "'"))]
 
 
-def abstain_reason(question: str, hits: Sequence, confidence: float, threshold: float) -> str | None:
-    """Why the best of ``hits`` does not answer ``question``; None when it does.
-    ``confidence`` is the probability that it answers, ``threshold`` the one needed."""
+# What an abstention says: the documents do not answer, or no sentence answers surely enough.
+NOT_ANSWERED, UNSURE = "not answered", "unsure"
+
+
+def abstention(question: str, hits: Sequence, confidence: float, threshold: float) -> tuple[str, str] | None:
+    """``(kind, reason)`` when the best of ``hits`` does not answer ``question``, None when
+    it does: :data:`NOT_ANSWERED` when nothing is found or the article does not mention the
+    question's names, :data:`UNSURE` when ``confidence`` (the probability that it answers)
+    is under ``threshold``."""
     if not hits:
-        return "nothing found"
+        return NOT_ANSWERED, "nothing found"
     missing = missing_names(question, hits)
     if missing:
         where = "article quoted" if getattr(hits[0], "missing_names", None) is not None else "passages found"
-        return f"the {where} does not mention {', '.join(missing)}" if where == "article quoted" else \
-            f"the passages found do not mention {', '.join(missing)}"
+        return NOT_ANSWERED, (f"the {where} does not mention {', '.join(missing)}" if where == "article quoted"
+                              else f"the passages found do not mention {', '.join(missing)}")
     if confidence < threshold:
-        return f"the best sentence answers with probability {confidence:.2f}, under the {threshold:.2f} needed"
+        return UNSURE, f"the best sentence answers with probability {confidence:.2f}, under the {threshold:.2f} needed"
     return None
+
+
+def abstain_reason(question: str, hits: Sequence, confidence: float, threshold: float) -> str | None:
+    """Why the best of ``hits`` does not answer ``question`` (:func:`abstention`); None when it does."""
+    found = abstention(question, hits, confidence, threshold)
+    return found[1] if found else None

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from ..ingest.dates import format_date, parse_period, unresolved_dates
 from ..records import DateMention
-from .abstention import abstain_reason
+from .abstention import UNSURE, abstention
 from .answer_model import RIVALS
 from .answer_type import asked_type, is_when_question
 
@@ -20,18 +20,23 @@ from ..records import Answer, Hit  # noqa: F401  (Answer: what this module makes
 from .question import check_question, follow_up_query, is_follow_up, question_names, user_questions
 
 NOT_FOUND = "The documents do not answer this question."
+# Said when the closest sentences are there but none answers surely enough: they are worth reading.
+NOT_SURE = "No sure answer in the documents; the closest passages are below."
 
 
 def compose_answer(question: str, hits: list[Hit], confidence: float, threshold: float, query: str = "",
                    k: int | None = None) -> Answer:
     """An :class:`Answer` from ranked ``hits``: found only when the best answers what was
     searched (``query``, else ``question``) with ``confidence`` at least ``threshold``
-    (:func:`qa.answer.abstention.abstain_reason`); ``k`` hits are kept as citations."""
+    (:func:`qa.answer.abstention.abstention`); ``k`` hits are kept as citations. Otherwise
+    it says the documents do not answer (:data:`NOT_FOUND`), or, when only the confidence
+    falls short, that there is no sure answer (:data:`NOT_SURE`)."""
     shown = hits[:k] if k else hits
-    reason = abstain_reason(query or question, hits, confidence, threshold)
-    if reason is not None:
-        return Answer(question=question, found=False, text=NOT_FOUND, citations=shown, query=query or question,
-                      confidence=confidence, reason=reason)
+    withheld = abstention(query or question, hits, confidence, threshold)
+    if withheld is not None:
+        kind, reason = withheld
+        return Answer(question=question, found=False, text=NOT_SURE if kind == UNSURE else NOT_FOUND,
+                      citations=shown, query=query or question, confidence=confidence, reason=reason)
     top = hits[0]
     text = f"\u201c{top.highlight_text}\u201d [1]"
     if is_when_question(question):

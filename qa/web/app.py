@@ -36,7 +36,7 @@ EXAMPLES = [
 TITLE = "Ask the news articles"
 INTRO = (
     "Every answer is a sentence quoted from the articles, with its source. "
-    "When the articles do not answer a question, the reply says so. "
+    "When the articles do not answer a question, or no sentence answers it surely, the reply says so. "
     "Follow-up questions (\u201cand when was it closed?\u201d) are read with the one before."
 )
 CSS = """
