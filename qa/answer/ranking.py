@@ -91,6 +91,21 @@ def sentence_pool(asked: Asked, passages: list[Passage], cosines: np.ndarray, un
     return SentencePool(asked, passages, owner, local, signals, model.first_scores(signals))
 
 
+def sentence_before(passage: Passage, neighbours) -> str:
+    """The sentence before ``passage``'s first in its article: of ``neighbours`` (the
+    article's passages), the sentence that ends last before it ("" when none does: the
+    article's first)."""
+    best, text = -1, ""
+    for other in neighbours:
+        if other.start >= passage.start:
+            continue
+        for s, e in other.sentences:
+            end = other.start + e
+            if best < end <= passage.start:
+                best, text = end, other.text[s:e]
+    return text
+
+
 def reader_set(pool: SentencePool, limit: int, allowed: np.ndarray | None = None) -> np.ndarray:
     """Indices of the ``limit`` distinct sentences (by their place in the article) with the
     best first-stage scores, best first; ``allowed`` (a mask over the pool) leaves others out."""

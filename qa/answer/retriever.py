@@ -25,9 +25,10 @@ from ..reader.model import Reader, default_reader
 from .answer_model import AnswerModel, load_answer_model
 from .asked import read_question
 from .fusion import Fusion, candidates
-from ..records import Hit, Passage
+from ..records import Hit
 from .question import MAX_QUESTION_CHARS, check_question, strip_names  # noqa: F401  (MAX_QUESTION_CHARS: part of this API)
-from .ranking import Ranking, ScoredPool, SentencePool, reader_set, score_pool, sentence_pool, superseded
+from .ranking import (Ranking, ScoredPool, SentencePool, reader_set, score_pool, sentence_before, sentence_pool,
+                      superseded)
 from .sentence_choice import ArticleWords, SentenceChooser
 
 
@@ -277,22 +278,9 @@ class Retriever:
         asked = read_question(question, lambda word: articles.written_as(word, nearest))
         share = articles.name_share(asked, doc_ids)
         pool = sentence_pool(asked, passages, every, every_unnamed, fused, share, chooser, self.answer_model)
-        pool.before = lambda passage: self._sentence_before(data, passage)
+        pool.before = lambda passage: sentence_before(  # what a reader trained with context reads too
+            passage, (data.passage(int(i)) for i in ids_of.get(passage.doc_id, ())))
         return pool
-
-    def _sentence_before(self, data: store.IndexData, passage: Passage) -> str:
-        """The sentence before ``passage``'s first in its article: the one that ends last
-        before it among the article's passages ("" when it is the article's first)."""
-        best, text = -1, ""
-        for pid in self._passage_ids(data)[1].get(passage.doc_id, ()):
-            other = data.passage(int(pid))
-            if other.start >= passage.start:
-                continue
-            for s, e in other.sentences:
-                end = other.start + e
-                if end <= passage.start and end > best:
-                    best, text = end, other.text[s:e]
-        return text
 
     def _passage_ids(self, data: store.IndexData) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The vector-store id of each BM25 row, and each article's passage ids."""
