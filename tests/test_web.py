@@ -382,7 +382,7 @@ def test_an_uploaded_article_is_indexed_listed_and_answers(page, server, tmp_pat
     table = page.locator("#documents-table")
     table.get_by_text("Wandsworth Guardian").first.wait_for(timeout=30_000)
     page.locator("#upload input[type=file]").set_input_files(str(upload))
-    page.locator("#upload").get_by_text("Kingsport Bridge.txt").wait_for(timeout=30_000)
+    page.locator("#upload").get_by_text("Kingsport Bridge.txt").wait_for(timeout=60_000)  # gradio uploads it first
     page.get_by_role("button", name="Add to the index").click()
     status = page.locator("#upload-status")
     status.get_by_text("Index updated").wait_for(timeout=60_000)
