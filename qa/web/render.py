@@ -13,7 +13,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from ..answer.compose import stated_date_note
+from ..answer.compose import NOT_SURE, stated_date_note
 from ..ingest import dates
 
 
@@ -152,7 +152,8 @@ def short_answer_markdown(answer) -> str:
 
 def render_answer(answer) -> str:
     """The chat reply for an :class:`~qa.answer.compose.Answer`: the short answer (quoted sentence
-    and marker [1]) first, then the numbered sources; or an honest "not answered"."""
+    and marker [1]) first, then the numbered sources; or an honest "not answered" or "no sure
+    answer", the closest passages folded away (for the latter, with how sure the first is)."""
     parts = []
     if answer.found:
         parts.append(f'<div class="qa-short">{short_answer_markdown(answer)}</div>')
@@ -168,8 +169,10 @@ def render_answer(answer) -> str:
         if answer.found:
             parts.append("**Sources**\n\n" + sources)
         else:
-            parts.append("<details><summary>The closest passages (none answers clearly enough to quote)</summary>\n\n"
-                         f"{sources}\n\n</details>")
+            # Folded away either way; when only the probability fell short, the fold says how sure the first is.
+            why = (f"the first answers with probability {answer.confidence:.2f}, too low to quote"
+                   if answer.text == NOT_SURE else "none answers clearly enough to quote")
+            parts.append(f"<details><summary>The closest passages ({why})</summary>\n\n{sources}\n\n</details>")
     return "\n\n".join(parts)
 
 
