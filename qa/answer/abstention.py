@@ -61,9 +61,10 @@ def abstention(question: str, hits: Sequence, confidence: float, threshold: floa
         return NOT_ANSWERED, "nothing found"
     missing = missing_names(question, hits)
     if missing:
-        where = "article quoted" if getattr(hits[0], "missing_names", None) is not None else "passages found"
-        return NOT_ANSWERED, (f"the {where} does not mention {', '.join(missing)}" if where == "article quoted"
-                              else f"the passages found do not mention {', '.join(missing)}")
+        names = ", ".join(missing)
+        if getattr(hits[0], "missing_names", None) is not None:
+            return NOT_ANSWERED, f"the article quoted does not mention {names}"
+        return NOT_ANSWERED, f"the passages found do not mention {names}"
     if confidence < threshold:
         return UNSURE, f"the best sentence answers with probability {confidence:.2f}, under the {threshold:.2f} needed"
     return None

@@ -58,8 +58,9 @@ def build_groups(articles: list[SquadArticle], settings: TrainingSettings, embed
     """One group per question: the answering sentence and pools of negatives to draw from.
     ``embed`` maps texts to unit vectors (the product's embedding model)."""
     groups: list[Group] = []
+    in_context_of = {article.title: _in_context(article) for article in articles}
     for article in articles:
-        in_context = _in_context(article)
+        in_context = in_context_of[article.title]
         texts = [text for text, _ in in_context]
         if not article.questions:
             continue
@@ -77,13 +78,13 @@ def build_groups(articles: list[SquadArticle], settings: TrainingSettings, embed
             paragraph = [in_context[i] for i, p in enumerate(article.paragraph_of) if p == q.paragraph and i not in banned]
             groups.append(Group(q.question, article.title, in_context[q.sentence], hard, paragraph, []))
     # Other articles' sentences: any article but the group's own.
-    by_title = {a.title: a for a in articles}
-    titles = sorted(by_title)
+    titles = sorted(in_context_of)
     rng = random.Random(settings.seed)
     for g in groups:
         for _ in range(8):
-            other = by_title[rng.choice([t for t in titles if t != g.title])]
-            g.others.append((other.title, _in_context(other)[rng.randrange(len(other.sentences))]))
+            title = rng.choice([t for t in titles if t != g.title])
+            sentences = in_context_of[title]
+            g.others.append((title, sentences[rng.randrange(len(sentences))]))
     return groups
 
 
