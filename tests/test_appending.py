@@ -3,11 +3,16 @@ table; a copy of an indexed article, or any other change, takes the path that co
 everything. Either way the index reads back as a fresh build of the same corpus would."""
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 
 from qa.ingest import readers
-from qa.store import index_files
+from qa.store import corpus_stamp, faiss_store, index_files
+from qa.store.added_vectors import read_added
 from qa.store.build import build_index
+from qa.store.transaction import corpus_update
 from conftest import record_calls
 from test_segments import TOWNS, article, same_as_fresh, write
 
@@ -129,4 +134,94 @@ def test_two_files_of_one_article_id_are_indexed_once_and_the_other_is_skipped_w
     assert not again.changed and [path for path, _ in again.skipped] == ["rye.txt"]
     (corpus / "rye.md").unlink()  # the other file takes the id
     assert build_index(corpus, index, embedder=hash_embedder).updated == ["rye"]
+    same_as_fresh(corpus, index, tmp_path, hash_embedder)
+
+
+def test_an_addition_writes_neither_the_vector_store_nor_the_list_of_articles_again(tmp_path, hash_embedder,
+                                                                                     store_uri):
+    corpus, index = built(tmp_path, hash_embedder, 6, store=store_uri)
+    first = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    before = {key: (entry["name"], (index / entry["name"]).stat().st_ino) for key, entry in first["files"].items()}
+    (corpus / "rye.md").write_text(article("Rye", 16), encoding="utf-8")
+    report = build_index(corpus, index, embedder=hash_embedder)
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    generation = manifest["generation"]
+    # The manifest maps each article to the file that holds it: the new one to its own.
+    assert report.added == ["rye"] and manifest["documents"] == {**first["documents"], "rye": generation}
+    lines = (index / manifest["files"][f"documents.{generation}"]["name"]).read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)[0] for line in lines] == ["rye"]
+    # Every file of the index before is still there, the same file, not written again; with
+    # FAISS the store's file too, the new vectors beside it.
+    faiss = manifest["store"]["kind"] == "faiss"
+    kept = {key: value for key, value in before.items() if faiss or key != "vectors"}
+    assert {key: (manifest["files"][key]["name"], (index / manifest["files"][key]["name"]).stat().st_ino)
+            for key in kept} == kept
+    if faiss:
+        ids, vectors = read_added(index / manifest["files"][f"added_vectors.{generation}"]["name"], 64)
+        assert len(ids) == report.passages_embedded and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+        assert manifest["store"]["ntotal"] == manifest["counts"]["passages"] == first["store"]["ntotal"] + len(ids)
+    same_as_fresh(corpus, index, tmp_path, hash_embedder)
+    # The next save that writes the whole store takes the added vectors in and lets their file go.
+    (corpus / "ashby.md").unlink()
+    assert build_index(corpus, index, embedder=hash_embedder).removed == ["ashby"]
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    assert not [key for key in manifest["files"] if key.startswith("added_vectors.")]
+    assert not list(index.glob("vectors-*.added.npy"))
+    assert set(manifest["documents"].values()) == {manifest["generation"]}
+    same_as_fresh(corpus, index, tmp_path, hash_embedder)
+
+
+def test_an_addition_that_changes_the_faiss_index_kind_takes_the_full_path(tmp_path, hash_embedder, monkeypatch):
+    corpus, index = built(tmp_path, hash_embedder, 6, store="faiss")
+    passages = index_files.read_manifest(index)["counts"]["passages"]
+    monkeypatch.setattr(faiss_store, "ANN_THRESHOLD", passages + 1)  # the next article makes it approximate
+    whole = loads(monkeypatch)
+    (corpus / "rye.md").write_text(article("Rye", 16), encoding="utf-8")
+    assert build_index(corpus, index, embedder=hash_embedder).added == ["rye"]
+    assert whole  # the store had to be made anew, from all its vectors
+    manifest = index_files.read_manifest(index)
+    assert manifest["store"]["index"] == "ivf" and not [k for k in manifest["files"] if k.startswith("added_vectors.")]
+
+
+def test_whether_a_faiss_index_keeps_its_kind():
+    flat = {"kind": "faiss", "index": "flat", "ntotal": 10}
+    assert faiss_store.keeps_structure(flat, 99, threshold=100)
+    assert not faiss_store.keeps_structure(flat, 100, threshold=100)
+    ivf = {"kind": "faiss", "index": "ivf", "nlist": faiss_store.ivf_lists(400)}
+    assert faiss_store.keeps_structure(ivf, 500, threshold=100)
+    assert not faiss_store.keeps_structure(ivf, 400 * 17 ** 2, threshold=100)  # lists outgrown: trained again
+    assert not faiss_store.keeps_structure(ivf, 50, threshold=100)  # back to exact
+    assert not faiss_store.keeps_structure({}, 5)  # an index written before the manifest described its store
+
+
+def test_an_update_that_puts_new_files_reads_them_alone_and_lists_no_folder(tmp_path, hash_embedder, opened,
+                                                                           monkeypatch, store_uri):
+    """`qa add` and the web's uploads tell the build which files they put in: it neither lists
+    the corpus nor compares its listing, so its cost does not grow with the corpus."""
+    corpus, index = built(tmp_path, hash_embedder, 6, store=store_uri)
+    (corpus / "thame.md").write_text(article("Thame", 18), encoding="utf-8")  # put in by hand meanwhile
+    listed = record_calls(monkeypatch, corpus_stamp, "take", lambda corpus_dir, *_: corpus_dir)
+    whole = loads(monkeypatch)
+    opened.clear()
+    with corpus_update(corpus, index) as update:
+        update.put("rye.md", article("Rye", 16).encode("utf-8"))
+        report = update.build(embedder=hash_embedder)
+    assert report.added == ["rye"] and not report.full_rebuild
+    assert listed == [] and whole == [] and opened == ["rye.md"]
+    assert (index / corpus_stamp.ADDED_STAMP).is_file()
+    # The article put in by hand is found by the next build, which lists the folder.
+    again = build_index(corpus, index, embedder=hash_embedder)
+    assert again.added == ["thame"] and listed == [corpus] and whole == []
+    assert not (index / corpus_stamp.ADDED_STAMP).exists()  # the new listing takes its lines in
+    assert not build_index(corpus, index, embedder=hash_embedder).changed
+    same_as_fresh(corpus, index, tmp_path, hash_embedder)
+
+
+def test_a_told_addition_that_needs_more_compares_the_whole_folder(tmp_path, hash_embedder, monkeypatch):
+    corpus, index = built(tmp_path, hash_embedder, 4)
+    listed = record_calls(monkeypatch, corpus_stamp, "take", lambda corpus_dir, *_: corpus_dir)
+    with corpus_update(corpus, index) as update:  # a syndicated copy of an indexed article
+        update.put("zz-copy.md", copy_of((corpus / "brill.md").read_text(encoding="utf-8")).encode("utf-8"))
+        report = update.build(embedder=hash_embedder)
+    assert listed == [corpus] and report.copies == [("zz-copy.md", "brill.md")] and report.relisted == ["brill"]
     same_as_fresh(corpus, index, tmp_path, hash_embedder)

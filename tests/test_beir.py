@@ -13,6 +13,7 @@ from qa.answer.retriever import Retriever
 from qa.cli import main
 from qa.evaluate.beir import article_file_name, documents_in_order, evaluate_beir, load_beir
 from qa.embedding.embedder import HashingEmbedder
+from qa.store import index_files
 
 DOCS = [
     ("d1", "Harbour bridge", "The harbour bridge reopened after cable repairs."),
@@ -60,7 +61,7 @@ def test_documents_become_articles_of_an_index_the_retriever_reads(tmp_path):
     index = _index_dir(cache)
     manifest = json.loads((index / "manifest.json").read_text())
     assert sorted(manifest["documents"]) == ["d1", "d2", "d3", "d4"]
-    assert manifest["documents"]["d1"]["title"] == "Harbour bridge"
+    assert index_files.read_manifest(index)["documents"]["d1"].title == "Harbour bridge"
     hits = Retriever(index_dir=index, embedder=HashingEmbedder(64)).retrieve("bridge cable repairs", k=1)
     assert hits[0].doc_id == "d1" and hits[0].title == "Harbour bridge"
     assert hits[0].text == "Harbour bridge. The harbour bridge reopened after cable repairs."

@@ -164,3 +164,26 @@ def test_a_new_process_trusts_the_last_builds_stamp(tiny_corpus, tmp_path, hash_
     (tiny_corpus / "ferry.md").write_text("---\ntitle: Ferry\n---\n\nThe ferry sank at dawn off Skye.\n")
     handle = IndexHandle(tmp_path / "index", tiny_corpus).up_to_date()
     assert len(comparisons) == 1 and "ferry" in handle.data.documents
+
+
+def test_lines_of_told_additions_follow_the_listing_they_were_added_to(tmp_path, settled):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir(), index.mkdir()
+    (corpus / "a.md").write_text("The ferry sank.", encoding="utf-8")
+    listing = stamp_module.take(corpus)
+    stamp_module.record_build(index, 3, corpus, listing, {"skipped": [], "warnings": [], "copies": []})
+    (corpus / "b.md").write_text("The ferry was raised.", encoding="utf-8")
+    stamp_module.record_added(index, 3, 4, corpus, ["b.md"], {"skipped": [], "warnings": [], "copies": []})
+    (corpus / "c.txt").write_text("not read", encoding="utf-8")
+    stamp_module.record_added(index, 4, 5, corpus, ["c.txt"], {"skipped": [["c.txt", "not an article"]],
+                                                               "warnings": [], "copies": []})
+    # Generation 5 is the listing of generation 3 with both lines: the folder as it is now.
+    changes = stamp_module.changes_since_build(index, corpus, 5, stamp_module.take(corpus))
+    assert changes.unchanged and changes.found["skipped"] == [["c.txt", "not an article"]]
+    assert stamp_module.changes_since_build(index, corpus, 4, stamp_module.take(corpus)) is None  # not as at 4
+    # A new listing drops the lines; one of an older listing is passed over.
+    stamp_module.record_build(index, 6, corpus, stamp_module.take(corpus), {"skipped": [], "warnings": [], "copies": []})
+    assert not (index / stamp_module.ADDED_STAMP).exists()
+    stamp_module.record_added(index, 5, 7, corpus, ["c.txt"], {"skipped": [], "warnings": [], "copies": []})
+    assert stamp_module.changes_since_build(index, corpus, 7, stamp_module.take(corpus)) is None
+    assert stamp_module.changes_since_build(index, corpus, 6, stamp_module.take(corpus)).unchanged

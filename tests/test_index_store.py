@@ -36,7 +36,9 @@ def test_manifest_records_every_field(built, tiny_corpus):
         entry = m["files"][key]
         assert (built / entry["name"]).stat().st_size == entry["bytes"]
         assert len(entry["sha256"]) == 64
-    harbour = m["documents"]["harbour"]
+    assert m["documents"] == {"harbour": 1, "library": 1}  # each article's entry is in generation 1's file
+    lines = (built / m["files"]["documents.1"]["name"]).read_text().splitlines()
+    harbour = dict(json.loads(line) for line in lines)["harbour"]
     raw = (tiny_corpus / "harbour.md").read_bytes()
     import hashlib
 
@@ -52,8 +54,9 @@ def test_save_load_round_trip(built):
     store.save_index(data, out)
     again = store.load_index(out)
     assert again.passages == data.passages and again.documents == data.documents
-    # The manifest's entries are written back as they were read.
-    entries = [json.loads((folder / "manifest.json").read_text())["documents"] for folder in (built, out)]
+    # The articles' entries are written back as they were read.
+    entries = [(folder / json.loads((folder / "manifest.json").read_text())["files"][key]["name"]).read_text()
+               for folder, key in ((built, "documents.1"), (out, f"documents.{again.generation}"))]
     assert entries[0] == entries[1]
     assert np.array_equal(again.sentence_vectors, data.sentence_vectors)
     ids = np.array([p.id for p in data.passages])

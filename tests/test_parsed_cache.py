@@ -11,6 +11,7 @@ from qa.ingest import readers
 from qa.ingest.parsed import FILE_NAME, ParsedDocuments
 from qa.store.build import READER_VERSION, build_index
 from qa.store.corpus_stamp import forget_build
+from qa.store import index_files
 from conftest import record_calls
 from test_pdf import PAGES, make_pdf
 
@@ -52,7 +53,7 @@ def test_a_second_build_parses_no_unchanged_file(corpus, tmp_path, hash_embedder
 
 
 def first_sha(index, doc_id):
-    return json.loads((index / "manifest.json").read_text(encoding="utf-8"))["documents"][doc_id]["sha256"]
+    return index_files.read_manifest(index)["documents"][doc_id].sha256
 
 
 def test_a_changed_file_is_parsed_again(corpus, tmp_path, hash_embedder, monkeypatch):

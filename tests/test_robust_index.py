@@ -1,5 +1,6 @@
 """Broken indexes: a QAError that says how to recover, or an automatic rebuild that says it
 happened; never a crash, never a silently wrong answer. A lock keeps builds apart."""
+import hashlib
 import json
 import os
 import shutil
@@ -46,6 +47,21 @@ def write_manifest(index, manifest):
     (index / "manifest.json").write_text(json.dumps(manifest))
 
 
+def entries_of(index, manifest):
+    """The entries of the manifest's articles, by id, as their file holds them."""
+    name = manifest["files"][f"documents.{manifest['generation']}"]["name"]
+    return dict(json.loads(line) for line in (index / name).read_text().splitlines())
+
+
+def write_entries(index, manifest, articles):
+    """Write the articles' file again, its size and sha256 in the manifest with it: only the
+    entries are edited."""
+    entry = manifest["files"][f"documents.{manifest['generation']}"]
+    path = index / entry["name"]
+    path.write_text("".join(json.dumps([doc_id, row]) + "\n" for doc_id, row in articles.items()))
+    entry.update(bytes=path.stat().st_size, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+
+
 def assert_recovers(site, expect=IndexCorruptError):
     """A direct Retriever says how to recover; qa.retrieve rebuilds, warns, and answers right."""
     with pytest.raises(expect, match=r"qa index") as caught:
@@ -84,6 +100,30 @@ def test_any_damaged_data_file_is_reported_and_rebuilt(pristine, tmp_path, monke
         assert "qa index --rebuild" in str(error), key
 
 
+@pytest.mark.parametrize("how", ["truncated", "flipped", "deleted"])
+def test_damaged_files_an_addition_wrote_are_reported_and_rebuilt(tmp_path, monkeypatch, how):
+    """An addition writes its articles, and with FAISS its vectors, in files of their own
+    beside the rest (qa.store.document_files, qa.store.added_vectors): damage to those is
+    found and repaired like damage to any other."""
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    base = tmp_path / "added"
+    corpus = write_articles(base / "corpus", {"harbour.md": TINY_ARTICLES["harbour.md"]})
+    build_index(corpus, base / "index", embedder=HashingEmbedder(64))
+    write_articles(corpus, {"library.md": TINY_ARTICLES["library.md"]})
+    report = build_index(corpus, base / "index", embedder=HashingEmbedder(64))
+    assert report.added == ["library"] and not report.full_rebuild
+    manifest = manifest_of(base / "index")
+    generation = manifest["generation"]
+    keys = [key for key in (f"documents.{generation}", f"added_vectors.{generation}") if key in manifest["files"]]
+    assert keys[0] == f"documents.{generation}" and (len(keys) == 2 or manifest["store"]["kind"] == "milvus")
+    for key in keys:
+        site = tmp_path / key
+        shutil.copytree(base, site)
+        damage(site / "index" / manifest["files"][key]["name"], how)
+        error = assert_recovers(site)
+        assert "qa index --rebuild" in str(error), key
+
+
 @pytest.mark.parametrize("how", ["truncated", "flipped", "emptied"])
 def test_damaged_manifest_is_reported_and_rebuilt(site, how):
     damage(site / "index" / "manifest.json", how)
@@ -100,15 +140,31 @@ def test_damaged_manifest_is_reported_and_rebuilt(site, how):
     (lambda m: m["files"][passages_key(m)].update(name="/etc/passwd"), "not a file in the index folder"),
     (lambda m: m["segments"][0].update(dead="1"), "'segments' is not a list of segments"),
     (lambda m: m.pop("documents"), "lacks 'documents'"),
-    (lambda m: m["documents"].update(harbour="harbour.md"), "an entry in 'documents' is not a mapping"),
-    (lambda m: m["documents"]["harbour"].update(passages="3"), "document 'harbour' has 'passages' '3', not a count"),
-    (lambda m: m["documents"]["harbour"].update(extra="x"), "'extra' that is not a mapping"),
-    (lambda m: m["documents"]["harbour"].update(also_published=["copy.md"]), "not a list of mappings"),
+    (lambda m: m["documents"].update(harbour="harbour.md"), "'documents' does not map each article to a generation"),
+    (lambda m: m["documents"].update(harbour=m["generation"] + 1), "whose file the manifest does not name"),
+    (lambda m: m["files"].pop(f"documents.{m['generation']}"), "whose file the manifest does not name"),
     (lambda m: m.update(format="something-else"), "is not a qa index manifest"),
 ])
 def test_edited_manifest_is_an_error_not_a_crash(site, edit, message):
     manifest = manifest_of(site / "index")
     edit(manifest)
+    write_manifest(site / "index", manifest)
+    error = assert_recovers(site)
+    assert message in str(error) and "qa index --rebuild" in str(error)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda a: a.update(harbour="harbour.md"), "the entry of document 'harbour' is not a mapping"),
+    (lambda a: a["harbour"].update(passages="3"), "document 'harbour' has 'passages' '3', not a count"),
+    (lambda a: a["harbour"].update(extra="x"), "'extra' that is not a mapping"),
+    (lambda a: a["harbour"].update(also_published=["copy.md"]), "not a list of mappings"),
+    (lambda a: a.pop("harbour"), "article 'harbour' is missing from documents-"),
+])
+def test_edited_list_of_articles_is_an_error_not_a_crash(site, edit, message):
+    manifest = manifest_of(site / "index")
+    articles = entries_of(site / "index", manifest)
+    edit(articles)
+    write_entries(site / "index", manifest, articles)
     write_manifest(site / "index", manifest)
     error = assert_recovers(site)
     assert message in str(error) and "qa index --rebuild" in str(error)

@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, TINY_ARTICLES, write_articles
 from qa.cli import main
 from qa.store.build import build_index
-from qa.store.corpus_lock import update_turn
+from qa.store.corpus_lock import UPDATE_OPEN, recover_interrupted, update_turn
 from qa.store.index_files import load_index
 
 ARTICLE = "---\ntitle: {title}\n---\n\nThe {thing} was repaired on Monday, the council said. Work took {n} weeks.\n"
@@ -98,3 +98,20 @@ def test_a_killed_add_replace_is_put_right_by_the_next_build(site, tmp_path, kil
     assert (corpus / "harbour.md").read_bytes() == expected
     title = load_index(index).documents["harbour"].title
     assert title == ("Harbour bridge reopens after repairs" if kept == "old" else "Harbour bridge closes again")
+
+
+def test_leftovers_are_looked_for_only_after_an_update_that_did_not_finish(site, tmp_path):
+    """An update marks the index folder while it runs: without the mark no update was killed,
+    and the corpus folder is not listed (adding one article to 20,000 lists none)."""
+    corpus, index = site
+    pier = tmp_path / "pier.md"
+    pier.write_text(ARTICLE.format(title="The pier reopens", thing="pier", n=3))
+    assert main(["add", str(pier), "--corpus", str(corpus), "--index", str(index)]) == 0
+    assert not (index / UPDATE_OPEN).exists()  # a finished update leaves no mark
+    staged = corpus / f".staging-{os.getpid()}-1-pier.md"
+    staged.write_text("half written")
+    with update_turn(index):
+        assert recover_interrupted(corpus, index) == [] and staged.exists()  # no mark: not looked for
+        (index / UPDATE_OPEN).write_bytes(b"")  # as a killed update leaves it
+        assert recover_interrupted(corpus, index) == [f"removed {staged.name}, half-written by an update that was stopped"]
+    assert not staged.exists() and not (index / UPDATE_OPEN).exists()

@@ -29,6 +29,8 @@ from ..records import Document
 FILE_NAME = "parsed.jsonl"
 _OLD_FILE_NAME = "parsed.json"  # one JSON document, before the cache was appended to
 SETTLE_SECONDS = 2.0
+# How much of the file's end an update that adds a few files looks through for them.
+TAIL_BYTES = 4 << 20
 # What the cache keeps of a document: what the readers set (the syndicated copies are
 # found again by each build).
 _KEPT = [f.name for f in fields(Document) if f.name != "also_published"]
@@ -88,37 +90,59 @@ class ParsedDocuments:
     def load(cls, index_dir: str | Path, readers: int, sources: Collection[str] | None = None) -> "ParsedDocuments":
         """The cache of ``index_dir`` if the same readers' version (``readers``) wrote it; else
         empty. A line that does not read (cut short by a crash) is passed over. With
-        ``sources``, only the lines of those files are read (an update that adds a few)."""
+        ``sources`` (an update that adds a few files), only the last :data:`TAIL_BYTES` of the
+        file are looked through, for those files' lines: where :func:`remember` and recent
+        builds appended them, so that the look costs the same whatever the corpus's size (a
+        line further back is missed, and its file parsed again). Such a cache is for
+        :meth:`add`, not :meth:`save`."""
         cache = cls()
         cache._lines = -1
         marks = None if sources is None else [json.dumps(source, ensure_ascii=False) for source in sources]
         try:
-            with open(Path(index_dir) / FILE_NAME, encoding="utf-8") as fh:
+            with open(Path(index_dir) / FILE_NAME, "rb") as fh:
                 header = json.loads(fh.readline())
                 if not isinstance(header, dict) or header.get("readers") != readers:
                     return cache
                 cache._lines = 0
-                for line in fh:
+                lines = fh
+                if marks is not None:
+                    start = fh.tell()
+                    size = fh.seek(0, os.SEEK_END)
+                    fh.seek(max(start, size - TAIL_BYTES))
+                    tail = fh.read()
+                    cache._cut = bool(tail) and not tail.endswith(b"\n")
+                    wanted = [mark.encode("utf-8") for mark in marks]
+                    lines = [] if not any(mark in tail for mark in wanted) else tail.split(b"\n")[
+                        0 if size - TAIL_BYTES <= start else 1:]  # the first may be a line's end
+                for raw in lines:
+                    line = raw.decode("utf-8")
+                    if not line:
+                        continue
                     cache._lines += 1
-                    cache._cut = not line.endswith("\n")
-                    if marks is not None and not any(mark in line for mark in marks):
+                    if marks is None:
+                        cache._cut = not line.endswith("\n")
+                    elif not any(mark in line for mark in marks):
                         continue
-                    try:
-                        values = json.loads(line)
-                        key = (values["source"], values["sha256"])
-                        if not all(name in values for name in _KEPT):
-                            continue
-                    except (ValueError, KeyError, TypeError, AttributeError):
-                        continue
-                    cache._saved[key] = values
-                    stat = values.get("stat")
-                    if isinstance(stat, list):
-                        cache._stats[values["source"]] = (tuple(stat), values["sha256"])
-                    else:
-                        cache._stats.pop(values["source"], None)
+                    cache._keep(line)
         except (OSError, ValueError):
             cache._lines = -1
         return cache
+
+    def _keep(self, line: str) -> None:
+        """Take one line of the file (the last line of a file wins)."""
+        try:
+            values = json.loads(line)
+            key = (values["source"], values["sha256"])
+            if not all(name in values for name in _KEPT):
+                return
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return
+        self._saved[key] = values
+        stat = values.get("stat")
+        if isinstance(stat, list):
+            self._stats[values["source"]] = (tuple(stat), values["sha256"])
+        else:
+            self._stats.pop(values["source"], None)
 
     def save(self, index_dir: str | Path, documents: list[Document], readers: int) -> None:
         """Keep ``documents`` (those of the corpus just indexed) for the next build, each with

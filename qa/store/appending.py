@@ -30,33 +30,33 @@ from ..ingest.syndication import THRESHOLD, copies_of_known, duplicate_key, shin
 from ..records import Document
 from . import corpus_stamp, index_files as files, store_claims
 from .build_report import BuildReport
+from .document_files import read_documents
 from .embedding import MAX_PASSAGES_PER_ARTICLE, SPLITTER, embed_articles, split_articles
 from .index_corpus import corpus_record
-from .open_store import load_vector_store
+from .open_store import store_for_adding
 from .segments import MAX_SEGMENTS
 from .vectors import same_store
 
 
-def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, listing: list[list] | None,
-                 progress=None, batch_size: int = 32,
+def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, changes: corpus_stamp.CorpusChanges,
+                 listing: list[list] | None, progress=None, batch_size: int = 32,
                  max_passages: int = MAX_PASSAGES_PER_ARTICLE) -> BuildReport | None:
     """Bring the index up to date when articles were only added (see the module's text);
     the build's report, or None when the whole corpus must be compared. ``manifest``: the
-    index's, as :func:`usable_as_built` gives it; ``listing``: the corpus's, taken as the
-    build started (:func:`qa.store.corpus_stamp.take`)."""
+    index's, as :func:`usable_as_built` gives it; ``changes``: the corpus's since the
+    index's last build (:func:`qa.store.corpus_stamp.changes_since_build` of ``listing``,
+    the corpus's listing taken as the build started: :func:`qa.store.corpus_stamp.take`)."""
     if len(manifest["segments"]) >= MAX_SEGMENTS:
         return None  # a merge is due: the full path writes it
-    changes = corpus_stamp.changes_since_build(index_dir, corpus_dir, manifest["generation"], listing)
-    if changes is None:
-        return None
-    indexed = manifest["documents"]
-    for source in changes.suspect:  # the same bytes as indexed, or the full path decides
-        entry = indexed.get(doc_id_of(source))
-        try:
-            if entry is None or entry.get("sha256") != file_sha256(corpus_dir / source):
-                return None
-        except OSError:  # unreadable now: the full path reports it
+    indexed = manifest["documents"]  # id: the generation whose file holds the article
+    try:  # the same bytes as indexed, or the full path decides; unreadable now: the full path reports it
+        suspects = {doc_id_of(source): source for source in changes.suspect}
+        entries = read_documents(index_dir, manifest, only=suspects) if suspects else {}
+        if any(doc_id not in entries or entries[doc_id].sha256 != file_sha256(corpus_dir / source)
+               for doc_id, source in suspects.items()):
             return None
+    except (OSError, ValueError):
+        return None
     added = [source for source in changes.added  # the files the corpus reader lists
              if is_listed((path := corpus_dir / source).name, path.is_symlink(), path.is_dir())]
     parsed = ParsedDocuments.load(index_dir, READER_VERSION, sources=added)
@@ -84,7 +84,11 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, li
     report.added = [article.document.doc_id for article in articles]
     if articles:
         previous = dict(manifest)
-        vectors = load_vector_store(manifest.get("store"), index_dir / manifest["files"]["vectors"]["name"])
+        total = (manifest.get("counts") or {}).get("passages", 0) + sum(len(a.passages) for a in articles)
+        vectors = store_for_adding(manifest.get("store"), index_dir / manifest["files"]["vectors"]["name"],
+                                   manifest["model"]["dimension"], total)
+        if vectors is None:
+            return None  # the FAISS index changes its structure (exact to IVF): the full save does that
         last = manifest["segments"][-1] if manifest["segments"] else None
         data = files.IndexData(model=embedder.name, dimension=manifest["model"]["dimension"], vector_store=vectors,
                                passages=[], sentence_vectors=np.zeros((0, manifest["model"]["dimension"]), np.float32),
@@ -92,7 +96,6 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, li
                                extra={"corpus": corpus_record(corpus_dir, index_dir)})
         embed_articles(data, articles, embedder, progress, report, batch_size,
                        row_offset=last["sentence_start"] + last["sentences"] if last else 0)
-        vectors.fit_to_size()
         try:
             files.save_added(data, index_dir, previous)  # removes its own half-written files on failure
         except OSError as exc:
@@ -104,7 +107,12 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, li
         generation = manifest["generation"]
         files.remove_unreferenced_files(index_dir)  # what a killed build left: every `qa index` clears it
     parsed.add(index_dir, documents)
-    record_build(corpus_dir, index_dir, generation, report, listing)
+    if changes.told:  # one line for the files it was told of: the folder was not listed
+        corpus_stamp.record_added(index_dir, manifest["generation"], generation, corpus_dir, changes.added, {
+            "skipped": [list(pair) for pair in report.skipped], "warnings": [list(pair) for pair in report.warnings],
+            "copies": [list(pair) for pair in report.copies]})
+    else:
+        record_build(corpus_dir, index_dir, generation, report, listing)
     return report
 
 

@@ -135,6 +135,7 @@ def build_index(
     wait: bool | float = False,
     store: str | None = None,
     max_passages: int = MAX_PASSAGES_PER_ARTICLE,
+    new_files: list[str] | None = None,
 ) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``; embed only new and changed documents.
 
@@ -148,6 +149,12 @@ def build_index(
     with ``wait=True`` (or a number of seconds) waits for it and then brings the index up
     to date itself. An article of more than ``max_passages`` passages is skipped. The
     :class:`BuildReport` lists what was added, updated, removed, left unchanged and skipped.
+
+    ``new_files``: files (paths relative to the corpus) the caller has just put into it
+    where no file was (:mod:`qa.store.transaction` does). When adding them is all there is
+    to do, they are read alone and the folder is not listed, so the cost does not grow with
+    the corpus; other changes in the folder wait for the next build without it. The report
+    then speaks of these files alone.
     """
     started = time.perf_counter()
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
@@ -158,18 +165,27 @@ def build_index(
         embedder = get_embedder(model or _indexed_manifest(index_dir).get("model", {}).get("name"))
     corpus_lock.recover_if_free(corpus_dir, index_dir)  # what a killed `qa add --replace` left
     with files.build_lock(index_dir, wait=wait):
-        listing = corpus_stamp.take(corpus_dir)  # before any file is read: a change from now on is seen next time
+        # Before any file is read: a change from now on is seen next time.
+        listing = corpus_stamp.take(corpus_dir) if not new_files or rebuild else None
         if not rebuild:
             # The manifest read once, as plain JSON: a build with nothing to do, or one that only
             # adds articles, reads nothing else of the index.
             manifest = usable_as_built(index_dir, embedder.name, store)
-            report = _unchanged_report(corpus_dir, index_dir, manifest, listing) if manifest else None
-            if report is None and manifest is not None:
-                report = append_added(corpus_dir, index_dir, embedder, manifest, listing,
+            if manifest is None:
+                changes = None
+            elif listing is None:
+                changes = corpus_stamp.told_added(new_files)
+            else:
+                changes = corpus_stamp.changes_since_build(index_dir, corpus_dir, manifest["generation"], listing)
+            report = _unchanged_report(index_dir, manifest, changes) if changes and changes.unchanged else None
+            if report is None and changes is not None:
+                report = append_added(corpus_dir, index_dir, embedder, manifest, changes, listing,
                                       progress=progress, batch_size=batch_size, max_passages=max_passages)
             if report is not None:
                 report.seconds = time.perf_counter() - started
                 return report
+        if listing is None:  # told what was added, but more is to do: the whole folder is compared
+            listing = corpus_stamp.take(corpus_dir)
         old: files.IndexData | None = None
         reason = ""
         try:
@@ -287,23 +303,18 @@ def build_index(
         return report
 
 
-def _unchanged_report(corpus_dir: Path, index_dir: Path, manifest: dict,
-                      listing: list[list] | None) -> BuildReport | None:
-    """The report of a build with nothing to do, without reading the corpus: when no file of
-    it changed since the index's last build (:func:`qa.store.corpus_stamp.unchanged_since_build`)
-    and the index is usable as built (``manifest``, from :func:`usable_as_built`). None:
-    compare the corpus with the index."""
-    try:
-        found = corpus_stamp.unchanged_since_build(index_dir, corpus_dir, manifest["generation"], listing)
-        if found is None:
-            return None
-        files.remove_unreferenced_files(index_dir)  # what a killed build left: every `qa index` clears it
-        return BuildReport(unchanged=list(manifest["documents"]), index_dir=str(index_dir),
-                           skipped=[tuple(pair) for pair in found["skipped"]],
-                           warnings=[tuple(pair) for pair in found["warnings"]],
-                           copies=[tuple(pair) for pair in found["copies"]])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexMismatchError):
-        return None
+def _unchanged_report(index_dir: Path, manifest: dict, changes: corpus_stamp.CorpusChanges) -> BuildReport:
+    """The report of a build with nothing to do, without reading the corpus: no file of it
+    changed since the index's last build (``changes.unchanged``, from
+    :func:`qa.store.corpus_stamp.changes_since_build`) and the index is usable as built
+    (``manifest``, from :func:`usable_as_built`)."""
+    with contextlib.suppress(OSError):  # what a killed build left: every `qa index` clears it
+        files.remove_unreferenced_files(index_dir)
+    found = changes.found
+    return BuildReport(unchanged=list(manifest["documents"]), index_dir=str(index_dir),
+                       skipped=[tuple(pair) for pair in found.get("skipped", [])],
+                       warnings=[tuple(pair) for pair in found.get("warnings", [])],
+                       copies=[tuple(pair) for pair in found.get("copies", [])])
 
 
 def _indexed_manifest(index_dir: Path) -> dict:

@@ -14,7 +14,9 @@ an article that ``qa add --replace`` was replacing) in the corpus folder. With t
 held no transaction is running, so :func:`recover_interrupted` knows they are leftovers:
 a half-written file is deleted; an old version comes back unless the index already
 describes the new one, in which case the update had finished and the old version goes.
-The next update and the next build do this (a build only when no update is running).
+The next update and the next build do this (a build only when no update is running), when
+the mark an update leaves in the index folder while it runs (:data:`UPDATE_OPEN`) says one
+was killed: otherwise the corpus folder is not listed for leftovers at all.
 """
 from __future__ import annotations
 
@@ -26,9 +28,13 @@ from typing import Callable, Iterator
 from ..errors import IndexLockedError, StorageError
 from ..records import IndexedDocument
 from . import index_files
-from ..files import file_sha256, held_lock
+from ..files import file_sha256, fsync_path, held_lock
 
 UPDATE_LOCK = ".update.lock"
+# Present in the index folder while an update runs (from its first staged file to its commit
+# or rollback): left behind, it says an update was killed and the corpus may hold leftovers.
+# Without it, no folder is listed for them: adding one article to 20,000 lists none.
+UPDATE_OPEN = ".update-open"
 WAIT_S = 300.0  # how long an update waits for the one before it; a long build takes minutes
 # The hidden files CorpusUpdate.put writes beside an article: ".<kind>-<pid>-<thread>-<name>".
 STAGING, REPLACED = "staging", "replaced"
@@ -63,7 +69,8 @@ def recover_interrupted(corpus_dir: str | Path, index_dir: str | Path) -> list[s
     """Put right what killed updates left in ``corpus_dir`` (see the module's docstring);
     call it holding :func:`update_turn`. What was done, one line per file."""
     corpus = Path(corpus_dir)
-    if not corpus.is_dir():
+    marker = Path(index_dir) / UPDATE_OPEN
+    if not corpus.is_dir() or not marker.exists():
         return []
     done = []
     indexed = None  # the index's documents, read at the first leftover (most builds find none)
@@ -87,7 +94,23 @@ def recover_interrupted(corpus_dir: str | Path, index_dir: str | Path) -> list[s
             else:
                 os.replace(path, dest)
                 done.append(f"restored {name}: the update that was replacing it was stopped")
+    with contextlib.suppress(OSError):  # else the next one looks again
+        if not [name for name in hidden if _leftover(name)[0] is not None and (corpus / name).exists()]:
+            marker.unlink()
     return done
+
+
+@contextlib.contextmanager
+def update_open(index_dir: str | Path) -> Iterator[None]:
+    """Mark an update as running (:data:`UPDATE_OPEN`) while the block runs; call it holding
+    :func:`update_turn`. The mark stays when the process is killed, so that the next update
+    or build looks for what it left."""
+    marker = Path(index_dir) / UPDATE_OPEN
+    with open(marker, "wb") as fh:
+        os.fsync(fh.fileno())
+    fsync_path(Path(index_dir))
+    yield
+    marker.unlink(missing_ok=True)
 
 
 def _leftover(file_name: str) -> tuple[str | None, str]:

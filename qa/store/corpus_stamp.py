@@ -45,6 +45,9 @@ from ..ingest.parsed import SETTLE_SECONDS as PARSE_CACHE_SETTLE_SECONDS
 from .index_files import MANIFEST
 
 BUILD_STAMP = "corpus-stamp.json"
+# What builds told which files they added (and that listed nothing) add to the last listing:
+# one line each, ``{"after": generation, "generation": ..., "entries": [...], ...found}``.
+ADDED_STAMP = "corpus-stamp-added.jsonl"
 
 # A stamp is only trusted when every file in it is older than this (seconds): the parse
 # cache's rule for a file's stat, the same clock resolution.
@@ -132,12 +135,68 @@ def record_build(index_dir: Path, generation: int, corpus_dir: Path, entries: li
         payload = json.dumps({"generation": generation, "corpus": os.path.abspath(corpus_dir),
                               "entries": entries, **found}, ensure_ascii=False)
         write_atomic(path, lambda fh: fh.write(payload.encode("utf-8")))
+        # Its lines follow an older listing: none of them chains on to this one any more.
+        (Path(index_dir) / ADDED_STAMP).unlink(missing_ok=True)
+
+
+def record_added(index_dir: Path, after: int, generation: int, corpus_dir: Path, sources: list[str],
+                 found: dict[str, list]) -> None:
+    """Note that the build of generation ``generation``, which followed ``after``, added
+    ``sources`` (files of ``corpus_dir`` it was told of and did not list the folder for) and
+    ``found`` what it found of them: one line added to :data:`ADDED_STAMP`, whatever the
+    corpus's size. The listing of the last build plus these lines is what the next build
+    compares the folder with (:func:`_saved_build`). The ``stat`` of each file and of its
+    folder is taken now; a file just written is :data:`FRESH`, so the next build that lists
+    the folder looks at its bytes once more. Only a cache, as :func:`record_build`."""
+    settled = (time.time() - SETTLE_SECONDS) * 1e9
+    entries = []
+    with contextlib.suppress(OSError):
+        for name in sorted({*sources, *(_folder_of(source) for source in sources)}):
+            st = os.lstat(Path(corpus_dir) / name)
+            changed = max(st.st_mtime_ns, st.st_ctime_ns)
+            entries.append([name, st.st_size, changed if changed <= settled else FRESH, st.st_ino])
+        line = json.dumps({"after": after, "generation": generation, "entries": entries, **found}, ensure_ascii=False)
+        with open(Path(index_dir) / ADDED_STAMP, "ab") as fh:
+            fh.write(line.encode("utf-8") + b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def _folder_of(source: str) -> str:
+    """The listing's name of the folder that holds corpus file ``source``."""
+    parent = source.rpartition("/")[0]
+    return f"{parent}/" if parent else "./"
 
 
 def _saved_build(index_dir: Path, corpus_dir: Path, generation: int) -> dict | None:
+    """The listing and findings the index's last builds left, up to generation ``generation``:
+    the last listing (:func:`record_build`) with the files builds added since put in
+    (:func:`record_added`, in order while each follows the one before); None when they do
+    not reach ``generation`` or describe another corpus."""
     saved = json.loads((Path(index_dir) / BUILD_STAMP).read_text(encoding="utf-8"))
-    if saved.get("generation") != generation or saved.get("corpus") != os.path.abspath(corpus_dir):
+    if saved.get("corpus") != os.path.abspath(corpus_dir):
         return None
+    if saved.get("generation") != generation:
+        try:
+            lines = (Path(index_dir) / ADDED_STAMP).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return None
+        entries = {entry[0]: entry for entry in saved["entries"]}
+        for line in lines:
+            try:
+                added = json.loads(line)
+            except ValueError:
+                break  # cut short by a crash: what follows it cannot be trusted
+            if not isinstance(added, dict) or added.get("after") != saved["generation"]:
+                continue  # a line of an older listing's
+            entries.update((entry[0], entry) for entry in added["entries"])
+            for key, value in _found(added).items():
+                if key != "after":
+                    saved[key] = [*saved.get(key, []), *value]
+            saved["generation"] = added["generation"]
+        if saved["generation"] != generation:
+            return None
+        saved["entries"] = sorted(entries.values(), key=lambda e: e[0])
     return saved
 
 
@@ -170,17 +229,30 @@ class CorpusChanges:
     found: dict[str, list]
     added: list[str]
     suspect: list[str]
+    unchanged: bool = False  # the very listing the build left, none too recent: nothing to do
+    told: bool = False  # given by the caller (told_added), not found by listing the folder
+
+
+def told_added(sources: list[str]) -> CorpusChanges:
+    """The changes a build was told of instead of listing the folder: ``sources`` were put
+    into the corpus where no file was (:mod:`qa.store.transaction`). What earlier builds
+    found (skipped files, copies) is not read: the report speaks of these files alone."""
+    return CorpusChanges({"skipped": [], "warnings": [], "copies": []}, list(sources), [], told=True)
 
 
 def changes_since_build(index_dir: Path, corpus_dir: Path, generation: int,
                         entries: list[list] | None) -> CorpusChanges | None:
     """The corpus's changes since the build of generation ``generation`` (``entries`` its
     listing now, from :func:`take`); None when there is no stamp of that build or a file
-    listed then is gone (a removal: compare the whole corpus)."""
+    listed then is gone (a removal: compare the whole corpus). ``unchanged`` when the
+    listing is the one :func:`unchanged_since_build` looks for (one reading of the stamp
+    serves both questions)."""
     try:
         saved = _saved_build(index_dir, corpus_dir, generation)
         if saved is None or entries is None:
             return None
+        if saved["entries"] == entries and not any(e[2] == FRESH for e in entries):
+            return CorpusChanges(_found(saved), [], [], unchanged=True)
         before = {e[0]: e for e in saved["entries"] if not e[0].endswith("/")}
         now = {e[0]: e for e in entries if not e[0].endswith("/")}
         if not set(before) <= set(now):
@@ -197,3 +269,4 @@ def forget_build(index_dir: Path) -> None:
     index (after a load found a data file damaged, which the stamp does not see)."""
     with contextlib.suppress(OSError):
         (Path(index_dir) / BUILD_STAMP).unlink(missing_ok=True)
+        (Path(index_dir) / ADDED_STAMP).unlink(missing_ok=True)

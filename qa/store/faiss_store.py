@@ -49,6 +49,18 @@ def ivf_lists(n_vectors: int) -> int:
     return int(2 ** round(np.log2(4 * max(n_vectors, 1) ** 0.5)))
 
 
+def keeps_structure(description: dict[str, Any], total: int, threshold: int | None = None) -> bool:
+    """Whether the store a manifest describes (``manifest["store"]``) would keep its structure
+    holding ``total`` vectors, as :meth:`FaissStore.fit_to_size` decides it: then vectors
+    added to it may wait in a file of their own (:mod:`qa.store.added_vectors`)."""
+    threshold = ANN_THRESHOLD if threshold is None else threshold
+    if description.get("index") == "flat":
+        return total < threshold
+    nlist = description.get("nlist")
+    return description.get("index") == "ivf" and total >= threshold and isinstance(nlist, int) and nlist > 0 and (
+        0.25 <= ivf_lists(total) / nlist <= 4)
+
+
 def new_faiss_index(dimension: int, training: np.ndarray | None = None):
     """An empty FAISS index over inner product: exact (``IndexIDMap2`` over ``IndexFlatIP``),
     or, given ``training`` vectors, ``IndexIVFFlat`` with lists trained on them."""

@@ -40,6 +40,8 @@ from .lexical import LexicalIndex
 from .manifest import (FORMAT, FORMAT_CHANGES, FORMAT_VERSION, MANIFEST, REBUILD_ADVICE,  # noqa: F401  (this API)
                        commit_manifest as _commit_manifest, library_versions, read_manifest, read_manifest_header,
                        read_manifest_quietly)
+from .added_vectors import NewVectors, added_key, added_keys, read_added
+from .document_files import document_key, write_documents
 from .segments import Segment, file_entry, read_segments, segment_keys, write_segment, write_segments
 from .open_store import load_vector_store, open_vector_store
 from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES, VectorStore
@@ -138,7 +140,8 @@ def _write_generation(data: IndexData, index_dir: Path, generation: int, previou
     segments, live = write_segments(data, index_dir, generation, keep_saved=same)
     vectors = f"vectors-{generation}{VECTOR_FILE_SUFFIXES[data.vector_store.kind]}"
     data.vector_store.save(index_dir / vectors)
-    files = {"vectors": file_entry(index_dir, vectors)}
+    files = {"vectors": file_entry(index_dir, vectors),
+             document_key(generation): file_entry(index_dir, write_documents(index_dir, generation, data.documents))}
     for segment in segments:
         files.update(segment.files)
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -159,7 +162,7 @@ def _write_generation(data: IndexData, index_dir: Path, generation: int, previou
         },
         "files": files,
         "segments": [segment.record(mask) for segment, mask in zip(segments, live)],
-        "documents": {doc_id: document.to_json() for doc_id, document in data.documents.items()},
+        "documents": dict.fromkeys(data.documents, generation),
         **data.extra,
     }
     _commit_manifest(index_dir, manifest)
@@ -182,31 +185,40 @@ def save_added(data: IndexData, index_dir: str | Path, previous: dict) -> None:
 
 
 def _write_added(data: IndexData, index_dir: Path, generation: int, previous: dict) -> dict[str, str]:
-    """Write the new segment and the vector store, then the manifest naming them beside
-    ``previous``'s files; the names of every file the manifest names, by key."""
+    """Write the new segment, the new articles and the new vectors (in a file of their own
+    when ``data.vector_store`` collected them: :mod:`qa.store.added_vectors`; else the
+    store, FAISS written whole), then the manifest naming them beside ``previous``'s files;
+    the names of every file the manifest names, by key."""
     last = previous["segments"][-1] if previous["segments"] else None
     start = last["sentence_start"] + last["sentences"] if last else 0
     segment = write_segment(data.passages, data.sentence_vectors, data.new_shingles, index_dir, generation, start)
-    vectors = f"vectors-{generation}{VECTOR_FILE_SUFFIXES[data.vector_store.kind]}"
-    data.vector_store.save(index_dir / vectors)
-    files = {key: entry for key, entry in previous["files"].items() if key != "vectors"}
-    files["vectors"] = file_entry(index_dir, vectors)
-    files.update(segment.files)
+    files = dict(previous["files"])
     counts = previous.get("counts") or {}
+    passages = counts.get("passages", 0) + len(data.passages)
+    if isinstance(data.vector_store, NewVectors):
+        files[added_key(generation)] = file_entry(index_dir, data.vector_store.write(index_dir, generation))
+        store = {**previous["store"], "ntotal": passages}
+    else:  # a store outside the folder (Milvus), which never leaves added vectors in files
+        vectors = f"vectors-{generation}{VECTOR_FILE_SUFFIXES[data.vector_store.kind]}"
+        data.vector_store.save(index_dir / vectors)
+        files = {key: entry for key, entry in files.items() if key not in added_keys(files)}
+        files["vectors"] = file_entry(index_dir, vectors)
+        store = data.vector_store.describe()
+    files[document_key(generation)] = file_entry(index_dir, write_documents(index_dir, generation, data.documents))
+    files.update(segment.files)
     manifest = {**previous, **data.extra}
     manifest.update({
         "generation": generation,
         "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "store": data.vector_store.describe(),
+        "store": store,
         "libraries": library_versions(),
         "next_id": data.next_id,
         "counts": {"documents": len(previous["documents"]) + len(data.documents),
-                   "passages": counts.get("passages", 0) + len(data.passages),
+                   "passages": passages,
                    "sentences": start + int(data.sentence_vectors.shape[0])},
         "files": files,
         "segments": [*previous["segments"], segment.record(np.ones(len(data.passages), dtype=bool))],
-        "documents": {**previous["documents"],
-                      **{doc_id: document.to_json() for doc_id, document in data.documents.items()}},
+        "documents": {**previous["documents"], **dict.fromkeys(data.documents, generation)},
     })
     _commit_manifest(index_dir, manifest)
     return {key: entry["name"] for key, entry in files.items()}
@@ -221,7 +233,7 @@ def _remove_generation(index_dir: Path, generation: int) -> None:
                 path.unlink()
 
 
-_DATA_STEMS = ("vectors", "passages", "sentences", "lexical", "shingles")
+_DATA_STEMS = ("vectors", "passages", "sentences", "lexical", "shingles", "documents")
 
 
 def _remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
@@ -267,11 +279,17 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
     for record in manifest["segments"]:
         keys = segment_keys(record["generation"])
         segment_paths.append({role: _checked_file(index_dir, manifest, key, verify) for role, key in keys.items()})
+    added_paths = [_checked_file(index_dir, manifest, key, verify) for key in added_keys(manifest["files"])]
+    for key in manifest["files"]:
+        if key.startswith(document_key(0)[:-1]):  # the articles, read already: checked for bytes changed
+            _checked_file(index_dir, manifest, key, verify)
     model = manifest["model"]
     dimension = int(model.get("dimension", 0))
     try:
         # An index written before the manifest named its store holds FAISS vectors.
         vector_store = load_vector_store(manifest.get("store"), vectors_path)
+        for path in added_paths:  # what updates added since the store's file was written, oldest first
+            vector_store.add(*read_added(path, dimension))
         passages, sentence_vectors, segments, live = read_segments(
             index_dir, manifest["segments"], segment_paths, manifest["files"], dimension)
     except (IndexMismatchError, IndexCorruptError, VectorStoreError):

@@ -9,14 +9,16 @@ from pathlib import Path
 from ..config import missing_index_message
 from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from ..files import fsync_path, write_atomic
-from ..records import IndexedDocument
+from .document_files import document_key, read_documents
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 FORMAT_CHANGES = {  # said when refusing an older index
     2: "passage vectors are now made from their sentences' vectors",
     3: "passages, sentence vectors and BM25 are kept in segments, so that an update writes only what it added",
     4: "each segment keeps its articles' shingles, so that adding an article reads no other",
+    5: "the articles and the vectors an update adds are kept in files of their own, so that adding an article "
+       "rewrites neither the list of articles nor the vector store",
 }
 MANIFEST = "manifest.json"
 REBUILD_ADVICE = "run `qa index --rebuild` to build it again from the corpus"
@@ -44,9 +46,10 @@ def commit_manifest(index_dir: Path, manifest: dict) -> None:
 
 
 def read_manifest_header(index_dir: Path) -> dict | None:
-    """The manifest as plain JSON, its documents not read into records (what a save needs of
-    the previous one: its generation, creation time, file names); None when there is none
-    or it is not a qa index manifest. Reading 5,000 documents into records takes ~0.15 s."""
+    """The manifest as plain JSON, its articles not read (``"documents"`` maps each id to the
+    generation whose file holds it: :mod:`qa.store.document_files`): what a save needs of
+    the previous one, its generation, creation time, file names; None when there is none
+    or it is not a qa index manifest."""
     try:
         manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
         complete = all(key in manifest for key in ("model", "files", "segments", "documents", "next_id"))
@@ -65,8 +68,8 @@ def read_manifest_quietly(index_dir: Path) -> dict | None:  # None: none, or unr
 
 
 def read_manifest(index_dir: str | Path) -> dict:
-    """The parsed manifest, its ``documents`` read into :class:`~qa.records.IndexedDocument`
-    records; or an error saying how to get a usable one."""
+    """The parsed manifest, its ``documents`` read from their files into
+    :class:`~qa.records.IndexedDocument` records; or an error saying how to get a usable one."""
     index_dir = Path(index_dir)
     path = index_dir / MANIFEST
     if not path.is_file():
@@ -91,13 +94,10 @@ def read_manifest(index_dir: str | Path) -> dict:
     problem = _manifest_shape_problem(manifest)
     if problem:
         raise IndexCorruptError(f"{path}: {problem}; {REBUILD_ADVICE}")
-    documents = {}
-    for doc_id, entry in manifest["documents"].items():
-        try:
-            documents[doc_id] = IndexedDocument.from_json(entry)
-        except ValueError as exc:
-            raise IndexCorruptError(f"{path}: the entry of document {doc_id!r} {exc}; {REBUILD_ADVICE}") from exc
-    manifest["documents"] = documents
+    try:
+        manifest["documents"] = read_documents(index_dir, manifest)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise IndexCorruptError(f"{index_dir}: the list of articles cannot be read ({exc}); {REBUILD_ADVICE}") from exc
     return manifest
 
 
@@ -110,14 +110,15 @@ def _manifest_shape_problem(manifest: dict) -> str:
         return "'model' is not a name with a positive dimension"
     if not isinstance(manifest["next_id"], int) or not isinstance(manifest["documents"], dict):
         return "'next_id' or 'documents' has the wrong type"
-    if not all(isinstance(entry, dict) for entry in manifest["documents"].values()):
-        return "an entry in 'documents' is not a mapping"
+    if not set(map(type, manifest["documents"].values())) <= {int}:  # bool is not int here
+        return "'documents' does not map each article to a generation"
+    generations = set(manifest["documents"].values())
     segments = manifest["segments"]
     if not isinstance(segments, list) or not all(
             isinstance(record, dict) and all(isinstance(record.get(key), int) and record[key] >= 0
                                              for key in ("generation", "rows", "sentence_start", "sentences"))
             and isinstance(record.get("dead"), list) and all(isinstance(r, int) for r in record["dead"])
-            and isinstance(record.get("documents"), list) and all(isinstance(d, str) for d in record["documents"])
+            and isinstance(record.get("documents"), list) and set(map(type, record["documents"])) <= {str}
             for record in segments):
         return "'segments' is not a list of segments (generation, rows, sentences, dead rows, documents)"
     files = manifest["files"]
@@ -131,4 +132,7 @@ def _manifest_shape_problem(manifest: dict) -> str:
         name = entry["name"]
         if not name or name.startswith(".") or "/" in name or "\\" in name or name != Path(name).name:
             return f"file entry {key!r} names {name!r}, not a file in the index folder"
+    missing = sorted(g for g in generations if document_key(g) not in files)
+    if missing:
+        return f"'documents' maps articles to generation {missing[0]}, whose file the manifest does not name"
     return ""

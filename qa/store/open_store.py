@@ -40,6 +40,20 @@ def load_vector_store(description: Mapping[str, Any] | None, path: str | Path) -
     return FaissStore.load(path)
 
 
+def store_for_adding(description: Mapping[str, Any] | None, path: str | Path, dimension: int, total: int):
+    """What an update that only adds articles adds their vectors to, the index's store then
+    holding ``total``: a store outside the folder (Milvus) itself, read from ``path``; for
+    FAISS, a :class:`~qa.store.added_vectors.NewVectors` kept in a file of its own (the
+    store's file is neither read nor written), or None when the FAISS index would change its
+    structure (exact to IVF): the full save does that."""
+    if store_kind(str((description or {}).get("kind", DEFAULT_KIND))) == "milvus":
+        return load_vector_store(description, path)
+    from .added_vectors import NewVectors
+    from .faiss_store import keeps_structure
+
+    return NewVectors(dimension) if keeps_structure(dict(description or {}), total) else None
+
+
 def drop_described(description: Mapping[str, Any]) -> None:
     """Drop the store a :meth:`~qa.store.vectors.VectorStore.describe` entry names, when it
     lives outside an index folder (a Milvus collection a killed build left); else nothing."""

@@ -91,6 +91,9 @@ class CorpusUpdate:
             remember(self.index_dir, self.documents, READER_VERSION)
             self.documents = []
         build_options.setdefault("wait", self.wait_s)  # a `qa index` running: wait for it, as for an update
+        if self.written and not self.backups:  # only new files: the build need not list the corpus
+            build_options.setdefault("new_files", [path.relative_to(self.corpus_dir).as_posix()
+                                                   for path in self.written])
         return build_index(corpus_dir=self.corpus_dir, index_dir=self.index_dir, **build_options)
 
     def not_indexed(self, report) -> list[tuple[Path, str]]:
@@ -150,14 +153,17 @@ def corpus_update(corpus_dir, index_dir=None, wait_s: float = corpus_lock.WAIT_S
     with corpus_lock.update_turn(index_dir, wait_s=wait_s, on_wait=on_wait):
         corpus_lock.recover_interrupted(corpus_dir, index_dir)
         update = CorpusUpdate(corpus_dir, index_dir, wait_s=wait_s)  # "before" is read with the turn held
-        try:
-            yield update
-        except BaseException as exc:
-            update.rollback()
-            if isinstance(exc, OSError) and not isinstance(exc, StorageError):
-                raise StorageError.from_os_error(exc) from exc
-            raise
-        update.commit()
+        with corpus_lock.update_open(index_dir):  # a mark a kill leaves: the next one looks for leftovers
+            try:
+                yield update
+            except BaseException as exc:
+                update.rollback()
+                with contextlib.suppress(Exception):  # what the rollback could not undo; then the mark goes
+                    corpus_lock.recover_interrupted(corpus_dir, index_dir)
+                if isinstance(exc, OSError) and not isinstance(exc, StorageError):
+                    raise StorageError.from_os_error(exc) from exc
+                raise
+            update.commit()
 
 
 def clean_index_folder(index_dir: Path) -> None:

@@ -1,0 +1,75 @@
+"""The index's articles (:class:`~qa.records.IndexedDocument`), kept in files by generation.
+
+``manifest.json`` maps each indexed article's id to the generation whose
+``documents-<gen>.jsonl`` holds its entry (one ``[doc_id, entry]`` a line). A full save
+writes every article into its own generation's file; a save that only adds articles
+(:func:`qa.store.index_files.save_added`) writes theirs alone and maps them to it, so the
+manifest it writes is a list of ids, not of every article's headline, publisher and copies
+(7.6 MB at 20,000 articles, read and written again by each addition before).
+
+>>> import tempfile
+>>> from qa.records import IndexedDocument, Source
+>>> folder = Path(tempfile.mkdtemp())
+>>> name = write_documents(folder, 3, {"rye": IndexedDocument(Source(title="Rye", file="rye.md"))})
+>>> entry = {"name": name, "bytes": (folder / name).stat().st_size}
+>>> manifest = {"documents": {"rye": 3}, "files": {document_key(3): entry}}
+>>> read_documents(folder, manifest)["rye"].title
+'Rye'
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from ..files import write_atomic
+from ..records import IndexedDocument
+
+
+def document_key(generation: int) -> str:
+    """The manifest's file key of generation ``generation``'s articles."""
+    return f"documents.{generation}"
+
+
+def write_documents(index_dir: Path, generation: int, documents: Mapping[str, IndexedDocument]) -> str:
+    """Write ``documents`` as generation ``generation``'s file (atomically); its name."""
+    name = f"documents-{generation}.jsonl"
+
+    def write(fh):
+        for doc_id, document in documents.items():
+            fh.write(json.dumps([doc_id, document.to_json()], ensure_ascii=False).encode("utf-8") + b"\n")
+
+    write_atomic(Path(index_dir) / name, write)
+    return name
+
+
+def read_documents(index_dir: Path, manifest: dict, only: Iterable[str] | None = None) -> dict[str, IndexedDocument]:
+    """The articles the manifest maps (``manifest["documents"]``: id to generation), in its
+    order, read from their generations' files; ``only``: just these ids (the files of the
+    others are not read). Raises ``ValueError`` saying what does not fit."""
+    mapping: dict[str, int] = manifest["documents"]
+    wanted = mapping if only is None else {doc_id: mapping[doc_id] for doc_id in only if doc_id in mapping}
+    entries: dict[str, dict] = {}
+    for generation in sorted(set(wanted.values())):
+        entry = manifest["files"].get(document_key(generation))
+        if entry is None:
+            raise ValueError(f"the manifest names no file for the articles of generation {generation}")
+        path = Path(index_dir) / entry["name"]
+        if path.stat().st_size != entry.get("bytes", -1):
+            raise ValueError(f"{path.name} is truncated or changed since it was written")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                doc_id, row = json.loads(line)
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"line {number} of {path.name} is not [id, entry] ({exc})") from exc
+            if wanted.get(doc_id) == generation:
+                entries[doc_id] = row
+    documents = {}
+    for doc_id in wanted:
+        if doc_id not in entries:
+            raise ValueError(f"article {doc_id!r} is missing from {manifest['files'][document_key(wanted[doc_id])]['name']}")
+        try:
+            documents[doc_id] = IndexedDocument.from_json(entries[doc_id])
+        except ValueError as exc:
+            raise ValueError(f"the entry of document {doc_id!r} {exc}") from exc
+    return documents
