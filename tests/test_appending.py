@@ -14,6 +14,7 @@ from qa.store.added_vectors import read_added
 from qa.store.build import build_index
 from qa.store.transaction import corpus_update
 from conftest import record_calls
+from qa.store.segments import MAX_SEGMENTS
 from test_segments import TOWNS, article, same_as_fresh, write
 
 
@@ -225,3 +226,30 @@ def test_a_told_addition_that_needs_more_compares_the_whole_folder(tmp_path, has
         report = update.build(embedder=hash_embedder)
     assert listed == [corpus] and report.copies == [("zz-copy.md", "brill.md")] and report.relisted == ["brill"]
     same_as_fresh(corpus, index, tmp_path, hash_embedder)
+
+
+def test_additions_one_at_a_time_merge_their_segments_without_reading_the_index(tmp_path, hash_embedder, monkeypatch,
+                                                                                store_uri):
+    corpus, index = built(tmp_path, hash_embedder, 8, store=store_uri)
+    whole = loads(monkeypatch)
+    opened = record_calls(monkeypatch, readers, "_read_bytes", lambda path, *_: path.name)
+    for n, town in enumerate(TOWNS[8:], start=8):  # 12 additions, one article each
+        (corpus / f"{town.lower()}.md").write_text(article(town, n), encoding="utf-8")
+        assert build_index(corpus, index, embedder=hash_embedder).added == [town.lower()]
+    manifest = index_files.read_manifest(index)
+    sizes = [record["rows"] for record in manifest["segments"]]
+    assert whole == [] and len(opened) == 12  # each build read its one new file, and no whole index
+    # Merged in tiers, each segment no larger than the ones before it (the first build's, of
+    # 8 passages, was merged once 8 more came after it).
+    assert len(sizes) <= MAX_SEGMENTS and manifest["segments"][0]["generation"] > 1
+    assert sizes == sorted(sizes, reverse=True) and sum(sizes) == manifest["counts"]["passages"]
+    assert not [path for path in index.iterdir() if path.name.split("-")[0] in ("passages", "sentences", "vectors")
+                and path.name not in {entry["name"] for entry in manifest["files"].values()}]
+    for kind in ("added_vectors.", "documents."):  # the articles' and vectors' files merge by the same tiers
+        assert len([key for key in manifest["files"] if key.startswith(kind)]) <= MAX_SEGMENTS
+    data = same_as_fresh(corpus, index, tmp_path, hash_embedder)
+    fresh = index_files.load_index(tmp_path / "fresh-index")
+    by_text = {p.text: p.id for p in fresh.passages}
+    np.testing.assert_allclose(data.vector_store.reconstruct(np.array([p.id for p in data.passages])),
+                               fresh.vector_store.reconstruct(np.array([by_text[p.text] for p in data.passages])),
+                               atol=1e-6)  # each passage's vector, whichever file held it

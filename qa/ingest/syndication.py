@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -125,24 +125,26 @@ def shingle_hashes(texts: Sequence[str]) -> list[np.ndarray]:
 
 
 def copies_of_known(hashes: np.ndarray, known: np.ndarray, known_owner: np.ndarray, known_sizes: np.ndarray,
-                    threshold: float = THRESHOLD, live: np.ndarray | None = None) -> bool:
+                    threshold: float = THRESHOLD, live: Callable[[int], bool] | None = None) -> bool:
     """Whether the text of ``hashes`` (:func:`shingle_hashes`) overlaps one of the known texts
     enough to be its copy, or it to be the text's: ``known`` sorted hashes, ``known_owner`` the
-    text of each, ``known_sizes`` each text's count of shingles; ``live``, a mask over the
-    known texts, leaves the others out."""
+    text of each, ``known_sizes`` each text's count of shingles; ``live`` says which known
+    texts count (asked of the few that overlap at all). ``known`` and ``known_owner`` may be
+    columns of a memory-mapped table: only the rows of matching hashes are read."""
     if not len(hashes) or not len(known):
         return False
     left = np.searchsorted(known, hashes, side="left")
     right = np.searchsorted(known, hashes, side="right")
-    matched = np.concatenate([known_owner[a:b] for a, b in zip(left.tolist(), right.tolist()) if b > a] or
-                             [np.zeros(0, dtype=known_owner.dtype)])
+    matched = np.concatenate([np.asarray(known_owner[a:b]) for a, b in zip(left.tolist(), right.tolist()) if b > a] or
+                             [np.zeros(0, dtype=np.int64)]).astype(np.int64)
     if not len(matched):
         return False
     owners, counts = np.unique(matched, return_counts=True)
     if live is not None:
-        owners, counts = owners[live[owners]], counts[live[owners]]
+        keep = np.array([live(int(owner)) for owner in owners], dtype=bool)
+        owners, counts = owners[keep], counts[keep]
     smaller = np.minimum(known_sizes[owners], len(hashes))
-    return bool(np.any(counts / smaller >= threshold))
+    return bool(np.any(counts / np.maximum(smaller, 1) >= threshold))
 
 
 def _hashed_shingles(texts: Sequence[str], size: int = SHINGLE_WORDS) -> tuple[np.ndarray, np.ndarray, list[int]]:

@@ -6,9 +6,10 @@ adding one article to 20,000 read and write 31 MB. A save that only adds article
 ``vectors-<gen>.added.npy`` (ids and vectors in one structured array), when the store
 would keep its structure with them (:func:`qa.store.open_store.takes_added_vectors`: an
 exact FAISS index stays exact). Loading the index adds each such file to the store, oldest
-first; the next full save writes the store whole again and the files go. They are at most
-as many as segments (:data:`qa.store.segments.MAX_SEGMENTS`), as every added generation
-writes one segment and a merge takes the full save.
+first; the next full save writes the store whole again and the files go. Past
+:data:`qa.store.segments.MAX_SEGMENTS` files, an update takes the newest of them into its
+own, by the segments' tiers (:func:`take_in_newest`): they stay few, and a vector is
+rewritten a few times at most.
 
 >>> import tempfile
 >>> folder = Path(tempfile.mkdtemp())
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..files import save_array, write_atomic
+from .segments import tiers_kept
 
 KEY_PREFIX = "added_vectors."
 
@@ -48,6 +50,7 @@ class NewVectors:
         self.dimension = dimension
         self._ids: list[np.ndarray] = []
         self._vectors: list[np.ndarray] = []
+        self.replaces: list[str] = []  # manifest keys of earlier files whose vectors these hold too
 
     def __len__(self) -> int:
         return sum(len(ids) for ids in self._ids)
@@ -71,6 +74,22 @@ class NewVectors:
             table["vector"] = np.concatenate(self._vectors)
         write_atomic(Path(index_dir) / name, lambda fh: save_array(fh, table))
         return name
+
+
+def take_in_newest(index_dir: Path, files: dict[str, dict], vectors: NewVectors) -> None:
+    """Have ``vectors`` (what an update adds) also hold those of the newest earlier files
+    that the tiers merge (:func:`qa.store.segments.tiers_kept`, by their bytes), noting
+    their keys in ``vectors.replaces``. Raises ``ValueError`` or ``OSError`` when one does
+    not read as written: the full save then writes the store whole."""
+    keys = added_keys(files)
+    row = 8 + 4 * vectors.dimension
+    keep = tiers_kept([files[key]["bytes"] for key in keys] + [len(vectors) * row])
+    for key in keys[keep:]:
+        path = Path(index_dir) / files[key]["name"]
+        if path.stat().st_size != files[key]["bytes"]:
+            raise ValueError(f"{path.name} is not the size the manifest says")
+        vectors.add(*read_added(path, vectors.dimension))
+        vectors.replaces.append(key)
 
 
 def read_added(path: Path, dimension: int) -> tuple[np.ndarray, np.ndarray]:

@@ -29,12 +29,13 @@ from ..ingest.readers import READER_VERSION, doc_id_of
 from ..ingest.syndication import THRESHOLD, copies_of_known, duplicate_key, shingle_hashes, syndicated_copies
 from ..records import Document
 from . import corpus_stamp, index_files as files, store_claims
+from .added_vectors import NewVectors, take_in_newest as take_in_newest_vectors
 from .build_report import BuildReport
-from .document_files import read_documents
+from .document_files import read_documents, take_in_newest as take_in_newest_documents
 from .embedding import MAX_PASSAGES_PER_ARTICLE, SPLITTER, embed_articles, split_articles
 from .index_corpus import corpus_record
 from .open_store import store_for_adding
-from .segments import MAX_SEGMENTS
+from .segments import kept_when_adding, read_to_merge
 from .vectors import same_store
 
 
@@ -46,8 +47,6 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, ch
     index's, as :func:`usable_as_built` gives it; ``changes``: the corpus's since the
     index's last build (:func:`qa.store.corpus_stamp.changes_since_build` of ``listing``,
     the corpus's listing taken as the build started: :func:`qa.store.corpus_stamp.take`)."""
-    if len(manifest["segments"]) >= MAX_SEGMENTS:
-        return None  # a merge is due: the full path writes it
     indexed = manifest["documents"]  # id: the generation whose file holds the article
     try:  # the same bytes as indexed, or the full path decides; unreadable now: the full path reports it
         suspects = {doc_id_of(source): source for source in changes.suspect}
@@ -84,20 +83,35 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, ch
     report.added = [article.document.doc_id for article in articles]
     if articles:
         previous = dict(manifest)
-        total = (manifest.get("counts") or {}).get("passages", 0) + sum(len(a.passages) for a in articles)
+        added = sum(len(a.passages) for a in articles)
+        dimension = manifest["model"]["dimension"]
         vectors = store_for_adding(manifest.get("store"), index_dir / manifest["files"]["vectors"]["name"],
-                                   manifest["model"]["dimension"], total)
+                                   dimension, (manifest.get("counts") or {}).get("passages", 0) + added)
         if vectors is None:
             return None  # the FAISS index changes its structure (exact to IVF): the full save does that
-        last = manifest["segments"][-1] if manifest["segments"] else None
-        data = files.IndexData(model=embedder.name, dimension=manifest["model"]["dimension"], vector_store=vectors,
-                               passages=[], sentence_vectors=np.zeros((0, manifest["model"]["dimension"]), np.float32),
+        keep = kept_when_adding(manifest["segments"], added)
+        data = files.IndexData(model=embedder.name, dimension=dimension, vector_store=vectors,
+                               passages=[], sentence_vectors=np.zeros((0, dimension), np.float32),
                                next_id=manifest["next_id"], generation=manifest["generation"],
                                extra={"corpus": corpus_record(corpus_dir, index_dir)})
-        embed_articles(data, articles, embedder, progress, report, batch_size,
-                       row_offset=last["sentence_start"] + last["sentences"] if last else 0)
+        records = manifest["segments"]
+        start = records[-1]["sentence_start"] + records[-1]["sentences"] if records else 0
+        if keep < len(records):  # the newest segments are merged with the new one: they alone are read
+            try:
+                data.passages, data.sentence_vectors, data.new_shingles = read_to_merge(index_dir, manifest, keep,
+                                                                                         dimension)
+            except (OSError, ValueError, KeyError):
+                return None
+            start = records[keep]["sentence_start"]
+        embed_articles(data, articles, embedder, progress, report, batch_size, row_offset=start)
+        try:  # the newest files of earlier additions, taken in by tiers: they stay few
+            take_in_newest_documents(index_dir, manifest, data.documents)
+            if isinstance(vectors, NewVectors):
+                take_in_newest_vectors(index_dir, manifest["files"], vectors)
+        except (OSError, ValueError, KeyError):
+            return None
         try:
-            files.save_added(data, index_dir, previous)  # removes its own half-written files on failure
+            files.save_added(data, index_dir, previous, keep, added)  # removes its own half-written files on failure
         except OSError as exc:
             if data.generation == manifest["generation"]:  # a full disk before the switch: as it was
                 raise StorageError.from_os_error(exc) from exc
@@ -161,25 +175,29 @@ def _without_duplicates(documents: list[Document], skipped: list[tuple[str, str]
 
 def _copies_of_indexed(index_dir: Path, manifest: dict, documents: list[Document]) -> bool:
     """Whether one of ``documents`` is a syndicated copy of an indexed article, or it of one
-    of them (by the shingles the segments keep)."""
+    of them, by the shingles the segments keep: each table is searched through a memory map,
+    so that only the rows of matching shingles are read, whatever the corpus's size."""
     if not documents:
         return False
     hashes = shingle_hashes([doc.body for doc in documents])
-    # An article's shingles count where its live passages are: the newest segment that lists
-    # it, while the manifest lists it (a removed or edited article's older rows are dead).
-    newest = {doc_id: record["generation"] for record in manifest["segments"] for doc_id in record["documents"]}
-    for record in manifest["segments"]:
-        entry = manifest["files"].get(f"shingles.{record['generation']}")
-        if entry is None:
+    records = manifest["segments"]
+    for at, record in enumerate(records):
+        generation = record["generation"]
+        table_entry = manifest["files"].get(f"shingles.{generation}")
+        counts_entry = manifest["files"].get(f"shingle_counts.{generation}")
+        if table_entry is None or counts_entry is None:
             return True  # cannot tell: compare all
-        table = np.load(index_dir / entry["name"], allow_pickle=False)
+        table = np.load(index_dir / table_entry["name"], mmap_mode="r", allow_pickle=False)
         if not len(table):
             continue
-        owners = table[:, 1].astype(np.int64)
-        sizes = np.bincount(owners, minlength=len(record["documents"]))
-        known = np.ascontiguousarray(table[:, 0])
-        live = np.array([doc_id in manifest["documents"] and newest[doc_id] == record["generation"]
-                         for doc_id in record["documents"]], dtype=bool)
-        if any(copies_of_known(h, known, owners, sizes, THRESHOLD, live) for h in hashes):
+        sizes = np.load(index_dir / counts_entry["name"], allow_pickle=False)
+
+        def live(owner: int, record=record, at=at) -> bool:
+            # An article's shingles count where its live passages are: the newest segment that
+            # lists it, while the manifest lists it (a removed or edited article's older rows are dead).
+            doc_id = record["documents"][owner]
+            return doc_id in manifest["documents"] and not any(doc_id in later["documents"] for later in records[at + 1:])
+
+        if any(copies_of_known(h, table[:, 0], table[:, 1], sizes, THRESHOLD, live) for h in hashes):
             return True
     return False

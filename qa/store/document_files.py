@@ -5,7 +5,9 @@
 writes every article into its own generation's file; a save that only adds articles
 (:func:`qa.store.index_files.save_added`) writes theirs alone and maps them to it, so the
 manifest it writes is a list of ids, not of every article's headline, publisher and copies
-(7.6 MB at 20,000 articles, read and written again by each addition before).
+(7.6 MB at 20,000 articles, read and written again by each addition before). Past
+:data:`qa.store.segments.MAX_SEGMENTS` files, an addition takes the newest of them into its
+own by the segments' tiers (:func:`take_in_newest`), so that they stay few.
 
 >>> import tempfile
 >>> from qa.records import IndexedDocument, Source
@@ -24,6 +26,7 @@ from typing import Iterable, Mapping
 
 from ..files import write_atomic
 from ..records import IndexedDocument
+from .segments import tiers_kept
 
 
 def document_key(generation: int) -> str:
@@ -73,3 +76,18 @@ def read_documents(index_dir: Path, manifest: dict, only: Iterable[str] | None =
         except ValueError as exc:
             raise ValueError(f"the entry of document {doc_id!r} {exc}") from exc
     return documents
+
+
+def take_in_newest(index_dir: Path, manifest: dict, documents: dict[str, IndexedDocument]) -> None:
+    """Add to ``documents`` (what an addition writes) the articles of the newest earlier
+    files that the tiers merge (:func:`qa.store.segments.tiers_kept`, by their bytes): the
+    addition's file then holds them, and the manifest it writes maps them to it. Raises
+    ``ValueError`` or ``OSError`` when one does not read as written."""
+    generations = sorted({int(key.split(".", 1)[1]) for key in manifest["files"] if key.startswith("documents.")})
+    sizes = [manifest["files"][document_key(g)]["bytes"] for g in generations]
+    keep = tiers_kept(sizes + [sum(len(json.dumps(d.to_json())) for d in documents.values())])
+    merged = set(generations[keep:])
+    if merged:
+        taken = {doc_id: g for doc_id, g in manifest["documents"].items() if g in merged}
+        older = read_documents(index_dir, {"documents": taken, "files": manifest["files"]})
+        documents.update({doc_id: older[doc_id] for doc_id in older if doc_id not in documents})

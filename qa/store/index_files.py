@@ -171,31 +171,42 @@ def _write_generation(data: IndexData, index_dir: Path, generation: int, previou
     return {key: entry["name"] for key, entry in files.items()}
 
 
-def save_added(data: IndexData, index_dir: str | Path, previous: dict) -> None:
+def save_added(data: IndexData, index_dir: str | Path, previous: dict, keep: int | None = None,
+               added: int | None = None) -> None:
     """Add the articles of ``data`` to the index whose manifest is ``previous`` (as
     :func:`read_manifest_header` gives it) as one new segment: ``data`` holds only what was
     added (its passages, their sentence vectors numbered after the index's, its documents)
-    and the index's vector store with their vectors added. No other file of the index is
-    read or written again but the vector store's (FAISS keeps one file). The same crash
-    safety as :func:`save_index`: files first, then the manifest in one rename."""
+    and the store its vectors went to (:func:`qa.store.open_store.store_for_adding`). With
+    ``keep`` less than the index's segments, the segments after the first ``keep`` are
+    merged into the new one: ``data`` then holds their live passages and sentence vectors
+    first (:func:`qa.store.segments.read_to_merge`), and ``added`` passages of its own.
+    No other file of the index is read or written again. The same crash safety as
+    :func:`save_index`: files first, then the manifest in one rename."""
     index_dir = Path(index_dir)
     generation = previous["generation"] + 1
-    _commit_generation(data, index_dir, generation, lambda: _write_added(data, index_dir, generation, previous))
+    keep = len(previous["segments"]) if keep is None else keep
+    added = len(data.passages) if added is None else added
+    _commit_generation(data, index_dir, generation,
+                       lambda: _write_added(data, index_dir, generation, previous, keep, added))
     data.new_shingles = {}
 
 
-def _write_added(data: IndexData, index_dir: Path, generation: int, previous: dict) -> dict[str, str]:
+def _write_added(data: IndexData, index_dir: Path, generation: int, previous: dict, keep: int,
+                 added: int) -> dict[str, str]:
     """Write the new segment, the new articles and the new vectors (in a file of their own
     when ``data.vector_store`` collected them: :mod:`qa.store.added_vectors`; else the
-    store, FAISS written whole), then the manifest naming them beside ``previous``'s files;
-    the names of every file the manifest names, by key."""
-    last = previous["segments"][-1] if previous["segments"] else None
-    start = last["sentence_start"] + last["sentences"] if last else 0
+    store, FAISS written whole), then the manifest naming them beside ``previous``'s files
+    (less those of the segments merged); the names of every file the manifest names, by key."""
+    records = previous["segments"]
+    start = (records[keep]["sentence_start"] if keep < len(records)
+             else records[-1]["sentence_start"] + records[-1]["sentences"] if records else 0)
     segment = write_segment(data.passages, data.sentence_vectors, data.new_shingles, index_dir, generation, start)
-    files = dict(previous["files"])
+    merged = {key for record in records[keep:] for key in segment_keys(record["generation"]).values()}
+    files = {key: entry for key, entry in previous["files"].items() if key not in merged}
     counts = previous.get("counts") or {}
-    passages = counts.get("passages", 0) + len(data.passages)
+    passages = counts.get("passages", 0) + added
     if isinstance(data.vector_store, NewVectors):
+        files = {key: entry for key, entry in files.items() if key not in data.vector_store.replaces}
         files[added_key(generation)] = file_entry(index_dir, data.vector_store.write(index_dir, generation))
         store = {**previous["store"], "ntotal": passages}
     else:  # a store outside the folder (Milvus), which never leaves added vectors in files
@@ -206,6 +217,10 @@ def _write_added(data: IndexData, index_dir: Path, generation: int, previous: di
         store = data.vector_store.describe()
     files[document_key(generation)] = file_entry(index_dir, write_documents(index_dir, generation, data.documents))
     files.update(segment.files)
+    documents = {**previous["documents"], **dict.fromkeys(data.documents, generation)}
+    held = set(documents.values())  # a file whose articles all went to this generation's goes
+    files = {key: entry for key, entry in files.items()
+             if not key.startswith(document_key(0)[:-1]) or int(key.split(".", 1)[1]) in held}
     manifest = {**previous, **data.extra}
     manifest.update({
         "generation": generation,
@@ -213,12 +228,12 @@ def _write_added(data: IndexData, index_dir: Path, generation: int, previous: di
         "store": store,
         "libraries": library_versions(),
         "next_id": data.next_id,
-        "counts": {"documents": len(previous["documents"]) + len(data.documents),
+        "counts": {"documents": len(documents),
                    "passages": passages,
                    "sentences": start + int(data.sentence_vectors.shape[0])},
         "files": files,
-        "segments": [*previous["segments"], segment.record(np.ones(len(data.passages), dtype=bool))],
-        "documents": {**previous["documents"], **dict.fromkeys(data.documents, generation)},
+        "segments": [*records[:keep], segment.record(np.ones(len(data.passages), dtype=bool))],
+        "documents": documents,
     })
     _commit_manifest(index_dir, manifest)
     return {key: entry["name"] for key, entry in files.items()}

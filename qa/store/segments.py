@@ -3,8 +3,9 @@ a save writes only what changed (:mod:`qa.store.index_files` holds the rest of t
 
 The generation that added passages wrote one segment: ``passages-<gen>.jsonl``,
 ``sentences-<gen>.npy``, ``lexical-<gen>.*`` and ``shingles-<gen>.npy`` (the hashed word
-5-shingles of its articles, by which an article added later is checked for being a
-syndicated copy of one of them without reading them: :mod:`qa.store.appending`); later
+5-shingles of its articles, sorted, by which an article added later is checked for being a
+syndicated copy of one of them without reading them: :mod:`qa.store.appending`; each
+article's count of them in ``shingles-<gen>.counts.npy``); later
 saves leave it as it is. The manifest
 lists every segment in order with the rows of removed passages it holds (dead rows: read
 past on load, left out of BM25's statistics). Sentence rows are numbered across segments,
@@ -59,7 +60,7 @@ class Segment:
 def segment_keys(generation: int) -> dict[str, str]:
     """The manifest's file keys of one segment, by role."""
     keys = {"passages": f"passages.{generation}", "sentence_vectors": f"sentence_vectors.{generation}",
-            "shingles": f"shingles.{generation}"}
+            "shingles": f"shingles.{generation}", "shingle_counts": f"shingle_counts.{generation}"}
     keys.update({f"lexical_{role}": f"lexical_{role}.{generation}" for role in FILE_SUFFIXES})
     return keys
 
@@ -107,7 +108,7 @@ def write_segment(passages: list[Passage], sentence_vectors: np.ndarray, shingle
     """Write one segment of ``passages`` (their sentence vectors, numbered from ``start``,
     and each article's shingles by document id: :func:`qa.ingest.syndication.shingle_hashes`)."""
     names = {"passages": f"passages-{generation}.jsonl", "sentence_vectors": f"sentences-{generation}.npy",
-             "shingles": f"shingles-{generation}.npy"}
+             "shingles": f"shingles-{generation}.npy", "shingle_counts": f"shingles-{generation}.counts.npy"}
     vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
     documents = list(dict.fromkeys(p.doc_id for p in passages))
     parts = [shingles.get(doc_id, np.zeros(0, dtype=np.uint64)) for doc_id in documents]
@@ -122,6 +123,8 @@ def write_segment(passages: list[Passage], sentence_vectors: np.ndarray, shingle
     write_atomic(index_dir / names["passages"], write_passages)
     write_atomic(index_dir / names["sentence_vectors"], lambda fh: save_array(fh, vectors))
     write_atomic(index_dir / names["shingles"], lambda fh: save_array(fh, table))
+    counts = np.array([len(h) for h in parts], dtype=np.int64)  # each article's: read without the table
+    write_atomic(index_dir / names["shingle_counts"], lambda fh: save_array(fh, counts))
     lexical = LexicalSegment.build(p.text for p in passages)
     names.update({f"lexical_{role}": path.name for role, path in lexical.save(index_dir, generation).items()})
     keys = segment_keys(generation)
@@ -161,23 +164,65 @@ def _segments_kept(data, saved: list[Segment], masks: list[np.ndarray], counts: 
     rows = sum(len(segment.ids) for segment in saved) + len(ids) - len(held)
     if sum(len(s.ids) for s in saved) - len(held) > DEAD_SHARE_REWRITE * rows:
         return 0
-    sizes = counts + [len(ids) - len(held)]
+    return tiers_kept(counts + [len(ids) - len(held)])
+
+
+def tiers_kept(sizes: list[int]) -> int:
+    """Of parts of ``sizes`` (segments' live rows; the last one new), how many stay as they
+    are: all while there are at most MAX_SEGMENTS; else the newest are merged, taking in
+    each older one no larger than the run merged so far (so a row is merged again only when
+    the run it is in has doubled: a few times in all)."""
     if len(sizes) <= MAX_SEGMENTS:
-        return len(saved)
+        return len(sizes) - 1
     keep = len(sizes) - 2
     while keep > 0 and sizes[keep - 1] <= sum(sizes[keep:]):
         keep -= 1
     return keep
 
 
+def kept_when_adding(records: list[dict], added: int) -> int:
+    """How many of the segments a manifest lists (``records``) an update that adds ``added``
+    passages keeps as they are; it merges the others with its own passages into one
+    segment (:func:`read_to_merge`), by the same tiers as a full save."""
+    return tiers_kept([record["rows"] - len(record["dead"]) for record in records] + [added])
+
+
+def read_to_merge(index_dir: Path, manifest: dict, keep: int, dimension: int
+                  ) -> tuple[list[Passage], np.ndarray, dict[str, np.ndarray]]:
+    """The live passages of the segments after the first ``keep`` that ``manifest`` lists,
+    their sentence vectors renumbered from the first of them (the rows of removed passages
+    left out) and their articles' shingles: what a merged segment holds of them. Only those
+    segments' files are read. Raises ``ValueError`` (or ``OSError``) when they do not check
+    out by their sizes: the full path then finds out what is wrong."""
+    records = manifest["segments"][keep:]
+    paths = []
+    for record in records:
+        where = {}
+        for role, key in segment_keys(record["generation"]).items():
+            entry = manifest["files"][key]
+            path = Path(index_dir) / entry["name"]
+            if path.stat().st_size != entry["bytes"]:
+                raise ValueError(f"{path.name} is not the size the manifest says")
+            where[role] = path
+        paths.append(where)
+    start = records[0]["sentence_start"]
+    passages, vectors, segments, _ = read_segments(index_dir, records, paths, manifest["files"], dimension, start)
+    rows = sorted({r for p in passages for r in p.sentence_rows})
+    remap = {old: start + new for new, old in enumerate(rows)}
+    for passage in passages:
+        passage.sentence_rows = [remap[r] for r in passage.sentence_rows]
+    vectors = vectors[np.array(rows, dtype=np.int64) - start] if rows else vectors[:0]
+    return passages, vectors, _shingles_of(segments, {p.doc_id for p in passages})
+
+
 def read_segments(index_dir: Path, records: list[dict], paths: list[dict[str, Path]], files: dict[str, dict],
-                  dimension: int) -> tuple[list[Passage], np.ndarray, list[Segment], list[np.ndarray]]:
+                  dimension: int, start: int = 0) -> tuple[list[Passage], np.ndarray, list[Segment], list[np.ndarray]]:
     """The live passages of the segments the manifest lists (``records``, their files at
-    ``paths`` by role, already checked against ``files``), the sentence vectors of all,
-    the segments and their live rows. Raises ``ValueError`` saying what does not fit."""
+    ``paths`` by role, already checked against ``files``; the first one's sentence rows
+    from ``start``), the sentence vectors of all, the segments and their live rows. Raises
+    ``ValueError`` saying what does not fit."""
     passages: list[Passage] = []
     segments, live, vectors_of = [], [], []
-    start = 0
     for record, where in zip(records, paths):
         rows = [json.loads(line) for line in where["passages"].read_text(encoding="utf-8").splitlines() if line]
         vectors = np.load(where["sentence_vectors"], allow_pickle=False)
