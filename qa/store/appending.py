@@ -103,13 +103,13 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, ch
             except (OSError, ValueError, KeyError):
                 return None
             start = records[keep]["sentence_start"]
-        embed_articles(data, articles, embedder, progress, report, batch_size, row_offset=start)
         try:  # the newest files of earlier additions, taken in by tiers: they stay few
             take_in_newest_documents(index_dir, manifest, data.documents)
             if isinstance(vectors, NewVectors):
                 take_in_newest_vectors(index_dir, manifest["files"], vectors)
         except (OSError, ValueError, KeyError):
-            return None
+            return None  # before anything is embedded (into a Milvus collection): the full path finds out why
+        embed_articles(data, articles, embedder, progress, report, batch_size, row_offset=start)
         try:
             files.save_added(data, index_dir, previous, keep, added)  # removes its own half-written files on failure
         except OSError as exc:
