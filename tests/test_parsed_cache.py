@@ -132,3 +132,24 @@ def test_a_build_appends_what_it_read_anew_and_a_cut_line_is_passed_over(corpus,
     (corpus / "later.md").write_text("---\ntitle: Later\n---\n\nThe ferry was raised in May.\n")
     build_index(corpus, index, embedder=hash_embedder)  # appended after the cut line, on a line of its own
     assert ParsedDocuments.load(index, READER_VERSION).get("later.md", first_sha(index, "later")) is not None
+
+
+def test_an_update_finds_the_newest_line_of_its_files_in_the_cache_s_tail(tmp_path, monkeypatch):
+    """An update that adds a few files looks only at the end of the cache, for the last line
+    whose "source" each file is (a name that only appears inside another line is passed over)."""
+    from qa.ingest import parsed
+    from qa.records import Document
+
+    def doc(source, title):
+        return Document(doc_id=source[:-3], source=source, title=title, body=f"{title}. The ferry sailed.",
+                        sha256=title * 2)
+
+    index = tmp_path / "index"
+    index.mkdir()
+    parsed.remember(index, [doc("a.md", "old"), doc("b.md", "a.md"), doc("a.md", "new")], READER_VERSION)
+    parsed.remember(index, [doc("c.md", '"a.md"')], READER_VERSION)  # the name, quoted, in a title
+    cache = ParsedDocuments.load(index, READER_VERSION, sources=["a.md", "zz.md"])
+    assert cache.get("a.md", "newnew").title == "new" and cache.get("a.md", "oldold") is None
+    assert cache.get("b.md", "a.mda.md") is None and len(cache) == 1
+    monkeypatch.setattr(parsed, "TAIL_BYTES", 200)  # the lines of a.md are further back than this
+    assert len(ParsedDocuments.load(index, READER_VERSION, sources=["a.md"])) == 0

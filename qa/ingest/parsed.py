@@ -104,29 +104,44 @@ class ParsedDocuments:
                 if not isinstance(header, dict) or header.get("readers") != readers:
                     return cache
                 cache._lines = 0
-                lines = fh
                 if marks is not None:
                     start = fh.tell()
                     size = fh.seek(0, os.SEEK_END)
                     fh.seek(max(start, size - TAIL_BYTES))
                     tail = fh.read()
                     cache._cut = bool(tail) and not tail.endswith(b"\n")
-                    wanted = [mark.encode("utf-8") for mark in marks]
-                    lines = [] if not any(mark in tail for mark in wanted) else tail.split(b"\n")[
-                        0 if size - TAIL_BYTES <= start else 1:]  # the first may be a line's end
-                for raw in lines:
+                    whole = size - TAIL_BYTES <= start  # else the tail's first line may be a line's end
+                    for source, mark in zip(sources, marks):
+                        cache._keep_last(tail, source, mark.encode("utf-8"), whole)
+                    return cache
+                for raw in fh:
                     line = raw.decode("utf-8")
-                    if not line:
-                        continue
                     cache._lines += 1
-                    if marks is None:
-                        cache._cut = not line.endswith("\n")
-                    elif not any(mark in line for mark in marks):
-                        continue
+                    cache._cut = not line.endswith("\n")
                     cache._keep(line)
         except (OSError, ValueError):
             cache._lines = -1
         return cache
+
+    def _keep_last(self, tail: bytes, source: str, mark: bytes, whole: bool) -> None:
+        """Take the last whole line of ``tail`` that is ``source``'s (the line ``mark``, its
+        name in JSON, is found in and whose "source" it is), looking from the end."""
+        end = len(tail)
+        while (at := tail.rfind(mark, 0, end)) >= 0:
+            first = tail.rfind(b"\n", 0, at) + 1
+            last = tail.find(b"\n", at)
+            end = first
+            if last < 0 or (first == 0 and not whole):
+                continue  # cut short by a crash, or the tail's first line, which may be a line's end
+            line = tail[first:last].decode("utf-8")
+            try:
+                if json.loads(line).get("source") != source:
+                    continue  # the name inside another document
+            except (ValueError, AttributeError):
+                continue
+            self._lines += 1
+            self._keep(line)
+            return
 
     def _keep(self, line: str) -> None:
         """Take one line of the file (the last line of a file wins)."""
