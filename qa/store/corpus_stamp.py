@@ -34,11 +34,12 @@ files. One that finds only new files (:func:`changes_since_build`) reads those a
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
 
 from ..files import write_atomic
 from ..ingest.parsed import SETTLE_SECONDS as PARSE_CACHE_SETTLE_SECONDS
@@ -132,9 +133,9 @@ def record_build(index_dir: Path, generation: int, corpus_dir: Path, entries: li
         if entries is None:
             path.unlink(missing_ok=True)
             return
-        payload = json.dumps({"generation": generation, "corpus": os.path.abspath(corpus_dir),
-                              "entries": entries, **found}, ensure_ascii=False)
-        write_atomic(path, lambda fh: fh.write(payload.encode("utf-8")))
+        payload = orjson.dumps({"generation": generation, "corpus": os.path.abspath(corpus_dir),
+                                "entries": entries, **found})
+        write_atomic(path, lambda fh: fh.write(payload))
         # Its lines follow an older listing: none of them chains on to this one any more.
         (Path(index_dir) / ADDED_STAMP).unlink(missing_ok=True)
 
@@ -155,9 +156,9 @@ def record_added(index_dir: Path, after: int, generation: int, corpus_dir: Path,
             st = os.lstat(Path(corpus_dir) / name)
             changed = max(st.st_mtime_ns, st.st_ctime_ns)
             entries.append([name, st.st_size, changed if changed <= settled else FRESH, st.st_ino])
-        line = json.dumps({"after": after, "generation": generation, "entries": entries, **found}, ensure_ascii=False)
+        line = orjson.dumps({"after": after, "generation": generation, "entries": entries, **found})
         with open(Path(index_dir) / ADDED_STAMP, "ab") as fh:
-            fh.write(line.encode("utf-8") + b"\n")
+            fh.write(line + b"\n")
             fh.flush()
             os.fsync(fh.fileno())
 
@@ -173,18 +174,18 @@ def _saved_build(index_dir: Path, corpus_dir: Path, generation: int) -> dict | N
     the last listing (:func:`record_build`) with the files builds added since put in
     (:func:`record_added`, in order while each follows the one before); None when they do
     not reach ``generation`` or describe another corpus."""
-    saved = json.loads((Path(index_dir) / BUILD_STAMP).read_text(encoding="utf-8"))
+    saved = orjson.loads((Path(index_dir) / BUILD_STAMP).read_bytes())
     if saved.get("corpus") != os.path.abspath(corpus_dir):
         return None
     if saved.get("generation") != generation:
         try:
-            lines = (Path(index_dir) / ADDED_STAMP).read_text(encoding="utf-8").splitlines()
+            lines = (Path(index_dir) / ADDED_STAMP).read_bytes().splitlines()
         except FileNotFoundError:
             return None
         entries = {entry[0]: entry for entry in saved["entries"]}
         for line in lines:
             try:
-                added = json.loads(line)
+                added = orjson.loads(line)
             except ValueError:
                 break  # cut short by a crash: what follows it cannot be trusted
             if not isinstance(added, dict) or added.get("after") != saved["generation"]:

@@ -20,9 +20,10 @@ own by the segments' tiers (:func:`take_in_newest`), so that they stay few.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterable, Mapping
+
+import orjson
 
 from ..files import write_atomic
 from ..records import IndexedDocument
@@ -40,7 +41,7 @@ def write_documents(index_dir: Path, generation: int, documents: Mapping[str, In
 
     def write(fh):
         for doc_id, document in documents.items():
-            fh.write(json.dumps([doc_id, document.to_json()], ensure_ascii=False).encode("utf-8") + b"\n")
+            fh.write(orjson.dumps([doc_id, document.to_json()]) + b"\n")
 
     write_atomic(Path(index_dir) / name, write)
     return name
@@ -60,9 +61,9 @@ def read_documents(index_dir: Path, manifest: dict, only: Iterable[str] | None =
         path = Path(index_dir) / entry["name"]
         if path.stat().st_size != entry.get("bytes", -1):
             raise ValueError(f"{path.name} is truncated or changed since it was written")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(path.read_bytes().splitlines(), 1):
             try:
-                doc_id, row = json.loads(line)
+                doc_id, row = orjson.loads(line)
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"line {number} of {path.name} is not [id, entry] ({exc})") from exc
             if wanted.get(doc_id) == generation:
@@ -85,7 +86,7 @@ def take_in_newest(index_dir: Path, manifest: dict, documents: dict[str, Indexed
     ``ValueError`` or ``OSError`` when one does not read as written."""
     generations = sorted({int(key.split(".", 1)[1]) for key in manifest["files"] if key.startswith("documents.")})
     sizes = [manifest["files"][document_key(g)]["bytes"] for g in generations]
-    keep = tiers_kept(sizes + [sum(len(json.dumps(d.to_json())) for d in documents.values())])
+    keep = tiers_kept(sizes + [sum(len(orjson.dumps(d.to_json())) for d in documents.values())])
     merged = set(generations[keep:])
     if merged:
         taken = {doc_id: g for doc_id, g in manifest["documents"].items() if g in merged}
