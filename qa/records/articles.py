@@ -148,10 +148,10 @@ class Document:
 
 @dataclass(frozen=True)
 class IndexedDocument(Cited):
-    """An article as the index keeps it: one entry of the manifest's ``documents``, under
-    its document id. ``source`` is its citation (built once when the index is loaded and
-    shared by every hit and timeline entry of the article; ``source.file`` is the file it
-    was read from); ``sha256`` of that file's bytes decides whether it changed; ``passages``
+    """An article as the index keeps it: one line of a ``documents-<gen>.jsonl`` of the index
+    (:mod:`qa.store.document_files`), under its document id. ``source`` is its citation
+    (built once when the index is loaded and shared by every hit and timeline entry of the
+    article; ``source.file`` is the file it was read from); ``sha256`` of that file's bytes decides whether it changed; ``passages``
     and ``pages`` (0 for an article without pages) are counts; ``extra`` holds the
     reader's other fields (front matter the citation does not show)."""
 
@@ -173,7 +173,7 @@ class IndexedDocument(Cited):
                    extra=dict(document.extra))
 
     def to_json(self) -> dict[str, Any]:
-        """The manifest's entry: the source's fields at the top level, its file as "source"."""
+        """The index's entry: the source's fields at the top level, its file as "source"."""
         row: dict[str, Any] = {name: getattr(self.source, name) for name in SOURCE_FIELDS}
         row.update(source=self.file, sha256=self.sha256)
         if self.extra:
@@ -187,7 +187,7 @@ class IndexedDocument(Cited):
 
     @classmethod
     def from_json(cls, row: Mapping[str, Any]) -> "IndexedDocument":
-        """An entry of the manifest's ``documents``. Raises ``ValueError`` saying what is
+        """An entry of the index's articles. Raises ``ValueError`` saying what is
         wrong when a count, ``extra`` or a copy has the wrong shape; a text field that is
         missing or empty reads as ''."""
         if not isinstance(row, dict):  # a JSON object (typing.Mapping checks are slow per row)

@@ -6,16 +6,21 @@ Layout of ``index/``::
     vectors-<gen>.faiss    passage vectors in the store the manifest's "store" names (qa.store.
                            faiss_store: exact up to 100,000 passages, IVF beyond), or
                            vectors-<gen>.milvus.json naming a Milvus collection (milvus_store)
+    vectors-<gen>.added.npy  vectors additions brought since the FAISS file was written
+                           (qa.store.added_vectors)
+    documents-<gen>.jsonl  the articles, one qa.records.IndexedDocument a line; the manifest maps
+                           each id to its generation's file (qa.store.document_files)
     passages-<gen>.jsonl   one qa.records.Passage per line: ids, offsets, text, sentences, dates
     sentences-<gen>.npy    one unit vector per sentence, for choosing the answering sentence
     lexical-<gen>.*        BM25 statistics of those passages (qa.store.lexical: JSON and .npy files)
-    shingles-<gen>.npy     their articles' hashed word shingles, for finding syndicated copies
+    shingles-<gen>.npy     their articles' hashed word shingles, for finding syndicated copies,
+                           and each article's count of them in shingles-<gen>.counts.npy
 
 Passages, sentence vectors and BM25 are kept in segments (:mod:`qa.store.segments`): a
 save writes the segment of its new passages only, and the manifest lists every segment
 with the rows of removed passages it holds. Adding one article to 5,000 writes that
-article's passages, not the corpus's (:func:`save_added`, which does not read the others
-either). The FAISS file is still written whole.
+article's passages, entry and vectors, not the corpus's (:func:`save_added`, which reads
+no other article either, but for the newest segments when it merges them).
 
 Every save writes its new files beside the old ones and then replaces
 ``manifest.json`` in one atomic rename. Until that rename the old manifest still names
