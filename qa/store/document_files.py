@@ -47,14 +47,18 @@ def write_documents(index_dir: Path, generation: int, documents: Mapping[str, In
     return name
 
 
-def read_documents(index_dir: Path, manifest: dict, only: Iterable[str] | None = None) -> dict[str, IndexedDocument]:
+def read_documents(index_dir: Path, manifest: dict, only: Iterable[str] | None = None,
+                   known: Mapping[str, IndexedDocument] | None = None) -> dict[str, IndexedDocument]:
     """The articles the manifest maps (``manifest["documents"]``: id to generation), in its
     order, read from their generations' files; ``only``: just these ids (the files of the
-    others are not read). Raises ``ValueError`` saying what does not fit."""
+    others are not read); ``known``: records already read from the very same files, taken
+    as they are (:func:`qa.store.reload.known_documents`). Raises ``ValueError`` saying
+    what does not fit."""
     mapping: dict[str, int] = manifest["documents"]
     wanted = mapping if only is None else {doc_id: mapping[doc_id] for doc_id in only if doc_id in mapping}
+    known = known or {}
     entries: dict[str, dict] = {}
-    for generation in sorted(set(wanted.values())):
+    for generation in sorted({g for doc_id, g in wanted.items() if doc_id not in known}):
         entry = manifest["files"].get(document_key(generation))
         if entry is None:
             raise ValueError(f"the manifest names no file for the articles of generation {generation}")
@@ -70,6 +74,9 @@ def read_documents(index_dir: Path, manifest: dict, only: Iterable[str] | None =
                 entries[doc_id] = row
     documents = {}
     for doc_id in wanted:
+        if doc_id in known:
+            documents[doc_id] = known[doc_id]
+            continue
         if doc_id not in entries:
             raise ValueError(f"article {doc_id!r} is missing from {manifest['files'][document_key(wanted[doc_id])]['name']}")
         try:

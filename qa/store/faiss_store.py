@@ -225,6 +225,13 @@ class FaissStore(VectorStore):
 
         write_atomic(Path(path), lambda fh: fh.write(faiss.serialize_index(self.index).tobytes()))
 
+    def copy(self) -> "FaissStore":
+        """A store of its own holding the same vectors (a reload adds to it while questions
+        may still search this one: :mod:`qa.store.reload`)."""
+        import faiss
+
+        return FaissStore(faiss.clone_index(self.index))
+
     @classmethod
     def load(cls, path: str | Path) -> "FaissStore":
         import faiss

@@ -35,7 +35,8 @@ class IndexHandle:
     @property
     def data(self) -> index_files.IndexData:
         """The loaded index, loaded again when ``manifest.json`` changed since (an upload,
-        ``qa index`` in another process)."""
+        ``qa index`` in another process): what the new manifest keeps of the index loaded
+        before is taken from it, not read again (:mod:`qa.store.reload`)."""
         manifest = self.index_dir / index_files.MANIFEST
         try:
             stat = manifest.stat()
@@ -45,7 +46,7 @@ class IndexHandle:
         if self._data is None or stamp != self._manifest_stamp:
             with self._lock:
                 if self._data is None or stamp != self._manifest_stamp:
-                    self._data = index_files.load_index(self.index_dir)
+                    self._data = index_files.load_index(self.index_dir, previous=self._data)
                     self._manifest_stamp = stamp
         return self._data
 

@@ -41,6 +41,7 @@ import numpy as np
 from ..errors import IndexCorruptError, IndexMismatchError, VectorStoreError
 from ..records import IndexedDocument, Passage
 from ..files import file_sha256, held_lock
+from . import reload
 from .lexical import LexicalIndex
 from .manifest import (FORMAT, FORMAT_CHANGES, FORMAT_VERSION, MANIFEST, REBUILD_ADVICE,  # noqa: F401  (this API)
                        commit_manifest as _commit_manifest, library_versions, read_manifest, read_manifest_header,
@@ -71,6 +72,8 @@ class IndexData:
     lexical: LexicalIndex | None = None  # row i = passages[i]; made by each save
     segments: list["Segment"] = field(default_factory=list)  # as last saved or loaded
     new_shingles: dict[str, np.ndarray] = field(default_factory=dict)  # of articles added since: for the next segment
+    files: dict[str, dict] = field(default_factory=dict)  # the manifest's data files, as loaded (qa.store.reload)
+    document_generations: dict[str, int] = field(default_factory=dict)  # each article's file, as loaded
     _by_id: dict[int, Passage] | None = None
 
     @classmethod
@@ -290,28 +293,44 @@ def _checked_file(index_dir: Path, manifest: dict, key: str, verify: bool) -> Pa
     return path
 
 
-def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
-    """Load the current generation, checking every file against the manifest."""
+def load_index(index_dir: str | Path, verify: bool = True, previous: IndexData | None = None) -> IndexData:
+    """Load the current generation, checking every file against the manifest. ``previous``:
+    the index as loaded before from this folder; what the new manifest keeps of it is taken
+    from there, not read again (:mod:`qa.store.reload`)."""
     index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
-    vectors_path = _checked_file(index_dir, manifest, "vectors", verify)
-    segment_paths = []
-    for record in manifest["segments"]:
-        keys = segment_keys(record["generation"])
-        segment_paths.append({role: _checked_file(index_dir, manifest, key, verify) for role, key in keys.items()})
-    added_paths = [_checked_file(index_dir, manifest, key, verify) for key in added_keys(manifest["files"])]
+    manifest = read_manifest(index_dir, reload.known_documents(previous) if previous else None)
+    same = reload.unchanged_files(previous, manifest["files"]) if previous else set()
+
+    def checked(key: str) -> Path:  # a file read before, and not read again now, is not hashed again
+        return _checked_file(index_dir, manifest, key, verify and key not in same)
+
+    copied = reload.copied_store(previous, manifest["files"]) if previous else None
+    vectors_path = _checked_file(index_dir, manifest, "vectors", verify and copied is None)
+    reused = reload.reusable_segments(previous, manifest["segments"], manifest["files"], index_dir) if previous else 0
+    segment_paths = [{role: checked(key) for role, key in segment_keys(record["generation"]).items()}
+                     for record in manifest["segments"][reused:]]
+    added_paths = [_checked_file(index_dir, manifest, key, verify) for key in (
+        added_keys(manifest["files"]) if copied is None else reload.new_added_keys(previous, manifest["files"]))]
     for key in manifest["files"]:
         if key.startswith(document_key(0)[:-1]):  # the articles, read already: checked for bytes changed
-            _checked_file(index_dir, manifest, key, verify)
+            checked(key)
     model = manifest["model"]
     dimension = int(model.get("dimension", 0))
     try:
         # An index written before the manifest named its store holds FAISS vectors.
-        vector_store = load_vector_store(manifest.get("store"), vectors_path)
+        vector_store = copied or load_vector_store(manifest.get("store"), vectors_path)
         for path in added_paths:  # what updates added since the store's file was written, oldest first
-            vector_store.add(*read_added(path, dimension))
-        passages, sentence_vectors, segments, live = read_segments(
-            index_dir, manifest["segments"], segment_paths, manifest["files"], dimension)
+            ids, vectors = read_added(path, dimension)
+            if copied is None:
+                vector_store.add(ids, vectors)
+            else:  # the copy holds those of the files this one took in
+                reload.add_new(vector_store, ids, vectors)
+        passages, sentence_vectors, segments, live = reload.reused_segments(previous, reused) if reused else (
+            [], np.zeros((0, dimension), dtype=np.float32), [], [])
+        more = read_segments(index_dir, manifest["segments"][reused:], segment_paths, manifest["files"], dimension,
+                             start=len(sentence_vectors))
+        passages, segments, live = passages + more[0], segments + more[2], live + more[3]
+        sentence_vectors = np.concatenate([sentence_vectors, more[1]]) if reused else more[1]
     except (IndexMismatchError, IndexCorruptError, VectorStoreError):
         raise  # they say what is wrong and what to do; a server out of reach is no corruption
     except ValueError as exc:
@@ -332,7 +351,7 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
     if problem:
         raise IndexCorruptError(f"{index_dir}: {problem}; {REBUILD_ADVICE}")
     known = {"format", "format_version", "generation", "created", "updated", "model", "store", "faiss",
-             "libraries", "next_id", "counts", "files", "segments", "documents"}
+             "libraries", "next_id", "counts", "files", "segments", "documents", "document_generations"}
     return IndexData(
         model=model["name"],
         dimension=dimension,
@@ -345,6 +364,8 @@ def load_index(index_dir: str | Path, verify: bool = True) -> IndexData:
         extra={k: v for k, v in manifest.items() if k not in known},
         lexical=LexicalIndex([segment.lexical for segment in segments], live),
         segments=segments,
+        files=manifest["files"],
+        document_generations=manifest["document_generations"],
     )
 
 

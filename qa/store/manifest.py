@@ -75,9 +75,10 @@ def read_manifest_quietly(index_dir: Path) -> dict | None:  # None: none, or unr
         return None
 
 
-def read_manifest(index_dir: str | Path) -> dict:
+def read_manifest(index_dir: str | Path, known_documents=None) -> dict:
     """The parsed manifest, its ``documents`` read from their files into
-    :class:`~qa.records.IndexedDocument` records; or an error saying how to get a usable one."""
+    :class:`~qa.records.IndexedDocument` records; or an error saying how to get a usable one.
+    ``known_documents(manifest)``: the records that need not be read again (a reload)."""
     index_dir = Path(index_dir)
     path = index_dir / MANIFEST
     if not path.is_file():
@@ -103,7 +104,9 @@ def read_manifest(index_dir: str | Path) -> dict:
     if problem:
         raise IndexCorruptError(f"{path}: {problem}; {REBUILD_ADVICE}")
     try:
-        manifest["documents"] = read_documents(index_dir, manifest)
+        known = known_documents(manifest) if known_documents is not None else None
+        manifest["document_generations"] = dict(manifest["documents"])
+        manifest["documents"] = read_documents(index_dir, manifest, known=known)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise IndexCorruptError(f"{index_dir}: the list of articles cannot be read ({exc}); {REBUILD_ADVICE}") from exc
     return manifest
