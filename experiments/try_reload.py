@@ -4,7 +4,10 @@ held (qa.store.reload) against a full load, on the 20,000-short-article corpus t
 
     QA_MODEL=hash:384 python experiments/try_reload.py [20000]
 
-RESULT
+Result (ran on 2026-12-07 at a814706, 2 cores, load about 1): twelve additions, merges
+included; the reload took 0.054 to 0.109 s (median about 0.07 s), a full load 0.90 to
+1.07 s. The reload still copies the FAISS store (31 MB here) and checks the whole passage
+table against it, which grow with the corpus.
 """
 from __future__ import annotations
 
