@@ -122,9 +122,8 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, ch
         files.remove_unreferenced_files(index_dir)  # what a killed build left: every `qa index` clears it
     parsed.add(index_dir, documents)
     if changes.told:  # one line for the files it was told of: the folder was not listed
-        corpus_stamp.record_added(index_dir, manifest["generation"], generation, corpus_dir, changes.added, {
-            "skipped": [list(pair) for pair in report.skipped], "warnings": [list(pair) for pair in report.warnings],
-            "copies": [list(pair) for pair in report.copies]})
+        corpus_stamp.record_added(index_dir, manifest["generation"], generation, corpus_dir, changes.added,
+                                  _found_by(report))
     else:
         record_build(corpus_dir, index_dir, generation, report, listing)
     return report
@@ -134,9 +133,13 @@ def record_build(corpus_dir: Path, index_dir: Path, generation: int, report: Bui
                  listing: list[list] | None) -> None:
     """Leave the corpus's listing as this build found it (:func:`qa.store.corpus_stamp.take`)
     for the next build (:func:`_unchanged_report`, :func:`qa.store.appending.append_added`)."""
-    corpus_stamp.record_build(index_dir, generation, corpus_dir, listing, {
-        "skipped": [list(pair) for pair in report.skipped], "warnings": [list(pair) for pair in report.warnings],
-        "copies": [list(pair) for pair in report.copies]})
+    corpus_stamp.record_build(index_dir, generation, corpus_dir, listing, _found_by(report))
+
+
+def _found_by(report: BuildReport) -> dict[str, list]:
+    """What a build found, as the stamp keeps it for a build that compares nothing to report."""
+    return {"skipped": [list(pair) for pair in report.skipped], "warnings": [list(pair) for pair in report.warnings],
+            "copies": [list(pair) for pair in report.copies]}
 
 
 def usable_as_built(index_dir: Path, model: str, store: str | None) -> dict | None:

@@ -192,8 +192,7 @@ def _saved_build(index_dir: Path, corpus_dir: Path, generation: int) -> dict | N
                 continue  # a line of an older listing's
             entries.update((entry[0], entry) for entry in added["entries"])
             for key, value in _found(added).items():
-                if key != "after":
-                    saved[key] = [*saved.get(key, []), *value]
+                saved[key] = [*saved.get(key, []), *value]
             saved["generation"] = added["generation"]
         if saved["generation"] != generation:
             return None
@@ -202,7 +201,8 @@ def _saved_build(index_dir: Path, corpus_dir: Path, generation: int) -> dict | N
 
 
 def _found(saved: dict) -> dict[str, list]:
-    return {key: value for key, value in saved.items() if key not in ("generation", "corpus", "entries")}
+    """What a build found (skipped files, warnings, copies), of a stamp or one of its lines."""
+    return {key: value for key, value in saved.items() if key not in ("generation", "corpus", "entries", "after")}
 
 
 def unchanged_since_build(index_dir: Path, corpus_dir: Path, generation: int,
@@ -210,14 +210,9 @@ def unchanged_since_build(index_dir: Path, corpus_dir: Path, generation: int,
     """What the build of generation ``generation`` found, when ``corpus_dir`` (or its listing
     ``entries``, from :func:`take`) has the stamp it left, with no entry too recent to tell
     apart: nothing to compare, nothing to do. Else None."""
-    try:
-        saved = _saved_build(index_dir, corpus_dir, generation)
-        entries = take(Path(corpus_dir)) if entries is None else entries
-        if saved is None or entries is None or entries != saved["entries"] or any(e[2] == FRESH for e in entries):
-            return None
-        return _found(saved)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
-        return None
+    entries = take(Path(corpus_dir)) if entries is None else entries
+    changes = changes_since_build(index_dir, corpus_dir, generation, entries)
+    return changes.found if changes is not None and changes.unchanged else None
 
 
 @dataclass
