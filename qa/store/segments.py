@@ -85,11 +85,8 @@ def write_segments(data, index_dir: Path, generation: int,
     tail = data.passages[sum(counts[:keep]):]
     if keep < len(saved) or keep == 0:
         # Merging (or rewriting): the tail's sentence vectors lose the rows of removed passages.
-        rows = sorted({r for p in tail for r in p.sentence_rows})
-        remap = {old: start + new for new, old in enumerate(rows)}
-        data.sentence_vectors = np.concatenate([data.sentence_vectors[:start], data.sentence_vectors[rows]])
-        for passage in tail:
-            passage.sentence_rows = [remap[r] for r in passage.sentence_rows]
+        data.sentence_vectors = np.concatenate([data.sentence_vectors[:start],
+                                                _compacted(tail, data.sentence_vectors, 0, start)])
         data.invalidate()
     segments, live = list(saved[:keep]), masks[:keep]
     if tail:
@@ -207,12 +204,18 @@ def read_to_merge(index_dir: Path, manifest: dict, keep: int, dimension: int
         paths.append(where)
     start = records[0]["sentence_start"]
     passages, vectors, segments, _ = read_segments(index_dir, records, paths, manifest["files"], dimension, start)
+    return passages, _compacted(passages, vectors, start, start), _shingles_of(segments, {p.doc_id for p in passages})
+
+
+def _compacted(passages: list[Passage], vectors: np.ndarray, first: int, start: int) -> np.ndarray:
+    """The sentence vectors ``passages`` point to, in order (``vectors`` holds the index's
+    rows from ``first``), the passages' rows renumbered to them from ``start``: the rows of
+    removed passages are left out of a merged segment."""
     rows = sorted({r for p in passages for r in p.sentence_rows})
     remap = {old: start + new for new, old in enumerate(rows)}
     for passage in passages:
         passage.sentence_rows = [remap[r] for r in passage.sentence_rows]
-    vectors = vectors[np.array(rows, dtype=np.int64) - start] if rows else vectors[:0]
-    return passages, vectors, _shingles_of(segments, {p.doc_id for p in passages})
+    return vectors[np.array(rows, dtype=np.int64) - first] if rows else vectors[:0]
 
 
 def read_segments(index_dir: Path, records: list[dict], paths: list[dict[str, Path]], files: dict[str, dict],
