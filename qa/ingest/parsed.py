@@ -133,24 +133,31 @@ class ParsedDocuments:
             end = first
             if last < 0 or (first == 0 and not whole):
                 continue  # cut short by a crash, or the tail's first line, which may be a line's end
-            line = tail[first:last].decode("utf-8")
             try:
-                if json.loads(line).get("source") != source:
+                values = json.loads(tail[first:last].decode("utf-8"))
+                if values.get("source") != source:
                     continue  # the name inside another document
             except (ValueError, AttributeError):
                 continue
             self._lines += 1
-            self._keep(line)
+            self._keep_values(values)
             return
 
     def _keep(self, line: str) -> None:
         """Take one line of the file (the last line of a file wins)."""
         try:
             values = json.loads(line)
+        except ValueError:
+            return
+        self._keep_values(values)
+
+    def _keep_values(self, values) -> None:
+        """Take one line's values, when they are a whole document's."""
+        try:
             key = (values["source"], values["sha256"])
             if not all(name in values for name in _KEPT):
                 return
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (KeyError, TypeError, AttributeError):
             return
         self._saved[key] = values
         stat = values.get("stat")

@@ -151,9 +151,10 @@ class IndexedDocument(Cited):
     """An article as the index keeps it: one line of a ``documents-<gen>.jsonl`` of the index
     (:mod:`qa.store.document_files`), under its document id. ``source`` is its citation
     (built once when the index is loaded and shared by every hit and timeline entry of the
-    article; ``source.file`` is the file it was read from); ``sha256`` of that file's bytes decides whether it changed; ``passages``
-    and ``pages`` (0 for an article without pages) are counts; ``extra`` holds the
-    reader's other fields (front matter the citation does not show)."""
+    article; ``source.file`` is the file it was read from); ``sha256`` of that file's bytes
+    decides whether it changed; ``passages`` and ``pages`` (0 for an article without pages)
+    are counts; ``extra`` holds the reader's other fields (front matter the citation does
+    not show)."""
 
     source: Source
     sha256: str = ""

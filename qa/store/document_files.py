@@ -30,9 +30,17 @@ from ..records import IndexedDocument
 from .segments import tiers_kept
 
 
+KEY_PREFIX = "documents."
+
+
 def document_key(generation: int) -> str:
     """The manifest's file key of generation ``generation``'s articles."""
-    return f"documents.{generation}"
+    return f"{KEY_PREFIX}{generation}"
+
+
+def document_file_generations(files: dict[str, dict]) -> list[int]:
+    """The generations whose articles' files a manifest's ``files`` names, oldest first."""
+    return sorted(int(key[len(KEY_PREFIX):]) for key in files if key.startswith(KEY_PREFIX))
 
 
 def write_documents(index_dir: Path, generation: int, documents: Mapping[str, IndexedDocument]) -> str:
@@ -91,7 +99,7 @@ def take_in_newest(index_dir: Path, manifest: dict, documents: dict[str, Indexed
     files that the tiers merge (:func:`qa.store.segments.tiers_kept`, by their bytes): the
     addition's file then holds them, and the manifest it writes maps them to it. Raises
     ``ValueError`` or ``OSError`` when one does not read as written."""
-    generations = sorted({int(key.split(".", 1)[1]) for key in manifest["files"] if key.startswith("documents.")})
+    generations = document_file_generations(manifest["files"])
     sizes = [manifest["files"][document_key(g)]["bytes"] for g in generations]
     keep = tiers_kept(sizes + [sum(len(orjson.dumps(d.to_json())) for d in documents.values())])
     merged = set(generations[keep:])

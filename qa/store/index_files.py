@@ -47,7 +47,7 @@ from .manifest import (FORMAT, FORMAT_CHANGES, FORMAT_VERSION, MANIFEST, REBUILD
                        commit_manifest as _commit_manifest, library_versions, read_manifest, read_manifest_header,
                        read_manifest_quietly)
 from .added_vectors import NewVectors, added_key, added_keys, read_added
-from .document_files import document_key, write_documents
+from .document_files import document_file_generations, document_key, write_documents
 from .segments import Segment, file_entry, read_segments, segment_keys, write_segment, write_segments
 from .open_store import load_vector_store, open_vector_store
 from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES, VectorStore
@@ -179,8 +179,7 @@ def _write_generation(data: IndexData, index_dir: Path, generation: int, previou
     return {key: entry["name"] for key, entry in files.items()}
 
 
-def save_added(data: IndexData, index_dir: str | Path, previous: dict, keep: int | None = None,
-               added: int | None = None) -> None:
+def save_added(data: IndexData, index_dir: str | Path, previous: dict, keep: int, added: int) -> None:
     """Add the articles of ``data`` to the index whose manifest is ``previous`` (as
     :func:`read_manifest_header` gives it) as one new segment: ``data`` holds only what was
     added (its passages, their sentence vectors numbered after the index's, its documents)
@@ -192,8 +191,6 @@ def save_added(data: IndexData, index_dir: str | Path, previous: dict, keep: int
     :func:`save_index`: files first, then the manifest in one rename."""
     index_dir = Path(index_dir)
     generation = previous["generation"] + 1
-    keep = len(previous["segments"]) if keep is None else keep
-    added = len(data.passages) if added is None else added
     _commit_generation(data, index_dir, generation,
                        lambda: _write_added(data, index_dir, generation, previous, keep, added))
     data.new_shingles = {}
@@ -227,8 +224,8 @@ def _write_added(data: IndexData, index_dir: Path, generation: int, previous: di
     files.update(segment.files)
     documents = {**previous["documents"], **dict.fromkeys(data.documents, generation)}
     held = set(documents.values())  # a file whose articles all went to this generation's goes
-    files = {key: entry for key, entry in files.items()
-             if not key.startswith(document_key(0)[:-1]) or int(key.split(".", 1)[1]) in held}
+    for emptied in set(document_file_generations(files)) - held:
+        del files[document_key(emptied)]
     manifest = {**previous, **data.extra}
     manifest.update({
         "generation": generation,
@@ -311,9 +308,8 @@ def load_index(index_dir: str | Path, verify: bool = True, previous: IndexData |
                      for record in manifest["segments"][reused:]]
     added_paths = [_checked_file(index_dir, manifest, key, verify) for key in (
         added_keys(manifest["files"]) if copied is None else reload.new_added_keys(previous, manifest["files"]))]
-    for key in manifest["files"]:
-        if key.startswith(document_key(0)[:-1]):  # the articles, read already: checked for bytes changed
-            checked(key)
+    for generation in document_file_generations(manifest["files"]):  # the articles, read already: checked
+        checked(document_key(generation))
     model = manifest["model"]
     dimension = int(model.get("dimension", 0))
     try:
@@ -327,10 +323,11 @@ def load_index(index_dir: str | Path, verify: bool = True, previous: IndexData |
                 reload.add_new(vector_store, ids, vectors)
         passages, sentence_vectors, segments, live = reload.reused_segments(previous, reused) if reused else (
             [], np.zeros((0, dimension), dtype=np.float32), [], [])
-        more = read_segments(index_dir, manifest["segments"][reused:], segment_paths, manifest["files"], dimension,
-                             start=len(sentence_vectors))
-        passages, segments, live = passages + more[0], segments + more[2], live + more[3]
-        sentence_vectors = np.concatenate([sentence_vectors, more[1]]) if reused else more[1]
+        more_passages, more_vectors, more_segments, more_live = read_segments(
+            index_dir, manifest["segments"][reused:], segment_paths, manifest["files"], dimension,
+            start=len(sentence_vectors))
+        passages, segments, live = passages + more_passages, segments + more_segments, live + more_live
+        sentence_vectors = np.concatenate([sentence_vectors, more_vectors]) if reused else more_vectors
     except (IndexMismatchError, IndexCorruptError, VectorStoreError):
         raise  # they say what is wrong and what to do; a server out of reach is no corruption
     except ValueError as exc:
