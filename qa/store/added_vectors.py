@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..files import save_array, write_atomic
-from .segments import tiers_kept
+from .segments import sized_path, tiers_kept
 
 KEY_PREFIX = "added_vectors."
 
@@ -85,10 +85,7 @@ def take_in_newest(index_dir: Path, files: dict[str, dict], vectors: NewVectors)
     row = 8 + 4 * vectors.dimension
     keep = tiers_kept([files[key]["bytes"] for key in keys] + [len(vectors) * row])
     for key in keys[keep:]:
-        path = Path(index_dir) / files[key]["name"]
-        if path.stat().st_size != files[key]["bytes"]:
-            raise ValueError(f"{path.name} is not the size the manifest says")
-        vectors.add(*read_added(path, vectors.dimension))
+        vectors.add(*read_added(sized_path(index_dir, files[key]), vectors.dimension))
         vectors.replaces.append(key)
 
 

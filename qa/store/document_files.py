@@ -27,7 +27,7 @@ import orjson
 
 from ..files import write_atomic
 from ..records import IndexedDocument
-from .segments import tiers_kept
+from .segments import sized_path, tiers_kept
 
 
 KEY_PREFIX = "documents."
@@ -70,9 +70,7 @@ def read_documents(index_dir: Path, manifest: dict, only: Iterable[str] | None =
         entry = manifest["files"].get(document_key(generation))
         if entry is None:
             raise ValueError(f"the manifest names no file for the articles of generation {generation}")
-        path = Path(index_dir) / entry["name"]
-        if path.stat().st_size != entry.get("bytes", -1):
-            raise ValueError(f"{path.name} is truncated or changed since it was written")
+        path = sized_path(index_dir, entry)
         for number, line in enumerate(path.read_bytes().splitlines(), 1):
             try:
                 doc_id, row = orjson.loads(line)

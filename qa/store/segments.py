@@ -69,6 +69,15 @@ def file_entry(index_dir: Path, name: str) -> dict:
     return {"name": name, "bytes": (index_dir / name).stat().st_size, "sha256": file_sha256(index_dir / name)}
 
 
+def sized_path(index_dir: Path, entry: dict) -> Path:
+    """The path of the file a manifest's ``entry`` (:func:`file_entry`) names, when it has the
+    size written there; else ``ValueError`` (``OSError`` when it is gone)."""
+    path = Path(index_dir) / entry["name"]
+    if path.stat().st_size != entry["bytes"]:
+        raise ValueError(f"{path.name} is truncated or changed since it was written")
+    return path
+
+
 def write_segments(data, index_dir: Path, generation: int,
                    keep_saved: bool = True) -> tuple[list[Segment], list[np.ndarray]]:
     """For ``data`` (a :class:`qa.store.index_files.IndexData`, which imports this module),
@@ -192,16 +201,8 @@ def read_to_merge(index_dir: Path, manifest: dict, keep: int, dimension: int
     segments' files are read. Raises ``ValueError`` (or ``OSError``) when they do not check
     out by their sizes: the full path then finds out what is wrong."""
     records = manifest["segments"][keep:]
-    paths = []
-    for record in records:
-        where = {}
-        for role, key in segment_keys(record["generation"]).items():
-            entry = manifest["files"][key]
-            path = Path(index_dir) / entry["name"]
-            if path.stat().st_size != entry["bytes"]:
-                raise ValueError(f"{path.name} is not the size the manifest says")
-            where[role] = path
-        paths.append(where)
+    paths = [{role: sized_path(index_dir, manifest["files"][key]) for role, key in segment_keys(record["generation"]).items()}
+             for record in records]
     start = records[0]["sentence_start"]
     passages, vectors, segments, _ = read_segments(index_dir, records, paths, manifest["files"], dimension, start)
     return passages, _compacted(passages, vectors, start, start), _shingles_of(segments, {p.doc_id for p in passages})
