@@ -54,10 +54,11 @@ def keeps_structure(description: dict[str, Any], total: int, threshold: int | No
     holding ``total`` vectors, as :meth:`FaissStore.fit_to_size` decides it: then vectors
     added to it may wait in a file of their own (:mod:`qa.store.added_vectors`)."""
     threshold = ANN_THRESHOLD if threshold is None else threshold
+    approximate = bool(total) and total >= threshold
     if description.get("index") == "flat":
-        return total < threshold
+        return not approximate
     nlist = description.get("nlist")
-    return description.get("index") == "ivf" and total >= threshold and isinstance(nlist, int) and nlist > 0 and (
+    return description.get("index") == "ivf" and approximate and isinstance(nlist, int) and nlist > 0 and (
         0.25 <= ivf_lists(total) / nlist <= 4)
 
 
@@ -202,9 +203,9 @@ class FaissStore(VectorStore):
         """
         threshold = ANN_THRESHOLD if threshold is None else threshold
         n = len(self)
-        want = "ivf" if n and n >= threshold else "flat"
-        if self.index_kind == want and (want == "flat" or 0.25 <= ivf_lists(n) / self.index.nlist <= 4):
+        if keeps_structure(self.describe(), n, threshold):
             return False
+        want = "ivf" if n and n >= threshold else "flat"
         ids = np.sort(self.ids())
         vectors = self.reconstruct(ids) if n else np.zeros((0, self.dimension), dtype=np.float32)
         self.index = new_faiss_index(self.dimension, training=vectors if want == "ivf" else None)
