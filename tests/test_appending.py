@@ -12,6 +12,7 @@ from qa.ingest import readers
 from qa.store import corpus_stamp, faiss_store, index_files
 from qa.store.added_vectors import read_added
 from qa.store.build import build_index
+from qa.store.document_files import IndexedIds
 from qa.store.transaction import corpus_update
 from conftest import record_calls
 from qa.store.segments import MAX_SEGMENTS
@@ -52,8 +53,7 @@ def test_added_articles_are_read_alone_and_the_index_is_as_a_fresh_build(tmp_pat
     report = build_index(corpus, index, embedder=hash_embedder)
     assert report.added == ["rye", "usk"] and len(report.unchanged) == 6 and not report.full_rebuild
     assert sorted(opened) == ["rye.md", "usk.md"] and whole == []
-    manifest = index_files.read_manifest(index)
-    assert [len(s["documents"]) for s in manifest["segments"]] == [6, 2]
+    assert [len(s.documents) for s in index_files.load_index(index).segments] == [6, 2]
     data = same_as_fresh(corpus, index, tmp_path, hash_embedder)
     fresh = index_files.read_manifest(tmp_path / "fresh-index")
     assert data.documents == fresh["documents"]  # the same entries, dates and counts included
@@ -147,8 +147,8 @@ def test_an_addition_writes_neither_the_vector_store_nor_the_list_of_articles_ag
     report = build_index(corpus, index, embedder=hash_embedder)
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
     generation = manifest["generation"]
-    # The manifest maps each article to the file that holds it: the new one to its own.
-    assert report.added == ["rye"] and manifest["documents"] == {**first["documents"], "rye": generation}
+    # The manifest names each articles' file with its count, not each article: the new one in its own.
+    assert report.added == ["rye"] and manifest["documents"] == {**first["documents"], str(generation): 1}
     lines = (index / manifest["files"][f"documents.{generation}"]["name"]).read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)[0] for line in lines] == ["rye"]
     # Every file of the index before is still there, the same file, not written again; with
@@ -168,7 +168,7 @@ def test_an_addition_writes_neither_the_vector_store_nor_the_list_of_articles_ag
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
     assert not [key for key in manifest["files"] if key.startswith("added_vectors.")]
     assert not list(index.glob("vectors-*.added.npy"))
-    assert set(manifest["documents"].values()) == {manifest["generation"]}
+    assert manifest["documents"] == {str(manifest["generation"]): 6}
     same_as_fresh(corpus, index, tmp_path, hash_embedder)
 
 
@@ -253,3 +253,28 @@ def test_additions_one_at_a_time_merge_their_segments_without_reading_the_index(
     np.testing.assert_allclose(data.vector_store.reconstruct(np.array([p.id for p in data.passages])),
                                fresh.vector_store.reconstruct(np.array([by_text[p.text] for p in data.passages])),
                                atol=1e-6)  # each passage's vector, whichever file held it
+
+
+def test_the_manifest_names_no_article_and_an_addition_asks_the_tables_of_ids(tmp_path, hash_embedder, monkeypatch):
+    """The manifest names files and counts, not articles, so that what an addition reads and
+    writes of it does not grow with the corpus; whether an id is indexed is asked of each
+    articles' file's table of id hashes (qa.store.document_files.IndexedIds)."""
+    corpus, index = built(tmp_path, hash_embedder, 8)
+    with corpus_update(corpus, index) as update:
+        update.put("rye.md", article("Rye", 16).encode("utf-8"))
+        report = update.build(embedder=hash_embedder)
+    ids = [town.lower() for town in TOWNS[:8]] + ["rye"]
+    text = (index / "manifest.json").read_text(encoding="utf-8")
+    assert not [doc_id for doc_id in ids if json.dumps(doc_id) in text]
+    manifest = json.loads(text)
+    assert sum(manifest["documents"].values()) == manifest["counts"]["documents"] == 9
+    indexed = IndexedIds(index, manifest)
+    assert all(doc_id in indexed for doc_id in ids) and "usk" not in indexed
+    # The report's unchanged articles are read only when asked for, and are the indexed ones.
+    assert report.added == ["rye"] and len(report.unchanged) == 8 and sorted(report.unchanged) == sorted(ids[:8])
+    # An id the tables hold is not added again: a file of the same article in another format
+    # (rye.txt beside rye.md) makes the build compare everything, which keeps the indexed file.
+    (corpus / "rye.txt").write_text("Rye\n\n" + "The ferry crossing at Rye reopened after repairs. " * 3, encoding="utf-8")
+    whole = record_calls(monkeypatch, index_files, "load_index", lambda *a, **k: True)
+    again = build_index(corpus, index, embedder=hash_embedder)
+    assert whole and again.added == [] and [path for path, _ in again.skipped] == ["rye.txt"]

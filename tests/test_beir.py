@@ -59,9 +59,9 @@ def test_documents_become_articles_of_an_index_the_retriever_reads(tmp_path):
     # Each query's one relevant document holds the most of its words.
     assert report.rows["product"] == pytest.approx((1.0, 1.0))
     index = _index_dir(cache)
-    manifest = json.loads((index / "manifest.json").read_text())
+    manifest = index_files.read_manifest(index)
     assert sorted(manifest["documents"]) == ["d1", "d2", "d3", "d4"]
-    assert index_files.read_manifest(index)["documents"]["d1"].title == "Harbour bridge"
+    assert manifest["documents"]["d1"].title == "Harbour bridge"
     hits = Retriever(index_dir=index, embedder=HashingEmbedder(64)).retrieve("bridge cable repairs", k=1)
     assert hits[0].doc_id == "d1" and hits[0].title == "Harbour bridge"
     assert hits[0].text == "Harbour bridge. The harbour bridge reopened after cable repairs."
@@ -157,7 +157,7 @@ def test_a_syndicated_copy_ranks_right_after_the_article_it_was_folded_into(tmp_
     folder = write_beir(tmp_path / "bench", docs, [("q", "bridge cable repairs cost")],
                         "query-id\tcorpus-id\tscore\nq\tb\t1\n")
     report = evaluate_beir(folder, embedder=HashingEmbedder(64), cache_dir=tmp_path / "cache")
-    documents = json.loads((_index_dir(tmp_path / "cache") / "manifest.json").read_text())["documents"]
+    documents = index_files.read_manifest(_index_dir(tmp_path / "cache"))["documents"]
     assert sorted(documents) == ["a", "c"]  # b is the same story: folded into a, not ranked on its own
     assert report.left_out == 0
     assert report.rows["product"][0] == pytest.approx(1 / math.log2(3))  # b ranks second, right after a

@@ -114,8 +114,10 @@ def test_damaged_files_an_addition_wrote_are_reported_and_rebuilt(tmp_path, monk
     assert report.added == ["library"] and not report.full_rebuild
     manifest = manifest_of(base / "index")
     generation = manifest["generation"]
-    keys = [key for key in (f"documents.{generation}", f"added_vectors.{generation}") if key in manifest["files"]]
-    assert keys[0] == f"documents.{generation}" and (len(keys) == 2 or manifest["store"]["kind"] == "milvus")
+    keys = [key for key in (f"documents.{generation}", f"document_ids.{generation}", f"shingle_owners.{generation}",
+                            f"added_vectors.{generation}") if key in manifest["files"]]
+    assert keys[:3] == [f"documents.{generation}", f"document_ids.{generation}", f"shingle_owners.{generation}"]
+    assert len(keys) == 4 or manifest["store"]["kind"] == "milvus"
     for key in keys:
         site = tmp_path / key
         shutil.copytree(base, site)
@@ -140,9 +142,11 @@ def test_damaged_manifest_is_reported_and_rebuilt(site, how):
     (lambda m: m["files"][passages_key(m)].update(name="/etc/passwd"), "not a file in the index folder"),
     (lambda m: m["segments"][0].update(dead="1"), "'segments' is not a list of segments"),
     (lambda m: m.pop("documents"), "lacks 'documents'"),
-    (lambda m: m["documents"].update(harbour="harbour.md"), "'documents' does not map each article to a generation"),
-    (lambda m: m["documents"].update(harbour=m["generation"] + 1), "whose file the manifest does not name"),
-    (lambda m: m["files"].pop(f"documents.{m['generation']}"), "whose file the manifest does not name"),
+    (lambda m: m["documents"].update(harbour=1), "'documents' does not map each generation to its number of articles"),
+    (lambda m: m["documents"].update({str(m["generation"]): "2"}), "does not map each generation to its number"),
+    (lambda m: m["documents"].update({str(m["generation"] + 1): 1}), "whose articles' files the manifest does not name"),
+    (lambda m: m["files"].pop(f"documents.{m['generation']}"), "whose articles' files the manifest does not name"),
+    (lambda m: m["files"].pop(f"document_ids.{m['generation']}"), "whose articles' files the manifest does not name"),
     (lambda m: m.update(format="something-else"), "is not a qa index manifest"),
 ])
 def test_edited_manifest_is_an_error_not_a_crash(site, edit, message):
@@ -158,7 +162,8 @@ def test_edited_manifest_is_an_error_not_a_crash(site, edit, message):
     (lambda a: a["harbour"].update(passages="3"), "document 'harbour' has 'passages' '3', not a count"),
     (lambda a: a["harbour"].update(extra="x"), "'extra' that is not a mapping"),
     (lambda a: a["harbour"].update(also_published=["copy.md"]), "not a list of mappings"),
-    (lambda a: a.pop("harbour"), "article 'harbour' is missing from documents-"),
+    (lambda a: a.pop("harbour"), "holds 1 articles, the manifest says 2"),
+    (lambda a: a.update(lib=a.pop("library")), "does not list the ids of documents-"),
 ])
 def test_edited_list_of_articles_is_an_error_not_a_crash(site, edit, message):
     manifest = manifest_of(site / "index")

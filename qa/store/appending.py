@@ -31,11 +31,11 @@ from ..records import Document
 from . import corpus_stamp, index_files as files, store_claims
 from .added_vectors import NewVectors, take_in_newest as take_in_newest_vectors
 from .build_report import BuildReport
-from .document_files import read_documents, take_in_newest as take_in_newest_documents
+from .document_files import IndexedIds, read_documents, take_in_newest as take_in_newest_documents
 from .embedding import MAX_PASSAGES_PER_ARTICLE, SPLITTER, embed_articles, split_articles
 from .index_corpus import corpus_record
 from .open_store import store_for_adding
-from .segments import kept_when_adding, read_to_merge
+from .segments import kept_when_adding, read_owners, read_to_merge, sized_path
 from .vectors import same_store
 
 
@@ -47,10 +47,10 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, ch
     index's, as :func:`usable_as_built` gives it; ``changes``: the corpus's since the
     index's last build (:func:`qa.store.corpus_stamp.changes_since_build` of ``listing``,
     the corpus's listing taken as the build started: :func:`qa.store.corpus_stamp.take`)."""
-    indexed = manifest["documents"]  # id: the generation whose file holds the article
+    indexed = IndexedIds(index_dir, manifest)  # asked of the tables of ids: no article is read
     try:  # the same bytes as indexed, or the full path decides; unreadable now: the full path reports it
         suspects = {doc_id_of(source): source for source in changes.suspect}
-        entries = read_documents(index_dir, manifest, only=suspects) if suspects else {}
+        entries = read_documents(index_dir, manifest, only=suspects)[0] if suspects else {}
         if any(doc_id not in entries or entries[doc_id].sha256 != file_sha256(corpus_dir / source)
                for doc_id, source in suspects.items()):
             return None
@@ -68,13 +68,19 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, ch
         except DocumentError as exc:
             skipped.append((exc.path, exc.reason))
     ids = [doc.doc_id for doc in documents]
-    if len(set(ids)) != len(ids) or any(doc_id in indexed for doc_id in ids):
-        return None  # two files with one id (one article in two formats): compare all
+    try:
+        if len(set(ids)) != len(ids) or any(doc_id in indexed for doc_id in ids):
+            return None  # two files with one id (one article in two formats): compare all
+    except (OSError, ValueError, KeyError):
+        return None  # a table of ids unreadable: the full path finds out why
     unique = _without_duplicates(documents, skipped)
-    if _copies_of_indexed(index_dir, manifest, unique):
-        return None
+    try:
+        if _copies_of_indexed(index_dir, manifest, indexed, unique):
+            return None
+    except (OSError, ValueError, KeyError):
+        return None  # a segment's files unreadable: the full path finds out why
     unique, copies = syndicated_copies(unique, set())
-    report = BuildReport(unchanged=list(indexed), skipped=skipped, index_dir=str(index_dir),
+    report = BuildReport(unchanged=indexed, skipped=skipped, index_dir=str(index_dir),
                          warnings=[tuple(pair) for pair in changes.found["warnings"]]
                          + [(d.source, w) for d in unique for w in d.warnings],
                          copies=[tuple(pair) for pair in changes.found["copies"]] + copies)
@@ -104,14 +110,14 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, ch
                 return None
             start = records[keep]["sentence_start"]
         try:  # the newest files of earlier additions, taken in by tiers: they stay few
-            take_in_newest_documents(index_dir, manifest, data.documents)
+            data.documents, taken_in = take_in_newest_documents(index_dir, manifest, data.documents)
             if isinstance(vectors, NewVectors):
                 take_in_newest_vectors(index_dir, manifest["files"], vectors)
         except (OSError, ValueError, KeyError):
             return None  # before anything is embedded (into a Milvus collection): the full path finds out why
         embed_articles(data, articles, embedder, progress, report, batch_size, row_offset=start)
         try:
-            files.save_added(data, index_dir, previous, keep, added)  # removes its own half-written files on failure
+            files.save_added(data, index_dir, previous, keep, added, taken_in)  # removes its own half-written files on failure
         except OSError as exc:
             if data.generation == manifest["generation"]:  # a full disk before the switch: as it was
                 raise StorageError.from_os_error(exc) from exc
@@ -176,14 +182,22 @@ def _without_duplicates(documents: list[Document], skipped: list[tuple[str, str]
     return unique
 
 
-def _copies_of_indexed(index_dir: Path, manifest: dict, documents: list[Document]) -> bool:
+def _copies_of_indexed(index_dir: Path, manifest: dict, indexed: IndexedIds, documents: list[Document]) -> bool:
     """Whether one of ``documents`` is a syndicated copy of an indexed article, or it of one
     of them, by the shingles the segments keep: each table is searched through a memory map,
-    so that only the rows of matching shingles are read, whatever the corpus's size."""
+    so that only the rows of matching shingles are read, whatever the corpus's size; the
+    segments' lists of articles are read only when an article matches."""
     if not documents:
         return False
     hashes = shingle_hashes([doc.body for doc in documents])
     records = manifest["segments"]
+    owners: dict[int, list[str]] = {}
+
+    def owners_of(at: int) -> list[str]:
+        if at not in owners:
+            owners[at] = read_owners(sized_path(index_dir, manifest["files"][f"shingle_owners.{records[at]['generation']}"]))
+        return owners[at]
+
     for at, record in enumerate(records):
         generation = record["generation"]
         table_entry = manifest["files"].get(f"shingles.{generation}")
@@ -195,11 +209,11 @@ def _copies_of_indexed(index_dir: Path, manifest: dict, documents: list[Document
             continue
         sizes = np.load(index_dir / counts_entry["name"], allow_pickle=False)
 
-        def live(owner: int, record=record, at=at) -> bool:
+        def live(owner: int, at=at) -> bool:
             # An article's shingles count where its live passages are: the newest segment that
-            # lists it, while the manifest lists it (a removed or edited article's older rows are dead).
-            doc_id = record["documents"][owner]
-            return doc_id in manifest["documents"] and not any(doc_id in later["documents"] for later in records[at + 1:])
+            # lists it, while the index holds it (a removed or edited article's older rows are dead).
+            doc_id = owners_of(at)[owner]
+            return doc_id in indexed and not any(doc_id in owners_of(later) for later in range(at + 1, len(records)))
 
         if any(copies_of_known(h, table[:, 0], table[:, 1], sizes, THRESHOLD, live) for h in hashes):
             return True

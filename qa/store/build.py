@@ -30,6 +30,7 @@ from .embedding import MAX_PASSAGES_PER_ARTICLE, SPLITTER, embed_articles, split
 from .open_store import open_vector_store
 from .vectors import same_store, store_kind, store_spec
 from .appending import append_added, record_build, usable_as_built
+from .document_files import IndexedIds
 from .build_report import BuildProgress, BuildReport  # noqa: F401  (part of this API)
 from ..records import Document, IndexedDocument
 
@@ -311,7 +312,7 @@ def _unchanged_report(index_dir: Path, manifest: dict, changes: corpus_stamp.Cor
     with contextlib.suppress(OSError):  # what a killed build left: every `qa index` clears it
         files.remove_unreferenced_files(index_dir)
     found = changes.found
-    return BuildReport(unchanged=list(manifest["documents"]), index_dir=str(index_dir),
+    return BuildReport(unchanged=IndexedIds(index_dir, manifest), index_dir=str(index_dir),
                        skipped=[tuple(pair) for pair in found.get("skipped", [])],
                        warnings=[tuple(pair) for pair in found.get("warnings", [])],
                        copies=[tuple(pair) for pair in found.get("copies", [])])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Callable
 
 
@@ -10,12 +11,14 @@ BuildProgress = Callable[[int, int, str], None]  # (done, total, what is being d
 
 @dataclass
 class BuildReport:
-    """What a build did. Lists hold document ids; ``skipped`` holds (file, reason)."""
+    """What a build did. Lists hold document ids; ``skipped`` holds (file, reason).
+    ``unchanged`` of a build that only added articles, or had nothing to do, reads the
+    index's ids only when iterated (:class:`qa.store.document_files.IndexedIds`)."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
+    unchanged: Sequence[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     copies: list[tuple[str, str]] = field(default_factory=list)  # (copy's file, canonical article's file)

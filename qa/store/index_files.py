@@ -8,13 +8,15 @@ Layout of ``index/``::
                            vectors-<gen>.milvus.json naming a Milvus collection (milvus_store)
     vectors-<gen>.added.npy  vectors additions brought since the FAISS file was written
                            (qa.store.added_vectors)
-    documents-<gen>.jsonl  the articles, one qa.records.IndexedDocument a line; the manifest maps
-                           each id to its generation's file (qa.store.document_files)
+    documents-<gen>.jsonl  the articles, one qa.records.IndexedDocument a line, and their ids'
+                           hashes in documents-<gen>.ids.npy; the manifest names each
+                           generation's file and its count (qa.store.document_files)
     passages-<gen>.jsonl   one qa.records.Passage per line: ids, offsets, text, sentences, dates
     sentences-<gen>.npy    one unit vector per sentence, for choosing the answering sentence
     lexical-<gen>.*        BM25 statistics of those passages (qa.store.lexical: JSON and .npy files)
     shingles-<gen>.npy     their articles' hashed word shingles, for finding syndicated copies,
-                           and each article's count of them in shingles-<gen>.counts.npy
+                           each article's count of them in shingles-<gen>.counts.npy and the
+                           articles' ids in shingles-<gen>.owners.json
 
 Passages, sentence vectors and BM25 are kept in segments (:mod:`qa.store.segments`): a
 save writes the segment of its new passages only, and the manifest lists every segment
@@ -47,7 +49,7 @@ from .manifest import (FORMAT, FORMAT_CHANGES, FORMAT_VERSION, MANIFEST, REBUILD
                        commit_manifest as _commit_manifest, library_versions, read_manifest, read_manifest_header,
                        read_manifest_quietly)
 from .added_vectors import NewVectors, added_key, added_keys, read_added
-from .document_files import document_file_generations, document_key, write_documents
+from .document_files import document_key, ids_key, write_documents
 from .segments import Segment, file_entry, read_segments, segment_keys, write_segment, write_segments
 from .open_store import load_vector_store, open_vector_store
 from .vectors import DEFAULT_KIND, FILE_SUFFIXES as VECTOR_FILE_SUFFIXES, VectorStore
@@ -148,8 +150,9 @@ def _write_generation(data: IndexData, index_dir: Path, generation: int, previou
     segments, live = write_segments(data, index_dir, generation, keep_saved=same)
     vectors = f"vectors-{generation}{VECTOR_FILE_SUFFIXES[data.vector_store.kind]}"
     data.vector_store.save(index_dir / vectors)
-    files = {"vectors": file_entry(index_dir, vectors),
-             document_key(generation): file_entry(index_dir, write_documents(index_dir, generation, data.documents))}
+    files = {"vectors": file_entry(index_dir, vectors)}
+    files.update({key: file_entry(index_dir, name)
+                  for key, name in write_documents(index_dir, generation, data.documents).items()})
     for segment in segments:
         files.update(segment.files)
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -170,7 +173,7 @@ def _write_generation(data: IndexData, index_dir: Path, generation: int, previou
         },
         "files": files,
         "segments": [segment.record(mask) for segment, mask in zip(segments, live)],
-        "documents": dict.fromkeys(data.documents, generation),
+        "documents": {str(generation): len(data.documents)} if data.documents else {},
         **data.extra,
     }
     _commit_manifest(index_dir, manifest)
@@ -179,7 +182,8 @@ def _write_generation(data: IndexData, index_dir: Path, generation: int, previou
     return {key: entry["name"] for key, entry in files.items()}
 
 
-def save_added(data: IndexData, index_dir: str | Path, previous: dict, keep: int, added: int) -> None:
+def save_added(data: IndexData, index_dir: str | Path, previous: dict, keep: int, added: int,
+               taken_in: set[int]) -> None:
     """Add the articles of ``data`` to the index whose manifest is ``previous`` (as
     :func:`read_manifest_header` gives it) as one new segment: ``data`` holds only what was
     added (its passages, their sentence vectors numbered after the index's, its documents)
@@ -187,17 +191,19 @@ def save_added(data: IndexData, index_dir: str | Path, previous: dict, keep: int
     ``keep`` less than the index's segments, the segments after the first ``keep`` are
     merged into the new one: ``data`` then holds their live passages and sentence vectors
     first (:func:`qa.store.segments.read_to_merge`), and ``added`` passages of its own.
+    ``taken_in``: the generations whose articles' files ``data.documents`` holds as well
+    (:func:`qa.store.document_files.take_in_newest`); the manifest drops those files.
     No other file of the index is read or written again. The same crash safety as
     :func:`save_index`: files first, then the manifest in one rename."""
     index_dir = Path(index_dir)
     generation = previous["generation"] + 1
     _commit_generation(data, index_dir, generation,
-                       lambda: _write_added(data, index_dir, generation, previous, keep, added))
+                       lambda: _write_added(data, index_dir, generation, previous, keep, added, taken_in))
     data.new_shingles = {}
 
 
 def _write_added(data: IndexData, index_dir: Path, generation: int, previous: dict, keep: int,
-                 added: int) -> dict[str, str]:
+                 added: int, taken_in: set[int]) -> dict[str, str]:
     """Write the new segment, the new articles and the new vectors (in a file of their own
     when ``data.vector_store`` collected them: :mod:`qa.store.added_vectors`; else the
     store, FAISS written whole), then the manifest naming them beside ``previous``'s files
@@ -220,12 +226,13 @@ def _write_added(data: IndexData, index_dir: Path, generation: int, previous: di
         files = {key: entry for key, entry in files.items() if key not in added_keys(files)}
         files["vectors"] = file_entry(index_dir, vectors)
         store = data.vector_store.describe()
-    files[document_key(generation)] = file_entry(index_dir, write_documents(index_dir, generation, data.documents))
+    files.update({key: file_entry(index_dir, name)
+                  for key, name in write_documents(index_dir, generation, data.documents).items()})
     files.update(segment.files)
-    documents = {**previous["documents"], **dict.fromkeys(data.documents, generation)}
-    held = set(documents.values())  # a file whose articles all went to this generation's goes
-    for emptied in set(document_file_generations(files)) - held:
-        del files[document_key(emptied)]
+    for emptied in taken_in:  # their articles are in this generation's file now
+        del files[document_key(emptied)], files[ids_key(emptied)]
+    documents = {g: n for g, n in previous["documents"].items() if int(g) not in taken_in}
+    documents[str(generation)] = len(data.documents)
     manifest = {**previous, **data.extra}
     manifest.update({
         "generation": generation,
@@ -233,7 +240,7 @@ def _write_added(data: IndexData, index_dir: Path, generation: int, previous: di
         "store": store,
         "libraries": library_versions(),
         "next_id": data.next_id,
-        "counts": {"documents": len(documents),
+        "counts": {"documents": sum(documents.values()),
                    "passages": passages,
                    "sentences": start + int(data.sentence_vectors.shape[0])},
         "files": files,
@@ -308,8 +315,8 @@ def load_index(index_dir: str | Path, verify: bool = True, previous: IndexData |
                      for record in manifest["segments"][reused:]]
     added_paths = [_checked_file(index_dir, manifest, key, verify) for key in (
         added_keys(manifest["files"]) if copied is None else reload.new_added_keys(previous, manifest["files"]))]
-    for generation in document_file_generations(manifest["files"]):  # the articles, read already: checked
-        checked(document_key(generation))
+    for generation in sorted(set(manifest["document_generations"].values())):  # the articles, read already: checked
+        checked(document_key(generation)), checked(ids_key(generation))
     model = manifest["model"]
     dimension = int(model.get("dimension", 0))
     try:

@@ -11,16 +11,17 @@ import orjson
 from ..config import missing_index_message
 from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from ..files import fsync_path, write_atomic
-from .document_files import document_key, read_documents
+from .document_files import document_key, ids_key, read_documents
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 FORMAT_CHANGES = {  # said when refusing an older index
     2: "passage vectors are now made from their sentences' vectors",
     3: "passages, sentence vectors and BM25 are kept in segments, so that an update writes only what it added",
     4: "each segment keeps its articles' shingles, so that adding an article reads no other",
     5: "the articles and the vectors an update adds are kept in files of their own, so that adding an article "
        "rewrites neither the list of articles nor the vector store",
+    6: "the manifest names the articles' files, not every article, so that its size does not grow with the corpus",
 }
 MANIFEST = "manifest.json"
 REBUILD_ADVICE = "run `qa index --rebuild` to build it again from the corpus"
@@ -54,8 +55,8 @@ def commit_manifest(index_dir: Path, manifest: dict) -> None:
 
 
 def read_manifest_header(index_dir: Path) -> dict | None:
-    """The manifest as plain JSON, its articles not read (``"documents"`` maps each id to the
-    generation whose file holds it: :mod:`qa.store.document_files`): what a save needs of
+    """The manifest as plain JSON, its articles not read (``"documents"`` maps each generation
+    whose file holds articles to their number: :mod:`qa.store.document_files`): what a save needs of
     the previous one, its generation, creation time, file names; None when there is none
     or it is not a qa index manifest."""
     try:
@@ -77,8 +78,9 @@ def read_manifest_quietly(index_dir: Path) -> dict | None:  # None: none, or unr
 
 def read_manifest(index_dir: str | Path, known_documents=None) -> dict:
     """The parsed manifest, its ``documents`` read from their files into
-    :class:`~qa.records.IndexedDocument` records; or an error saying how to get a usable one.
-    ``known_documents(manifest)``: the records that need not be read again (a reload)."""
+    :class:`~qa.records.IndexedDocument` records by id (``document_generations``: the
+    generation whose file holds each); or an error saying how to get a usable one.
+    ``known_documents(manifest)``: by generation, the records that need not be read again (a reload)."""
     index_dir = Path(index_dir)
     path = index_dir / MANIFEST
     if not path.is_file():
@@ -105,8 +107,7 @@ def read_manifest(index_dir: str | Path, known_documents=None) -> dict:
         raise IndexCorruptError(f"{path}: {problem}; {REBUILD_ADVICE}")
     try:
         known = known_documents(manifest) if known_documents is not None else None
-        manifest["document_generations"] = dict(manifest["documents"])
-        manifest["documents"] = read_documents(index_dir, manifest, known=known)
+        manifest["documents"], manifest["document_generations"] = read_documents(index_dir, manifest, known=known)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise IndexCorruptError(f"{index_dir}: the list of articles cannot be read ({exc}); {REBUILD_ADVICE}") from exc
     return manifest
@@ -121,17 +122,16 @@ def _manifest_shape_problem(manifest: dict) -> str:
         return "'model' is not a name with a positive dimension"
     if not isinstance(manifest["next_id"], int) or not isinstance(manifest["documents"], dict):
         return "'next_id' or 'documents' has the wrong type"
-    if not set(map(type, manifest["documents"].values())) <= {int}:  # bool is not int here
-        return "'documents' does not map each article to a generation"
-    generations = set(manifest["documents"].values())
+    documents = manifest["documents"]
+    if not all(isinstance(g, str) and g.isdigit() and type(n) is int and n >= 0 for g, n in documents.items()):
+        return "'documents' does not map each generation to its number of articles"
     segments = manifest["segments"]
     if not isinstance(segments, list) or not all(
             isinstance(record, dict) and all(isinstance(record.get(key), int) and record[key] >= 0
                                              for key in ("generation", "rows", "sentence_start", "sentences"))
             and isinstance(record.get("dead"), list) and all(isinstance(r, int) for r in record["dead"])
-            and isinstance(record.get("documents"), list) and set(map(type, record["documents"])) <= {str}
             for record in segments):
-        return "'segments' is not a list of segments (generation, rows, sentences, dead rows, documents)"
+        return "'segments' is not a list of segments (generation, rows, sentences, dead rows)"
     files = manifest["files"]
     if not isinstance(files, dict):
         return "'files' is not a mapping"
@@ -143,7 +143,7 @@ def _manifest_shape_problem(manifest: dict) -> str:
         name = entry["name"]
         if not name or name.startswith(".") or "/" in name or "\\" in name or name != Path(name).name:
             return f"file entry {key!r} names {name!r}, not a file in the index folder"
-    missing = sorted(g for g in generations if document_key(g) not in files)
+    missing = sorted(int(g) for g in documents if document_key(int(g)) not in files or ids_key(int(g)) not in files)
     if missing:
-        return f"'documents' maps articles to generation {missing[0]}, whose file the manifest does not name"
+        return f"'documents' names generation {missing[0]}, whose articles' files the manifest does not name"
     return ""

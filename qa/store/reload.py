@@ -24,15 +24,19 @@ from .document_files import document_key
 from .segments import Segment, segment_keys
 
 
-def known_documents(previous) -> Callable[[dict], dict[str, IndexedDocument]]:
-    """For :func:`qa.store.manifest.read_manifest`: the articles of ``previous`` (an
-    :class:`~qa.store.index_files.IndexData` as loaded) that a new manifest keeps in the
-    same file, unchanged."""
-    def known(manifest: dict) -> dict[str, IndexedDocument]:
+def known_documents(previous) -> Callable[[dict], dict[int, dict[str, IndexedDocument]]]:
+    """For :func:`qa.store.manifest.read_manifest`: by generation, the articles of
+    ``previous`` (an :class:`~qa.store.index_files.IndexData` as loaded) held in a file that
+    the new manifest keeps unchanged, in the file's order."""
+    def known(manifest: dict) -> dict[int, dict[str, IndexedDocument]]:
         same = unchanged_files(previous, manifest["files"])
-        return {doc_id: previous.documents[doc_id] for doc_id, generation in manifest["documents"].items()
-                if document_key(generation) in same and previous.document_generations.get(doc_id) == generation
-                and doc_id in previous.documents}
+        kept = {int(g) for g in manifest["documents"] if document_key(int(g)) in same}
+        by_file: dict[int, dict[str, IndexedDocument]] = {g: {} for g in kept}
+        for doc_id, document in previous.documents.items():
+            generation = previous.document_generations.get(doc_id)
+            if generation in kept:
+                by_file[generation][doc_id] = document
+        return by_file
     return known
 
 

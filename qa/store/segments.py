@@ -5,7 +5,8 @@ The generation that added passages wrote one segment: ``passages-<gen>.jsonl``,
 ``sentences-<gen>.npy``, ``lexical-<gen>.*`` and ``shingles-<gen>.npy`` (the hashed word
 5-shingles of its articles, sorted, by which an article added later is checked for being a
 syndicated copy of one of them without reading them: :mod:`qa.store.appending`; each
-article's count of them in ``shingles-<gen>.counts.npy``); later
+article's count of them in ``shingles-<gen>.counts.npy``, and the articles' ids, in the
+order the table numbers them, in ``shingles-<gen>.owners.json``); later
 saves leave it as it is. The manifest
 lists every segment in order with the rows of removed passages it holds (dead rows: read
 past on load, left out of BM25's statistics). Sentence rows are numbered across segments,
@@ -50,7 +51,7 @@ class Segment:
     def record(self, live: np.ndarray) -> dict:
         """The manifest's entry, with the rows not in ``live`` (a mask) marked dead."""
         return {"generation": self.generation, "rows": int(len(self.ids)), "sentence_start": self.sentence_start,
-                "sentences": self.sentences, "dead": np.flatnonzero(~live).tolist(), "documents": self.documents}
+                "sentences": self.sentences, "dead": np.flatnonzero(~live).tolist()}
 
     def shingles(self) -> np.ndarray:
         """Its articles' shingles: rows of (hash, article's place in ``documents``), by hash."""
@@ -60,7 +61,8 @@ class Segment:
 def segment_keys(generation: int) -> dict[str, str]:
     """The manifest's file keys of one segment, by role."""
     keys = {"passages": f"passages.{generation}", "sentence_vectors": f"sentence_vectors.{generation}",
-            "shingles": f"shingles.{generation}", "shingle_counts": f"shingle_counts.{generation}"}
+            "shingles": f"shingles.{generation}", "shingle_counts": f"shingle_counts.{generation}",
+            "shingle_owners": f"shingle_owners.{generation}"}
     keys.update({f"lexical_{role}": f"lexical_{role}.{generation}" for role in FILE_SUFFIXES})
     return keys
 
@@ -114,7 +116,8 @@ def write_segment(passages: list[Passage], sentence_vectors: np.ndarray, shingle
     """Write one segment of ``passages`` (their sentence vectors, numbered from ``start``,
     and each article's shingles by document id: :func:`qa.ingest.syndication.shingle_hashes`)."""
     names = {"passages": f"passages-{generation}.jsonl", "sentence_vectors": f"sentences-{generation}.npy",
-             "shingles": f"shingles-{generation}.npy", "shingle_counts": f"shingles-{generation}.counts.npy"}
+             "shingles": f"shingles-{generation}.npy", "shingle_counts": f"shingles-{generation}.counts.npy",
+             "shingle_owners": f"shingles-{generation}.owners.json"}
     vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
     documents = list(dict.fromkeys(p.doc_id for p in passages))
     parts = [shingles.get(doc_id, np.zeros(0, dtype=np.uint64)) for doc_id in documents]
@@ -131,6 +134,7 @@ def write_segment(passages: list[Passage], sentence_vectors: np.ndarray, shingle
     write_atomic(index_dir / names["shingles"], lambda fh: save_array(fh, table))
     counts = np.array([len(h) for h in parts], dtype=np.int64)  # each article's: read without the table
     write_atomic(index_dir / names["shingle_counts"], lambda fh: save_array(fh, counts))
+    write_atomic(index_dir / names["shingle_owners"], lambda fh: fh.write(json.dumps(documents).encode("utf-8")))
     lexical = LexicalSegment.build(p.text for p in passages)
     names.update({f"lexical_{role}": path.name for role, path in lexical.save(index_dir, generation).items()})
     keys = segment_keys(generation)
@@ -219,6 +223,15 @@ def _compacted(passages: list[Passage], vectors: np.ndarray, first: int, start: 
     return vectors[np.array(rows, dtype=np.int64) - first] if rows else vectors[:0]
 
 
+def read_owners(path: Path, rows: int | None = None) -> list[str]:
+    """The ids of a segment's articles (``shingles-<gen>.owners.json``), in the order its
+    table of shingles numbers them. Raises ``ValueError`` when the file is not such a list."""
+    owners = json.loads(path.read_bytes())
+    if not (isinstance(owners, list) and all(isinstance(o, str) for o in owners)) or (rows is not None and len(owners) > rows):
+        raise ValueError(f"{path.name} is not the list of its segment's articles")
+    return owners
+
+
 def read_segments(index_dir: Path, records: list[dict], paths: list[dict[str, Path]], files: dict[str, dict],
                   dimension: int, start: int = 0) -> tuple[list[Passage], np.ndarray, list[Segment], list[np.ndarray]]:
     """The live passages of the segments the manifest lists (``records``, their files at
@@ -248,7 +261,7 @@ def read_segments(index_dir: Path, records: list[dict], paths: list[dict[str, Pa
         keys = set(segment_keys(record["generation"]).values())
         segments.append(Segment(record["generation"], ids, start, len(vectors), lexical,
                                 {key: entry for key, entry in files.items() if key in keys}, Path(index_dir).resolve(),
-                                list(record["documents"])))
+                                read_owners(where["shingle_owners"], len(lexical))))
         live.append(mask)
         vectors_of.append(vectors)
         start += len(vectors)
