@@ -17,6 +17,10 @@ Result (ran on 2026-12-07 at 59d0b97, 2 cores, load 0.2 to 1; seconds, median / 
 | 5,000 | 0.017 / 0.032 | 0.052 / 0.070 |
 | 20,000 | 0.033 / 0.050 | 0.200 / 0.491 |
 
+At 5f9160c (index format 6: the manifest names no article), back to back with 46accef
+from a worktree, load about 1, told median: 0.021 / 0.025 / 0.023 s (46accef: 0.018 /
+0.023 / 0.028 s); listed 0.029 / 0.071 / 0.257 s (0.026 / 0.078 / 0.213 s).
+
 Before (97402f5), `python -m qa.bench.indexing --only-scale` gave 0.23 / 0.32 / 1.22 s for one
 article added by `qa index` at 1,000 / 5,000 / 20,000; and at 8fcf01c, before additions merged
 segments themselves, the addition that found eight segments took the full path: 3.4 to 5.4 s

@@ -110,9 +110,21 @@ def test_the_training_command_trains_exports_and_loads_a_reader(tmp_path):
     squad.write_text(json.dumps(TINY_SQUAD), encoding="utf-8")
     settings = TrainingSettings(layers=1, epochs=1, held_out_articles=2, max_length=48, hard_negatives=1,
                                 paragraph_negatives=1, other_article_negatives=1)
-    trained = train(squad, tmp_path / "trained", settings, log=lambda message: None)
+    # Another SQuAD file is trained on too, never held out; one that repeats an article is refused.
+    first, *others = TINY_SQUAD["data"]
+    more = tmp_path / "more.json"
+    more.write_text(json.dumps({"version": "v2.0", "data": [{**first, "title": "Another " + first["title"]}]}),
+                    encoding="utf-8")
+    repeated = tmp_path / "repeated.json"
+    repeated.write_text(json.dumps({"data": [first]}), encoding="utf-8")
+    with pytest.raises(SystemExit, match="holds articles of"):
+        train(squad, tmp_path / "refused", settings, log=lambda message: None, more=[repeated])
+    trained = train(squad, tmp_path / "trained", settings, log=lambda message: None, more=[more])
     record = json.loads((trained / "training.json").read_text(encoding="utf-8"))
-    assert record["settings"]["layers"] == 1 and len(record["held_out"]) == 2 and record["questions"] == 12
+    assert record["settings"]["layers"] == 1 and len(record["held_out"]) == 2
+    assert "Another " + first["title"].replace("_", " ") in record["trained_on"]
+    assert record["questions"] == 12 + len(first["paragraphs"][0]["qas"])
+    assert record["more_squad"][0]["file"] == "more.json" and len(record["more_squad"][0]["sha256"]) == 64
     out = export(trained, tmp_path / "reader", max_length=48)
     reader = Reader(out)
     assert reader.score("When did the bridge open?", [("Town", "The bridge opened in 1901."), ("Town", "Hi.")]).shape == (2,)

@@ -49,3 +49,14 @@ def test_squad_train_splits_into_the_same_held_out_articles_every_time():
     assert len(held) == 5 and {a.title for a in held}.isdisjoint({a.title for a in train})
     assert [a.title for a in split_articles(list(reversed(articles)), 5)[1]] == sorted(
         [a.title for a in held], key=[a.title for a in articles].index, reverse=True)
+
+
+def test_a_squad_2_file_is_read_without_its_unanswerable_questions():
+    v2 = {"version": "v2.0", "data": [{"title": "Riverton_Bridge", "paragraphs": [
+        {"context": "The bridge opened in 1904. It carries 900 cars a day.",
+         "qas": [{"id": "1", "question": "How many cars cross the bridge?", "is_impossible": False,
+                  "answers": [{"text": "900", "answer_start": 38}]},
+                 {"id": "2", "question": "How many lorries cross the bridge?", "is_impossible": True, "answers": [],
+                  "plausible_answers": [{"text": "900", "answer_start": 38}]}]}]}]}
+    [article] = read_squad(v2)
+    assert [q.id for q in article.questions] == ["1"]

@@ -63,7 +63,8 @@ def _flat(text: str) -> str:
 
 
 def read_squad(source: str | Path | dict) -> list[SquadArticle]:
-    """The articles of a SQuAD v1.1 file (a path or the parsed JSON)."""
+    """The articles of a SQuAD file (a path or the parsed JSON): v1.1, or v2.0 whose
+    unanswerable questions (no answer given) are left out."""
     data = source if isinstance(source, dict) else json.loads(Path(source).read_text(encoding="utf-8"))
     articles = []
     for entry in data["data"]:
@@ -86,6 +87,8 @@ def read_squad(source: str | Path | dict) -> list[SquadArticle]:
         for p_index, raw in enumerate(entry["paragraphs"]):
             lead = len(_flat(raw["context"])) - len(_flat(raw["context"]).lstrip())
             for qa in raw["qas"]:
+                if qa.get("is_impossible") or not qa["answers"]:
+                    continue
                 answer = qa["answers"][0]
                 start = offsets[p_index] + answer["answer_start"] - lead
                 end = start + len(answer["text"])

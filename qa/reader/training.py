@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import file_sha256
 from ..text import QUESTION_WORDS, STOPWORDS, content_stems, stem, words
 from .inputs import pair_text
 from .settings import TrainingSettings
@@ -139,8 +140,13 @@ def draw(group: Group, settings: TrainingSettings, rng: random.Random) -> list[t
     return [(question, group.title, group.positive)] + [(question, t, s) for t, s in negatives]
 
 
-def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path | None = None, log=print) -> Path:
-    """Train the reader and save it (a transformers folder) in ``out``; returns ``out``."""
+def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path | None = None, log=print,
+          more: list[Path] = (), more_articles: int | None = None) -> Path:
+    """Train the reader and save it (a transformers folder) in ``out``; returns ``out``.
+    ``more``: SQuAD files whose articles are trained on as well, never held out (the
+    answer model is fitted on the same held-out articles of ``squad`` either way), the
+    first ``more_articles`` of each (all by default); an article of one of them that
+    ``squad`` holds too is refused."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -151,6 +157,14 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
     rng = random.Random(settings.seed)
     base = Path(base_model) if base_model else default_model_path()
     articles, held_out = split_articles(read_squad(squad), settings.held_out_articles)
+    known = {a.title for a in articles + held_out}
+    for path in more:
+        extra = read_squad(path)[:more_articles]
+        shared = sorted(known & {a.title for a in extra})
+        if shared:
+            raise SystemExit(f"{path} holds articles of {squad} too ({', '.join(shared[:3])}); train on each once")
+        articles += extra
+        known |= {a.title for a in extra}
     log(f"training on {len(articles)} articles ({sum(len(a.questions) for a in articles)} questions); "
         f"held out: {', '.join(a.title for a in held_out)}")
     embedder = get_embedder()
@@ -212,6 +226,8 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
     (out / "training.json").write_text(json.dumps({
         "settings": asdict(settings), "held_out": [a.title for a in held_out],
         "trained_on": [a.title for a in articles], "questions": len(groups),
+        "more_squad": [{"file": Path(path).name, "sha256": file_sha256(Path(path)), "articles": more_articles}
+                       for path in more],
         "seconds": round(time.time() - started)}, indent=2) + "\n", encoding="utf-8")
     log(f"saved to {out} after {time.time() - started:.0f} s")
     return out
@@ -221,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.reader.training", description=__doc__.split("\n\n")[0])
     parser.add_argument("--squad", type=Path, required=True, help="a SQuAD v1.1 JSON file to train on")
     parser.add_argument("--out", type=Path, required=True, help="folder for the trained model")
+    parser.add_argument("--more-squad", type=Path, action="append", default=[],
+                        help="another SQuAD file (v1.1 or v2.0) to train on too, never held out; may repeat")
+    parser.add_argument("--more-articles", type=int, default=None,
+                        help="of each --more-squad file, only its first N articles")
     parser.add_argument("--layers", type=int, default=TrainingSettings.layers)
     parser.add_argument("--epochs", type=int, default=TrainingSettings.epochs)
     parser.add_argument("--seed", type=int, default=TrainingSettings.seed)
@@ -239,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = TrainingSettings(layers=args.layers, epochs=args.epochs, seed=args.seed, max_length=args.max_length,
                                 paraphrase_share=args.paraphrase_share, frozen_layers=args.frozen_layers,
                                 context_sentences=args.context_sentences)
-    train(args.squad, args.out, settings)
+    train(args.squad, args.out, settings, more=args.more_squad, more_articles=args.more_articles)
     return 0
 
 
