@@ -111,11 +111,11 @@ def test_compose_answer_quotes_the_sentence_or_says_there_is_no_sure_answer_or_n
     assert found.text == f"\u201c{hits[0].highlight_text}\u201d [1]"
 
     unsure = compose_answer("how much?", hits, confidence=0.4, threshold=0.5, k=1)
-    assert not unsure.found and unsure.text == NOT_SURE and unsure.query == "how much?"
+    assert not unsure.found and unsure.unsure and unsure.text == NOT_SURE and unsure.query == "how much?"
     assert unsure.citations == hits[:1] and "probability 0.40" in unsure.reason
     # Names the articles never mention, or nothing found: the documents do not answer.
     elsewhere = retriever.answer("How much did Riverton pay for the harbour bridge repairs?", k=2)
-    assert not elsewhere.found and elsewhere.text == NOT_FOUND and "Riverton" in elsewhere.reason
+    assert not elsewhere.found and not elsewhere.unsure and elsewhere.text == NOT_FOUND and "Riverton" in elsewhere.reason
     nothing = compose_answer("anything?", [], confidence=1.0, threshold=0.5)
     assert nothing.found is False and nothing.text == NOT_FOUND
 

@@ -141,7 +141,8 @@ def test_reply_when_no_sentence_is_sure_enough_says_how_sure_the_closest_is():
     from qa.answer.compose import NOT_SURE
 
     reply = render_answer(Answer(question="q", found=False, text=NOT_SURE, citations=[make_hit()], query="q",
-                                 confidence=0.35, reason="the best sentence answers with probability 0.35"))
+                                 confidence=0.35, reason="the best sentence answers with probability 0.35",
+                                 unsure=True))
     assert reply.startswith(f'<div class="qa-short"><strong>{NOT_SURE}')
     assert "<details><summary>The closest passages (the first answers with probability 0.35, too low to quote)" in reply
     assert "<mark>" not in reply and 'class="qa-closest"' in reply  # shown, not claimed as the answer

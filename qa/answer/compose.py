@@ -36,7 +36,8 @@ def compose_answer(question: str, hits: list[Hit], confidence: float, threshold:
     if withheld is not None:
         kind, reason = withheld
         return Answer(question=question, found=False, text=NOT_SURE if kind == UNSURE else NOT_FOUND,
-                      citations=shown, query=query or question, confidence=confidence, reason=reason)
+                      citations=shown, query=query or question, confidence=confidence, reason=reason,
+                      unsure=kind == UNSURE)
     top = hits[0]
     text = f"\u201c{top.highlight_text}\u201d [1]"
     if is_when_question(question):

@@ -86,6 +86,7 @@ class Answer:
     query: str = ""  # what was actually searched (a follow-up folds in earlier questions)
     confidence: float = 0.0  # the probability that the first citation's sentence answers
     reason: str = ""  # why the documents were found not to answer ('' when found)
+    unsure: bool = False  # not found only because the probability fell short: the closest passages are worth reading
 
     def to_dict(self) -> dict:
         return {
@@ -94,6 +95,7 @@ class Answer:
             "found": self.found,
             "confidence": self.confidence,
             "reason": self.reason,
+            "unsure": self.unsure,
             "text": self.text,
             "citations": [h.to_dict() for h in self.citations],
         }

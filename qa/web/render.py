@@ -13,7 +13,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from ..answer.compose import NOT_SURE, stated_date_note
+from ..answer.compose import stated_date_note
 from ..ingest import dates
 
 
@@ -171,7 +171,7 @@ def render_answer(answer) -> str:
         else:
             # Folded away either way; when only the probability fell short, the fold says how sure the first is.
             why = (f"the first answers with probability {answer.confidence:.2f}, too low to quote"
-                   if answer.text == NOT_SURE else "none answers clearly enough to quote")
+                   if answer.unsure else "none answers clearly enough to quote")
             parts.append(f"<details><summary>The closest passages ({why})</summary>\n\n{sources}\n\n</details>")
     return "\n\n".join(parts)
 
