@@ -117,7 +117,8 @@ def append_added(corpus_dir: Path, index_dir: Path, embedder, manifest: dict, ch
             return None  # before anything is embedded (into a Milvus collection): the full path finds out why
         embed_articles(data, articles, embedder, progress, report, batch_size, row_offset=start)
         try:
-            files.save_added(data, index_dir, previous, keep, added, taken_in)  # removes its own half-written files on failure
+            # It removes its own half-written files on failure.
+            files.save_added(data, index_dir, previous, keep, added, taken_in)
         except OSError as exc:
             if data.generation == manifest["generation"]:  # a full disk before the switch: as it was
                 raise StorageError.from_os_error(exc) from exc
@@ -195,7 +196,8 @@ def _copies_of_indexed(index_dir: Path, manifest: dict, indexed: IndexedIds, doc
 
     def owners_of(at: int) -> list[str]:
         if at not in owners:
-            owners[at] = read_owners(sized_path(index_dir, manifest["files"][f"shingle_owners.{records[at]['generation']}"]))
+            entry = manifest["files"][f"shingle_owners.{records[at]['generation']}"]
+            owners[at] = read_owners(sized_path(index_dir, entry))
         return owners[at]
 
     for at, record in enumerate(records):

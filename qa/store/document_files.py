@@ -104,8 +104,8 @@ class IndexedIds(Sequence):
 
     def _all(self) -> list[str]:
         if self._ids is None:
-            self._ids = [doc_id for doc_id, _ in _entries(self.index_dir, self.manifest, map(int, self.manifest["documents"]),
-                                                          parse=False)]
+            generations = sorted(map(int, self.manifest["documents"]))
+            self._ids = [doc_id for doc_id, _ in _entries(self.index_dir, self.manifest, generations)]
         return self._ids
 
     def __getitem__(self, at):
@@ -121,9 +121,9 @@ class IndexedIds(Sequence):
         return f"IndexedIds({len(self)} articles)"
 
 
-def _entries(index_dir: Path, manifest: dict, generations: Iterable[int], parse: bool = True):
-    """(id, entry) of each line of the given generations' files, in order (the entry left
-    as JSON text when not ``parse``d). Raises ``ValueError`` saying what does not fit."""
+def _entries(index_dir: Path, manifest: dict, generations: Iterable[int]):
+    """(id, entry) of each line of the given generations' files, in order. Raises
+    ``ValueError`` saying what does not fit."""
     for generation in generations:
         entry = manifest["files"].get(document_key(generation))
         if entry is None:
@@ -139,8 +139,9 @@ def _entries(index_dir: Path, manifest: dict, generations: Iterable[int], parse:
                 raise ValueError(f"line {number} of {path.name} is not [id, entry] ({exc})") from exc
             count += 1
             yield doc_id, row
-        if count != manifest["documents"].get(str(generation)):
-            raise ValueError(f"{path.name} holds {count} articles, the manifest says {manifest['documents'].get(str(generation))}")
+        said = manifest["documents"].get(str(generation))
+        if count != said:
+            raise ValueError(f"{path.name} holds {count} articles, the manifest says {said}")
 
 
 def _check_ids(index_dir: Path, manifest: dict, generation: int, doc_ids: list[str]) -> None:
