@@ -212,8 +212,13 @@ def cmd_train(args) -> int:
         from .reader.settings import TrainingSettings
         from .reader.training import train
 
+        more = [Path(path) for path in args.more_squad]
+        missing = [str(path) for path in more if not path.is_file()]
+        if missing:
+            raise QAError(f"no SQuAD file at {missing[0]} (--more-squad)")
         trained = train(squad, work / "reader", TrainingSettings(layers=args.layers, epochs=args.epochs,
-                                                                 seed=args.seed), log=log)
+                                                                 seed=args.seed), log=log,
+                        more=more, more_articles=args.more_articles)
         export(trained, out)
         log(f"reader written to {out}")
     from .evaluate.fitting import train_answer_model
@@ -319,6 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder for the reader and answer model (default: the shipped qa/reader/model)")
     p.add_argument("--work", default="build/training", help="working folder (default build/training)")
     p.add_argument("--fit-only", action="store_true", help="keep the reader in --out; fit the answer model only")
+    p.add_argument("--more-squad", action="append", default=[], metavar="FILE",
+                   help="another SQuAD file (v1.1 or v2.0) whose articles the reader is trained on too, never "
+                        "held out (the answer model is fitted on --squad's held-out articles); may repeat")
+    p.add_argument("--more-articles", type=int, help="of each --more-squad file, only its first N articles")
     p.add_argument("--model", help="the embedding model the answer model is fitted for (default: $QA_MODEL or "
                                    "all-MiniLM-L6-v2; each model has its own answer model)")
     p.add_argument("--layers", type=int, default=TrainingSettings.layers, help="transformer layers of the reader")

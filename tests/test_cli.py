@@ -116,3 +116,12 @@ def test_ask_a_when_question_gives_a_short_date_note_and_its_detail_below(env, c
     assert first == "\u201cThe harbour bridge reopened on Friday after six months of repairs.\u201d [1] \u2014 13 Mar 2020"
     assert second == ("    date: 13 March 2020 (the date of the event, \u201cFriday\u201d in the sentence, "
                       "read against the article's date, 14 March 2020)")
+
+
+def test_train_refuses_a_more_squad_file_that_is_not_there(tmp_path, capsys):
+    squad = tmp_path / "squad.json"
+    squad.write_text('{"version": "1.1", "data": []}', encoding="utf-8")
+    code = main(["train", "--squad", str(squad), "--more-squad", str(tmp_path / "gone.json"),
+                 "--work", str(tmp_path / "work"), "--out", str(tmp_path / "out")])
+    assert code == 1 and "no SQuAD file at" in capsys.readouterr().err
+    assert not (tmp_path / "work").exists()  # refused before any training
