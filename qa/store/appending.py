@@ -35,7 +35,7 @@ from .document_files import IndexedIds, read_documents, take_in_newest as take_i
 from .embedding import MAX_PASSAGES_PER_ARTICLE, SPLITTER, embed_articles, split_articles
 from .index_corpus import corpus_record
 from .open_store import store_for_adding
-from .segments import kept_when_adding, read_owners, read_to_merge, sized_path
+from .segments import kept_when_adding, read_owners, read_to_merge, segment_keys, sized_path
 from .vectors import same_store
 
 
@@ -196,14 +196,14 @@ def _copies_of_indexed(index_dir: Path, manifest: dict, indexed: IndexedIds, doc
 
     def owners_of(at: int) -> list[str]:
         if at not in owners:
-            entry = manifest["files"][f"shingle_owners.{records[at]['generation']}"]
+            entry = manifest["files"][segment_keys(records[at]["generation"])["shingle_owners"]]
             owners[at] = read_owners(sized_path(index_dir, entry))
         return owners[at]
 
     for at, record in enumerate(records):
-        generation = record["generation"]
-        table_entry = manifest["files"].get(f"shingles.{generation}")
-        counts_entry = manifest["files"].get(f"shingle_counts.{generation}")
+        keys = segment_keys(record["generation"])
+        table_entry = manifest["files"].get(keys["shingles"])
+        counts_entry = manifest["files"].get(keys["shingle_counts"])
         if table_entry is None or counts_entry is None:
             return True  # cannot tell: compare all
         table = np.load(index_dir / table_entry["name"], mmap_mode="r", allow_pickle=False)

@@ -49,9 +49,15 @@ def ids_key(generation: int) -> str:
     return f"{IDS_KEY_PREFIX}{generation}"
 
 
-def document_file_generations(files: dict[str, dict]) -> list[int]:
-    """The generations whose articles' files a manifest's ``files`` names, oldest first."""
-    return sorted(int(key[len(KEY_PREFIX):]) for key in files if key.startswith(KEY_PREFIX))
+def document_file_generations(manifest: dict) -> list[int]:
+    """The generations whose articles' files the manifest (as plain JSON) names, oldest first."""
+    return sorted(map(int, manifest["documents"]))
+
+
+def _id_table(index_dir: Path, manifest: dict, generation: int) -> np.ndarray:
+    """Generation ``generation``'s table of id hashes, memory-mapped, once it has the size
+    the manifest says (else ``ValueError``; ``OSError`` when it is gone)."""
+    return np.load(sized_path(index_dir, manifest["files"][ids_key(generation)]), mmap_mode="r", allow_pickle=False)
 
 
 def id_hashes(doc_ids: Iterable[str]) -> np.ndarray:
@@ -90,8 +96,7 @@ class IndexedIds(Sequence):
 
     def __contains__(self, doc_id) -> bool:
         if self._tables is None:
-            self._tables = [np.load(sized_path(self.index_dir, self.manifest["files"][ids_key(int(g))]),
-                                    mmap_mode="r", allow_pickle=False) for g in self.manifest["documents"]]
+            self._tables = [_id_table(self.index_dir, self.manifest, g) for g in document_file_generations(self.manifest)]
         wanted = id_hashes([doc_id])[0]
         for table in self._tables:
             at = int(np.searchsorted(table, wanted))
@@ -104,7 +109,7 @@ class IndexedIds(Sequence):
 
     def _all(self) -> list[str]:
         if self._ids is None:
-            generations = sorted(map(int, self.manifest["documents"]))
+            generations = document_file_generations(self.manifest)
             self._ids = [doc_id for doc_id, _ in _entries(self.index_dir, self.manifest, generations)]
         return self._ids
 
@@ -147,10 +152,11 @@ def _entries(index_dir: Path, manifest: dict, generations: Iterable[int]):
 def _check_ids(index_dir: Path, manifest: dict, generation: int, doc_ids: list[str]) -> None:
     """``ValueError`` unless generation ``generation``'s table of ids lists ``doc_ids`` (its
     file's): an addition asks the table alone whether an article is indexed."""
-    path = sized_path(index_dir, manifest["files"][ids_key(generation)])
-    table = np.load(path, allow_pickle=False)
+    table = _id_table(index_dir, manifest, generation)
     if table.dtype != np.uint64 or not np.array_equal(table, np.sort(id_hashes(doc_ids))):
-        raise ValueError(f"{path.name} does not list the ids of {manifest['files'][document_key(generation)]['name']}")
+        files = manifest["files"]
+        raise ValueError(f"{files[ids_key(generation)]['name']} does not list the ids of "
+                         f"{files[document_key(generation)]['name']}")
 
 
 def read_documents(index_dir: Path, manifest: dict, only: Iterable[str] | None = None,
@@ -161,13 +167,12 @@ def read_documents(index_dir: Path, manifest: dict, only: Iterable[str] | None =
     ``known``: by generation, the articles of files read before, exactly as they are now
     (:func:`qa.store.reload.known_documents`), taken without reading. Raises ``ValueError``
     saying what does not fit."""
-    generations = sorted(map(int, manifest["documents"]))
+    generations = document_file_generations(manifest)
     wanted = None
     if only is not None:
         wanted = set(only)
         hashes = id_hashes(wanted)
-        generations = [g for g in generations if np.isin(hashes, np.load(
-            sized_path(index_dir, manifest["files"][ids_key(g)]), mmap_mode="r", allow_pickle=False)).any()]
+        generations = [g for g in generations if np.isin(hashes, _id_table(index_dir, manifest, g)).any()]
     known = known or {}
     documents: dict[str, IndexedDocument] = {}
     held: dict[str, int] = {}
@@ -194,7 +199,7 @@ def take_in_newest(index_dir: Path, manifest: dict, documents: dict[str, Indexed
     the newest earlier files that the tiers merge (:func:`qa.store.segments.tiers_kept`, by
     their bytes), and the generations of those files (the manifest it writes drops them).
     Raises ``ValueError`` or ``OSError`` when one does not read as written."""
-    generations = document_file_generations(manifest["files"])
+    generations = document_file_generations(manifest)
     sizes = [manifest["files"][document_key(g)]["bytes"] for g in generations]
     keep = tiers_kept(sizes + [sum(len(orjson.dumps(d.to_json())) for d in documents.values())])
     merged = set(generations[keep:])

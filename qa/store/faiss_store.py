@@ -49,12 +49,17 @@ def ivf_lists(n_vectors: int) -> int:
     return int(2 ** round(np.log2(4 * max(n_vectors, 1) ** 0.5)))
 
 
+def wants_ivf(total: int, threshold: int | None = None) -> bool:
+    """Whether a store of ``total`` vectors is searched approximately (IVF): at or above
+    ``threshold`` (default :data:`ANN_THRESHOLD`); an empty one is exact."""
+    return bool(total) and total >= (ANN_THRESHOLD if threshold is None else threshold)
+
+
 def keeps_structure(description: dict[str, Any], total: int, threshold: int | None = None) -> bool:
     """Whether the store a manifest describes (``manifest["store"]``) would keep its structure
     holding ``total`` vectors, as :meth:`FaissStore.fit_to_size` decides it: then vectors
     added to it may wait in a file of their own (:mod:`qa.store.added_vectors`)."""
-    threshold = ANN_THRESHOLD if threshold is None else threshold
-    approximate = bool(total) and total >= threshold
+    approximate = wants_ivf(total, threshold)
     if description.get("index") == "flat":
         return not approximate
     nlist = description.get("nlist")
@@ -201,14 +206,12 @@ class FaissStore(VectorStore):
         lists fourfold in number of lists, i.e. sixteenfold in passages; between those, new
         passages join the nearest existing lists.
         """
-        threshold = ANN_THRESHOLD if threshold is None else threshold
         n = len(self)
         if keeps_structure(self.describe(), n, threshold):
             return False
-        want = "ivf" if n and n >= threshold else "flat"
         ids = np.sort(self.ids())
         vectors = self.reconstruct(ids) if n else np.zeros((0, self.dimension), dtype=np.float32)
-        self.index = new_faiss_index(self.dimension, training=vectors if want == "ivf" else None)
+        self.index = new_faiss_index(self.dimension, training=vectors if wants_ivf(n, threshold) else None)
         self.add(ids, vectors)
         self._changed()
         return True
