@@ -216,9 +216,9 @@ def cmd_train(args) -> int:
         missing = [str(path) for path in more if not path.is_file()]
         if missing:
             raise QAError(f"no SQuAD file at {missing[0]} (--more-squad)")
-        trained = train(squad, work / "reader", TrainingSettings(layers=args.layers, epochs=args.epochs,
-                                                                 seed=args.seed), log=log,
-                        more=more, more_articles=args.more_articles)
+        settings = TrainingSettings(layers=args.layers, epochs=args.epochs, seed=args.seed, teacher=args.teacher or "",
+                                    teacher_weight=0.5 if args.teacher else 0.0)
+        trained = train(squad, work / "reader", settings, log=log, more=more, more_articles=args.more_articles)
         export(trained, out)
         log(f"reader written to {out}")
     from .evaluate.fitting import train_answer_model
@@ -328,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="another SQuAD file (v1.1 or v2.0) whose articles the reader is trained on too, never "
                         "held out (the answer model is fitted on --squad's held-out articles); may repeat")
     p.add_argument("--more-articles", type=int, help="of each --more-squad file, only its first N articles")
+    p.add_argument("--teacher", metavar="MODEL", help="an embedding model (e.g. all-mpnet-base-v2) whose cosines "
+                                                      "the reader learns to rank by too, weight 0.5 (round 10 of "
+                                                      "experiments/reader/README.md)")
     p.add_argument("--model", help="the embedding model the answer model is fitted for (default: $QA_MODEL or "
                                    "all-MiniLM-L6-v2; each model has its own answer model)")
     p.add_argument("--layers", type=int, default=TrainingSettings.layers, help="transformer layers of the reader")

@@ -2,6 +2,7 @@
 library it was trained with) and the training command end to end on a tiny SQuAD file."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -119,9 +120,12 @@ def test_the_training_command_trains_exports_and_loads_a_reader(tmp_path):
     repeated.write_text(json.dumps({"data": [first]}), encoding="utf-8")
     with pytest.raises(SystemExit, match="holds articles of"):
         train(squad, tmp_path / "refused", settings, log=lambda message: None, more=[repeated])
-    trained = train(squad, tmp_path / "trained", settings, log=lambda message: None, more=[more])
+    # With a teacher (here the hashing embedder), whose cosines are a second target.
+    taught = dataclasses.replace(settings, teacher="hash:32", teacher_weight=0.5)
+    trained = train(squad, tmp_path / "trained", taught, log=lambda message: None, more=[more])
     record = json.loads((trained / "training.json").read_text(encoding="utf-8"))
     assert record["settings"]["layers"] == 1 and len(record["held_out"]) == 2
+    assert record["settings"]["teacher"] == "hash:32" and record["settings"]["teacher_weight"] == 0.5
     assert "Another " + first["title"].replace("_", " ") in record["trained_on"]
     assert record["questions"] == 12 + len(first["paragraphs"][0]["qas"])
     assert record["more_squad"][0]["file"] == "more.json" and len(record["more_squad"][0]["sha256"]) == 64
@@ -129,3 +133,28 @@ def test_the_training_command_trains_exports_and_loads_a_reader(tmp_path):
     reader = Reader(out)
     assert reader.score("When did the bridge open?", [("Town", "The bridge opened in 1901."), ("Town", "Hi.")]).shape == (2,)
     assert json.loads((out / "reader.json").read_text(encoding="utf-8"))["training"]["settings"]["max_length"] == 48
+
+
+def test_a_teacher_s_cosines_pull_the_reader_toward_its_ranking():
+    torch = pytest.importorskip("torch")
+    from qa.reader.training import TeacherCosines
+
+    unit = lambda *v: np.array(v, dtype=np.float32) / np.linalg.norm(v)  # noqa: E731
+    question = "Who leads the council?"
+    sentences = {"Jane Smith leads it.": unit(1, 0.1), "The budget is £7m.": unit(0, 1), "Hi.": unit(0.2, 1)}
+    teacher = TeacherCosines({question: unit(1, 0), question.lower(): unit(1, 0)}, sentences, temperature=0.05)
+    pairs = [(question, "Council", (s, "")) for s in sentences]
+    agreeing = torch.tensor([[4.0, 0.0, 0.0]])
+    disagreeing = torch.tensor([[0.0, 4.0, 0.0]])
+    assert float(teacher.divergence(pairs, agreeing, 3)) < 0.1 < float(teacher.divergence(pairs, disagreeing, 3))
+    # A question lower-cased by the draws is read as the question it came from.
+    lowered = [(question.lower(), t, s) for _, t, s in pairs]
+    assert float(teacher.divergence(lowered, agreeing, 3)) == pytest.approx(float(teacher.divergence(pairs, agreeing, 3)))
+
+
+def test_the_training_command_wants_a_teacher_for_a_teacher_s_weight(capsys):
+    from qa.reader.training import main
+
+    with pytest.raises(SystemExit):
+        main(["--squad", "x.json", "--out", "out", "--teacher-weight", "0.5"])
+    assert "--teacher-weight needs --teacher MODEL" in capsys.readouterr().err

@@ -170,6 +170,7 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
     embedder = get_embedder()
     groups = build_groups(articles, settings, lambda texts: embedder.encode(texts, batch_size=64))
     log(f"{len(groups)} groups built")
+    teacher = teacher_vectors(groups, settings, log) if settings.teacher_weight else None
 
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
@@ -209,6 +210,8 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
             listwise = torch.nn.functional.cross_entropy(logits, torch.zeros(len(logits), dtype=torch.long))
             pointwise = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
             loss = listwise + settings.pointwise_weight * pointwise
+            if teacher is not None:
+                loss = loss + settings.teacher_weight * teacher.divergence(pairs, logits, size)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
@@ -233,6 +236,40 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
     return out
 
 
+class TeacherCosines:
+    """An embedding model's view of each training pair: the cosine of question and sentence,
+    read from vectors embedded once before training. A question lower-cased by ``draw`` is
+    read as the question it came from."""
+
+    def __init__(self, questions: dict[str, np.ndarray], sentences: dict[str, np.ndarray], temperature: float):
+        self.questions, self.sentences, self.temperature = questions, sentences, temperature
+
+    def divergence(self, pairs, logits, size: int):
+        """KL(teacher's softmax over each group || the reader's), averaged over the groups."""
+        import torch
+
+        cosines = np.array([float(self.questions[q] @ self.sentences[s]) for q, _, (s, _) in pairs], dtype=np.float32)
+        target = torch.softmax(torch.from_numpy(cosines).view(-1, size) / self.temperature, dim=-1)
+        return torch.nn.functional.kl_div(torch.log_softmax(logits, dim=-1), target, reduction="batchmean")
+
+
+def teacher_vectors(groups: list[Group], settings: TrainingSettings, log=print) -> TeacherCosines:
+    """Every question and candidate sentence of ``groups`` embedded by ``settings.teacher``."""
+    from ..embedding.embedder import get_embedder
+
+    teacher = get_embedder(settings.teacher)
+    questions = sorted({g.question for g in groups})
+    sentences = sorted({s for g in groups for s, _ in [g.positive, *g.hard, *g.paragraph, *(x for _, x in g.others)]})
+    started = time.time()
+    q_vectors = teacher.encode(questions, batch_size=64)
+    s_vectors = teacher.encode(sentences, batch_size=64)
+    log(f"{len(questions)} questions and {len(sentences)} sentences embedded by {settings.teacher} "
+        f"in {time.time() - started:.0f} s")
+    by_question = dict(zip(questions, q_vectors))
+    by_question.update({q.lower(): v for q, v in zip(questions, q_vectors)})
+    return TeacherCosines(by_question, dict(zip(sentences, s_vectors)), settings.teacher_temperature)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.reader.training", description=__doc__.split("\n\n")[0])
     parser.add_argument("--squad", type=Path, required=True, help="a SQuAD v1.1 JSON file to train on")
@@ -252,13 +289,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="1: the reader also reads the sentence before each candidate")
     parser.add_argument("--max-length", type=int, default=TrainingSettings.max_length,
                         help="tokens of question and sentence read together, at most")
+    parser.add_argument("--teacher", default=TrainingSettings.teacher,
+                        help="an embedding model (e.g. all-mpnet-base-v2) whose cosines the reader learns to rank by too")
+    parser.add_argument("--teacher-weight", type=float, default=None,
+                        help="the weight of the teacher's ranking in the loss (default 0.5 with --teacher)")
     args = parser.parse_args(argv)
+    if args.teacher_weight and not args.teacher:
+        parser.error("--teacher-weight needs --teacher MODEL")
+    teacher_weight = (0.5 if args.teacher else 0.0) if args.teacher_weight is None else args.teacher_weight
     import torch
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     settings = TrainingSettings(layers=args.layers, epochs=args.epochs, seed=args.seed, max_length=args.max_length,
                                 paraphrase_share=args.paraphrase_share, frozen_layers=args.frozen_layers,
-                                context_sentences=args.context_sentences)
+                                context_sentences=args.context_sentences, teacher=args.teacher,
+                                teacher_weight=teacher_weight)
     train(args.squad, args.out, settings, more=args.more_squad, more_articles=args.more_articles)
     return 0
 
