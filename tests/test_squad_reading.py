@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.evaluate.fitting import write_corpus
+from qa.evaluate.fitting import unanswerable_articles, write_corpus
 from qa.ingest.documents import read_document
-from qa.reader.squad import read_squad, split_articles
+from qa.reader.squad import read_squad, read_unanswerable, split_articles
 
 TRAIN = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "squad-train" / "squad-v1.1-dev-train-pool.json"
 
@@ -60,3 +60,11 @@ def test_a_squad_2_file_is_read_without_its_unanswerable_questions():
                   "plausible_answers": [{"text": "900", "answer_start": 38}]}]}]}]}
     [article] = read_squad(v2)
     assert [q.id for q in article.questions] == ["1"]
+    # Its unanswerable questions are read on their own, for the answer model's calibration.
+    assert read_unanswerable(v2) == [("Riverton Bridge", "How many lorries cross the bridge?")]
+    with pytest.raises(ValueError, match="holds articles of the training file too"):
+        unanswerable_articles(v2, [article])
+    other = {"data": [{**v2["data"][0], "title": "Millbrook_Ferry"}]}
+    extra, unanswered = unanswerable_articles(other, [article])
+    assert [a.title for a in extra] == ["Millbrook Ferry"] and unanswered == [("Millbrook Ferry",
+                                                                               "How many lorries cross the bridge?")]

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from qa.answer.retriever import Retriever
 from qa.config import AnswerSettings
-from qa.evaluate.fitting import TARGET_PRECISION, fit_gathered, gather, write_corpus
+from qa.evaluate.fitting import TARGET_PRECISION, fit_gathered, gather, unanswerable_articles, write_corpus
 from qa.reader.squad import read_squad, split_articles
 from qa.store.build import build_index
 
@@ -37,17 +37,18 @@ SQUAD = Path("../shared/benchmarks/squad-train/squad-v1.1-dev-train-pool.json")
 SETS = ["../shared/benchmarks/newsqa-dev", "../shared/benchmarks/squad-dev"]
 
 
-def main(reader: str, out: str, variants: list[tuple[float, float]]) -> None:
+def main(reader: str, out: str, variants: list[tuple[float, float]], unanswerable: Path | None = None) -> None:
     articles = read_squad(SQUAD)
     train, held = split_articles(articles, 5)
-    work = Path("build/training/squad")
-    corpus = write_corpus(articles, work / "articles")
+    extra, unanswered = unanswerable_articles(unanswerable, articles) if unanswerable else ([], [])
+    work = Path("build/training/squad" + ("-unanswerable" if unanswerable else ""))
+    corpus = write_corpus(articles + extra, work / "articles")
     index = work / "index-all-MiniLM-L6-v2"
     build_index(corpus_dir=corpus, index_dir=index, wait=True)
     settings = dataclasses.replace(AnswerSettings.from_env(), reader_dir=reader)
     retriever = Retriever(index_dir=index, settings=settings)
     doc_of = {d.title: doc_id for doc_id, d in retriever.data.documents.items()}
-    gathered = gather(retriever, train, held, doc_of, settings)
+    gathered = gather(retriever, train, held, doc_of, settings, unanswered=unanswered)
     for share, target in variants:
         folder = Path(out) / f"share-{share:g}-precision-{target:g}"
         shutil.copytree(reader, folder, dirs_exist_ok=True)
@@ -64,5 +65,12 @@ def main(reader: str, out: str, variants: list[tuple[float, float]]) -> None:
 
 
 if __name__ == "__main__":
-    chosen = [(float(v.split("@")[0]), float(v.split("@")[1]) if "@" in v else TARGET_PRECISION) for v in sys.argv[3:]]
-    main(sys.argv[1], sys.argv[2], chosen or [(0.5, TARGET_PRECISION), (0.25, TARGET_PRECISION), (1 / 6, TARGET_PRECISION)])
+    args = sys.argv[1:]
+    unanswerable = None
+    if "--unanswerable" in args:  # a SQuAD 2.0 file whose unanswerable questions join the calibration
+        at = args.index("--unanswerable")
+        unanswerable = Path(args[at + 1])
+        del args[at:at + 2]
+    chosen = [(float(v.split("@")[0]), float(v.split("@")[1]) if "@" in v else TARGET_PRECISION) for v in args[2:]]
+    main(args[0], args[1], chosen or [(0.5, TARGET_PRECISION), (0.25, TARGET_PRECISION), (1 / 6, TARGET_PRECISION)],
+         unanswerable)

@@ -13,6 +13,10 @@ and :meth:`qa.Retriever.read`.
   and whether the best sentence answers. Each question is asked twice: as it is, and as if
   the corpus did not answer it (its answering paragraph and every sentence holding the answer
   left out of the candidates): a realistic unanswerable question, on topic but not answered.
+  With ``unanswerable_squad`` (a SQuAD 2.0 file), its unanswerable questions, written to
+  seem answered by their paragraph, are asked too, their articles in the corpus: every
+  answer to one is wrong; they and the questions asked as unanswerable each weigh half of
+  the unanswerable share.
 * **threshold**: the lowest answer probability at which answers are right at least
   ``target`` of the time (:data:`TARGET_PRECISION`), on probabilities calibrated without
   the question's own article.
@@ -34,7 +38,7 @@ from ..answer.answer_model import ANSWER_SIGNALS, FINAL_SIGNALS, RIVALS, SIGNALS
 from ..answer.ranking import Ranking, reader_set, score_pool
 from ..answer.retriever import Retriever
 from ..config import AnswerSettings
-from ..reader.squad import SquadArticle, read_squad, split_articles
+from ..reader.squad import SquadArticle, read_squad, read_unanswerable, split_articles
 from ..store.build import build_index
 
 # How often the held-out training questions answered must be right. The issue asked 0.95; on
@@ -79,6 +83,7 @@ class Asked:
     doc_ids: list[str]
     read: dict | None = None  # per case ("answerable", "unanswerable"): (indices, reader scores)
     pool: object = None  # the SentencePool until it is read
+    answered: bool = True  # False: a question its corpus does not answer (SQuAD 2.0's unanswerable)
 
 
 def collect(retriever: Retriever, articles: list[SquadArticle], doc_of: dict[str, str]) -> list[Asked]:
@@ -145,6 +150,19 @@ def fit_first(asked: list[Asked]) -> np.ndarray:
     return _conditional_logit([(a.signals, a.positive) for a in asked], len(SIGNALS))
 
 
+def collect_unanswered(retriever: Retriever, questions: list[tuple[str, str]]) -> list[Asked]:
+    """Each ``(article title, question)`` that the corpus does not answer, through
+    :meth:`Retriever.sentence_pool`: no sentence is its answer, none is left out."""
+    out = []
+    for title, question in questions:
+        pool = retriever.sentence_pool(question)
+        keys = [pool.key(i) for i in range(len(pool))]
+        none = np.zeros(len(keys), dtype=bool)
+        out.append(Asked(question, title, pool.signals, pool.first, none, none.copy(), keys, [d for d, _ in keys],
+                         pool=pool, answered=False))
+    return out
+
+
 def read_all(retriever: Retriever, asked: list[Asked], model: AnswerModel, limit: int) -> None:
     """The reader's scores of each question's reader set, as answerable and as unanswerable."""
     titles = retriever.titles()
@@ -153,7 +171,8 @@ def read_all(retriever: Retriever, asked: list[Asked], model: AnswerModel, limit
         pool.first = model.first_scores(pool.signals)
         a.first = pool.first
         a.read = {}
-        for case, allowed in (("answerable", None), ("unanswerable", ~a.excluded)):
+        cases = (("answerable", None), ("unanswerable", ~a.excluded)) if a.answered else (("unanswered", None),)
+        for case, allowed in cases:
             chosen = reader_set(pool, limit, allowed)
             scores = retriever.reader.score(a.question, pool.reader_inputs(chosen, titles, retriever.reader.reads_context))
             a.read[case] = (chosen, scores)
@@ -167,7 +186,7 @@ def _final_rows(a: Asked, case: str) -> tuple[np.ndarray, np.ndarray, list[tuple
 
 
 def fit_final(asked: list[Asked]) -> np.ndarray:
-    return _conditional_logit([_final_rows(a, "answerable")[:2] for a in asked], len(FINAL_SIGNALS))
+    return _conditional_logit([_final_rows(a, "answerable")[:2] for a in asked if a.answered], len(FINAL_SIGNALS))
 
 
 class Outcome(NamedTuple):
@@ -178,19 +197,18 @@ class Outcome(NamedTuple):
     right: bool  # whether the first sentence shown is right
     final: np.ndarray  # the read sentences' final scores
     positive: np.ndarray  # which of them are right
-    case: str  # "answerable", or "unanswerable" (its paragraph left out)
+    case: str  # "answerable", "unanswerable" (its paragraph left out) or "unanswered" (SQuAD 2.0's)
 
 
 def _outcomes(asked: list[Asked], model: AnswerModel) -> list[Outcome]:
     """Per question and case, ranked as answering ranks."""
     rows = []
     for a in asked:
-        for case in ("answerable", "unanswerable"):
-            chosen, scores = a.read[case]
+        for case, (chosen, scores) in a.read.items():
             if not len(chosen):
                 continue
             scored = score_pool(a.pool, chosen, scores, model)
-            allowed = None if case == "answerable" else ~a.excluded
+            allowed = ~a.excluded if case == "unanswerable" else None
             shown = Ranking.of(a.pool, scored, allowed).shown(RIVALS + 1)
             positive = a.positive if case == "answerable" else np.zeros(len(a.positive), dtype=bool)
             signals = answer_signals(scored.final[shown], [a.doc_ids[i] for i in shown])
@@ -212,8 +230,9 @@ class Gathered:
 
 
 def gather(retriever: Retriever, train: list[SquadArticle], held_out: list[SquadArticle], doc_of: dict[str, str],
-           settings: AnswerSettings, log: Log = print) -> Gathered:
-    """The first stage fitted on ``train``; ``held_out``'s questions through it and the reader."""
+           settings: AnswerSettings, log: Log = print, unanswered: list[tuple[str, str]] = ()) -> Gathered:
+    """The first stage fitted on ``train``; ``held_out``'s questions (and ``unanswered``, the
+    corpus's unanswerable ``(title, question)``) through it and the reader."""
     log(f"first stage: {sum(len(a.questions) for a in train)} questions of {len(train)} articles")
     # Pools are gathered before any weights exist: their first-stage scores are not used here.
     retriever.answer_model = AnswerModel((0.0,) * len(SIGNALS), (0.0,) * len(FINAL_SIGNALS), (1.0, 0.0),
@@ -224,6 +243,9 @@ def gather(retriever: Retriever, train: list[SquadArticle], held_out: list[Squad
     retriever.answer_model = provisional  # the pools' first stage is the one just fitted
     asked = collect(retriever, held_out, doc_of)
     log(f"final and calibration: {len(asked)} questions of {len(held_out)} held-out articles")
+    if unanswered:
+        asked += collect_unanswered(retriever, list(unanswered))
+        log(f"calibration: {len(unanswered)} questions the corpus does not answer")
     read_all(retriever, asked, provisional, settings.reader_candidates)
     return Gathered(first_w, asked, provisional, [a.title for a in train], [a.title for a in held_out])
 
@@ -257,16 +279,14 @@ def fit_gathered(gathered: Gathered, settings: AnswerSettings, unanswerable_shar
     xa = np.array([o.signals for o in out_of_fold])
     ya = np.array([o.right for o in out_of_fold], dtype=float)
     answerable_case = np.array([o.case == "answerable" for o in out_of_fold])
+    unanswered_case = np.array([o.case == "unanswered" for o in out_of_fold])
     held_probability = np.zeros(len(ya))
     labels = np.array([o.article for o in out_of_fold])
     for article in articles:
         w = _logistic(xa[labels != article], ya[labels != article])
         held_probability[labels == article] = 1.0 / (1.0 + np.exp(-xa[labels == article] @ w))
     answer_w = _logistic(xa, ya)
-    # Each case counts so that the unanswerable ones make up ``unanswerable_share`` of all.
-    share = min(max(unanswerable_share, 1e-6), 1 - 1e-6)
-    n_answerable, n_unanswerable = answerable_case.sum(), (~answerable_case).sum()
-    weight = np.where(answerable_case, 1.0, share / (1 - share) * n_answerable / max(1, n_unanswerable))
+    weight = case_weights(answerable_case, unanswered_case, unanswerable_share)
     threshold, coverage = choose_threshold(held_probability, ya.astype(bool), target_precision, weight)
     right_first = float(np.mean(ya[answerable_case]))
     log(f"held out: best sentence right for {right_first:.3f} of the answerable; threshold {threshold:.3f} "
@@ -279,7 +299,25 @@ def fit_gathered(gathered: Gathered, settings: AnswerSettings, unanswerable_shar
         fitted_on={"data": "squad-train (SQuAD v1.1, CC BY-SA 4.0)", "first_stage_articles": gathered.train_titles,
                    "held_out_articles": gathered.held_out_titles, "reader_candidates": settings.reader_candidates,
                    "target_precision": target_precision, "unanswerable_share": unanswerable_share,
-                   "held_out_best_right": round(right_first, 4), "held_out_coverage": round(float(coverage), 4)})
+                   "held_out_best_right": round(right_first, 4), "held_out_coverage": round(float(coverage), 4),
+                   **({"unanswered_questions": int(unanswered_case.sum())} if unanswered_case.any() else {})})
+
+
+def case_weights(answerable: np.ndarray, unanswered: np.ndarray, share: float) -> np.ndarray:
+    """How much each case counts in the threshold's precision: the unanswerable ones (asked
+    without their paragraph, or ``unanswered``: SQuAD 2.0's) make up ``share`` of all, each
+    of the two kinds present weighing the same.
+
+    >>> case_weights(np.array([True, True, True, False, False, False]),
+    ...              np.array([False, False, False, False, False, True]), 0.25).tolist()
+    [1.0, 1.0, 1.0, 0.25, 0.25, 0.5]
+    """
+    share = min(max(share, 1e-6), 1 - 1e-6)
+    kinds = [k for k in (~answerable & ~unanswered, unanswered) if k.any()]
+    weight = np.ones(len(answerable))
+    for kind in kinds:
+        weight[kind] = share / (1 - share) * answerable.sum() / kind.sum() / len(kinds)
+    return weight
 
 
 def _with_final(model: AnswerModel, final: np.ndarray) -> AnswerModel:
@@ -304,14 +342,17 @@ def choose_threshold(probability: np.ndarray, right: np.ndarray, target: float,
 
 
 def train_answer_model(squad: Path, work: Path, settings: AnswerSettings, held_out_articles: int = 5,
-                       embedding_model: str | None = None, log: Log = print) -> AnswerModel:
+                       embedding_model: str | None = None, log: Log = print,
+                       unanswerable_squad: Path | None = None) -> AnswerModel:
     """Write the SQuAD articles as a corpus in ``work``, index them with ``embedding_model``
-    (default: the product's), and fit."""
+    (default: the product's), and fit; ``unanswerable_squad``: a SQuAD 2.0 file whose
+    articles join the corpus and whose unanswerable questions join the calibration."""
     from ..config import default_model
 
     articles = read_squad(squad)
     train, held_out = split_articles(articles, held_out_articles)
-    corpus = write_corpus(articles, work / "articles")
+    extra, unanswered = unanswerable_articles(unanswerable_squad, articles) if unanswerable_squad else ([], [])
+    corpus = write_corpus(articles + extra, work / "articles")
     model = embedding_model or default_model()
     index = work / f"index-{model.rsplit('/', 1)[-1]}"
     build_index(corpus_dir=corpus, index_dir=index, model=model, wait=True)
@@ -320,4 +361,14 @@ def train_answer_model(squad: Path, work: Path, settings: AnswerSettings, held_o
     doc_of = {}
     for doc_id, document in data.documents.items():
         doc_of[document.title] = doc_id
-    return fit(retriever, train, held_out, doc_of, settings, log)
+    return fit_gathered(gather(retriever, train, held_out, doc_of, settings, log, unanswered), settings, log=log)
+
+
+def unanswerable_articles(path: Path, articles: list[SquadArticle]) -> tuple[list[SquadArticle], list[tuple[str, str]]]:
+    """The articles of a SQuAD 2.0 file (for the corpus) and its unanswerable questions;
+    an article that ``articles`` holds too is refused (its questions would be fitted twice)."""
+    extra = read_squad(path)
+    shared = sorted({a.title for a in articles} & {a.title for a in extra})
+    if shared:
+        raise ValueError(f"{path} holds articles of the training file too ({', '.join(shared[:3])})")
+    return extra, read_unanswerable(path)

@@ -101,6 +101,15 @@ def read_squad(source: str | Path | dict) -> list[SquadArticle]:
     return articles
 
 
+def read_unanswerable(source: str | Path | dict) -> list[tuple[str, str]]:
+    """``(article title, question)`` of each unanswerable question of a SQuAD 2.0 file: on
+    topic and plausible, written so that its paragraph seems to answer it, but unanswered."""
+    data = source if isinstance(source, dict) else json.loads(Path(source).read_text(encoding="utf-8"))
+    return [(entry["title"].replace("_", " "), qa["question"].strip())
+            for entry in data["data"] for raw in entry["paragraphs"] for qa in raw["qas"]
+            if qa.get("is_impossible") or not qa.get("answers")]
+
+
 def split_articles(articles: list[SquadArticle], held_out: int) -> tuple[list[SquadArticle], list[SquadArticle]]:
     """``(training, held out)``: the ``held_out`` articles whose title hashes sort first are
     kept apart (the answer model is fitted on them, on reader scores the reader never saw)."""
