@@ -207,6 +207,9 @@ def cmd_train(args) -> int:
     out = Path(args.out) if args.out else AnswerSettings().reader_folder()
     work = Path(args.work)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    unanswerable = Path(args.unanswerable_squad) if args.unanswerable_squad else None
+    if unanswerable is not None and not unanswerable.is_file():
+        raise QAError(f"no SQuAD 2.0 file at {unanswerable} (--unanswerable-squad)")
     if not args.fit_only:
         from .reader.export import export
         from .reader.settings import TrainingSettings
@@ -224,7 +227,11 @@ def cmd_train(args) -> int:
     from .evaluate.fitting import train_answer_model
 
     settings = AnswerSettings(reader_dir=str(out))
-    model = train_answer_model(squad, work / "squad", settings, embedding_model=args.model, log=log)
+    try:
+        model = train_answer_model(squad, work / ("squad-unanswerable" if unanswerable else "squad"), settings,
+                                   embedding_model=args.model, log=log, unanswerable_squad=unanswerable)
+    except ValueError as exc:
+        raise QAError(str(exc)) from exc
     path = settings.fitted_model_path(args.model)
     path.write_text(model.to_json(), encoding="utf-8")
     print(f"answer model written to {path} (threshold {model.threshold:.3f})")
@@ -328,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="another SQuAD file (v1.1 or v2.0) whose articles the reader is trained on too, never "
                         "held out (the answer model is fitted on --squad's held-out articles); may repeat")
     p.add_argument("--more-articles", type=int, help="of each --more-squad file, only its first N articles")
+    p.add_argument("--unanswerable-squad", metavar="FILE",
+                   help="a SQuAD 2.0 file whose unanswerable questions join the answer model's calibration, its "
+                        "articles the fitting corpus (round 11 of experiments/reader/README.md)")
     p.add_argument("--teacher", metavar="MODEL", help="an embedding model (e.g. all-mpnet-base-v2) whose cosines "
                                                       "the reader learns to rank by too, weight 0.5 (round 10 of "
                                                       "experiments/reader/README.md)")

@@ -125,3 +125,7 @@ def test_train_refuses_a_more_squad_file_that_is_not_there(tmp_path, capsys):
                  "--work", str(tmp_path / "work"), "--out", str(tmp_path / "out")])
     assert code == 1 and "no SQuAD file at" in capsys.readouterr().err
     assert not (tmp_path / "work").exists()  # refused before any training
+    code = main(["train", "--squad", str(squad), "--unanswerable-squad", str(tmp_path / "gone.json"),
+                 "--work", str(tmp_path / "work"), "--out", str(tmp_path / "out")])
+    assert code == 1 and "no SQuAD 2.0 file at" in capsys.readouterr().err
+    assert not (tmp_path / "work").exists()
