@@ -34,6 +34,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from ..answer.abstention import missing_names
 from ..answer.answer_model import ANSWER_SIGNALS, FINAL_SIGNALS, RIVALS, SIGNALS, AnswerModel, answer_signals
 from ..answer.ranking import Ranking, reader_set, score_pool
 from ..answer.retriever import Retriever
@@ -152,9 +153,14 @@ def fit_first(asked: list[Asked]) -> np.ndarray:
 
 def collect_unanswered(retriever: Retriever, questions: list[tuple[str, str]]) -> list[Asked]:
     """Each ``(article title, question)`` that the corpus does not answer, through
-    :meth:`Retriever.sentence_pool`: no sentence is its answer, none is left out."""
+    :meth:`Retriever.sentence_pool`: no sentence is its answer, none is left out. A question
+    whose names the best article never mentions is left out: the names check refuses it
+    before any probability is read (with the provisional model's ranking)."""
     out = []
     for title, question in questions:
+        answer = retriever.answer(question)
+        if missing_names(answer.query, answer.citations):
+            continue
         pool = retriever.sentence_pool(question)
         keys = [pool.key(i) for i in range(len(pool))]
         none = np.zeros(len(keys), dtype=bool)
@@ -244,8 +250,10 @@ def gather(retriever: Retriever, train: list[SquadArticle], held_out: list[Squad
     asked = collect(retriever, held_out, doc_of)
     log(f"final and calibration: {len(asked)} questions of {len(held_out)} held-out articles")
     if unanswered:
-        asked += collect_unanswered(retriever, list(unanswered))
-        log(f"calibration: {len(unanswered)} questions the corpus does not answer")
+        kept = collect_unanswered(retriever, list(unanswered))
+        asked += kept
+        log(f"calibration: {len(kept)} questions the corpus does not answer, of {len(unanswered)} "
+            f"(the others fail the names check)")
     read_all(retriever, asked, provisional, settings.reader_candidates)
     return Gathered(first_w, asked, provisional, [a.title for a in train], [a.title for a in held_out])
 
