@@ -208,8 +208,16 @@ def cmd_train(args) -> int:
     work = Path(args.work)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     unanswerable = Path(args.unanswerable_squad) if args.unanswerable_squad else None
-    if unanswerable is not None and not unanswerable.is_file():
-        raise QAError(f"no SQuAD 2.0 file at {unanswerable} (--unanswerable-squad)")
+    if unanswerable is not None:
+        if not unanswerable.is_file():
+            raise QAError(f"no SQuAD 2.0 file at {unanswerable} (--unanswerable-squad)")
+        from .evaluate.fitting import unanswerable_articles
+        from .reader.squad import read_squad
+
+        try:  # refused before any training: the fit would refuse it after
+            unanswerable_articles(unanswerable, read_squad(squad))
+        except ValueError as exc:
+            raise QAError(f"{exc} (--unanswerable-squad)") from exc
     if not args.fit_only:
         from .reader.export import export
         from .reader.settings import TrainingSettings
@@ -219,19 +227,15 @@ def cmd_train(args) -> int:
         missing = [str(path) for path in more if not path.is_file()]
         if missing:
             raise QAError(f"no SQuAD file at {missing[0]} (--more-squad)")
-        settings = TrainingSettings(layers=args.layers, epochs=args.epochs, seed=args.seed, teacher=args.teacher or "",
-                                    teacher_weight=0.5 if args.teacher else 0.0)
+        settings = TrainingSettings(layers=args.layers, epochs=args.epochs, seed=args.seed, teacher=args.teacher or "")
         trained = train(squad, work / "reader", settings, log=log, more=more, more_articles=args.more_articles)
         export(trained, out)
         log(f"reader written to {out}")
     from .evaluate.fitting import train_answer_model
 
     settings = AnswerSettings(reader_dir=str(out))
-    try:
-        model = train_answer_model(squad, work / ("squad-unanswerable" if unanswerable else "squad"), settings,
-                                   embedding_model=args.model, log=log, unanswerable_squad=unanswerable)
-    except ValueError as exc:
-        raise QAError(str(exc)) from exc
+    model = train_answer_model(squad, work / ("squad-unanswerable" if unanswerable else "squad"), settings,
+                               embedding_model=args.model, log=log, unanswerable_squad=unanswerable)
     path = settings.fitted_model_path(args.model)
     path.write_text(model.to_json(), encoding="utf-8")
     print(f"answer model written to {path} (threshold {model.threshold:.3f})")
@@ -339,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a SQuAD 2.0 file whose unanswerable questions join the answer model's calibration, its "
                         "articles the fitting corpus (round 11 of experiments/reader/README.md)")
     p.add_argument("--teacher", metavar="MODEL", help="an embedding model (e.g. all-mpnet-base-v2) whose cosines "
-                                                      "the reader learns to rank by too, weight 0.5 (round 10 of "
+                                                      "the reader learns to rank by too (round 10 of "
                                                       "experiments/reader/README.md)")
     p.add_argument("--model", help="the embedding model the answer model is fitted for (default: $QA_MODEL or "
                                    "all-MiniLM-L6-v2; each model has its own answer model)")

@@ -259,9 +259,9 @@ def gather(retriever: Retriever, train: list[SquadArticle], held_out: list[Squad
 
 
 def fit(retriever: Retriever, train: list[SquadArticle], held_out: list[SquadArticle], doc_of: dict[str, str],
-        settings: AnswerSettings, log: Log = print) -> AnswerModel:
+        settings: AnswerSettings, log: Log = print, unanswered: list[tuple[str, str]] = ()) -> AnswerModel:
     """The answer model, fitted as the module's text says."""
-    return fit_gathered(gather(retriever, train, held_out, doc_of, settings, log), settings, log=log)
+    return fit_gathered(gather(retriever, train, held_out, doc_of, settings, log, unanswered), settings, log=log)
 
 
 def fit_gathered(gathered: Gathered, settings: AnswerSettings, unanswerable_share: float = UNANSWERABLE_SHARE,
@@ -369,7 +369,7 @@ def train_answer_model(squad: Path, work: Path, settings: AnswerSettings, held_o
     doc_of = {}
     for doc_id, document in data.documents.items():
         doc_of[document.title] = doc_id
-    return fit_gathered(gather(retriever, train, held_out, doc_of, settings, log, unanswered), settings, log=log)
+    return fit(retriever, train, held_out, doc_of, settings, log, unanswered)
 
 
 def unanswerable_articles(path: Path, articles: list[SquadArticle]) -> tuple[list[SquadArticle], list[tuple[str, str]]]:

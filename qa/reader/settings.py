@@ -29,11 +29,11 @@ class TrainingSettings:
     context_sentences: int = 0  # 1: the reader also reads the sentence before the candidate
     max_length: int = 96
     seed: int = 13
-    # An embedding model whose cosines the reader also learns to rank by (0 weight: none):
-    # the softmax of its cosines over a question's group, at this temperature, is a second
-    # target (KL divergence) beside the answer's label.
+    # An embedding model whose cosines the reader also learns to rank by ("": none): the
+    # softmax of its cosines over a question's group, at this temperature, is a second
+    # target (KL divergence, this weight) beside the answer's label.
     teacher: str = ""
-    teacher_weight: float = 0.0
+    teacher_weight: float = 0.5
     teacher_temperature: float = 0.05
 
 

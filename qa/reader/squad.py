@@ -62,10 +62,14 @@ def _flat(text: str) -> str:
     return re.sub(r"[\n\r\t]", " ", text)
 
 
+def _squad_json(source: str | Path | dict) -> dict:
+    return source if isinstance(source, dict) else json.loads(Path(source).read_text(encoding="utf-8"))
+
+
 def read_squad(source: str | Path | dict) -> list[SquadArticle]:
     """The articles of a SQuAD file (a path or the parsed JSON): v1.1, or v2.0 whose
     unanswerable questions (no answer given) are left out."""
-    data = source if isinstance(source, dict) else json.loads(Path(source).read_text(encoding="utf-8"))
+    data = _squad_json(source)
     articles = []
     for entry in data["data"]:
         paragraphs = [_flat(p["context"]).strip() for p in entry["paragraphs"]]
@@ -104,7 +108,7 @@ def read_squad(source: str | Path | dict) -> list[SquadArticle]:
 def read_unanswerable(source: str | Path | dict) -> list[tuple[str, str]]:
     """``(article title, question)`` of each unanswerable question of a SQuAD 2.0 file: on
     topic and plausible, written so that its paragraph seems to answer it, but unanswered."""
-    data = source if isinstance(source, dict) else json.loads(Path(source).read_text(encoding="utf-8"))
+    data = _squad_json(source)
     return [(entry["title"].replace("_", " "), qa["question"].strip())
             for entry in data["data"] for raw in entry["paragraphs"] for qa in raw["qas"]
             if qa.get("is_impossible") or not qa.get("answers")]

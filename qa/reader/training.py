@@ -170,7 +170,7 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
     embedder = get_embedder()
     groups = build_groups(articles, settings, lambda texts: embedder.encode(texts, batch_size=64))
     log(f"{len(groups)} groups built")
-    teacher = teacher_vectors(groups, settings, log) if settings.teacher_weight else None
+    teacher = teacher_vectors(groups, settings, log) if settings.teacher and settings.teacher_weight else None
 
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
@@ -292,11 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--teacher", default=TrainingSettings.teacher,
                         help="an embedding model (e.g. all-mpnet-base-v2) whose cosines the reader learns to rank by too")
     parser.add_argument("--teacher-weight", type=float, default=None,
-                        help="the weight of the teacher's ranking in the loss (default 0.5 with --teacher)")
+                        help=f"the weight of the teacher's ranking in the loss (default {TrainingSettings.teacher_weight:g})")
     args = parser.parse_args(argv)
-    if args.teacher_weight and not args.teacher:
+    if args.teacher_weight is not None and not args.teacher:
         parser.error("--teacher-weight needs --teacher MODEL")
-    teacher_weight = (0.5 if args.teacher else 0.0) if args.teacher_weight is None else args.teacher_weight
+    teacher_weight = TrainingSettings.teacher_weight if args.teacher_weight is None else args.teacher_weight
     import torch
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
