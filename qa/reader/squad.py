@@ -27,13 +27,16 @@ from ..ingest.passages import split_sentences
 
 @dataclass(frozen=True)
 class SquadQuestion:
-    """One question, its answer's text and the index of the body sentence that holds it."""
+    """One question, its answer's text and the index of the body sentence that holds it.
+    An unanswerable question (``answered`` false, SQuAD 2.0) has its plausible answer
+    instead: the text that seems to answer it, and the sentence that almost does."""
 
     id: str
     question: str
     answer: str
     sentence: int
     paragraph: int
+    answered: bool = True
 
 
 @dataclass
@@ -66,9 +69,10 @@ def _squad_json(source: str | Path | dict) -> dict:
     return source if isinstance(source, dict) else json.loads(Path(source).read_text(encoding="utf-8"))
 
 
-def read_squad(source: str | Path | dict) -> list[SquadArticle]:
+def read_squad(source: str | Path | dict, unanswerable: bool = False) -> list[SquadArticle]:
     """The articles of a SQuAD file (a path or the parsed JSON): v1.1, or v2.0 whose
-    unanswerable questions (no answer given) are left out."""
+    unanswerable questions (no answer given) are left out; with ``unanswerable``, a v2.0
+    file's unanswerable questions alone, each tied to its plausible answer's sentence."""
     data = _squad_json(source)
     articles = []
     for entry in data["data"]:
@@ -91,16 +95,19 @@ def read_squad(source: str | Path | dict) -> list[SquadArticle]:
         for p_index, raw in enumerate(entry["paragraphs"]):
             lead = len(_flat(raw["context"])) - len(_flat(raw["context"]).lstrip())
             for qa in raw["qas"]:
-                if qa.get("is_impossible") or not qa["answers"]:
+                if bool(qa.get("is_impossible") or not qa["answers"]) != unanswerable:
                     continue
-                answer = qa["answers"][0]
+                answers = qa.get("plausible_answers") if unanswerable else qa["answers"]
+                if not answers:
+                    continue
+                answer = answers[0]
                 start = offsets[p_index] + answer["answer_start"] - lead
                 end = start + len(answer["text"])
                 found = [i for i, (s, e) in enumerate(sentences) if s <= start and end <= e]
                 if not found or body_text[start:end] != _flat(answer["text"]):
                     continue  # crosses a sentence boundary, or an offset SQuAD got wrong
                 article.questions.append(SquadQuestion(qa["id"], qa["question"].strip(), answer["text"],
-                                                       found[0], p_index))
+                                                       found[0], p_index, answered=not unanswerable))
         articles.append(article)
     return articles
 

@@ -8,8 +8,10 @@ sentences: the sentences of its article most like the question (by the embedding
 cosine and shared words, leaving out every sentence that holds the answer's text), others
 of its paragraph, and one of another article. The loss is the softmax cross-entropy of the
 group (the answer must win) plus a pointwise logistic loss (each score means something on
-its own, which abstention needs). Exported to ONNX and quantised to int8
-(:mod:`qa.reader.export`).
+its own, which abstention needs). SQuAD 2.0's unanswerable questions may join
+(``--unanswerable-squad``) as groups with no answer: the sentence of the plausible answer
+and the negatives all count as not answering, through the pointwise loss alone. Exported
+to ONNX and quantised to int8 (:mod:`qa.reader.export`).
 
     python -m qa.reader.training --squad ../shared/benchmarks/squad-train/squad-v1.1-dev-train-pool.json \\
         --out build/reader
@@ -48,6 +50,7 @@ class Group:
     hard: list[Sentence]
     paragraph: list[Sentence]
     others: list[tuple[str, Sentence]]  # (title, sentence) of other articles
+    answered: bool = True  # false: ``positive`` only seems to answer (SQuAD 2.0's plausible answer)
 
 
 def _in_context(article: SquadArticle) -> list[Sentence]:
@@ -70,14 +73,16 @@ def build_groups(articles: list[SquadArticle], settings: TrainingSettings, embed
         stems = [content_stems(t) for t in texts]
         for q, qv in zip(article.questions, question_vectors):
             answer = q.answer.lower()
-            banned = {i for i, t in enumerate(texts) if answer in t.lower()} | {q.sentence}
+            # Nothing answers an unanswerable question: only its plausible answer's sentence is set apart.
+            banned = {i for i, t in enumerate(texts) if q.answered and answer in t.lower()} | {q.sentence}
             q_stems = content_stems(q.question)
             share = np.array([len(q_stems & s) / max(1, len(q_stems)) for s in stems])
             score = sentence_vectors @ qv + 0.5 * share
             order = [i for i in np.argsort(-score) if i not in banned]
             hard = [in_context[i] for i in order[: settings.hard_pool]]
             paragraph = [in_context[i] for i, p in enumerate(article.paragraph_of) if p == q.paragraph and i not in banned]
-            groups.append(Group(q.question, article.title, in_context[q.sentence], hard, paragraph, []))
+            groups.append(Group(q.question, article.title, in_context[q.sentence], hard, paragraph, [],
+                                answered=q.answered))
     # Other articles' sentences: any article but the group's own.
     titles = sorted(in_context_of)
     rng = random.Random(settings.seed)
@@ -141,12 +146,14 @@ def draw(group: Group, settings: TrainingSettings, rng: random.Random) -> list[t
 
 
 def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path | None = None, log=print,
-          more: list[Path] = (), more_articles: int | None = None) -> Path:
+          more: list[Path] = (), more_articles: int | None = None, unanswerable: Path | None = None) -> Path:
     """Train the reader and save it (a transformers folder) in ``out``; returns ``out``.
     ``more``: SQuAD files whose articles are trained on as well, never held out (the
     answer model is fitted on the same held-out articles of ``squad`` either way), the
     first ``more_articles`` of each (all by default); an article of one of them that
-    ``squad`` holds too is refused."""
+    ``squad`` holds too is refused. ``unanswerable``: a SQuAD 2.0 file whose unanswerable
+    questions are trained on as questions with no answer (its articles, like ``more``'s,
+    never held out; one that ``squad`` holds is refused)."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -158,6 +165,7 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
     base = Path(base_model) if base_model else default_model_path()
     articles, held_out = split_articles(read_squad(squad), settings.held_out_articles)
     known = {a.title for a in articles + held_out}
+    of_squad = set(known)
     for path in more:
         extra = read_squad(path)[:more_articles]
         shared = sorted(known & {a.title for a in extra})
@@ -165,6 +173,21 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
             raise SystemExit(f"{path} holds articles of {squad} too ({', '.join(shared[:3])}); train on each once")
         articles += extra
         known |= {a.title for a in extra}
+    unanswered = 0
+    if unanswerable:
+        by_title = {a.title: a for a in articles}
+        for article in read_squad(unanswerable, unanswerable=True):
+            if article.title in of_squad:
+                raise SystemExit(f"{unanswerable} holds articles of {squad} too ({article.title}); "
+                                 "its unanswerable questions must come from other articles")
+            if not article.questions:
+                continue
+            unanswered += len(article.questions)
+            if article.title in by_title:  # an article of --more-squad: its answered questions are there already
+                by_title[article.title].questions.extend(article.questions)
+            else:
+                articles.append(article)
+        log(f"{unanswered} unanswerable questions of {unanswerable} trained on as questions with no answer")
     log(f"training on {len(articles)} articles ({sum(len(a.questions) for a in articles)} questions); "
         f"held out: {', '.join(a.title for a in held_out)}")
     embedder = get_embedder()
@@ -205,9 +228,12 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
                               truncation="only_second", max_length=settings.max_length,
                               padding=True, return_tensors="pt")
             logits = model(**batch).logits.view(-1, size)
+            answered = torch.tensor([groups[i].answered for i in order[at: at + settings.groups_per_step]])
             labels = torch.zeros_like(logits)
-            labels[:, 0] = 1.0
-            listwise = torch.nn.functional.cross_entropy(logits, torch.zeros(len(logits), dtype=torch.long))
+            labels[:, 0] = answered.float()
+            # The answer must win its group; a group with no answer has nothing to win.
+            listwise = (torch.nn.functional.cross_entropy(logits[answered], torch.zeros(int(answered.sum()), dtype=torch.long))
+                        if answered.any() else logits.sum() * 0.0)
             pointwise = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
             loss = listwise + settings.pointwise_weight * pointwise
             if teacher is not None:
@@ -231,6 +257,8 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
         "trained_on": [a.title for a in articles], "questions": len(groups),
         "more_squad": [{"file": Path(path).name, "sha256": file_sha256(Path(path)), "articles": more_articles}
                        for path in more],
+        "unanswerable_squad": ({"file": Path(unanswerable).name, "sha256": file_sha256(Path(unanswerable)),
+                                "questions": unanswered} if unanswerable else None),
         "seconds": round(time.time() - started)}, indent=2) + "\n", encoding="utf-8")
     log(f"saved to {out} after {time.time() - started:.0f} s")
     return out
@@ -278,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="another SQuAD file (v1.1 or v2.0) to train on too, never held out; may repeat")
     parser.add_argument("--more-articles", type=int, default=None,
                         help="of each --more-squad file, only its first N articles")
+    parser.add_argument("--unanswerable-squad", type=Path, default=None,
+                        help="a SQuAD 2.0 file whose unanswerable questions are trained on as questions with no answer")
     parser.add_argument("--layers", type=int, default=TrainingSettings.layers)
     parser.add_argument("--epochs", type=int, default=TrainingSettings.epochs)
     parser.add_argument("--seed", type=int, default=TrainingSettings.seed)
@@ -304,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
                                 paraphrase_share=args.paraphrase_share, frozen_layers=args.frozen_layers,
                                 context_sentences=args.context_sentences, teacher=args.teacher,
                                 teacher_weight=teacher_weight)
-    train(args.squad, args.out, settings, more=args.more_squad, more_articles=args.more_articles)
+    train(args.squad, args.out, settings, more=args.more_squad, more_articles=args.more_articles,
+          unanswerable=args.unanswerable_squad)
     return 0
 
 
