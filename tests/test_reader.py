@@ -120,19 +120,55 @@ def test_the_training_command_trains_exports_and_loads_a_reader(tmp_path):
     repeated.write_text(json.dumps({"data": [first]}), encoding="utf-8")
     with pytest.raises(SystemExit, match="holds articles of"):
         train(squad, tmp_path / "refused", settings, log=lambda message: None, more=[repeated])
+    # A SQuAD 2.0 file's unanswerable questions join as questions with no answer; one of an
+    # article of the training file is refused.
+    ferry = "Millbrook has a ferry. It carries 40 cars a trip."
+    unanswerable = tmp_path / "unanswerable.json"
+    unanswerable.write_text(json.dumps({"version": "v2.0", "data": [{"title": "Millbrook_Ferry", "paragraphs": [
+        {"context": ferry, "qas": [{"id": "u1", "question": "How many lorries does the ferry carry?",
+                                    "is_impossible": True, "answers": [],
+                                    "plausible_answers": [{"text": "40", "answer_start": ferry.index("40")}]}]}]}]}),
+        encoding="utf-8")
+    with pytest.raises(SystemExit, match="must come from other articles"):
+        train(squad, tmp_path / "refused", settings, log=lambda message: None, unanswerable=squad)
     # With a teacher (here the hashing embedder), whose cosines are a second target.
     taught = dataclasses.replace(settings, teacher="hash:32", teacher_weight=0.5)
-    trained = train(squad, tmp_path / "trained", taught, log=lambda message: None, more=[more])
+    trained = train(squad, tmp_path / "trained", taught, log=lambda message: None, more=[more],
+                    unanswerable=unanswerable)
     record = json.loads((trained / "training.json").read_text(encoding="utf-8"))
     assert record["settings"]["layers"] == 1 and len(record["held_out"]) == 2
     assert record["settings"]["teacher"] == "hash:32" and record["settings"]["teacher_weight"] == 0.5
     assert "Another " + first["title"].replace("_", " ") in record["trained_on"]
-    assert record["questions"] == 12 + len(first["paragraphs"][0]["qas"])
+    assert record["questions"] == 12 + len(first["paragraphs"][0]["qas"]) + 1
+    assert record["unanswerable_squad"]["questions"] == 1 and "Millbrook Ferry" in record["trained_on"]
     assert record["more_squad"][0]["file"] == "more.json" and len(record["more_squad"][0]["sha256"]) == 64
     out = export(trained, tmp_path / "reader", max_length=48)
     reader = Reader(out)
     assert reader.score("When did the bridge open?", [("Town", "The bridge opened in 1901."), ("Town", "Hi.")]).shape == (2,)
     assert json.loads((out / "reader.json").read_text(encoding="utf-8"))["training"]["settings"]["max_length"] == 48
+
+
+def test_an_unanswerable_question_is_a_group_whose_every_sentence_does_not_answer():
+    from qa.reader.settings import TrainingSettings
+    from qa.reader.squad import read_squad
+    from qa.reader.training import build_groups
+
+    context = "Millbrook has a ferry. It carries 40 cars a trip. The old ferry carried 40 cars too."
+    qas = [{"id": "a", "question": "How many cars does the ferry carry?",
+            "answers": [{"text": "40", "answer_start": context.index("40")}]},
+           {"id": "u", "question": "How many lorries does the ferry carry?", "is_impossible": True, "answers": [],
+            "plausible_answers": [{"text": "40", "answer_start": context.index("40")}]}]
+    data = {"version": "v2.0", "data": [{"title": "Millbrook", "paragraphs": [{"context": context, "qas": qas}]},
+                                        {"title": "Riverton", "paragraphs": [{"context": "Riverton is a town.", "qas": []}]}]}
+    embed = lambda texts: np.eye(len(texts), 8, dtype=np.float32)  # noqa: E731
+    [group] = build_groups(read_squad(data), TrainingSettings(), embed)
+    [empty] = build_groups(read_squad(data, unanswerable=True), TrainingSettings(), embed)
+    assert group.answered and not empty.answered
+    assert group.positive == empty.positive == ("It carries 40 cars a trip.", "Millbrook has a ferry.")
+    # The other sentence holding "40" answers the answerable question too, so it is never its
+    # negative; for the unanswerable one nothing answers, and it may be.
+    holding = "The old ferry carried 40 cars too."
+    assert holding not in [s for s, _ in group.hard] and holding in [s for s, _ in empty.hard]
 
 
 def test_a_teacher_s_cosines_pull_the_reader_toward_its_ranking():

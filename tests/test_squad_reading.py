@@ -60,6 +60,12 @@ def test_a_squad_2_file_is_read_without_its_unanswerable_questions():
                   "plausible_answers": [{"text": "900", "answer_start": 38}]}]}]}]}
     [article] = read_squad(v2)
     assert [q.id for q in article.questions] == ["1"]
+    # Or its unanswerable questions alone, each tied to the sentence of its plausible answer.
+    [unanswered] = read_squad(v2, unanswerable=True)
+    [question] = unanswered.questions
+    assert (question.id, question.answered, unanswered.sentence_text(question.sentence)) == (
+        "2", False, "It carries 900 cars a day.")
+    assert article.questions[0].answered
     # Its unanswerable questions are read on their own, for the answer model's calibration.
     assert read_unanswerable(v2) == [("Riverton Bridge", "How many lorries cross the bridge?")]
     with pytest.raises(ValueError, match="holds articles of the training file too"):
