@@ -97,5 +97,7 @@ def test_each_embedding_model_gets_the_answer_model_fitted_for_it():
     assert settings.answer_model_path("sentence-transformers/all-mpnet-base-v2") == \
         folder / "answer_model-all-mpnet-base-v2.json"
     assert settings.answer_model_path("some/other-model") == folder / "answer_model.json"
-    default, mpnet = (AnswerModel.load(settings.answer_model_path(m)) for m in (None, "all-mpnet-base-v2"))
-    assert default.threshold != mpnet.threshold and 0 < mpnet.threshold < 1
+    assert settings.answer_model_path("all-mpnet-base-v2-int8") == folder / "answer_model-all-mpnet-base-v2-int8.json"
+    default, mpnet, int8 = (AnswerModel.load(settings.answer_model_path(m))
+                            for m in (None, "all-mpnet-base-v2", "all-mpnet-base-v2-int8"))
+    assert len({default.threshold, mpnet.threshold, int8.threshold}) == 3 and 0 < int8.threshold < 1

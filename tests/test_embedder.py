@@ -178,6 +178,7 @@ def test_a_model_s_int8_copy_is_another_model_run_by_onnx_runtime_alone(tmp_path
     # The int8 copy is made once, from the float32 export, and cached beside it.
     record = json.loads((onnx_export.export_folder(DEFAULT_MODEL_SHA256, int8=True) / "export.json").read_text())
     assert record["weights_sha256"] == DEFAULT_MODEL_SHA256 and "int8" in record["quantisation"]
+    assert 0.9 < record["min_cosine_vs_float32"] < 1
     assert (onnx_export.export_folder(DEFAULT_MODEL_SHA256) / "export.json").is_file()
     # The name says which: "-int8" after a shipped model's name.
     assert get_embedder("all-MiniLM-L6-v2-int8").int8 and not get_embedder("all-MiniLM-L6-v2").int8
