@@ -39,7 +39,7 @@ from ..answer.answer_model import ANSWER_SIGNALS, FINAL_SIGNALS, RIVALS, SIGNALS
 from ..answer.ranking import Ranking, reader_set, score_pool
 from ..answer.retriever import Retriever
 from ..config import AnswerSettings
-from ..reader.squad import SquadArticle, read_squad, read_unanswerable, split_articles
+from ..reader.squad import SquadArticle, read_squad, read_unanswerable, split_articles, squad_json
 from ..store.build import build_index
 
 # How often the held-out training questions answered must be right. The issue asked 0.95; on
@@ -375,8 +375,9 @@ def train_answer_model(squad: Path, work: Path, settings: AnswerSettings, held_o
 def unanswerable_articles(path: Path, articles: list[SquadArticle]) -> tuple[list[SquadArticle], list[tuple[str, str]]]:
     """The articles of a SQuAD 2.0 file (for the corpus) and its unanswerable questions;
     an article that ``articles`` holds too is refused (its questions would be fitted twice)."""
-    extra = read_squad(path)
+    data = squad_json(path)  # read once, for both
+    extra = read_squad(data)
     shared = sorted({a.title for a in articles} & {a.title for a in extra})
     if shared:
         raise ValueError(f"{path} holds articles of the training file too ({', '.join(shared[:3])})")
-    return extra, read_unanswerable(path)
+    return extra, read_unanswerable(data)

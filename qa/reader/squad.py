@@ -65,7 +65,8 @@ def _flat(text: str) -> str:
     return re.sub(r"[\n\r\t]", " ", text)
 
 
-def _squad_json(source: str | Path | dict) -> dict:
+def squad_json(source: str | Path | dict) -> dict:
+    """A SQuAD file parsed (a path), or the parsed JSON itself."""
     return source if isinstance(source, dict) else json.loads(Path(source).read_text(encoding="utf-8"))
 
 
@@ -73,7 +74,7 @@ def read_squad(source: str | Path | dict, unanswerable: bool = False) -> list[Sq
     """The articles of a SQuAD file (a path or the parsed JSON): v1.1, or v2.0 whose
     unanswerable questions (no answer given) are left out; with ``unanswerable``, a v2.0
     file's unanswerable questions alone, each tied to its plausible answer's sentence."""
-    data = _squad_json(source)
+    data = squad_json(source)
     articles = []
     for entry in data["data"]:
         paragraphs = [_flat(p["context"]).strip() for p in entry["paragraphs"]]
@@ -115,7 +116,7 @@ def read_squad(source: str | Path | dict, unanswerable: bool = False) -> list[Sq
 def read_unanswerable(source: str | Path | dict) -> list[tuple[str, str]]:
     """``(article title, question)`` of each unanswerable question of a SQuAD 2.0 file: on
     topic and plausible, written so that its paragraph seems to answer it, but unanswered."""
-    data = _squad_json(source)
+    data = squad_json(source)
     return [(entry["title"].replace("_", " "), qa["question"].strip())
             for entry in data["data"] for raw in entry["paragraphs"] for qa in raw["qas"]
             if qa.get("is_impossible") or not qa.get("answers")]
