@@ -34,6 +34,10 @@ Question and twin, p50 over the 194 questions: MiniLM 10.0 ms, mpnet 56.9 ms, mp
 `--latency 1000` (the same day, the machine otherwise quiet): 3,780 passages and 8,399
 sentences indexed in 45 s by MiniLM and 107 s by mpnet int8; `retrieve` p50 / p95 over 100
 SciFact questions 51.2 / 67.2 ms (MiniLM) and 63.8 / 87.4 ms (mpnet int8).
+
+`--latency 5000` (the same day, on 67aba74's code, the machine otherwise quiet): 19,239 passages and 42,989 sentences,
+the size of `qa bench`'s SciFact index, indexed in 206 s by MiniLM and 509 s by mpnet int8;
+`retrieve` p50 / p95 49.2 / 78.0 ms (MiniLM) and 60.3 / 101.4 ms (mpnet int8).
 """
 from __future__ import annotations
 
