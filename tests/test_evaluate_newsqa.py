@@ -58,6 +58,18 @@ def test_cli_eval_dir(tmp_path, tiny_corpus, monkeypatch, capsys):
     assert "tune: 1 articles" in out and "report: 1 articles" in out and "all: 2 articles" in out
 
 
+def test_each_embedding_model_gets_its_own_cached_index_of_a_folder(tmp_path, tiny_corpus, monkeypatch):
+    from qa.evaluate.newsqa import index_folder
+    from qa.store.index_files import read_manifest
+
+    folder, cache = _folder(tmp_path, tiny_corpus), tmp_path / "cache"
+    other = index_folder(folder, cache_dir=cache, model="hash:32")
+    monkeypatch.setenv("QA_MODEL", "hash:64")
+    default = index_folder(folder, cache_dir=cache)  # after another model's: not that model's index
+    assert default != other and index_folder(folder, cache_dir=cache, model="hash:32") == other
+    assert read_manifest(default)["model"]["name"] == "hash:64" and read_manifest(other)["model"]["name"] == "hash:32"
+
+
 @pytest.mark.integration
 @pytest.mark.skipif(not NEWSQA.is_dir(), reason="../shared/benchmarks/newsqa-dev is not here")
 def test_newsqa_dev_report_half(tmp_path):

@@ -104,12 +104,18 @@ def read_folder(folder: str | Path) -> tuple[Path, list[dict], list[dict]]:
 def index_folder(folder: str | Path, cache_dir: str | Path | None = "benchmarks/.cache", model: str | None = None,
                  embedder=None) -> Path:
     """Index the folder's articles with the product's code; the index is kept in ``cache_dir``
-    (updated in place when the articles change) or, with ``cache_dir=None``, in a temporary folder."""
+    (updated in place when the articles change), one per embedding model, or, with
+    ``cache_dir=None``, in a temporary folder. Keyed by the model as :func:`qa.evaluate.beir.cache_key`
+    is: an index remembers its model, so a folder shared by two models would answer with
+    whichever indexed it last."""
+    from ..config import default_model
+
     articles = _articles_of(Path(folder))
     if cache_dir is None:
         index_dir = Path(tempfile.mkdtemp(prefix="qa-eval-index-"))
     else:
-        key = hashlib.sha256(str(articles.resolve()).encode("utf-8")).hexdigest()[:12]
+        name = embedder.name if embedder is not None else (model or default_model())
+        key = hashlib.sha256(f"{articles.resolve()}\x00{name}".encode("utf-8")).hexdigest()[:12]
         index_dir = Path(cache_dir) / f"index-{Path(folder).resolve().name}-{key}"
     build_index(corpus_dir=articles, index_dir=index_dir, model=model, embedder=embedder, wait=True)
     return index_dir
