@@ -26,6 +26,9 @@ class TrainingSettings:
     lowercase_share: float = 0.1
     paraphrase_share: float = 0.0
     frozen_layers: int = 0  # the embeddings and this many lower layers kept as the base model has them
+    # Each layer's learning rate is this times the one above it (the head and the top layer
+    # at learning_rate, the embeddings lowest): 1.0 trains every layer alike.
+    layer_decay: float = 1.0
     context_sentences: int = 0  # 1: the reader also reads the sentence before the candidate
     max_length: int = 96
     seed: int = 13

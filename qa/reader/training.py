@@ -24,6 +24,7 @@ import argparse
 import json
 import math
 import random
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -204,11 +205,7 @@ def train(squad: Path, out: Path, settings: TrainingSettings, base_model: Path |
             for parameter in module.parameters():
                 parameter.requires_grad = False
     model.train()
-    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    decay = [p for n, p in trained if not any(k in n for k in ("bias", "LayerNorm"))]
-    no_decay = [p for n, p in trained if any(k in n for k in ("bias", "LayerNorm"))]
-    optimiser = torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=settings.learning_rate)
+    optimiser = torch.optim.AdamW(parameter_groups(model, settings), lr=settings.learning_rate)
     steps_per_epoch = math.ceil(len(groups) / settings.groups_per_step)
     total = steps_per_epoch * settings.epochs
     warmup = max(1, int(settings.warmup_share * total))
@@ -298,6 +295,27 @@ def teacher_vectors(groups: list[Group], settings: TrainingSettings, log=print) 
     return TeacherCosines(by_question, dict(zip(sentences, s_vectors)), settings.teacher_temperature)
 
 
+def parameter_groups(model, settings: TrainingSettings) -> list[dict]:
+    """The optimiser's groups: no weight decay for biases and LayerNorm weights, and each
+    layer's learning rate ``settings.layer_decay`` times the one above it (the head and the
+    top layer at ``settings.learning_rate``, the embeddings lowest). Frozen parameters are left out."""
+    top = len(model.bert.encoder.layer)  # the top layer's depth and the head's; the embeddings' is 0
+
+    def depth(name: str) -> int:
+        if name.startswith("bert.embeddings."):
+            return 0
+        layer = re.match(r"bert\.encoder\.layer\.(\d+)\.", name)
+        return int(layer.group(1)) + 1 if layer else top
+
+    groups: dict[tuple[float, float], list] = {}
+    for name, parameter in model.named_parameters():
+        if parameter.requires_grad:
+            weight_decay = 0.0 if any(k in name for k in ("bias", "LayerNorm")) else settings.weight_decay
+            rate = settings.learning_rate * settings.layer_decay ** (top - depth(name))
+            groups.setdefault((weight_decay, rate), []).append(parameter)
+    return [{"params": ps, "weight_decay": wd, "lr": lr} for (wd, lr), ps in groups.items()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.reader.training", description=__doc__.split("\n\n")[0])
     parser.add_argument("--squad", type=Path, required=True, help="a SQuAD v1.1 JSON file to train on")
@@ -315,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of questions reworded to keep one word of their answer (see reworded)")
     parser.add_argument("--frozen-layers", type=int, default=TrainingSettings.frozen_layers,
                         help="keep the embeddings and this many lower layers as the base model has them")
+    parser.add_argument("--layer-decay", type=float, default=TrainingSettings.layer_decay,
+                        help="each layer's learning rate this times the one above it (1: every layer alike)")
     parser.add_argument("--context-sentences", type=int, choices=(0, 1), default=TrainingSettings.context_sentences,
                         help="1: the reader also reads the sentence before each candidate")
     parser.add_argument("--max-length", type=int, default=TrainingSettings.max_length,
@@ -324,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--teacher-weight", type=float, default=None,
                         help=f"the weight of the teacher's ranking in the loss (default {TrainingSettings.teacher_weight:g})")
     args = parser.parse_args(argv)
+    if not 0 < args.layer_decay <= 1:
+        parser.error("--layer-decay must be above 0 and at most 1")
     if args.teacher_weight is not None and not args.teacher:
         parser.error("--teacher-weight needs --teacher MODEL")
     teacher_weight = TrainingSettings.teacher_weight if args.teacher_weight is None else args.teacher_weight
@@ -332,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(max(1, torch.get_num_threads()))
     settings = TrainingSettings(layers=args.layers, epochs=args.epochs, seed=args.seed, max_length=args.max_length,
                                 paraphrase_share=args.paraphrase_share, frozen_layers=args.frozen_layers,
+                                layer_decay=args.layer_decay,
                                 context_sentences=args.context_sentences, teacher=args.teacher,
                                 teacher_weight=teacher_weight)
     train(args.squad, args.out, settings, more=args.more_squad, more_articles=args.more_articles,
