@@ -194,3 +194,36 @@ def test_the_training_command_wants_a_teacher_for_a_teacher_s_weight(capsys):
     with pytest.raises(SystemExit):
         main(["--squad", "x.json", "--out", "out", "--teacher-weight", "0.5"])
     assert "--teacher-weight needs --teacher MODEL" in capsys.readouterr().err
+
+
+def test_each_layer_learns_at_its_share_of_the_rate_above_it():
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from qa.reader.settings import TrainingSettings
+    from qa.reader.training import parameter_groups
+
+    model = BertForSequenceClassification(BertConfig(hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
+                                                     intermediate_size=32, num_labels=1))
+    model.bert.encoder.layer[0].output.dense.weight.requires_grad = False  # frozen: left out
+
+    def rate_of(settings):
+        groups = parameter_groups(model, settings)
+        rates = {id(p): (g["lr"], g["weight_decay"]) for g in groups for p in g["params"]}
+        return {n: rates.get(id(p)) for n, p in model.named_parameters()}
+
+    alike = rate_of(TrainingSettings(layer_decay=1.0))  # as shipped: one rate, no decay for biases and norms
+    assert alike["classifier.weight"] == (4e-5, 0.01) and alike["bert.embeddings.LayerNorm.weight"] == (4e-5, 0.0)
+    assert alike["bert.encoder.layer.0.output.dense.weight"] is None
+    decayed = rate_of(TrainingSettings(layer_decay=0.5))
+    assert decayed["classifier.weight"][0] == decayed["bert.encoder.layer.2.output.dense.weight"][0] == 4e-5
+    assert decayed["bert.encoder.layer.1.attention.self.query.bias"] == (2e-5, 0.0)
+    assert decayed["bert.encoder.layer.0.attention.self.query.weight"] == (1e-5, 0.01)
+    assert decayed["bert.embeddings.word_embeddings.weight"] == (5e-6, 0.01)
+
+
+def test_the_training_command_refuses_a_layer_decay_outside_0_to_1(capsys):
+    from qa.reader.training import main
+
+    with pytest.raises(SystemExit):
+        main(["--squad", "x.json", "--out", "out", "--layer-decay", "1.5"])
+    assert "--layer-decay must be above 0 and at most 1" in capsys.readouterr().err
