@@ -207,17 +207,17 @@ def cmd_train(args) -> int:
     out = Path(args.out) if args.out else AnswerSettings().reader_folder()
     work = Path(args.work)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
-    unanswerable = Path(args.unanswerable_squad) if args.unanswerable_squad else None
+    unanswerable = Path(args.calibrate_unanswerable) if args.calibrate_unanswerable else None
     if unanswerable is not None:
         if not unanswerable.is_file():
-            raise QAError(f"no SQuAD 2.0 file at {unanswerable} (--unanswerable-squad)")
+            raise QAError(f"no SQuAD 2.0 file at {unanswerable} (--calibrate-unanswerable)")
         from .evaluate.fitting import unanswerable_articles
         from .reader.squad import read_squad
 
         try:  # refused before any training: the fit would refuse it after
             unanswerable_articles(unanswerable, read_squad(squad))
         except ValueError as exc:
-            raise QAError(f"{exc} (--unanswerable-squad)") from exc
+            raise QAError(f"{exc} (--calibrate-unanswerable)") from exc
     if not args.fit_only:
         from .reader.export import export
         from .reader.settings import TrainingSettings
@@ -339,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="another SQuAD file (v1.1 or v2.0) whose articles the reader is trained on too, never "
                         "held out (the answer model is fitted on --squad's held-out articles); may repeat")
     p.add_argument("--more-articles", type=int, help="of each --more-squad file, only its first N articles")
-    p.add_argument("--unanswerable-squad", metavar="FILE",
+    p.add_argument("--calibrate-unanswerable", metavar="FILE",
                    help="a SQuAD 2.0 file whose unanswerable questions join the answer model's calibration, its "
                         "articles the fitting corpus (round 11 of experiments/reader/README.md)")
     p.add_argument("--teacher", metavar="MODEL", help="an embedding model (e.g. all-mpnet-base-v2) whose cosines "

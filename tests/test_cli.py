@@ -125,14 +125,14 @@ def test_train_refuses_a_more_squad_file_that_is_not_there(tmp_path, capsys):
                  "--work", str(tmp_path / "work"), "--out", str(tmp_path / "out")])
     assert code == 1 and "no SQuAD file at" in capsys.readouterr().err
     assert not (tmp_path / "work").exists()  # refused before any training
-    code = main(["train", "--squad", str(squad), "--unanswerable-squad", str(tmp_path / "gone.json"),
+    code = main(["train", "--squad", str(squad), "--calibrate-unanswerable", str(tmp_path / "gone.json"),
                  "--work", str(tmp_path / "work"), "--out", str(tmp_path / "out")])
     assert code == 1 and "no SQuAD 2.0 file at" in capsys.readouterr().err
     assert not (tmp_path / "work").exists()
     # A SQuAD 2.0 file that repeats a training article is refused before the reader is trained.
     article = {"title": "Riverton_Bridge", "paragraphs": [{"context": "The bridge opened in 1904.", "qas": []}]}
     squad.write_text(json.dumps({"version": "1.1", "data": [article]}), encoding="utf-8")
-    code = main(["train", "--squad", str(squad), "--unanswerable-squad", str(squad),
+    code = main(["train", "--squad", str(squad), "--calibrate-unanswerable", str(squad),
                  "--work", str(tmp_path / "work"), "--out", str(tmp_path / "out")])
     assert code == 1 and "holds articles of the training file too" in capsys.readouterr().err
     assert not (tmp_path / "work").exists()
