@@ -102,7 +102,10 @@ class AnswerSettings:
     stage's best (4 of 12, 8, 4 on newsqa-dev's tune half: as many right, fewer wrong, a
     third of the reader's time; experiments/reader/README.md);
     ``reader_dir``: the reader's folder (default: the one shipped in ``qa/reader/model``);
-    ``threshold``: the answer probability needed to answer, when not the fitted one.
+    ``threshold``: the answer probability needed to answer, when not the fitted one;
+    ``name_free_twin``: the question is embedded with its names left out too, one batch,
+    and each sentence's cosine with that twin is a signal (off: the question's own cosine in
+    its place, one text embedded; an answer model must be fitted the same way).
     """
 
     hybrid_depth: int = 100
@@ -111,6 +114,7 @@ class AnswerSettings:
     reader_candidates: int = 4
     reader_dir: str | None = None
     threshold: float | None = None
+    name_free_twin: bool = True
 
     def __post_init__(self):
         if self.hybrid_depth < 1 or self.reader_candidates < 1 or self.name_articles < 1:
@@ -154,4 +158,5 @@ class AnswerSettings:
     def describe(self) -> str:
         threshold = "fitted" if self.threshold is None else f"{self.threshold:g}"
         return (f"hybrid depth {self.hybrid_depth}, dense weight {self.dense_weight:g}, reader reads "
-                f"{self.reader_candidates} sentences ({self.reader_folder()}), answer threshold {threshold}")
+                f"{self.reader_candidates} sentences ({self.reader_folder()}), answer threshold {threshold}"
+                + ("" if self.name_free_twin else ", no name-free twin"))

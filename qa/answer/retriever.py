@@ -248,7 +248,9 @@ class Retriever:
         data = self.data
         # The question and the question without its names, one batch: names say which article,
         # the rest which sentence.
-        q, q_unnamed = self.encode_questions([question, strip_names(question)])
+        texts = [question, strip_names(question)] if self.settings.name_free_twin else [question]
+        vectors = self.encode_questions(texts)
+        q, q_unnamed = vectors[0], vectors[-1]
         row_ids, ids_of = self._passage_ids(data)
         allowed_ids = None
         if allowed is not None:  # searched inside the filter, not filtered after ranking
