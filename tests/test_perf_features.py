@@ -69,6 +69,25 @@ def test_repeated_question_skips_the_embedder_and_answers_the_same(tiny_corpus, 
     assert len(hash_embedder.calls) == 2  # another question is embedded
 
 
+def test_a_question_with_names_is_embedded_with_its_name_free_twin_unless_settings_say_not(
+        tiny_corpus, tmp_path, hash_embedder):
+    import dataclasses
+
+    from qa.config import AnswerSettings
+
+    build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
+    question = "when did the Harbour Bridge reopen?"
+    hash_embedder.calls.clear()
+    qa.Retriever(tmp_path / "index", embedder=hash_embedder).retrieve(question, k=3)
+    assert hash_embedder.calls == [[question, "when did the reopen?"]]  # one batch, the twin second
+    hash_embedder.calls.clear()
+    settings = dataclasses.replace(AnswerSettings(), name_free_twin=False)
+    alone = qa.Retriever(tmp_path / "index", embedder=hash_embedder, settings=settings)
+    assert alone.retrieve(question, k=3)[0].doc_id == "harbour"
+    assert hash_embedder.calls == [[question]]
+    assert "no name-free twin" in settings.describe() and "twin" not in AnswerSettings().describe()
+
+
 def test_warming_reads_every_passage_once_and_changes_no_answer(tiny_corpus, tmp_path, hash_embedder):
     build_index(tiny_corpus, tmp_path / "index", embedder=hash_embedder)
     cold = qa.Retriever(tmp_path / "index", embedder=hash_embedder)
