@@ -103,17 +103,24 @@ def latency(n_docs: int, n_questions: int = 100) -> None:
               f"{report.sentences_embedded} sentences embedded) ready in {time.perf_counter() - started:.0f} s",
               flush=True)
         retrievers[model] = qa.Retriever(index_dir=index)
-    questions = scifact_queries(n_questions + 3)
+    time_answers(retrievers, scifact_queries(n_questions + 3))
+
+
+def time_answers(retrievers: dict, questions: list[str]) -> None:
+    """The first three questions load each retriever's models and index; then every
+    retriever answers each of the rest, taking turns (each first in turn), a pause before
+    each: p50 and p95 of the whole ``retrieve`` printed per retriever."""
     for retriever in retrievers.values():
-        for question in questions[:3]:  # load models, reader and index
+        for question in questions[:3]:
             retriever.retrieve(question, k=5)
-    seconds: dict[str, list[float]] = {model: [] for model in models}
+    labels = list(retrievers)
+    seconds: dict[str, list[float]] = {label: [] for label in labels}
     for i, question in enumerate(questions[3:]):
-        for model in (models if i % 2 == 0 else models[::-1]):
+        for label in labels[i % len(labels):] + labels[:i % len(labels)]:
             time.sleep(0.05)
             started = time.perf_counter()
-            retrievers[model].retrieve(question, k=5)
-            seconds[model].append(time.perf_counter() - started)
+            retrievers[label].retrieve(question, k=5)
+            seconds[label].append(time.perf_counter() - started)
     for model, values in seconds.items():
         values.sort()
         print(f"{model}: retrieve p50 {statistics.median(values) * 1000:.1f} ms, "

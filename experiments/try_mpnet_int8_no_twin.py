@@ -48,15 +48,16 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import qa
 from qa.config import AnswerSettings
 from qa.evaluate.fitting import train_answer_model
 from qa.evaluate.newsqa import evaluate_folder, index_folder
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from try_mpnet_int8 import time_answers  # noqa: E402
 
 INT8 = "all-mpnet-base-v2-int8"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
@@ -101,22 +102,7 @@ def latency(n_questions: int = 100) -> None:
                   for label, (model, twin) in runs.items()}
     for retriever in retrievers.values():
         retriever.warm()
-    questions = scifact_queries(n_questions + 3)
-    for retriever in retrievers.values():
-        for question in questions[:3]:
-            retriever.retrieve(question, k=5)
-    seconds: dict[str, list[float]] = {label: [] for label in runs}
-    labels = list(runs)
-    for i, question in enumerate(questions[3:]):
-        for label in labels[i % 3:] + labels[:i % 3]:  # each first in turn
-            time.sleep(0.05)
-            started = time.perf_counter()
-            retrievers[label].retrieve(question, k=5)
-            seconds[label].append(time.perf_counter() - started)
-    for label, values in seconds.items():
-        values.sort()
-        print(f"{label}: retrieve p50 {statistics.median(values) * 1000:.1f} ms, "
-              f"p95 {values[int(0.95 * (len(values) - 1))] * 1000:.1f} ms over {len(values)} questions", flush=True)
+    time_answers(retrievers, scifact_queries(n_questions + 3))
 
 
 if __name__ == "__main__":
