@@ -97,10 +97,11 @@ def test_warming_reads_every_passage_once_and_changes_no_answer(tiny_corpus, tmp
     warmed = qa.Retriever(tmp_path / "index", embedder=hash_embedder)
     warmed.warm()
     assert hash_embedder.calls == [["warm up"]]  # the model is loaded, once
-    chooser = warmed._sentence_chooser(warmed.data)
-    assert len(chooser) == len(warmed.data.passages)  # every passage's sentences read
+    sentences, articles = warmed._sentence_chooser(warmed.data)
+    assert len(sentences) == len(warmed.data.passages)  # every passage's sentences read
+    assert len(articles) == len(warmed.data.documents) > 1  # every article's words counted
     assert [h.to_dict() for h in warmed.retrieve("who praised the librarians?", k=3)] == before
-    assert len(chooser) == len(warmed.data.passages)
+    assert len(sentences) == len(warmed.data.passages)
 
 
 def test_question_cache_forgets_the_least_recently_used():

@@ -142,18 +142,24 @@ class Retriever:
         return self._embedder
 
     def warm(self) -> None:
-        """Load the model and read every passage's sentences now, so that the first
-        questions are answered as fast as later ones: a server calls this at startup.
+        """Load the model and read every passage's sentences and every article's words now,
+        so that the first questions are answered as fast as later ones: a server calls this
+        at startup.
 
         Ranking weighs each candidate passage's sentences by the words they share with the
-        question and the type of answer they give; worked out on first sight, that is most of a new question's time on a
-        large index. Up front it is ~1 s per 15,000 passages, up to
-        :data:`qa.answer.sentence_choice.MAX_CACHED_PASSAGES`.
+        question and the type of answer they give, and reads how the nearest articles write
+        each word of the question (which tells its names); worked out on first sight, that
+        is a large part of a new question's time on a large index (68 against 55 ms on the
+        19k-passage SciFact index: experiments/profile_retrieve.py). Up front it is ~1 s per
+        15,000 passages and ~0.5 s per 1,000 articles, up to the limits of
+        :mod:`qa.answer.sentence_choice`.
         """
         self.embedder.encode(["warm up"])
         self.reader.score("warm up", [("", "warm up")])
         data = self.data
-        self._sentence_chooser(data)[0].prepare(data.passages)
+        sentences, articles = self._sentence_chooser(data)
+        sentences.prepare(data.passages)
+        articles.prepare()
         data.vector_store.warm()
 
     def _sentence_chooser(self, data: store.IndexData) -> tuple[SentenceChooser, ArticleWords]:
