@@ -13,8 +13,9 @@ Result (ran on 2026-12-08 on this script's commit, all-MiniLM-L6-v2, 2-core x86-
 | ``--seen`` | 52 ms | 35 ms | 9 ms | – | – | 3 ms |
 
 On first sight an article's words are counted (capitalised mid-sentence or not) and stemmed
-once, about 0.7 ms an article: ``Retriever.warm()`` prepares the sentences' features but not
-these. The reader's input: 79.0 tokens p50 over 400 sentences, 24% at the 96-token cap
+once, about 0.7 ms an article; ``Retriever.warm()`` prepared the sentences' features but not
+these. Since it does (the commit after this script's), two runs back to back, the profiler's
+own cost included: 58 ms a first-sight question with it, 78 ms at the commit before. The reader's input: 79.0 tokens p50 over 400 sentences, 24% at the 96-token cap
 (SciFact's sentences and titles are long; news sentences are shorter).
 """
 from __future__ import annotations
