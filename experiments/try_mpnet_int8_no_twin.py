@@ -4,8 +4,8 @@ all-mpnet-base-v2's int8 copy gives more right answers than the default all-Mini
 on both shared sets, but a whole answer takes about 60 ms p50 on the 19k-passage SciFact
 index, at the issue's budget rather than under it, and most of the difference is the
 question's vectors: the question and its name-free twin in one batch, 26.2 ms p50 against
-17.7 ms for the question alone (100 newsqa-dev and squad-dev questions with names, same
-run; MiniLM 10.1 against 6.9 ms). The trial: the twin left out
+17.7 ms for the question alone (``--twin-cost``: 100 newsqa-dev and squad-dev questions with
+names, same run; MiniLM 10.1 against 6.9 ms). The trial: the twin left out
 (``AnswerSettings.name_free_twin=False``: each sentence's cosine with the question stands in
 for its cosine with the twin), the int8 copy's answer model fitted so on squad-train
 (``qa.evaluate.fitting.train_answer_model``, as ``qa train --fit-only`` does), then both
@@ -21,6 +21,7 @@ it gives more right answers than the default on both shared sets, with no more w
 
     python experiments/try_mpnet_int8_no_twin.py            # fit, answer both sets, time
     python experiments/try_mpnet_int8_no_twin.py --latency  # the timing only
+    python experiments/try_mpnet_int8_no_twin.py --twin-cost  # the question alone against it and its twin
 
 Result (ran on 2026-12-08 on 163d2f4's code; answer model without the twin fitted to
 threshold 0.534, held-out best sentence right 0.779, against the shipped int8 model's 0.557
@@ -105,7 +106,39 @@ def latency(n_questions: int = 100) -> None:
     time_answers(retrievers, scifact_queries(n_questions + 3))
 
 
+def twin_cost(n_questions: int = 100) -> None:
+    """What the twin costs: the question alone against the question and its twin in one
+    batch, on newsqa-dev and squad-dev questions that have names, the two taking turns."""
+    import statistics
+    import time
+
+    from qa.answer.question import strip_names
+    from qa.embedding.embedder import get_embedder
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from try_question_student import set_items
+
+    questions = [q for name in ("newsqa-dev", "squad-dev") for q, _ in set_items(SHARED / name)[1]]
+    questions = [q for q in questions if strip_names(q) != q][:n_questions]
+    for model in ("all-MiniLM-L6-v2", INT8):
+        embedder = get_embedder(model)
+        embedder.encode(["warm up"])
+        seconds: dict[str, list[float]] = {"question": [], "question and twin": []}
+        for i, question in enumerate(questions):
+            for label in (("question", "question and twin") if i % 2 else ("question and twin", "question")):
+                texts = [question] if label == "question" else [question, strip_names(question)]
+                time.sleep(0.01)
+                started = time.perf_counter()
+                embedder.encode(texts)
+                seconds[label].append(time.perf_counter() - started)
+        print(f"{model}, {len(questions)} questions with names: "
+              + ", ".join(f"{label} {statistics.median(v) * 1000:.1f} ms p50" for label, v in seconds.items()), flush=True)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--twin-cost"]:
+        twin_cost()
+        sys.exit()
     if sys.argv[1:2] != ["--latency"]:
         fit()
         answers()
