@@ -5,7 +5,8 @@ on both shared sets, but a whole answer takes about 60 ms p50 on the 19k-passage
 index, at the issue's budget rather than under it, and most of the difference is the
 question's vectors: the question and its name-free twin in one batch, 26.2 ms p50 against
 17.7 ms for the question alone (``--twin-cost``: 100 newsqa-dev and squad-dev questions with
-names, same run; MiniLM 10.1 against 6.9 ms). The trial: the twin left out
+names, same run; MiniLM 10.1 against 6.9 ms; a later, quieter run: 19.6 against 14.2 ms,
+MiniLM 9.9 against 6.7 ms). The trial: the twin left out
 (``AnswerSettings.name_free_twin=False``: each sentence's cosine with the question stands in
 for its cosine with the twin), the int8 copy's answer model fitted so on squad-train
 (``qa.evaluate.fitting.train_answer_model``, as ``qa train --fit-only`` does), then both
