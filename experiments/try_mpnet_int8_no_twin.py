@@ -60,9 +60,9 @@ from qa.evaluate.newsqa import evaluate_folder, index_folder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from try_mpnet_int8 import time_answers  # noqa: E402
+from try_question_student import SHARED, set_items  # noqa: E402
 
 INT8 = "all-mpnet-base-v2-int8"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 SQUAD = SHARED / "squad-train" / "squad-v1.1-dev-train-pool.json"
 FOLDER = Path("build/no-twin")
 
@@ -115,9 +115,6 @@ def twin_cost(n_questions: int = 100) -> None:
 
     from qa.answer.question import strip_names
     from qa.embedding.embedder import get_embedder
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from try_question_student import set_items
 
     questions = [q for name in ("newsqa-dev", "squad-dev") for q, _ in set_items(SHARED / name)[1]]
     questions = [q for q in questions if strip_names(q) != q][:n_questions]
